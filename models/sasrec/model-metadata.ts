@@ -1,0 +1,23 @@
+/** Version of the input/output contract between a shipped model and the SDK. */
+export const MODEL_CONTRACT = 1;
+
+/** What pocketrank stores in model.json's `userDefinedMetadata.pocketrank`. */
+export interface ModelMetadata {
+  contract: number;
+  /** Stable name of the model, e.g. "beauty-sasrec". */
+  modelId: string;
+  /** Version of the weights; bumps on every retrain or federated round. */
+  modelVersion: string;
+  /** Item id of every table row after padding: `itemIds[i]` is row `i + 1`. */
+  itemIds: string[];
+}
+
+/** Reads and checks the metadata; returns a reason string when it is unusable. */
+export function parseModelMetadata(raw: unknown): ModelMetadata | string {
+  const meta = (raw as { pocketrank?: unknown } | undefined)?.pocketrank as Partial<ModelMetadata> | undefined;
+  if (!meta || typeof meta !== 'object') return 'model.json has no userDefinedMetadata.pocketrank block';
+  if (meta.contract !== MODEL_CONTRACT) return `model contract ${String(meta.contract)} is not supported (expected ${MODEL_CONTRACT})`;
+  if (typeof meta.modelId !== 'string' || typeof meta.modelVersion !== 'string') return 'model metadata needs string modelId and modelVersion';
+  if (!Array.isArray(meta.itemIds) || meta.itemIds.some((id) => typeof id !== 'string')) return 'model metadata itemIds must be an array of strings';
+  return meta as ModelMetadata;
+}

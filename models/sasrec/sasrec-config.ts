@@ -1,0 +1,39 @@
+/** Hyper-parameters of the SASRec-style encoder; they travel inside model.json. */
+export interface SasrecConfig {
+  /** Rows of the item table: catalog size + 1 (row 0 is padding). */
+  vocabSize: number;
+  /** History length the model reads (older events are dropped, shorter histories left-padded). */
+  maxLen: number;
+  /** Width of item embeddings and hidden states. */
+  hidden: number;
+  /** Causal self-attention blocks. */
+  blocks: number;
+  /** Attention heads per block; must divide `hidden`. */
+  heads: number;
+  /** Dropout rate used while training. */
+  dropout: number;
+  /** Seed for weight initialization. */
+  seed: number;
+}
+
+/** Defaults used for the shipped Beauty model. */
+export const DEFAULT_SASREC: Omit<SasrecConfig, 'vocabSize'> = {
+  maxLen: 50,
+  hidden: 64,
+  blocks: 2,
+  heads: 2,
+  dropout: 0.3,
+  seed: 42,
+};
+
+/** Throws a descriptive Error when the config cannot describe a valid model. */
+export function checkSasrecConfig(cfg: SasrecConfig): void {
+  const ints: (keyof SasrecConfig)[] = ['vocabSize', 'maxLen', 'hidden', 'blocks', 'heads'];
+  for (const key of ints) {
+    const value = cfg[key];
+    if (!Number.isInteger(value) || value < 1) throw new Error(`SasrecConfig.${key} must be a positive integer; got ${String(value)}`);
+  }
+  if (cfg.vocabSize < 2) throw new Error('SasrecConfig.vocabSize must leave room for padding and at least one item');
+  if (cfg.hidden % cfg.heads !== 0) throw new Error(`SasrecConfig.heads (${cfg.heads}) must divide hidden (${cfg.hidden})`);
+  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error('SasrecConfig.dropout must be in [0, 1)');
+}

@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
+import { checkSasrecConfig, type SasrecConfig } from './sasrec-config.js';
+import { embeddingLookup } from './embedding-lookup.js';
+
+type Shape = (number | null)[];
+type Kwargs = { training?: boolean };
+type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
+
+// Large enough to zero a softmax weight, small enough to stay finite in float16 GPU paths.
+const MASKED = -1e4;
+
+interface BlockWeights {
+  ln1g: LayerVariable; ln1b: LayerVariable;
+  wq: LayerVariable; bq: LayerVariable; wk: LayerVariable; bk: LayerVariable; wv: LayerVariable; bv: LayerVariable;
+  wo: LayerVariable; bo: LayerVariable;
+  ln2g: LayerVariable; ln2b: LayerVariable;
+  w1: LayerVariable; b1: LayerVariable; w2: LayerVariable; b2: LayerVariable;
+}
+
+function layerNorm(x: tf.Tensor, gamma: LayerVariable, beta: LayerVariable): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-6))), gamma.read()), beta.read());
+}
+
+function dense(x: tf.Tensor, w: LayerVariable, b: LayerVariable): tf.Tensor {
+  const [batch, len, width] = x.shape as [number, number, number];
+  const out = tf.add(tf.matMul(tf.reshape(x, [batch * len, width]), w.read() as tf.Tensor2D), b.read());
+  return tf.reshape(out, [batch, len, w.shape[1]!]);
+}
+
+/**
+ * SASRec (Kang & McAuley 2018) as one tfjs layer, pre-LayerNorm variant: item embeddings
+ * shared with the output, learned positions, causal multi-head self-attention blocks.
+ * Input: int32 `[batch, maxLen]` item rows, left-padded with 0. Output: the hidden state
+ * after the most recent item, `[batch, hidden]`; an item's score is its dot product with
+ * the item table ({@link SasrecEncoder.itemTable}). Training and the browser run this same code.
+ */
+export class SasrecEncoder extends layers.Layer {
+  /** Name under which the class is registered for model.json. */
+  static className = 'SasrecEncoder';
+  /** The architecture, saved with the model. */
+  readonly cfg: SasrecConfig;
+  private itemEmb!: LayerVariable;
+  private posEmb!: LayerVariable;
+  private lnfg!: LayerVariable;
+  private lnfb!: LayerVariable;
+  private blockWeights: BlockWeights[] = [];
+  private causal: Float32Array;
+
+  /** @param args architecture plus the usual layer arguments (name, trainable). */
+  constructor(args: SasrecConfig & LayerArgs) {
+    super(args);
+    const { vocabSize, maxLen, hidden, blocks, heads, dropout, seed } = args;
+    this.cfg = { vocabSize, maxLen, hidden, blocks, heads, dropout, seed };
+    checkSasrecConfig(this.cfg);
+    this.causal = new Float32Array(maxLen * maxLen);
+    for (let q = 0; q < maxLen; q++) for (let k = q + 1; k < maxLen; k++) this.causal[q * maxLen + k] = MASKED;
+  }
+
+  override build(): void {
+    const { vocabSize, maxLen, hidden, blocks, seed } = this.cfg;
+    let s = seed;
+    const normal = (stddev: number) => initializers.truncatedNormal({ stddev, seed: s++ });
+    const ones = initializers.ones();
+    const zeros = initializers.zeros();
+    const matrix = (name: string, rows: number, cols: number) => this.addWeight(name, [rows, cols], 'float32', normal(0.02));
+    const vector = (name: string, init: typeof ones) => this.addWeight(name, [hidden], 'float32', init);
+    this.itemEmb = matrix('item_embedding', vocabSize, hidden);
+    this.posEmb = matrix('position_embedding', maxLen, hidden);
+    this.blockWeights = [];
+    for (let b = 0; b < blocks; b++) {
+      const p = `block${b}_`;
+      this.blockWeights.push({
+        ln1g: vector(`${p}ln1_gamma`, ones), ln1b: vector(`${p}ln1_beta`, zeros),
+        wq: matrix(`${p}wq`, hidden, hidden), bq: vector(`${p}bq`, zeros),
+        wk: matrix(`${p}wk`, hidden, hidden), bk: vector(`${p}bk`, zeros),
+        wv: matrix(`${p}wv`, hidden, hidden), bv: vector(`${p}bv`, zeros),
+        wo: matrix(`${p}wo`, hidden, hidden), bo: vector(`${p}bo`, zeros),
+        ln2g: vector(`${p}ln2_gamma`, ones), ln2b: vector(`${p}ln2_beta`, zeros),
+        w1: matrix(`${p}ffn_w1`, hidden, hidden), b1: vector(`${p}ffn_b1`, zeros),
+        w2: matrix(`${p}ffn_w2`, hidden, hidden), b2: vector(`${p}ffn_b2`, zeros),
+      });
+    }
+    this.lnfg = vector('final_ln_gamma', ones);
+    this.lnfb = vector('final_ln_beta', zeros);
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    return [shape[0] ?? null, this.cfg.hidden];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
+      const ids = tf.cast(Array.isArray(inputs) ? inputs[0]! : inputs, 'int32');
+      return this.lastHidden(this.encode(ids, kwargs.training === true));
+    });
+  }
+
+  /** The shared item table, `[vocabSize, hidden]` (row 0 is padding). Not a copy: do not dispose. */
+  itemTable(): tf.Tensor2D {
+    return this.itemEmb.read() as tf.Tensor2D;
+  }
+
+  /** Hidden state after the newest position of every sequence, `[batch, hidden]`. */
+  lastHidden(states: tf.Tensor): tf.Tensor2D {
+    const [batch, len, width] = states.shape as [number, number, number];
+    return tf.reshape(tf.slice(states, [0, len - 1, 0], [batch, 1, width]), [batch, width]);
+  }
+
+  /** Hidden states at every position, `[batch, maxLen, hidden]`; position t has seen items 0..t only. */
+  encode(ids: tf.Tensor, training: boolean): tf.Tensor {
+    const { maxLen, hidden, heads, dropout } = this.cfg;
+    const batch = ids.shape[0]!;
+    const drop = (x: tf.Tensor) => (training && dropout > 0 ? tf.dropout(x, dropout) : x);
+    const mask = tf.expandDims(tf.cast(tf.notEqual(ids, 0), 'float32'), -1);
+    let x = tf.mul(embeddingLookup(this.itemTable(), ids, training), Math.sqrt(hidden));
+    x = tf.mul(drop(tf.add(x, this.posEmb.read())), mask);
+    const keyBias = tf.reshape(tf.mul(tf.sub(1, tf.squeeze(mask, [2])), MASKED), [batch, 1, 1, maxLen]);
+    const bias = tf.add(tf.tensor4d(this.causal, [1, 1, maxLen, maxLen]), keyBias);
+    const headWidth = hidden / heads;
+    const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [batch, maxLen, heads, headWidth]), [0, 2, 1, 3]);
+    for (const w of this.blockWeights) {
+      const h = layerNorm(x, w.ln1g, w.ln1b);
+      const q = split(dense(h, w.wq, w.bq));
+      const k = split(dense(h, w.wk, w.bk));
+      const v = split(dense(h, w.wv, w.bv));
+      const logits = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headWidth)), bias);
+      const attended = tf.matMul(drop(tf.softmax(logits)), v);
+      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, maxLen, hidden]);
+      x = tf.add(x, drop(dense(merged, w.wo, w.bo)));
+      const f = dense(tf.relu(dense(layerNorm(x, w.ln2g, w.ln2b), w.w1, w.b1)), w.w2, w.b2);
+      x = tf.mul(tf.add(x, drop(f)), mask);
+    }
+    return layerNorm(x, this.lnfg, this.lnfb);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), ...this.cfg };
+  }
+}
+
+tf.serialization.registerClass(SasrecEncoder);

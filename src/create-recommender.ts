@@ -1,0 +1,128 @@
+import { releaseProxy, wrap, type Remote } from 'comlink';
+import { EventBatcher } from './event-batcher.js';
+import { validateEvent, type TrackInput } from './event-schema.js';
+import { PocketrankError } from './pocketrank-error.js';
+import { resolveWorkerUrl } from './resolve-worker-url.js';
+import { validateOptions, validateQuery } from './validate-options.js';
+import type { EngineApi, Outcome } from './worker-protocol.js';
+import type { Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
+
+/** A running recommender: a worker holding the model and the shopper's history. */
+export interface Recommender {
+  /**
+   * Records one shopper event. Validated here and queued; costs microseconds.
+   * @throws PocketrankError `invalid_event` (nothing is stored) or `closed`.
+   */
+  track(event: TrackInput): void;
+  /** Top-k items for the stored history, ranked on the device. Pending events are written first. */
+  recommend(query: RecommendQuery): Promise<Recommendation[]>;
+  /** Resolves once every tracked event is in IndexedDB. */
+  flush(): Promise<void>;
+  /** Backend, model and storage facts. */
+  status(): Promise<RecommenderStatus>;
+  /** Writes pending events, frees the model and stops the worker. Idempotent. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_FLUSH_MS = 250;
+const MAX_BATCH = 512;
+
+function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw new PocketrankError(outcome.code, outcome.message);
+}
+
+function workerFailure(worker: Worker): Promise<never> {
+  return new Promise((_, reject) => {
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      reject(new PocketrankError('worker_failed', `the pocketrank worker failed to start: ${event.message || 'script could not be loaded'}`));
+    });
+  });
+}
+
+/**
+ * Starts the pocketrank worker, loads the model and catalog there and opens the on-device history.
+ * Resolves once the first `recommend()` can be answered.
+ * @throws PocketrankError `invalid_argument`, `worker_failed`, `backend_unavailable`, `model_load_failed`, `catalog_load_failed` or `storage_failed`.
+ */
+export async function createRecommender(options: RecommenderOptions): Promise<Recommender> {
+  const init = validateOptions(options);
+  const workerUrl = resolveWorkerUrl(options.workerUrl);
+  let worker: Worker;
+  try {
+    worker = new Worker(workerUrl, { type: 'module', name: 'pocketrank' });
+  } catch (error) {
+    throw new PocketrankError('worker_failed', `cannot start the worker at ${workerUrl.href}: ${String(error)}`);
+  }
+  const engine: Remote<EngineApi> = wrap<EngineApi>(worker);
+  const dispose = (): void => {
+    engine[releaseProxy]();
+    worker.terminate();
+  };
+  try {
+    await Promise.race([engine.init({ ...init, wasmPaths: init.wasmPaths || new URL('./', workerUrl).href }).then(unwrap), workerFailure(worker)]);
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+  return new WorkerRecommender(engine, dispose, options.flushIntervalMs ?? DEFAULT_FLUSH_MS);
+}
+
+class WorkerRecommender implements Recommender {
+  private closed = false;
+  private readonly batcher: EventBatcher;
+
+  constructor(
+    private readonly engine: Remote<EngineApi>,
+    private readonly dispose: () => void,
+    flushIntervalMs: number,
+  ) {
+    this.batcher = new EventBatcher(
+      async (events) => {
+        unwrap(await this.engine.ingest(events));
+      },
+      flushIntervalMs,
+      MAX_BATCH,
+      (error) => console.error('[pocketrank] background event write failed', error),
+    );
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PocketrankError('closed', 'this recommender was closed');
+  }
+
+  track(event: TrackInput): void {
+    this.assertOpen();
+    this.batcher.add(validateEvent(event));
+  }
+
+  async recommend(query: RecommendQuery): Promise<Recommendation[]> {
+    this.assertOpen();
+    const checked = validateQuery(query);
+    if (this.batcher.size > 0) await this.batcher.flush();
+    return unwrap(await this.engine.recommend(checked));
+  }
+
+  async flush(): Promise<void> {
+    this.assertOpen();
+    await this.batcher.flush();
+  }
+
+  async status(): Promise<RecommenderStatus> {
+    this.assertOpen();
+    await this.batcher.flush();
+    return unwrap(await this.engine.status());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.batcher.flush();
+      unwrap(await this.engine.close());
+    } finally {
+      this.dispose();
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { PocketrankErrorCode } from './pocketrank-error.js';
+import type { TrackedEvent } from './event-schema.js';
+import type { BackendPreference, CatalogItem, Recommendation, RecommendQuery, RecommenderStatus } from './types.js';
+
+/**
+ * Result envelope for every engine call. Comlink forwards only an Error's name and
+ * message, so the worker returns failures as data and the client rethrows them typed.
+ */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; code: PocketrankErrorCode; message: string };
+
+/** What the client sends to start the engine; URLs are absolute by now. */
+export interface EngineInit {
+  modelUrl: string;
+  catalog: CatalogItem[] | string;
+  backend: BackendPreference;
+  dbName: string;
+  wasmPaths: string;
+}
+
+/** The object the worker exposes with comlink. */
+export interface EngineApi {
+  init(init: EngineInit): Promise<Outcome<RecommenderStatus>>;
+  ingest(events: TrackedEvent[]): Promise<Outcome<number>>;
+  recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>>;
+  status(): Promise<Outcome<RecommenderStatus>>;
+  close(): Promise<Outcome<void>>;
+}

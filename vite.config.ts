@@ -1,0 +1,50 @@
+import { copyFile } from 'node:fs/promises';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
+
+const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
+
+/** The worker loads the tfjs WASM binaries from its own folder, so ship them beside it. */
+function copyWasmBinaries(): Plugin {
+  return {
+    name: 'pocketrank-copy-wasm',
+    apply: 'build',
+    async closeBundle() {
+      await Promise.all(WASM_FILES.map((f) => copyFile(`node_modules/@tensorflow/tfjs-backend-wasm/dist/${f}`, `dist/${f}`)));
+    },
+  };
+}
+
+const library = (entry: string, format: 'es' | 'iife', file: string, emptyOutDir: boolean): UserConfig => ({
+  build: {
+    outDir: 'dist',
+    emptyOutDir,
+    sourcemap: true,
+    minify: true,
+    target: 'es2022',
+    reportCompressedSize: false,
+    lib: { entry, formats: [format], name: 'Pocketrank', fileName: () => file },
+  },
+});
+
+// One config, four builds: `vite build --mode lib|iife|worker|demo`; `vite --mode demo` serves the demo.
+export default defineConfig(({ mode }): UserConfig => {
+  switch (mode) {
+    case 'lib':
+      return library('src/index.ts', 'es', 'pocketrank.js', true);
+    case 'iife':
+      // A classic script has no import.meta; resolve-worker-url.ts falls back to document.currentScript.
+      return { ...library('src/index.ts', 'iife', 'pocketrank.iife.js', false), define: { 'import.meta.url': 'undefined' } };
+    case 'worker':
+      return { ...library('worker/worker.ts', 'es', 'pocketrank.worker.js', false), plugins: [copyWasmBinaries()] };
+    case 'demo':
+      return {
+        root: '.',
+        server: { port: 5173, strictPort: false, open: '/demo/' },
+        build: { outDir: 'dist-demo', emptyOutDir: true, rollupOptions: { input: 'demo/index.html' } },
+      };
+    default:
+      return {
+        test: { include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 60_000 },
+      } as UserConfig;
+  }
+});

@@ -1,0 +1,41 @@
+// Browser tests run in the system Chromium (never a downloaded one), headless, with WebGPU on
+// the SwiftShader software adapter so the webgpu backend is exercised on machines with no GPU.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { playwrightLauncher } from '@web/test-runner-playwright';
+
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export default {
+  rootDir: '.',
+  files: ['test/browser/**/*.test.ts'],
+  nodeResolve: true,
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  browserStartTimeout: 60_000,
+  testsStartTimeout: 120_000,
+  testsFinishTimeout: 600_000,
+  testFramework: { config: { timeout: 120_000 } },
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022' }),
+    // Tests import 'pocketrank' (typed from src/ by tsconfig paths) and run against the built bundle.
+    { name: 'pocketrank-built-bundle', resolveImport: ({ source }) => (source === 'pocketrank' ? '/dist/pocketrank.js' : undefined) },
+  ],
+  browsers: [
+    playwrightLauncher({
+      product: 'chromium',
+      launchOptions: {
+        executablePath,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--enable-unsafe-webgpu',
+          '--use-webgpu-adapter=swiftshader',
+        ],
+      },
+    }),
+  ],
+};

@@ -1,0 +1,69 @@
+import type { AttributeValue, CatalogItem, RecommendQuery } from '../src/types.js';
+
+/** Added to the score of a row that must not be returned; far below any real score, still finite on every backend. */
+export const BLOCKED = -1e30;
+
+/** True when `value` (scalar or list) shares an element with `wanted` (scalar or list). */
+function attributeMatches(value: AttributeValue | AttributeValue[] | undefined, wanted: AttributeValue | AttributeValue[]): boolean {
+  if (value === undefined) return false;
+  const have = Array.isArray(value) ? value : [value];
+  const want = Array.isArray(wanted) ? wanted : [wanted];
+  return have.some((v) => want.includes(v));
+}
+
+/** True when the item satisfies every key of the filter. */
+export function matchesFilter(item: CatalogItem, filter: NonNullable<RecommendQuery['filter']>): boolean {
+  return Object.entries(filter).every(([key, wanted]) => attributeMatches(item.attributes?.[key], wanted));
+}
+
+/** Maps catalog items to table rows; items outside the model's vocabulary are left out. */
+export function indexCatalog(itemIds: readonly string[], catalog: readonly CatalogItem[]): { rowOf: Map<string, number>; items: Map<number, CatalogItem> } {
+  const rowOf = new Map<string, number>();
+  itemIds.forEach((id, i) => rowOf.set(id, i + 1));
+  const items = new Map<number, CatalogItem>();
+  for (const item of catalog) {
+    const row = rowOf.get(item.id);
+    if (row !== undefined) items.set(row, item);
+  }
+  return { rowOf, items };
+}
+
+/** Score bias for every table row: 0 for sellable items, BLOCKED for padding and items not in the catalog. */
+export function baseBias(vocabSize: number, sellable: Iterable<number>): Float32Array {
+  const bias = new Float32Array(vocabSize).fill(BLOCKED);
+  for (const row of sellable) bias[row] = 0;
+  return bias;
+}
+
+/** Per-query bias: the base bias with excluded, seen and filtered-out rows blocked. Returns a new array. */
+export function queryBias(
+  base: Float32Array,
+  query: RecommendQuery,
+  rowOf: ReadonlyMap<string, number>,
+  items: ReadonlyMap<number, CatalogItem>,
+  seenRows: readonly number[],
+): Float32Array {
+  const bias = base.slice();
+  for (const id of query.exclude ?? []) {
+    const row = rowOf.get(id);
+    if (row !== undefined) bias[row] = BLOCKED;
+  }
+  if (!query.includeSeen) for (const row of seenRows) bias[row] = BLOCKED;
+  if (query.filter) {
+    for (const [row, item] of items) if (!matchesFilter(item, query.filter)) bias[row] = BLOCKED;
+  }
+  return bias;
+}
+
+/** Left-pads the newest `maxLen` known rows of a history into the model's input layout. */
+export function encodeHistory(history: readonly string[], rowOf: ReadonlyMap<string, number>, maxLen: number): { input: Int32Array; rows: number[] } {
+  const rows: number[] = [];
+  for (const id of history) {
+    const row = rowOf.get(id);
+    if (row !== undefined) rows.push(row);
+  }
+  const kept = rows.slice(-maxLen);
+  const input = new Int32Array(maxLen);
+  input.set(kept, maxLen - kept.length);
+  return { input, rows: kept };
+}

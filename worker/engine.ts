@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { isItemInterest, type TrackedEvent } from '../src/event-schema.js';
+import { PocketrankError } from '../src/pocketrank-error.js';
+import type { Recommendation, RecommendQuery, RecommenderStatus } from '../src/types.js';
+import type { EngineApi, EngineInit, Outcome } from '../src/worker-protocol.js';
+import { EventStore } from './event-store.js';
+import { loadCatalog } from './load-catalog.js';
+import { loadModel, type LoadedModel } from './load-model.js';
+import { outcome } from './outcome.js';
+import { Ranker } from './ranker.js';
+import { selectBackend, type BackendChoice } from './select-backend.js';
+
+interface Running {
+  choice: BackendChoice;
+  loaded: LoadedModel;
+  ranker: Ranker;
+  store: EventStore;
+  modelUrl: string;
+  /** Newest item interests, oldest first: kept in memory so recommend() never waits on IndexedDB. */
+  history: string[];
+  newestTimestamp: number;
+}
+
+/** The worker-side engine: backend, model, catalog, on-device history and ranking. */
+export class Engine implements EngineApi {
+  private running: Running | undefined;
+  private starting = false;
+
+  private get state(): Running {
+    if (!this.running) throw new PocketrankError('closed', 'the engine is not running (init failed or close() was called)');
+    return this.running;
+  }
+
+  init(init: EngineInit): Promise<Outcome<RecommenderStatus>> {
+    return outcome(async () => {
+      if (this.running || this.starting) throw new PocketrankError('invalid_argument', 'the engine is already initialized');
+      this.starting = true;
+      try {
+        const choice = await selectBackend(init.backend, init.wasmPaths);
+        const [loaded, catalog, store] = await Promise.all([loadModel(init.modelUrl), loadCatalog(init.catalog), EventStore.open(init.dbName)]);
+        const ranker = new Ranker(loaded, catalog);
+        const history = await store.recentItems(loaded.maxLen);
+        this.running = { choice, loaded, ranker, store, modelUrl: init.modelUrl, history, newestTimestamp: -Infinity };
+        return this.snapshot();
+      } finally {
+        this.starting = false;
+      }
+    });
+  }
+
+  ingest(events: TrackedEvent[]): Promise<Outcome<number>> {
+    return outcome(async () => {
+      const state = this.state;
+      await state.store.append(events);
+      const interests = events.filter(isItemInterest);
+      // Out-of-order timestamps (events replayed from a queue) need the log's order, not arrival order.
+      if (interests.some((e) => e.timestamp < state.newestTimestamp)) {
+        state.history = await state.store.recentItems(state.loaded.maxLen);
+      } else {
+        for (const e of interests) if (state.history[state.history.length - 1] !== e.itemId) state.history.push(e.itemId!);
+        state.history = state.history.slice(-state.loaded.maxLen);
+      }
+      for (const e of interests) state.newestTimestamp = Math.max(state.newestTimestamp, e.timestamp);
+      return events.length;
+    });
+  }
+
+  recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>> {
+    return outcome(() => this.state.ranker.rank(this.state.history, query));
+  }
+
+  status(): Promise<Outcome<RecommenderStatus>> {
+    return outcome(() => this.snapshot());
+  }
+
+  close(): Promise<Outcome<void>> {
+    return outcome(async () => {
+      const state = this.running;
+      this.running = undefined;
+      if (!state) return;
+      state.ranker.dispose();
+      state.loaded.model.dispose();
+      state.store.close();
+    });
+  }
+
+  private async snapshot(): Promise<RecommenderStatus> {
+    const { choice, loaded, ranker, store, modelUrl } = this.state;
+    return {
+      backend: choice.backend,
+      backendReason: choice.reason,
+      ...(choice.adapter && { adapter: choice.adapter }),
+      model: { id: loaded.meta.modelId, version: loaded.meta.modelVersion, url: modelUrl, numItems: loaded.meta.itemIds.length, maxHistory: loaded.maxLen },
+      rankableItems: ranker.rankable,
+      storedEvents: await store.count(),
+      tensors: tf.memory().numTensors,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import { parseModelMetadata, type ModelMetadata } from '../models/sasrec/model-metadata.js';
+import { SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
+import { PocketrankError } from '../src/pocketrank-error.js';
+
+/** A model that passed the contract checks. */
+export interface LoadedModel {
+  model: LayersModel;
+  encoder: SasrecEncoder;
+  meta: ModelMetadata;
+  /** The shared item table, `[vocabSize, hidden]`; owned by the model. */
+  itemTable: tf.Tensor2D;
+  maxLen: number;
+}
+
+function fail(url: string, why: string): never {
+  throw new PocketrankError('model_load_failed', `model ${url}: ${why}`);
+}
+
+/** Checks the loaded graph against the contract: int history in, user state out, shared item table. */
+function checkContract(url: string, model: LayersModel): LoadedModel {
+  const encoder = model.layers.find((layer): layer is SasrecEncoder => layer instanceof SasrecEncoder);
+  if (!encoder) fail(url, 'has no SasrecEncoder layer; it is not a pocketrank ranking model');
+  const meta = parseModelMetadata(model.getUserDefinedMetadata());
+  if (typeof meta === 'string') fail(url, meta);
+  const { maxLen, hidden, vocabSize } = encoder.cfg;
+  const inShape = model.inputs[0]?.shape;
+  const outShape = model.outputs[0]?.shape;
+  if (model.inputs.length !== 1 || inShape?.length !== 2 || inShape[1] !== maxLen) {
+    fail(url, `expected one input of shape [batch, ${maxLen}], got ${JSON.stringify(inShape)}`);
+  }
+  if (model.outputs.length !== 1 || outShape?.length !== 2 || outShape[1] !== hidden) {
+    fail(url, `expected one output of shape [batch, ${hidden}], got ${JSON.stringify(outShape)}`);
+  }
+  const itemTable = encoder.itemTable();
+  if (itemTable.shape[0] !== vocabSize || itemTable.shape[1] !== hidden) fail(url, `item table has shape ${JSON.stringify(itemTable.shape)}`);
+  if (meta.itemIds.length !== vocabSize - 1) fail(url, `metadata lists ${meta.itemIds.length} items but the table has ${vocabSize - 1}`);
+  return { model, encoder, meta, itemTable, maxLen };
+}
+
+/** Loads a tfjs layers-format model from a URL and checks it; every failure names the URL. */
+export async function loadModel(url: string): Promise<LoadedModel> {
+  let model: LayersModel;
+  try {
+    model = await loadLayersModel(url);
+  } catch (error) {
+    fail(url, error instanceof Error ? error.message : String(error));
+  }
+  try {
+    return checkContract(url, model);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
