@@ -1,4 +1,5 @@
 import { copyFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
 
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
@@ -39,6 +40,8 @@ export default defineConfig(({ mode }): UserConfig => {
     case 'demo':
       return {
         root: '.',
+        // The demo runs the built bundle, exactly what a shop would load.
+        resolve: { alias: { pocketrank: resolve('dist/pocketrank.js') } },
         server: { port: 5173, strictPort: false, open: '/demo/' },
         build: { outDir: 'dist-demo', emptyOutDir: true, rollupOptions: { input: 'demo/index.html' } },
       };

@@ -1,7 +1,7 @@
 import type { AttributeValue, CatalogItem, RecommendQuery } from '../src/types.js';
 
 /** Added to the score of a row that must not be returned; far below any real score, still finite on every backend. */
-export const BLOCKED = -1e30;
+export const BLOCKED = Math.fround(-1e30); // float32-exact, so it compares equal after a round trip through a Float32Array
 
 /** True when `value` (scalar or list) shares an element with `wanted` (scalar or list). */
 function attributeMatches(value: AttributeValue | AttributeValue[] | undefined, wanted: AttributeValue | AttributeValue[]): boolean {

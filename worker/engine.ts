@@ -37,7 +37,14 @@ export class Engine implements EngineApi {
       this.starting = true;
       try {
         const choice = await selectBackend(init.backend, init.wasmPaths);
-        const [loaded, catalog, store] = await Promise.all([loadModel(init.modelUrl), loadCatalog(init.catalog), EventStore.open(init.dbName)]);
+        const [model, catalogResult, storeResult] = await Promise.allSettled([loadModel(init.modelUrl), loadCatalog(init.catalog), EventStore.open(init.dbName)]);
+        if (model.status === 'rejected' || catalogResult.status === 'rejected' || storeResult.status === 'rejected') {
+          if (model.status === 'fulfilled') model.value.model.dispose();
+          if (storeResult.status === 'fulfilled') storeResult.value.close();
+          // Report the first failure in a fixed order (model, catalog, storage), not whichever lost the race.
+          throw [model, catalogResult, storeResult].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
+        }
+        const [loaded, catalog, store] = [model.value, catalogResult.value, storeResult.value];
         const ranker = new Ranker(loaded, catalog);
         const history = await store.recentItems(loaded.maxLen);
         this.running = { choice, loaded, ranker, store, modelUrl: init.modelUrl, history, newestTimestamp: -Infinity };

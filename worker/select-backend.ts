@@ -20,9 +20,16 @@ async function probeWebGpu(): Promise<AdapterInfo | undefined> {
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!adapter) return undefined;
-    const info = (adapter as GPUAdapter & { info?: RawAdapterFacts }).info ?? {};
+    // GPUAdapterInfo fields are prototype getters: read them one by one, a spread copies nothing.
+    const info: RawAdapterFacts = (adapter as GPUAdapter & { info?: RawAdapterFacts }).info ?? {};
     const legacyFallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
-    return classifyAdapter({ ...info, isFallbackAdapter: info.isFallbackAdapter ?? legacyFallback });
+    return classifyAdapter({
+      vendor: info.vendor,
+      architecture: info.architecture,
+      description: info.description,
+      device: info.device,
+      isFallbackAdapter: info.isFallbackAdapter ?? legacyFallback,
+    });
   } catch {
     return undefined;
   }

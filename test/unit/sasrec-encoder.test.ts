@@ -1,0 +1,72 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
+import { embeddingLookup } from '../../models/sasrec/embedding-lookup.js';
+import { parseModelMetadata } from '../../models/sasrec/model-metadata.js';
+import { saveLayersModel } from '../../models/sasrec/save-layers-model.js';
+import { SasrecEncoder } from '../../models/sasrec/sasrec-encoder.js';
+
+const cfg = { vocabSize: 21, maxLen: 8, hidden: 16, blocks: 2, heads: 2, dropout: 0.1, seed: 3 };
+const itemIds = Array.from({ length: 20 }, (_, i) => `item-${i + 1}`);
+
+describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+  });
+
+  it('is causal: a later item never changes earlier hidden states', () => {
+    const { encoder } = buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds });
+    const a = encoder.encode(tf.tensor2d([[0, 0, 0, 4, 5, 6, 7, 8]], [1, 8], 'int32'), false);
+    const b = encoder.encode(tf.tensor2d([[0, 0, 0, 4, 5, 6, 7, 19]], [1, 8], 'int32'), false);
+    const early = (t: tf.Tensor) => tf.slice(t, [0, 0, 0], [1, 7, 16]).arraySync();
+    expect(early(a)).toEqual(early(b));
+    const last = (t: tf.Tensor) => tf.slice(t, [0, 7, 0], [1, 1, 16]).dataSync();
+    expect(Array.from(last(a))).not.toEqual(Array.from(last(b)));
+  });
+
+  it('ignores padding: more leading zeros give the same answer', () => {
+    const { model } = buildSasrec({ ...cfg, maxLen: 8 }, { modelId: 't', modelVersion: '1', itemIds });
+    const out = model.predict(tf.tensor2d([[0, 0, 0, 0, 0, 3, 9, 2], [0, 0, 0, 0, 0, 3, 9, 2]], [2, 8], 'int32')) as tf.Tensor;
+    const rows = out.arraySync() as number[][];
+    expect(rows[0]).toEqual(rows[1]);
+  });
+
+  it('accumulates the embedding gradient over repeated ids (scatter, not UnsortedSegmentSum)', () => {
+    const table = tf.variable(tf.ones([4, 2]));
+    const grad = tf.grad((t) => tf.sum(embeddingLookup(t as tf.Tensor2D, tf.tensor2d([[1, 1], [3, 0]], [2, 2], 'int32'), true)))(table);
+    expect(grad.arraySync()).toEqual([[1, 1], [2, 2], [0, 0], [1, 1]]);
+  });
+
+  it('saves to tfjs layers format and reloads with identical outputs and metadata', async () => {
+    const { model } = buildSasrec(cfg, { modelId: 'roundtrip', modelVersion: '7', itemIds });
+    const dir = await mkdtemp(join(tmpdir(), 'pocketrank-'));
+    const files = await saveLayersModel(model, dir);
+    const json = JSON.parse(await readFile(files.modelJson, 'utf8'));
+    expect(json.format).toBe('layers-model');
+    const weights = await readFile(files.weights);
+    const reloaded = await loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+        userDefinedMetadata: json.userDefinedMetadata,
+      }),
+    );
+    expect(reloaded.layers.some((l) => l instanceof SasrecEncoder)).toBe(true);
+    const meta = parseModelMetadata(reloaded.getUserDefinedMetadata());
+    expect(meta).toMatchObject({ contract: 1, modelId: 'roundtrip', modelVersion: '7' });
+    const x = tf.tensor2d([[0, 0, 1, 2, 3, 4, 5, 6]], [1, 8], 'int32');
+    expect((reloaded.predict(x) as tf.Tensor).arraySync()).toEqual((model.predict(x) as tf.Tensor).arraySync());
+  });
+
+  it('refuses impossible configurations and mismatched vocabularies', () => {
+    expect(() => buildSasrec({ ...cfg, heads: 3 }, { modelId: 't', modelVersion: '1', itemIds })).toThrow(/heads/);
+    expect(() => buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds: itemIds.slice(1) })).toThrow(/itemIds/);
+    expect(parseModelMetadata({})).toMatch(/no userDefinedMetadata/);
+  });
+});

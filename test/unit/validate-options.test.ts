@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parseCatalog } from '../../worker/load-catalog.js';
+import { validateOptions, validateQuery } from '../../src/validate-options.js';
+
+const model = 'https://shop.example/models/beauty/model.json';
+
+describe('validateOptions', () => {
+  it('fills defaults and puts the catalog beside the model', () => {
+    expect(validateOptions({ model })).toEqual({
+      modelUrl: model,
+      catalog: 'https://shop.example/models/beauty/catalog.json',
+      backend: 'auto',
+      dbName: 'pocketrank',
+      wasmPaths: '',
+    });
+  });
+
+  it('rejects bad options with invalid_argument', () => {
+    for (const bad of [{ model: '' }, { model, backend: 'tpu' }, { model, dbName: '' }, { model, catalog: [{ id: '' }] }, { model, flushIntervalMs: -1 }]) {
+      expect(() => validateOptions(bad as never)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    }
+  });
+});
+
+describe('validateQuery', () => {
+  it('copies a good query', () => {
+    const filter = { brand: ['x', 'y'] };
+    const q = validateQuery({ k: 3, exclude: ['a'], filter });
+    filter.brand.push('z');
+    expect(q).toEqual({ k: 3, exclude: ['a'], filter: { brand: ['x', 'y'] }, includeSeen: false });
+  });
+
+  it('rejects bad queries', () => {
+    for (const bad of [{ k: 0 }, { k: 1001 }, { k: 2.5 }, { k: 1, exclude: [1] }, { k: 1, filter: { a: {} } }, { k: 1, filter: [] }]) {
+      expect(() => validateQuery(bad as never)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    }
+  });
+});
+
+describe('parseCatalog', () => {
+  it('accepts both layouts and rejects duplicates and missing ids', () => {
+    expect(parseCatalog([{ id: 'a' }], 'x')).toEqual([{ id: 'a' }]);
+    expect(parseCatalog({ items: [{ id: 'a', attributes: { b: 1 } }] }, 'x')).toEqual([{ id: 'a', attributes: { b: 1 } }]);
+    expect(() => parseCatalog({ items: [{ id: 'a' }, { id: 'a' }] }, 'x')).toThrow(/appears twice/);
+    expect(() => parseCatalog({ items: [{}] }, 'x')).toThrow(expect.objectContaining({ code: 'catalog_load_failed' }));
+    expect(() => parseCatalog({}, 'x')).toThrow(expect.objectContaining({ code: 'catalog_load_failed' }));
+  });
+});
