@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
 import { checkSasrecConfig, type SasrecConfig } from './sasrec-config.js';
 import { embeddingLookup } from './embedding-lookup.js';
+import { trainMatMul } from './train-matmul.js';
 
 type Shape = (number | null)[];
 type Kwargs = { training?: boolean };
@@ -23,9 +24,10 @@ function layerNorm(x: tf.Tensor, gamma: LayerVariable, beta: LayerVariable): tf.
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-6))), gamma.read()), beta.read());
 }
 
-function dense(x: tf.Tensor, w: LayerVariable, b: LayerVariable): tf.Tensor {
+function dense(x: tf.Tensor, w: LayerVariable, b: LayerVariable, training: boolean): tf.Tensor {
   const [batch, len, width] = x.shape as [number, number, number];
-  const out = tf.add(tf.matMul(tf.reshape(x, [batch * len, width]), w.read() as tf.Tensor2D), b.read());
+  const flat = tf.reshape(x, [batch * len, width]) as tf.Tensor2D;
+  const out = tf.add(training ? trainMatMul(flat, w.read() as tf.Tensor2D) : tf.matMul(flat, w.read() as tf.Tensor2D), b.read());
   return tf.reshape(out, [batch, len, w.shape[1]!]);
 }
 
@@ -47,6 +49,8 @@ export class SasrecEncoder extends layers.Layer {
   private lnfb!: LayerVariable;
   private blockWeights: BlockWeights[] = [];
   private causal: Float32Array;
+  // Distinct dropout seed per call, so a training run is reproducible from cfg.seed.
+  private dropoutCalls = 0;
 
   /** @param args architecture plus the usual layer arguments (name, trainable). */
   constructor(args: SasrecConfig & LayerArgs) {
@@ -110,28 +114,35 @@ export class SasrecEncoder extends layers.Layer {
     return tf.reshape(tf.slice(states, [0, len - 1, 0], [batch, 1, width]), [batch, width]);
   }
 
-  /** Hidden states at every position, `[batch, maxLen, hidden]`; position t has seen items 0..t only. */
+  /**
+   * Hidden states at every position, `[batch, len, hidden]`; position t has seen items 0..t only.
+   * `len` may be shorter than maxLen: the newest `len` positions are used, which is exactly
+   * what left-padding to maxLen computes (padding is masked), so training can skip the padding.
+   */
   encode(ids: tf.Tensor, training: boolean): tf.Tensor {
-    const { maxLen, hidden, heads, dropout } = this.cfg;
-    const batch = ids.shape[0]!;
-    const drop = (x: tf.Tensor) => (training && dropout > 0 ? tf.dropout(x, dropout) : x);
+    const { maxLen, hidden, heads, dropout, seed } = this.cfg;
+    const [batch, len] = ids.shape as [number, number];
+    if (len > maxLen) throw new Error(`history length ${len} exceeds maxLen ${maxLen}`);
+    const drop = (x: tf.Tensor) => (training && dropout > 0 ? tf.dropout(x, dropout, undefined, seed * 7919 + this.dropoutCalls++) : x);
     const mask = tf.expandDims(tf.cast(tf.notEqual(ids, 0), 'float32'), -1);
     let x = tf.mul(embeddingLookup(this.itemTable(), ids, training), Math.sqrt(hidden));
-    x = tf.mul(drop(tf.add(x, this.posEmb.read())), mask);
-    const keyBias = tf.reshape(tf.mul(tf.sub(1, tf.squeeze(mask, [2])), MASKED), [batch, 1, 1, maxLen]);
-    const bias = tf.add(tf.tensor4d(this.causal, [1, 1, maxLen, maxLen]), keyBias);
+    const positions = len === maxLen ? this.posEmb.read() : tf.slice(this.posEmb.read(), [maxLen - len, 0], [len, hidden]);
+    x = tf.mul(drop(tf.add(x, positions)), mask);
+    const keyBias = tf.reshape(tf.mul(tf.sub(1, tf.squeeze(mask, [2])), MASKED), [batch, 1, 1, len]);
+    const causal = tf.tensor4d(this.causal, [1, 1, maxLen, maxLen]);
+    const bias = tf.add(len === maxLen ? causal : tf.slice(causal, [0, 0, 0, 0], [1, 1, len, len]), keyBias);
     const headWidth = hidden / heads;
-    const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [batch, maxLen, heads, headWidth]), [0, 2, 1, 3]);
+    const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [batch, len, heads, headWidth]), [0, 2, 1, 3]);
     for (const w of this.blockWeights) {
       const h = layerNorm(x, w.ln1g, w.ln1b);
-      const q = split(dense(h, w.wq, w.bq));
-      const k = split(dense(h, w.wk, w.bk));
-      const v = split(dense(h, w.wv, w.bv));
+      const q = split(dense(h, w.wq, w.bq, training));
+      const k = split(dense(h, w.wk, w.bk, training));
+      const v = split(dense(h, w.wv, w.bv, training));
       const logits = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headWidth)), bias);
       const attended = tf.matMul(drop(tf.softmax(logits)), v);
-      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, maxLen, hidden]);
-      x = tf.add(x, drop(dense(merged, w.wo, w.bo)));
-      const f = dense(tf.relu(dense(layerNorm(x, w.ln2g, w.ln2b), w.w1, w.b1)), w.w2, w.b2);
+      const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, len, hidden]);
+      x = tf.add(x, drop(dense(merged, w.wo, w.bo, training)));
+      const f = dense(tf.relu(dense(layerNorm(x, w.ln2g, w.ln2b), w.w1, w.b1, training)), w.w2, w.b2, training);
       x = tf.mul(tf.add(x, drop(f)), mask);
     }
     return layerNorm(x, this.lnfg, this.lnfb);

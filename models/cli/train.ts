@@ -1,0 +1,74 @@
+/**
+ * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
+ *   --dropout 0.3 --lr 0.001 --batch 128 --max-len 50 --patience 6 --max-minutes 50 --valid-users 0
+ *   --precision float16 --model-id beauty-sasrec --model-version 1]
+ * Trains on the tfjs WASM backend, evaluates on the held-out test items, writes model.json,
+ * weights.bin, catalog.json and training.json to --out.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { loadInteractions } from '../data/interactions.js';
+import { evalCases } from '../data/leave-one-out.js';
+import { buildCatalog, siblingMetadata } from '../catalog/build-catalog.js';
+import { evaluate } from '../eval/evaluate.js';
+import { sasrecScorer } from '../eval/sasrec-scorer.js';
+import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
+import { saveLayersModel, type WeightPrecision } from '../sasrec/save-layers-model.js';
+import { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
+import { DEFAULT_TRAIN, trainSasrec } from '../train/train-sasrec.js';
+import { parseArgs } from './args.js';
+
+const args = parseArgs(process.argv.slice(2), {
+  data: 'string', out: 'string', epochs: 'number', seed: 'number', hidden: 'number', blocks: 'number', heads: 'number',
+  dropout: 'number', lr: 'number', batch: 'number', 'max-len': 'number', patience: 'number', 'max-minutes': 'number',
+  'valid-users': 'number', negatives: 'number', precision: 'string', 'model-id': 'string', 'model-version': 'string', datamaps: 'string', attributes: 'string',
+});
+if (typeof args.data !== 'string' || typeof args.out !== 'string') {
+  console.error('usage: npm run train -- --data <file> --out <dir> [options]');
+  process.exit(2);
+}
+const num = (name: string, fallback: number) => (args[name] as number | undefined) ?? fallback;
+const precision = (args.precision as WeightPrecision | undefined) ?? 'float16';
+if (precision !== 'float16' && precision !== 'float32') throw new Error('--precision must be float16 or float32');
+
+if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
+const data = await loadInteractions(args.data);
+const files = { ...(await siblingMetadata(args.data)), ...(args.datamaps ? { datamaps: args.datamaps as string } : {}), ...(args.attributes ? { attributes: args.attributes as string } : {}) };
+const splitsForCatalog = data.sequences.map((s) => (s.length >= 3 ? s.slice(0, -2) : s));
+const catalog = await buildCatalog(data.itemIds, splitsForCatalog, files);
+const interactions = data.sequences.reduce((n, s) => n + s.length, 0);
+console.error(`data: ${data.users.length} users, ${data.itemIds.length} items, ${interactions} interactions (${basename(args.data)})`);
+
+const opts = {
+  ...DEFAULT_TRAIN,
+  epochs: num('epochs', DEFAULT_TRAIN.epochs), seed: num('seed', DEFAULT_TRAIN.seed), hidden: num('hidden', DEFAULT_TRAIN.hidden),
+  blocks: num('blocks', DEFAULT_TRAIN.blocks), heads: num('heads', DEFAULT_TRAIN.heads), dropout: num('dropout', DEFAULT_TRAIN.dropout),
+  learningRate: num('lr', DEFAULT_TRAIN.learningRate), batchSize: num('batch', DEFAULT_TRAIN.batchSize), maxLen: num('max-len', DEFAULT_TRAIN.maxLen),
+  patience: num('patience', DEFAULT_TRAIN.patience), maxMinutes: num('max-minutes', DEFAULT_TRAIN.maxMinutes), validUsers: num('valid-users', DEFAULT_TRAIN.validUsers), negatives: num('negatives', DEFAULT_TRAIN.negatives),
+};
+const modelId = (args['model-id'] as string | undefined) ?? `${basename(args.data).replace(/\.[^.]+$/, '').toLowerCase()}-sasrec`;
+const modelVersion = (args['model-version'] as string | undefined) ?? '1';
+const result = await trainSasrec(data.sequences, catalog.map((c) => c.id), opts, { modelId, modelVersion });
+
+const testCases = evalCases(result.splits, 'test');
+const { metrics: testFloat32 } = await evaluate(sasrecScorer(result.encoder), testCases);
+await mkdir(args.out, { recursive: true });
+const saved = await saveLayersModel(result.model, args.out, precision);
+await writeFile(join(args.out, 'catalog.json'), JSON.stringify({ items: catalog }));
+const reloaded = await loadModelFromDisk(saved.modelJson);
+const reloadedEncoder = reloaded.layers.find((l): l is SasrecEncoder => l instanceof SasrecEncoder)!;
+const { metrics: testShipped } = await evaluate(sasrecScorer(reloadedEncoder), testCases);
+const params = result.encoder.countParams();
+const report = {
+  data: basename(args.data), users: data.users.length, items: data.itemIds.length, interactions,
+  options: opts, parameters: params, weightBytes: saved.weightBytes, precision,
+  trainingSeconds: Math.round(result.seconds), epochsRun: result.epochsRun, bestEpoch: result.bestEpoch,
+  valid: result.bestValid, testFloat32, testShipped, epochs: result.log,
+};
+await writeFile(join(args.out, 'training.json'), JSON.stringify(report, null, 2));
+const f = (m: Record<string, number>) => `HR@10 ${m['HR@10']!.toFixed(4)}  NDCG@10 ${m['NDCG@10']!.toFixed(4)}`;
+console.log(`trained ${params} parameters in ${Math.round(result.seconds)} s (best epoch ${result.bestEpoch} of ${result.epochsRun})`);
+console.log(`test, float32 weights: ${f(testFloat32)}`);
+console.log(`test, shipped ${precision} weights (${saved.weightBytes} bytes): ${f(testShipped)}`);

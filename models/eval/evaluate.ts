@@ -1,0 +1,38 @@
+import type { EvalCase } from '../data/leave-one-out.js';
+import { metricsFromRanks, rankOfTarget, topRows, type Metrics } from './metrics.js';
+
+/** Anything that scores every table row for a batch of histories. */
+export interface Scorer {
+  name: string;
+  /** Returns one score row of length vocabSize per case (row 0, padding, is ignored). */
+  scoreBatch(cases: readonly EvalCase[]): Promise<Float32Array[]> | Float32Array[];
+}
+
+/** Result of a full-ranking evaluation. */
+export interface Evaluation {
+  metrics: Metrics;
+  /** Top-20 rows per case, when asked for. */
+  top?: number[][];
+}
+
+/**
+ * Full ranking: every item competes, the user's history is excluded (except the target
+ * itself, so a repeat purchase is still credited), ranks aggregated to HR/NDCG@5/10/20.
+ */
+export async function evaluate(scorer: Scorer, cases: readonly EvalCase[], options: { batch?: number; keepTop?: number; onBatch?: (done: number) => void } = {}): Promise<Evaluation> {
+  const batch = options.batch ?? 256;
+  const ranks = new Int32Array(cases.length);
+  const top: number[][] | undefined = options.keepTop ? [] : undefined;
+  for (let start = 0; start < cases.length; start += batch) {
+    const slice = cases.slice(start, start + batch);
+    const rows = await scorer.scoreBatch(slice);
+    slice.forEach((c, i) => {
+      const excluded = new Set(c.history);
+      excluded.delete(c.target);
+      ranks[start + i] = rankOfTarget(rows[i]!, c.target, excluded);
+      if (top) top.push(topRows(rows[i]!, options.keepTop!, new Set(c.history)));
+    });
+    options.onBatch?.(Math.min(start + batch, cases.length));
+  }
+  return top ? { metrics: metricsFromRanks(ranks), top } : { metrics: metricsFromRanks(ranks) };
+}

@@ -1,0 +1,31 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import './sasrec-encoder.js';
+
+/** Loads a layers-format model.json and its shards from disk (Node has no file:// handler without tfjs-node). */
+export async function loadModelFromDisk(modelJsonPath: string): Promise<LayersModel> {
+  const json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+    userDefinedMetadata?: Record<string, unknown>;
+  };
+  const dir = dirname(modelJsonPath);
+  const shards: Uint8Array[] = [];
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  for (const group of json.weightsManifest) {
+    for (const path of group.paths) shards.push(await readFile(join(dir, path)));
+    specs.push(...group.weights);
+  }
+  const total = shards.reduce((n, s) => n + s.length, 0);
+  const weightData = new Uint8Array(total);
+  let offset = 0;
+  for (const s of shards) {
+    weightData.set(s, offset);
+    offset += s.length;
+  }
+  return loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: weightData.buffer, ...(json.userDefinedMetadata && { userDefinedMetadata: json.userDefinedMetadata }) }),
+  );
+}
