@@ -22,15 +22,18 @@ export interface Evaluation {
 export async function evaluate(scorer: Scorer, cases: readonly EvalCase[], options: { batch?: number; keepTop?: number; onBatch?: (done: number) => void } = {}): Promise<Evaluation> {
   const batch = options.batch ?? 256;
   const ranks = new Int32Array(cases.length);
-  const top: number[][] | undefined = options.keepTop ? [] : undefined;
-  for (let start = 0; start < cases.length; start += batch) {
-    const slice = cases.slice(start, start + batch);
-    const rows = await scorer.scoreBatch(slice);
-    slice.forEach((c, i) => {
+  const top: number[][] | undefined = options.keepTop ? new Array<number[]>(cases.length) : undefined;
+  // Batches of similar history length: sequence scorers pad only to the longest in the batch.
+  const order = cases.map((_, i) => i).sort((a, b) => cases[a]!.history.length - cases[b]!.history.length);
+  for (let start = 0; start < order.length; start += batch) {
+    const ids = order.slice(start, start + batch);
+    const rows = await scorer.scoreBatch(ids.map((i) => cases[i]!));
+    ids.forEach((caseIndex, i) => {
+      const c = cases[caseIndex]!;
       const excluded = new Set(c.history);
       excluded.delete(c.target);
-      ranks[start + i] = rankOfTarget(rows[i]!, c.target, excluded);
-      if (top) top.push(topRows(rows[i]!, options.keepTop!, new Set(c.history)));
+      ranks[caseIndex] = rankOfTarget(rows[i]!, c.target, excluded);
+      if (top) top[caseIndex] = topRows(rows[i]!, options.keepTop!, new Set(c.history));
     });
     options.onBatch?.(Math.min(start + batch, cases.length));
   }
