@@ -70,3 +70,14 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
     expect(parseModelMetadata({})).toMatch(/no userDefinedMetadata/);
   });
 });
+
+describe('SasrecEncoder on trimmed histories', () => {
+  it('gives the same last state for a history padded to its own length or to maxLen', async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const { encoder } = buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds });
+    const full = encoder.lastHidden(encoder.encode(tf.tensor2d([[0, 0, 0, 0, 0, 7, 3, 9]], [1, 8], 'int32'), false));
+    const short = encoder.lastHidden(encoder.encode(tf.tensor2d([[0, 7, 3, 9]], [1, 4], 'int32'), false));
+    const diff = tf.max(tf.abs(tf.sub(full, short))).dataSync()[0]!;
+    expect(diff).toBeLessThan(1e-5);
+  });
+});
