@@ -27,7 +27,7 @@ const library = (entry: string, format: 'es' | 'iife', file: string, emptyOutDir
   },
 });
 
-// One config, four builds: `vite build --mode lib|iife|worker|demo`; `vite --mode demo` serves the demo.
+// One config, five builds: `vite build --mode lib|iife|worker|demo|bench`; `vite --mode demo` serves the demo.
 export default defineConfig(({ mode }): UserConfig => {
   switch (mode) {
     case 'lib':
@@ -37,6 +37,9 @@ export default defineConfig(({ mode }): UserConfig => {
       return { ...library('src/index.ts', 'iife', 'pocketrank.iife.js', false), define: { 'import.meta.url': 'undefined' } };
     case 'worker':
       return { ...library('worker/worker.ts', 'es', 'pocketrank.worker.js', false), plugins: [copyWasmBinaries()] };
+    case 'bench':
+      // The main-thread baseline that `npm run bench` compares pocketrank against.
+      return { build: { outDir: 'bench/dist', emptyOutDir: true, minify: true, target: 'es2022', reportCompressedSize: false, lib: { entry: 'bench/naive-ranker.ts', formats: ['es'], fileName: () => 'naive.js' } } };
     case 'demo':
       return {
         root: '.',

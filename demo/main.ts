@@ -1,31 +1,32 @@
-// The foundation demo: a catalog grid that records views and cart adds, and a "for you" list
-// ranked in the pocketrank worker after every event.
-import { createRecommender, type CatalogItem, type TrackInput } from 'pocketrank';
+// The foundation demo: the most popular Beauty products as a grid that records views and cart
+// adds, and a "for you" list ranked in the pocketrank worker after every event.
+import { createRecommender, type CatalogItem, type Recommender, type TrackInput } from 'pocketrank';
 
-const MODEL = new URL('../test/fixtures/generated/model/model.json', location.href).href;
+const MODEL = new URL('../models/beauty/model.json', location.href).href;
+const GRID_SIZE = 48;
 const $ = (id: string) => document.getElementById(id)!;
+const productUrl = (asin: string) => `https://www.amazon.com/dp/${encodeURIComponent(asin)}`;
+
+function card(item: CatalogItem, act: (event: TrackInput & { itemId: string }) => void): HTMLElement {
+  const el = document.createElement('div');
+  el.className = 'card';
+  const title = Object.assign(document.createElement('h3'), { textContent: item.id });
+  const tags = (item.attributes?.tags as string[] | undefined) ?? [];
+  const meta = Object.assign(document.createElement('p'), { textContent: `${tags.length} attributes · ${String(item.attributes?.popularity ?? 0)} purchases` });
+  const link = Object.assign(document.createElement('a'), { href: productUrl(item.id), textContent: 'amazon.com ↗', target: '_blank', rel: 'noopener' });
+  const view = Object.assign(document.createElement('button'), { textContent: 'View' });
+  view.onclick = () => act({ type: 'view', itemId: item.id });
+  const cart = Object.assign(document.createElement('button'), { textContent: 'Add to cart' });
+  cart.onclick = () => act({ type: 'add_to_cart', itemId: item.id });
+  el.append(title, meta, view, cart, link);
+  return el;
+}
 
 async function main(): Promise<void> {
   const catalog = ((await (await fetch(new URL('catalog.json', MODEL))).json()) as { items: CatalogItem[] }).items;
-  const rec = await createRecommender({ model: MODEL, catalog, dbName: 'pocketrank-demo' });
+  const byId = new Map(catalog.map((c) => [c.id, c]));
+  const rec: Recommender = await createRecommender({ model: MODEL, catalog, dbName: 'pocketrank-demo' });
   const history: string[] = [];
-
-  const refresh = async () => {
-    const start = performance.now();
-    const top = await rec.recommend({ k: 8 });
-    const ms = performance.now() - start;
-    const status = await rec.status();
-    $('status').textContent = `Backend: ${status.backend} (${status.backendReason || 'first choice'}) · model ${status.model.id} v${status.model.version} · ${status.storedEvents} events on this device`;
-    $('latency').textContent = `Ranked ${status.rankableItems} items in ${ms.toFixed(1)} ms`;
-    $('recs').replaceChildren(
-      ...top.map((r) => {
-        const li = document.createElement('li');
-        li.innerHTML = `${r.itemId} <span class="score">${r.score.toFixed(2)}</span>`;
-        return li;
-      }),
-    );
-    $('history').replaceChildren(...history.slice(-10).reverse().map((h) => Object.assign(document.createElement('li'), { textContent: h })));
-  };
 
   const act = async (event: TrackInput & { itemId: string }) => {
     rec.track(event);
@@ -33,20 +34,19 @@ async function main(): Promise<void> {
     await refresh();
   };
 
-  $('catalog').replaceChildren(
-    ...catalog.map((item) => {
-      const card = document.createElement('div');
-      card.className = 'card';
-      const attrs = Object.entries(item.attributes ?? {}).map(([k, v]) => `${k}: ${String(v)}`).join(' · ');
-      card.innerHTML = `<h3>${item.id}</h3><p>${attrs}</p>`;
-      const view = Object.assign(document.createElement('button'), { textContent: 'View' });
-      view.onclick = () => act({ type: 'view', itemId: item.id });
-      const cart = Object.assign(document.createElement('button'), { textContent: 'Add to cart' });
-      cart.onclick = () => act({ type: 'add_to_cart', itemId: item.id });
-      card.append(view, cart);
-      return card;
-    }),
-  );
+  const refresh = async () => {
+    const start = performance.now();
+    const top = await rec.recommend({ k: 8 });
+    const ms = performance.now() - start;
+    const status = await rec.status();
+    $('status').textContent = `Backend: ${status.backend}${status.backendReason ? ` (${status.backendReason})` : ''} · model ${status.model.id} v${status.model.version} · ${status.storedEvents} events stored on this device`;
+    $('latency').textContent = `Ranked ${status.rankableItems.toLocaleString()} products in ${ms.toFixed(1)} ms, on this device`;
+    $('recs').replaceChildren(...top.map((r) => card(byId.get(r.itemId) ?? { id: r.itemId }, act)));
+    $('history').replaceChildren(...history.slice(-10).reverse().map((h) => Object.assign(document.createElement('li'), { textContent: h })));
+  };
+
+  const popular = [...catalog].sort((a, b) => Number(b.attributes?.popularity ?? 0) - Number(a.attributes?.popularity ?? 0)).slice(0, GRID_SIZE);
+  $('catalog').replaceChildren(...popular.map((item) => card(item, act)));
   await refresh();
 }
 

@@ -13,6 +13,8 @@ export class Ranker {
   private readonly items: Map<number, CatalogItem>;
   private readonly base: Float32Array;
   private readonly tableT: tf.Tensor2D;
+  private fixedShape: boolean | undefined;
+  private cachedUser: { key: string; state: tf.Tensor2D } | undefined;
 
   /** @param loaded the checked model; @param catalog the shop's items (unknown ones are not rankable) */
   constructor(
@@ -32,12 +34,14 @@ export class Ranker {
 
   /** Top-k recommendations for a history (oldest first). */
   async rank(history: readonly string[], query: RecommendQuery): Promise<Recommendation[]> {
-    const { input, rows } = encodeHistory(history, this.rowOf, this.loaded.maxLen);
+    // GPU backends compile a program per shape, so they always get [1, maxLen]; CPU and WASM
+    // skip the padding, which is masked, so the result is the same for less work.
+    const fixedShape = this.fixedShape ?? (this.fixedShape = tf.getBackend() === 'webgpu' || tf.getBackend() === 'webgl');
+    const { input, rows } = encodeHistory(history, this.rowOf, fixedShape ? this.loaded.maxLen : Math.max(1, Math.min(history.length, this.loaded.maxLen)));
     const bias = queryBias(this.base, query, this.rowOf, this.items, rows);
     const k = Math.min(query.k, bias.length);
+    const user = this.userState(input);
     const { values, indices } = tf.tidy(() => {
-      const ids = tf.tensor2d(input, [1, this.loaded.maxLen], 'int32');
-      const user = this.loaded.model.predict(ids) as tf.Tensor2D;
       const scores = tf.add(tf.reshape(tf.matMul(user, this.tableT), [-1]), tf.tensor1d(bias));
       return tf.topk(scores, k, true);
     });
@@ -56,8 +60,26 @@ export class Ranker {
     }
   }
 
+  /**
+   * The encoder's state for a history. It only changes when the history does, so the last one
+   * is kept: several widgets asking for recommendations on one page view pay for one encoder pass.
+   */
+  private userState(input: Int32Array): tf.Tensor2D {
+    const key = input.join(',');
+    if (this.cachedUser?.key !== key) {
+      this.cachedUser?.state.dispose();
+      const { encoder } = this.loaded;
+      // The checked model is exactly this one layer; calling it directly skips LayersModel.predict's bookkeeping.
+      const state = tf.tidy(() => encoder.lastHidden(encoder.encode(tf.tensor2d(input, [1, input.length], 'int32'), false)));
+      this.cachedUser = { key, state: tf.keep(state) };
+    }
+    return this.cachedUser.state;
+  }
+
   /** Frees the tensors this ranker owns (not the model). */
   dispose(): void {
     this.tableT.dispose();
+    this.cachedUser?.state.dispose();
+    this.cachedUser = undefined;
   }
 }

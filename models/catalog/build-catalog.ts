@@ -28,6 +28,7 @@ export async function siblingMetadata(dataPath: string): Promise<{ datamaps?: st
 /**
  * Builds the catalog for the data's items: shop ids from datamaps' `id2item` when given
  * (else the data ids), attribute ids as `tags`, and training popularity for cold-start ranking.
+ * Amazon product pages are `https://www.amazon.com/dp/<id>`; not stored, to keep the file small.
  */
 export async function buildCatalog(sourceIds: readonly string[], train: readonly number[][], files: { datamaps?: string; attributes?: string }): Promise<ShippedItem[]> {
   const id2item: Record<string, string> = files.datamaps ? (JSON.parse(await readFile(files.datamaps, 'utf8')) as { id2item: Record<string, string> }).id2item : {};
@@ -39,7 +40,6 @@ export async function buildCatalog(sourceIds: readonly string[], train: readonly
     const attributes: ShippedItem['attributes'] = { popularity: popularity.get(i + 1) ?? 0 };
     const tags = attrs[sourceId];
     if (tags?.length) attributes.tags = tags.map(String);
-    if (id2item[sourceId]) attributes.url = `https://www.amazon.com/dp/${id}`;
     return { id, sourceId, attributes };
   });
 }

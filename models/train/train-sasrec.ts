@@ -32,7 +32,7 @@ export interface TrainOptions extends Omit<SasrecConfig, 'vocabSize'> {
 const MASKED = -1e4;
 
 /** Defaults tuned on Beauty; the same flags serve other categories. */
-export const DEFAULT_TRAIN: TrainOptions = { ...DEFAULT_SASREC, epochs: 200, batchSize: 128, learningRate: 0.001, patience: 6, maxMinutes: 50, validUsers: 0, negatives: 1024 };
+export const DEFAULT_TRAIN: TrainOptions = { ...DEFAULT_SASREC, epochs: 200, batchSize: 128, learningRate: 0.002, patience: 6, maxMinutes: 50, validUsers: 0, negatives: 1024 };
 
 /** What training hands back. */
 export interface TrainResult {

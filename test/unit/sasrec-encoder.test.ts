@@ -10,6 +10,7 @@ import { embeddingLookup } from '../../models/sasrec/embedding-lookup.js';
 import { parseModelMetadata } from '../../models/sasrec/model-metadata.js';
 import { saveLayersModel } from '../../models/sasrec/save-layers-model.js';
 import { SasrecEncoder } from '../../models/sasrec/sasrec-encoder.js';
+import { sasrecScorer } from '../../models/eval/sasrec-scorer.js';
 
 const cfg = { vocabSize: 21, maxLen: 8, hidden: 16, blocks: 2, heads: 2, dropout: 0.1, seed: 3 };
 const itemIds = Array.from({ length: 20 }, (_, i) => `item-${i + 1}`);
@@ -79,5 +80,20 @@ describe('SasrecEncoder on trimmed histories', () => {
     const short = encoder.lastHidden(encoder.encode(tf.tensor2d([[0, 7, 3, 9]], [1, 4], 'int32'), false));
     const diff = tf.max(tf.abs(tf.sub(full, short))).dataSync()[0]!;
     expect(diff).toBeLessThan(1e-5);
+  });
+});
+
+describe('sasrecScorer', () => {
+  it('scores each history in a mixed-length batch exactly as it scores it alone', async () => {
+    expect(await tf.setBackend('wasm')).toBe(true);
+    const { encoder } = buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds });
+    const scorer = sasrecScorer(encoder);
+    const cases = [[3], [4, 5, 6, 7, 8, 9, 10, 11, 12, 13], [7, 2, 9]].map((history) => ({ user: 0, history, target: 1 }));
+    const together = await scorer.scoreBatch(cases);
+    for (const [i, c] of cases.entries()) {
+      const [alone] = await scorer.scoreBatch([c]);
+      const gap = Math.max(...Array.from(alone!, (v, j) => Math.abs(v - together[i]![j]!)));
+      expect(gap).toBeLessThan(1e-4);
+    }
   });
 });

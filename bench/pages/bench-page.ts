@@ -1,0 +1,157 @@
+// Runs inside the bench page; bench/run.ts calls these through page.evaluate.
+import { createRecommender, type BackendName, type Recommender } from '/dist/pocketrank.js';
+import { loadNaive, rankNaive } from '/bench/dist/naive.js';
+
+const MODEL = '/models/beauty/model.json';
+const HISTORY_LENGTH = 50;
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+async function catalogIds(): Promise<string[]> {
+  const catalog = (await (await fetch('/models/beauty/catalog.json')).json()) as { items: { id: string; attributes: { popularity: number } }[] };
+  return catalog.items.sort((a, b) => b.attributes.popularity - a.attributes.popularity).map((i) => i.id);
+}
+
+async function withHistory(backend: BackendName | 'auto', dbName: string): Promise<{ rec: Recommender; history: string[] }> {
+  const ids = await catalogIds();
+  const rec = await createRecommender({ model: MODEL, backend, dbName });
+  const history = ids.slice(100, 100 + HISTORY_LENGTH);
+  const t0 = Date.now() - 3_600_000;
+  history.forEach((itemId, i) => rec.track({ type: 'view', itemId, timestamp: t0 + i }));
+  await rec.flush();
+  return { rec, history };
+}
+
+const db = (name: string) => `bench-${name}-${crypto.getRandomValues(new Uint32Array(1))[0]}`;
+
+const bench = {
+  /** recommend() round trips from the main thread, k = 10, 50 history events. */
+  async recommend(backend: BackendName, calls: number) {
+    const { rec } = await withHistory(backend, db('rec'));
+    const status = await rec.status();
+    for (let i = 0; i < 20; i++) await rec.recommend({ k: 10 });
+    const times: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const t = performance.now();
+      await rec.recommend({ k: 10 });
+      times.push(performance.now() - t);
+    }
+    await rec.close();
+    return { backend: status.backend, p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+  },
+
+  /** recommend() right after a new event: the history changed, so the encoder runs again (includes the IndexedDB write). */
+  async recommendAfterTrack(backend: BackendName, calls: number) {
+    const { rec, history } = await withHistory(backend, db('fresh'));
+    const times: number[] = [];
+    for (let i = 0; i < calls + 20; i++) {
+      const t = performance.now();
+      rec.track({ type: 'view', itemId: history[i % history.length]! });
+      await rec.recommend({ k: 10 });
+      if (i >= 20) times.push(performance.now() - t);
+    }
+    await rec.close();
+    return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+  },
+
+  /** The naive baseline: same model and history, tfjs on the main thread, full sort in JavaScript. */
+  async naive(calls: number) {
+    const history = (await catalogIds()).slice(100, 100 + HISTORY_LENGTH);
+    await loadNaive(MODEL, '/dist/');
+    for (let i = 0; i < 5; i++) rankNaive(history, 10);
+    const times: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const t = performance.now();
+      rankNaive(history, 10);
+      times.push(performance.now() - t);
+    }
+    return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+  },
+
+  /** Main-thread cost of track(): chunks of 100 calls, per-call time of each chunk. */
+  async track(events: number) {
+    const rec = await createRecommender({ model: MODEL, backend: 'wasm', dbName: db('track'), flushIntervalMs: 1000 });
+    const ids = await catalogIds();
+    const perCall: number[] = [];
+    for (let c = 0; c < events / 100; c++) {
+      const t = performance.now();
+      for (let i = 0; i < 100; i++) rec.track({ type: 'view', itemId: ids[(c * 100 + i) % ids.length]! });
+      perCall.push(((performance.now() - t) / 100) * 1000);
+    }
+    await rec.close();
+    return { p50_us: quantile(perCall, 0.5), p95_us: quantile(perCall, 0.95) };
+  },
+
+  /** Events per second into IndexedDB: the SDK's batches against one transaction per event. */
+  async idb(events: number) {
+    const rec = await createRecommender({ model: MODEL, backend: 'wasm', dbName: db('idb'), flushIntervalMs: 60_000 });
+    const ids = await catalogIds();
+    let t = performance.now();
+    for (let i = 0; i < events; i++) rec.track({ type: 'view', itemId: ids[i % ids.length]! });
+    await rec.flush();
+    const batchedMs = performance.now() - t;
+    await rec.close();
+    // The naive store: same schema, one transaction per event, written as each event arrives.
+    const open = indexedDB.open(db('naive'), 1);
+    open.onupgradeneeded = () => {
+      const store = open.result.createObjectStore('events', { keyPath: 'seq', autoIncrement: true });
+      store.createIndex('by-time', 'timestamp');
+      store.createIndex('by-item', 'itemId');
+      store.createIndex('by-type', 'type');
+    };
+    const raw = await new Promise<IDBDatabase>((resolve) => (open.onsuccess = () => resolve(open.result)));
+    t = performance.now();
+    for (let i = 0; i < events; i++) {
+      const tx = raw.transaction('events', 'readwrite');
+      tx.objectStore('events').add({ type: 'view', itemId: ids[i % ids.length], timestamp: Date.now() });
+      await new Promise((resolve) => (tx.oncomplete = resolve));
+    }
+    const naiveMs = performance.now() - t;
+    raw.close();
+    return { batched_eps: events / (batchedMs / 1000), naive_eps: events / (naiveMs / 1000) };
+  },
+
+  /** Long tasks (> 50 ms) on the main thread during a session of tracking and recommending. */
+  async session(steps: number) {
+    const long: number[] = [];
+    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => long.push(e.duration)));
+    observer.observe({ type: 'longtask', buffered: false });
+    const { rec } = await withHistory('wasm', db('session'));
+    const ids = await catalogIds();
+    for (let i = 0; i < steps; i++) {
+      rec.track({ type: 'view', itemId: ids[i % 500]! });
+      await rec.recommend({ k: 10 });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await rec.close();
+    observer.disconnect();
+    return { long_tasks: long.length, longest_ms: Math.max(0, ...long) };
+  },
+
+  /** Time from createRecommender() to the first recommendation. */
+  async start() {
+    const t = performance.now();
+    const rec = await createRecommender({ model: MODEL, dbName: db('start') });
+    await rec.recommend({ k: 10 });
+    const ms = performance.now() - t;
+    await rec.close();
+    return { ms };
+  },
+
+  /** Live tensors and tensor bytes before and after 1,000 recommendations. */
+  async memory(calls: number) {
+    const { rec } = await withHistory('wasm', db('mem'));
+    await rec.recommend({ k: 10 });
+    const before = (await rec.status()).tensors;
+    for (let i = 0; i < calls; i++) await rec.recommend({ k: 10 });
+    const after = (await rec.status()).tensors;
+    await rec.close();
+    return { tensors_before: before, tensors_after: after };
+  },
+};
+
+(window as unknown as { bench: typeof bench }).bench = bench;
+document.title = 'bench ready';
