@@ -25,7 +25,9 @@ function card(item: CatalogItem, act: (event: TrackInput & { itemId: string }) =
 async function main(): Promise<void> {
   const catalog = ((await (await fetch(new URL('catalog.json', MODEL))).json()) as { items: CatalogItem[] }).items;
   const byId = new Map(catalog.map((c) => [c.id, c]));
-  const rec: Recommender = await createRecommender({ model: MODEL, catalog, dbName: 'pocketrank-demo' });
+  // Explicit worker URL so the page works both under the dev server and as a static build.
+  const workerUrl = new URL('../dist/pocketrank.worker.js', location.href);
+  const rec: Recommender = await createRecommender({ model: MODEL, catalog, dbName: 'pocketrank-demo', workerUrl });
   const history: string[] = [];
 
   const act = async (event: TrackInput & { itemId: string }) => {

@@ -57,7 +57,9 @@ export class EventStore {
   async append(events: readonly TrackedEvent[]): Promise<void> {
     if (events.length === 0) return;
     try {
-      const tx = this.db.transaction('events', 'readwrite');
+      // Relaxed durability: the commit returns once the browser has the data, not after an fsync.
+      // Shopper events are worth a few lost milliseconds on an OS crash, not a disk flush each.
+      const tx = this.db.transaction('events', 'readwrite', { durability: 'relaxed' });
       for (const event of events) void tx.store.add(event);
       await tx.done;
     } catch (error) {

@@ -51,6 +51,11 @@ describe('npm run train / npm run eval on a CSV export', () => {
     expect(metrics.model['HR@10']).toBeGreaterThan(0.5);
     expect(metrics.model['NDCG@10']).toBeGreaterThan(metrics.popularity['NDCG@10']);
     expect(metrics.model['NDCG@10']).toBeGreaterThan(metrics.itemknn['NDCG@10']);
+    // Same data, flags and seed: byte-identical weights.
+    const again = join(dir, 'again');
+    await run(tsx, ['models/cli/train.ts', '--data', join(dir, 'shop.csv'), '--out', again, ...flags], { maxBuffer: 1 << 24 });
+    expect(Buffer.compare(await readFile(join(again, 'weights.bin')), await readFile(join(out, 'weights.bin')))).toBe(0);
+
     const lines = (await readFile(dump, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(400);
     const [user, ...items] = lines[0]!.split(' ');
