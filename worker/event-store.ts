@@ -34,7 +34,14 @@ function storageError(action: string, error: unknown): PocketrankError {
 
 /** The shopper's event log in IndexedDB. Each write is one transaction per batch. */
 export class EventStore {
+  /** Why the connection is gone, once it is. */
+  private closedBy: string | undefined;
+
   private constructor(private readonly db: IDBPDatabase<PocketrankDB>) {}
+
+  private assertOpen(): void {
+    if (this.closedBy) throw new PocketrankError('storage_failed', this.closedBy);
+  }
 
   /** Opens (creating or upgrading) the database `name`. */
   static async open(name: string): Promise<EventStore> {
@@ -46,8 +53,17 @@ export class EventStore {
         blocked() {
           // Another tab still holds an older version open; the open resolves once it closes.
         },
+        blocking() {
+          // A newer SDK in another tab wants to upgrade: step aside instead of blocking it forever.
+          store.closedBy = 'a newer pocketrank version in another tab upgraded the database; reload this page';
+          db.close();
+        },
+        terminated() {
+          store.closedBy = 'the browser closed the database (storage cleared or disk error)';
+        },
       });
-      return new EventStore(db);
+      const store = new EventStore(db);
+      return store;
     } catch (error) {
       throw storageError(`open of "${name}"`, error);
     }
@@ -56,6 +72,7 @@ export class EventStore {
   /** Appends events atomically: all of the batch is stored or none of it. */
   async append(events: readonly TrackedEvent[]): Promise<void> {
     if (events.length === 0) return;
+    this.assertOpen();
     try {
       // Relaxed durability: the commit returns once the browser has the data, not after an fsync.
       // Shopper events are worth a few lost milliseconds on an OS crash, not a disk flush each.
@@ -69,6 +86,7 @@ export class EventStore {
 
   /** Number of stored events. */
   async count(): Promise<number> {
+    this.assertOpen();
     return this.db.count('events');
   }
 
@@ -77,6 +95,7 @@ export class EventStore {
    * immediate repeats collapsed (reloading a product page is not a new interest).
    */
   async recentItems(limit: number): Promise<string[]> {
+    this.assertOpen();
     const newestFirst: string[] = [];
     let cursor = await this.db.transaction('events').store.index('by-time').openCursor(null, 'prev');
     while (cursor && newestFirst.length < limit) {
