@@ -1,0 +1,67 @@
+import { agreeSeed } from '../../worker/secagg/key-agreement.js';
+import { addMask, expandMask } from '../../worker/secagg/mask-prg.js';
+import { pairSign, type RoundParams, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
+import { reconstructSecret, type Share } from '../../worker/secagg/shamir.js';
+import type { KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
+
+/** Why a round could not be unmasked; the server then discards it and learns nothing. */
+export class UnmaskError extends Error {}
+
+/** Everything the server holds at the unmasking step of one round. */
+export interface UnmaskInput {
+  params: RoundParams;
+  /** Advertisements of every client that shared keys (U2). */
+  advertisements: ReadonlyMap<number, KeyAdvertisement>;
+  /** Masked vectors of the clients that uploaded (U3 ⊆ U2). */
+  masked: ReadonlyMap<number, Uint32Array>;
+  /** Unmasking responses from survivors. */
+  responses: readonly UnmaskResponse[];
+}
+
+function collect(responses: readonly UnmaskResponse[], pick: (r: UnmaskResponse) => { of: number; share: Share }[]): Map<number, Share[]> {
+  const byClient = new Map<number, Share[]>();
+  for (const r of responses) {
+    for (const { of, share } of pick(r)) {
+      if (share.x !== r.client) throw new UnmaskError(`client ${r.client} sent a share with index ${share.x}`);
+      const list = byClient.get(of) ?? [];
+      list.push(share);
+      byClient.set(of, list);
+    }
+  }
+  return byClient;
+}
+
+/**
+ * The sum of the survivors' inputs mod 2^32: their masked vectors, minus each survivor's
+ * reconstructed self mask, minus the pairwise masks survivors shared with dropped clients
+ * (rebuilt from the dropped clients' reconstructed mask keys). At no point is any single
+ * client's input in the clear: a survivor's self mask is only removed inside the sum.
+ */
+export async function unmaskSum({ params, advertisements, masked, responses }: UnmaskInput): Promise<Uint32Array> {
+  const survivors = [...masked.keys()];
+  if (survivors.length < params.threshold) throw new UnmaskError(`${survivors.length} uploads is below the threshold ${params.threshold}; the round is aborted`);
+  if (responses.length < params.threshold) throw new UnmaskError(`${responses.length} unmasking responses is below the threshold ${params.threshold}`);
+  const dropped = [...advertisements.keys()].filter((id) => !masked.has(id));
+  const selfShares = collect(responses, (r) => r.selfMaskShares);
+  const keyShares = collect(responses, (r) => r.maskKeyShares);
+  for (const id of survivors) if (keyShares.has(id)) throw new UnmaskError(`mask-key shares of survivor ${id} were revealed; refusing to unmask`);
+
+  const sum = new Uint32Array(params.vectorLength);
+  for (const id of survivors) {
+    const y = masked.get(id)!;
+    if (y.length !== params.vectorLength) throw new UnmaskError(`client ${id} uploaded ${y.length} values`);
+    addMask(sum, y, 1);
+    const seed = reconstructSecret(selfShares.get(id) ?? [], params.threshold);
+    addMask(sum, await expandMask(seed, params.vectorLength), -1);
+  }
+  for (const v of dropped) {
+    const ad = advertisements.get(v)!;
+    const privateScalar = reconstructSecret(keyShares.get(v) ?? [], params.threshold);
+    for (const u of survivors) {
+      const seed = await agreeSeed({ privateScalar, publicKey: ad.maskPublicKey }, advertisements.get(u)!.maskPublicKey, params.round);
+      // Survivor u added pairSign(u, v) * PRG(s_uv); take it back out.
+      addMask(sum, await expandMask(seed, params.vectorLength), pairSign(u, v) === 1 ? -1 : 1);
+    }
+  }
+  return sum;
+}

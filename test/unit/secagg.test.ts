@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { UnmaskError, unmaskSum } from '../../server/secagg/unmask-sum.js';
+import { decodeFixed, encodeFixed, fixedPointFor } from '../../worker/secagg/fixed-point.js';
+import { SecAggClient, type RoundParams, type SignedAdvertisement, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
+import { reconstructSecret, shareSecret } from '../../worker/secagg/shamir.js';
+import { createIdentity, type KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
+
+const LENGTH = 64;
+
+/** Plays one full round in process, relaying messages as the server would. */
+async function playRound(n: number, options: { dropAfterSharing?: number; threshold?: number; tamper?: boolean; length?: number; zeroInputs?: boolean } = {}) {
+  const length = options.length ?? LENGTH;
+  const params: RoundParams = { round: `test-${n}-${crypto.randomUUID()}`, threshold: options.threshold ?? Math.floor((2 * n) / 3) + 1, vectorLength: length };
+  const clients = await Promise.all(Array.from({ length: n }, async (_, i) => new SecAggClient(i + 1, await createIdentity(), params)));
+  const ads: SignedAdvertisement[] = await Promise.all(clients.map((c) => c.advertise()));
+  const identities = new Map(ads.map((a) => [a.ad.client, a.identityKey]));
+  if (options.tamper) ads[1] = { ...ads[1]!, ad: { ...ads[1]!.ad, maskPublicKey: ads[0]!.ad.maskPublicKey } };
+  const outbox = new Map<number, { from: number; sealed: Uint8Array<ArrayBuffer> }[]>();
+  for (const c of clients) {
+    for (const { to, sealed } of await c.shareKeys(ads, (id) => identities.get(id))) {
+      outbox.set(to, [...(outbox.get(to) ?? []), { from: c.id, sealed }]);
+    }
+  }
+  for (const c of clients) await c.receiveShares(outbox.get(c.id) ?? []);
+  const u2 = clients.map((c) => c.id);
+  const dropped = new Set(u2.slice(0, options.dropAfterSharing ?? 0));
+  const inputs = new Map<number, Uint32Array>();
+  const masked = new Map<number, Uint32Array>();
+  for (const c of clients) {
+    const x = options.zeroInputs ? new Uint32Array(length) : crypto.getRandomValues(new Uint32Array(length));
+    inputs.set(c.id, x);
+    if (!dropped.has(c.id)) masked.set(c.id, await c.maskedInput(x, u2));
+  }
+  const survivors = [...masked.keys()];
+  const responses: UnmaskResponse[] = [];
+  for (const c of clients) if (!dropped.has(c.id) && survivors.length >= params.threshold) responses.push(c.unmask(survivors, u2));
+  const advertisements = new Map<number, KeyAdvertisement>(ads.map((a) => [a.ad.client, a.ad]));
+  const expected = new Uint32Array(length);
+  for (const id of survivors) inputs.get(id)!.forEach((v, i) => (expected[i] = (expected[i]! + v) >>> 0));
+  return { params, clients, survivors, masked, responses, advertisements, expected, inputs };
+}
+
+describe('Shamir sharing over GF(2^521 - 1)', () => {
+  it('recovers a 256-bit secret from any t shares', () => {
+    const secret = crypto.getRandomValues(new Uint8Array(32));
+    const shares = shareSecret(secret, 3, [1, 2, 3, 4, 5]);
+    expect(reconstructSecret([shares[4]!, shares[0]!, shares[2]!], 3)).toEqual(secret);
+    expect(reconstructSecret(shares.slice(1, 4), 3)).toEqual(secret);
+  });
+
+  it('refuses fewer than t shares and duplicates', () => {
+    const shares = shareSecret(crypto.getRandomValues(new Uint8Array(32)), 3, [1, 2, 3]);
+    expect(() => reconstructSecret(shares.slice(0, 2), 3)).toThrow(/need 3 shares/);
+    expect(() => reconstructSecret([shares[0]!, shares[0]!, shares[1]!], 3)).toThrow(/duplicate/);
+  });
+});
+
+describe('secure aggregation (Bonawitz et al. 2017)', () => {
+  for (const n of [10, 50, 100]) {
+    it(`unmasks exactly the sum of ${n} clients' inputs`, async () => {
+      const round = await playRound(n);
+      expect(await unmaskSum(round)).toEqual(round.expected);
+    }, 120_000);
+  }
+
+  it('recovers the survivors\' sum when a third of the clients drop after sharing keys', async () => {
+    const round = await playRound(30, { dropAfterSharing: 10, threshold: 20 });
+    expect(round.survivors).toHaveLength(20);
+    expect(await unmaskSum(round)).toEqual(round.expected);
+  }, 120_000);
+
+  it('aborts below the threshold: clients refuse to unmask and the server cannot', async () => {
+    const round = await playRound(12, { dropAfterSharing: 5, threshold: 8 });
+    expect(round.responses).toHaveLength(0);
+    expect(() => round.clients[6]!.unmask(round.survivors, round.clients.map((c) => c.id))).toThrow(/threshold/);
+    await expect(unmaskSum(round)).rejects.toBeInstanceOf(UnmaskError);
+  });
+
+  it('never reveals both shares of one client: a second, different unmask request is refused', async () => {
+    const round = await playRound(6, { threshold: 4 });
+    const all = round.clients.map((c) => c.id);
+    const survivor = round.clients[5]!;
+    expect(() => survivor.unmask(all.filter((id) => id !== 2), all)).toThrow(/second, different/);
+  });
+
+  it('rejects a key advertisement the server swapped', async () => {
+    await expect(playRound(5, { tamper: true, threshold: 3 })).rejects.toThrow(/not signed by its identity/);
+  });
+
+  it('a single masked upload looks uniformly random (chi-square on its bytes), even for an all-zero update', async () => {
+    const round = await playRound(3, { threshold: 2, length: 16_384, zeroInputs: true });
+    expect(await unmaskSum(round)).toEqual(new Uint32Array(16_384));
+    for (const upload of round.masked.values()) {
+      const bytes = new Uint8Array(upload.buffer);
+      const counts = new Array<number>(256).fill(0);
+      for (const b of bytes) counts[b]! += 1;
+      const expected = bytes.length / 256;
+      const chi2 = counts.reduce((sum, c) => sum + (c - expected) ** 2 / expected, 0);
+      // 255 degrees of freedom; 377 is the p = 1e-6 critical value (Wilson-Hilferty), so a uniform
+      // source fails about once in a million runs, while any structure left from the input fails at once.
+      expect(chi2).toBeLessThan(377);
+    }
+  });
+});
+
+describe('fixed-point encoding', () => {
+  it('sums n clipped vectors without wrapping and decodes within one quantum per client', () => {
+    const n = 100;
+    const fp = fixedPointFor(n, 1);
+    const vectors = Array.from({ length: n }, () => Float32Array.from({ length: 32 }, () => (crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32) * 2.4 - 1.2));
+    const sum = new Uint32Array(32);
+    for (const v of vectors) encodeFixed(v, fp).forEach((q, i) => (sum[i] = (sum[i]! + q) >>> 0));
+    const decoded = decodeFixed(sum, fp);
+    for (let i = 0; i < 32; i++) {
+      const exact = vectors.reduce((s, v) => s + Math.max(-1, Math.min(1, v[i]!)), 0);
+      expect(Math.abs(decoded[i]! - exact)).toBeLessThan(n / fp.scale + 1e-3);
+    }
+    expect(() => encodeFixed(Float32Array.of(Number.NaN), fp)).toThrow(/not finite/);
+  });
+});

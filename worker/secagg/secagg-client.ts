@@ -1,0 +1,162 @@
+import { generateAgreementKeys, agreeSeed, type AgreementKeys } from './key-agreement.js';
+import { addMask, expandMask } from './mask-prg.js';
+import { bigIntToBytes, bytesToBigInt } from './prime-field.js';
+import { openFrom, sealFor } from './share-cipher.js';
+import { shareSecret, type Share } from './shamir.js';
+import { signAdvertisement, verifyAdvertisement, type Identity, type KeyAdvertisement } from './signed-keys.js';
+
+/** Public parameters of one secure-aggregation round. */
+export interface RoundParams {
+  round: string;
+  /** Shares needed to unmask: below this many survivors the round aborts and reveals nothing. */
+  threshold: number;
+  vectorLength: number;
+}
+
+/** A key advertisement as relayed by the server, with the sender's long-term identity key. */
+export interface SignedAdvertisement {
+  ad: KeyAdvertisement;
+  signature: Uint8Array<ArrayBuffer>;
+  identityKey: Uint8Array<ArrayBuffer>;
+}
+
+/** What a client reveals in the unmasking step: self-mask shares of survivors, mask-key shares of dropouts. */
+export interface UnmaskResponse {
+  client: number;
+  selfMaskShares: { of: number; share: Share }[];
+  maskKeyShares: { of: number; share: Share }[];
+}
+
+const SHARE_BYTES = 66; // field elements are < 2^521
+
+/** Pairwise masks cancel because the lower id adds and the higher id subtracts. */
+export const pairSign = (me: number, peer: number): 1 | -1 => (me < peer ? 1 : -1);
+
+function packShares(from: number, to: number, maskKey: Share, selfMask: Share): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(8 + 2 * SHARE_BYTES);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, from);
+  view.setUint32(4, to);
+  out.set(bigIntToBytes(maskKey.y, SHARE_BYTES), 8);
+  out.set(bigIntToBytes(selfMask.y, SHARE_BYTES), 8 + SHARE_BYTES);
+  return out;
+}
+
+/**
+ * One client's side of Bonawitz et al. (CCS 2017), semi-honest server with signed keys:
+ * advertise two ECDH keys, secret-share the mask key and a self-mask seed t-of-n, upload the
+ * input plus self mask plus pairwise masks (mod 2^32), then help unmask: for each peer, reveal
+ * either its self-mask share (it survived) or its mask-key share (it dropped), never both.
+ */
+export class SecAggClient {
+  private cipherKeys?: AgreementKeys;
+  private maskKeys?: AgreementKeys;
+  private selfSeed?: Uint8Array<ArrayBuffer>;
+  private peers = new Map<number, KeyAdvertisement>();
+  private held = new Map<number, { maskKey: Share; selfMask: Share }>();
+  private sharedWith: number[] = [];
+  private unmaskedFor?: string;
+
+  /** @param id this client's index in the cohort (1-based; it is also its Shamir x). */
+  constructor(
+    readonly id: number,
+    private readonly identity: Identity,
+    private readonly params: RoundParams,
+  ) {
+    if (!Number.isInteger(id) || id < 1) throw new RangeError('client ids are positive integers');
+  }
+
+  /** Step 0: fresh per-round keys, signed with the long-term identity. */
+  async advertise(): Promise<SignedAdvertisement> {
+    this.cipherKeys = await generateAgreementKeys();
+    this.maskKeys = await generateAgreementKeys();
+    const ad = { client: this.id, cipherPublicKey: this.cipherKeys.publicKey, maskPublicKey: this.maskKeys.publicKey };
+    return { ad, signature: await signAdvertisement(this.identity, this.params.round, ad), identityKey: this.identity.publicKey };
+  }
+
+  /**
+   * Step 1: checks every advertisement's signature (a swapped key aborts), then sends each peer,
+   * encrypted, its shares of my mask key and self-mask seed.
+   * @param trustedIdentity maps a client id to the identity key this client trusts for it
+   */
+  async shareKeys(cohort: readonly SignedAdvertisement[], trustedIdentity: (client: number) => Uint8Array<ArrayBuffer> | undefined): Promise<{ to: number; sealed: Uint8Array<ArrayBuffer> }[]> {
+    if (!this.maskKeys || !this.cipherKeys) throw new Error('advertise() first');
+    if (cohort.length < this.params.threshold) throw new Error(`cohort of ${cohort.length} is below the threshold ${this.params.threshold}`);
+    for (const { ad, signature } of cohort) {
+      const key = trustedIdentity(ad.client);
+      if (!key || !(await verifyAdvertisement(key, this.params.round, ad, signature))) throw new Error(`advertisement of client ${ad.client} is not signed by its identity`);
+      this.peers.set(ad.client, ad);
+    }
+    if (!this.peers.has(this.id)) throw new Error('the cohort does not include this client');
+    this.selfSeed = crypto.getRandomValues(new Uint8Array(32));
+    const ids = [...this.peers.keys()];
+    const maskKeyShares = shareSecret(this.maskKeys.privateScalar, this.params.threshold, ids);
+    const selfMaskShares = shareSecret(this.selfSeed, this.params.threshold, ids);
+    this.sharedWith = ids;
+    const out: { to: number; sealed: Uint8Array<ArrayBuffer> }[] = [];
+    for (const [i, to] of ids.entries()) {
+      if (to === this.id) {
+        this.held.set(this.id, { maskKey: maskKeyShares[i]!, selfMask: selfMaskShares[i]! });
+        continue;
+      }
+      const plain = packShares(this.id, to, maskKeyShares[i]!, selfMaskShares[i]!);
+      out.push({ to, sealed: await sealFor(this.cipherKeys, this.peers.get(to)!.cipherPublicKey, this.id, to, this.params.round, plain) });
+    }
+    return out;
+  }
+
+  /** Step 1, receiving side: decrypts and keeps the shares peers sent me. */
+  async receiveShares(bundles: readonly { from: number; sealed: Uint8Array<ArrayBuffer> }[]): Promise<void> {
+    if (!this.cipherKeys) throw new Error('advertise() first');
+    for (const { from, sealed } of bundles) {
+      const peer = this.peers.get(from);
+      if (!peer) throw new Error(`shares from client ${from}, who is not in the cohort`);
+      const plain = await openFrom(this.cipherKeys, peer.cipherPublicKey, from, this.id, this.params.round, sealed);
+      const view = new DataView(plain.buffer);
+      if (view.getUint32(0) !== from || view.getUint32(4) !== this.id) throw new Error(`share bundle from ${from} is misaddressed`);
+      const y = (offset: number) => bytesToBigInt(plain.subarray(offset, offset + SHARE_BYTES));
+      this.held.set(from, { maskKey: { x: this.id, y: y(8) }, selfMask: { x: this.id, y: y(8 + SHARE_BYTES) } });
+    }
+  }
+
+  /**
+   * Step 2: my quantized update plus my self mask plus, for every peer that shared keys,
+   * the pairwise mask with my sign. This vector alone is uniformly random to the server.
+   */
+  async maskedInput(input: Uint32Array, sharedKeys: readonly number[]): Promise<Uint32Array> {
+    if (!this.maskKeys || !this.selfSeed) throw new Error('shareKeys() first');
+    if (input.length !== this.params.vectorLength) throw new RangeError(`input has ${input.length} values, the round expects ${this.params.vectorLength}`);
+    const y = Uint32Array.from(input);
+    addMask(y, await expandMask(this.selfSeed, y.length), 1);
+    for (const v of sharedKeys) {
+      if (v === this.id) continue;
+      const peer = this.peers.get(v);
+      if (!peer) throw new Error(`client ${v} was never advertised`);
+      const seed = await agreeSeed(this.maskKeys, peer.maskPublicKey, this.params.round);
+      addMask(y, await expandMask(seed, y.length), pairSign(this.id, v));
+    }
+    return y;
+  }
+
+  /**
+   * Step 4: reveals, for each client of `sharedKeys`, the self-mask share if it is in
+   * `survivors` and the mask-key share otherwise. Refuses fewer survivors than the threshold
+   * and a second, different request (which could ask for both shares of one client).
+   */
+  unmask(survivors: readonly number[], sharedKeys: readonly number[]): UnmaskResponse {
+    if (survivors.length < this.params.threshold) throw new Error(`only ${survivors.length} survivors; the threshold is ${this.params.threshold}`);
+    const alive = new Set(survivors);
+    if (!alive.has(this.id)) throw new Error('this client is not among the survivors');
+    const request = `${[...survivors].sort((a, b) => a - b)}|${[...sharedKeys].sort((a, b) => a - b)}`;
+    if (this.unmaskedFor !== undefined && this.unmaskedFor !== request) throw new Error('a second, different unmasking request');
+    this.unmaskedFor = request;
+    const response: UnmaskResponse = { client: this.id, selfMaskShares: [], maskKeyShares: [] };
+    for (const v of sharedKeys) {
+      const held = this.held.get(v);
+      if (!held) continue;
+      if (alive.has(v)) response.selfMaskShares.push({ of: v, share: held.selfMask });
+      else if (this.sharedWith.includes(v)) response.maskKeyShares.push({ of: v, share: held.maskKey });
+    }
+    return response;
+  }
+}
