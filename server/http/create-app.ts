@@ -1,0 +1,71 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { Advertise, CheckIn, MaskedInput, ShareKeys, toBase64, Unmask } from '../protocol/messages.js';
+import { ProtocolError } from '../rounds/protocol-error.js';
+import type { RoundService } from '../rounds/round-service.js';
+import type { RoundStore } from '../store/round-store.js';
+
+const b64 = (b: Buffer) => toBase64(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+
+/** Parses a body against a schema; a failure is a 400 naming the first bad field. */
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ProtocolError(400, `invalid request: ${issue.path.join('.') || 'body'} ${issue.message}`);
+  }
+  return result.data;
+}
+
+/**
+ * The federation server's HTTP API (JSON over HTTPS in production, loopback in tests).
+ * Bodies are validated with the shared zod schemas; any refusal is a 4xx with a message and
+ * changes nothing stored.
+ */
+export function createApp(service: RoundService, store: RoundStore, options: { logger?: boolean; bodyLimit?: number } = {}): FastifyInstance {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 });
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+    if (error instanceof ProtocolError) return reply.status(error.status).send({ error: error.message });
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.status(error.statusCode).send({ error: error.message });
+    app.log.error(error);
+    return reply.status(500).send({ error: 'internal error' });
+  });
+
+  app.get('/health', async () => ({ ok: true, modelVersion: store.latestModel()!.version, openRounds: store.openRounds().length }));
+
+  app.get('/v1/models/latest', async () => ({ version: store.latestModel()!.version }));
+  app.get<{ Params: { version: string } }>('/v1/models/:version', async (request, reply) => {
+    const model = store.model(Number(request.params.version));
+    if (!model) throw new ProtocolError(404, `no model version ${request.params.version}`);
+    return reply.header('content-type', 'application/octet-stream').header('cache-control', 'public, max-age=31536000, immutable').send(model.params);
+  });
+
+  app.post('/v1/checkin', async (request) => service.checkIn(parse(CheckIn, request.body)));
+  app.get<{ Params: { round: string } }>('/v1/rounds/:round', async (request) => service.roundInfo(request.params.round));
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/advertise', async (request) => {
+    service.advertise(request.params.round, parse(Advertise, request.body));
+    return { accepted: true };
+  });
+  app.get<{ Params: { round: string } }>('/v1/rounds/:round/advertisements', async (request) =>
+    service.advertisements(request.params.round).map((a) => ({ index: a.index, identityKey: b64(a.identityKey), cipherPublicKey: b64(a.cipherPublicKey), maskPublicKey: b64(a.maskPublicKey), signature: b64(a.signature) })),
+  );
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/shares', async (request) => {
+    service.shareKeys(request.params.round, parse(ShareKeys, request.body));
+    return { accepted: true };
+  });
+  app.get<{ Params: { round: string; index: string }; Headers: { authorization?: string } }>('/v1/rounds/:round/shares/:index', async (request) => {
+    const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+    const { sharedKeys, bundles } = service.sharesFor(request.params.round, Number(request.params.index), token);
+    return { sharedKeys, bundles: bundles.map((b) => ({ from: b.from, sealed: b64(b.sealed) })) };
+  });
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/masked', async (request) => {
+    service.maskedInput(request.params.round, parse(MaskedInput, request.body));
+    return { accepted: true };
+  });
+  app.get<{ Params: { round: string } }>('/v1/rounds/:round/survivors', async (request) => service.survivors(request.params.round));
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/unmask', async (request) => {
+    await service.unmask(request.params.round, parse(Unmask, request.body));
+    return { accepted: true };
+  });
+  return app;
+}

@@ -1,0 +1,28 @@
+/**
+ * npm run server [-- --port 8787 --data-dir .pocketrank-server --min-clients 3 ...]
+ * Starts the federation server with its embedded SQLite store; no other setup.
+ */
+import { createApp } from './http/create-app.js';
+import { RoundService } from './rounds/round-service.js';
+import { readConfig } from './rounds/server-config.js';
+import { RoundStore } from './store/round-store.js';
+
+const config = readConfig(process.argv.slice(2), process.env);
+const store = new RoundStore(config.dataDir);
+const log = (event: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
+const service = new RoundService(store, config, Date.now, log);
+const app = createApp(service, store);
+// Deadlines advance on a clock; a restart resumes every open round from the store.
+await service.tick();
+const timer = setInterval(() => void service.tick().catch((error: unknown) => log('tick_failed', { error: String(error) })), 250);
+await app.listen({ port: config.port, host: config.host });
+log('listening', { url: `http://${config.host}:${(app.server.address() as { port: number }).port}`, dataDir: config.dataDir, modelVersion: store.latestModel()!.version });
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    clearInterval(timer);
+    void app.close().then(() => {
+      store.close();
+      process.exit(0);
+    });
+  });
+}

@@ -1,0 +1,48 @@
+import { decodeFixed } from '../../worker/secagg/fixed-point.js';
+import type { UnmaskResponse } from '../../worker/secagg/secagg-client.js';
+import type { KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
+import { UnmaskError, unmaskSum } from '../secagg/unmask-sum.js';
+import type { RoundRow, RoundStore } from '../store/round-store.js';
+import type { ServerConfig } from './server-config.js';
+import { applyServerStep } from './server-optimizer.js';
+
+const u8 = (b: Buffer) => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) as Uint8Array<ArrayBuffer>;
+
+/**
+ * Unmasks the survivors' sum, averages it, takes the server optimizer step and publishes the
+ * next model version, in one transaction once the arithmetic is done. A crash before the commit
+ * leaves the round in `unmask` with every response stored, and the next tick redoes this.
+ */
+export async function finalizeRound(store: RoundStore, config: ServerConfig, r: RoundRow, now: () => number, log: (event: string, fields: Record<string, unknown>) => void): Promise<void> {
+  const sharers = new Set(store.indices('share_senders', r.id));
+  const ads = store.db.prepare('SELECT idx, cipher_pk, mask_pk FROM advertisements WHERE round_id = ?').all(r.id) as { idx: number; cipher_pk: Buffer; mask_pk: Buffer }[];
+  const advertisements = new Map<number, KeyAdvertisement>(ads.filter((a) => sharers.has(a.idx)).map((a) => [a.idx, { client: a.idx, cipherPublicKey: u8(a.cipher_pk), maskPublicKey: u8(a.mask_pk) }]));
+  const rows = store.db.prepare('SELECT idx, vector FROM masked_inputs WHERE round_id = ?').all(r.id) as { idx: number; vector: Buffer }[];
+  const masked = new Map(rows.map((m) => [m.idx, new Uint32Array(u8(m.vector).buffer)]));
+  const responses = (store.db.prepare('SELECT idx, body FROM unmask_responses WHERE round_id = ?').all(r.id) as { idx: number; body: string }[]).map((row): UnmaskResponse => {
+    const parsed = JSON.parse(row.body) as { selfMaskShares: { of: number; share: { x: number; y: string } }[]; maskKeyShares: { of: number; share: { x: number; y: string } }[] };
+    const toShares = (list: typeof parsed.selfMaskShares) => list.map((s) => ({ of: s.of, share: { x: s.share.x, y: BigInt(`0x${s.share.y}`) } }));
+    return { client: row.idx, selfMaskShares: toShares(parsed.selfMaskShares), maskKeyShares: toShares(parsed.maskKeyShares) };
+  });
+  let sum: Uint32Array;
+  try {
+    sum = await unmaskSum({ params: { round: r.id, threshold: r.threshold, vectorLength: r.vector_length }, advertisements, masked, responses });
+  } catch (error) {
+    if (!(error instanceof UnmaskError) && !(error instanceof RangeError)) throw error;
+    store.setPhase(r.id, 'aborted', now(), { abort_reason: `unmasking failed: ${error.message}` });
+    log('round_aborted', { round: r.id, reason: error.message });
+    return;
+  }
+  const mean = decodeFixed(sum, { clip: r.clip, scale: r.scale }).map((v) => v / masked.size);
+  store.tx(() => {
+    const current = store.round(r.id);
+    if (current?.phase !== 'unmask') return; // another finalizer won
+    const latest = store.latestModel()!;
+    const base = new Float32Array(u8(latest.params).buffer);
+    const state = latest.optimizer_state ? new Float32Array(u8(latest.optimizer_state).buffer) : null;
+    const step = applyServerStep(config.optimizer, config.serverLearningRate, base, mean, state);
+    store.insertModel(latest.version + 1, step.params, step.state, r.id, now());
+    store.setPhase(r.id, 'done', now());
+    log('round_done', { round: r.id, survivors: masked.size, modelVersion: latest.version + 1 });
+  });
+}

@@ -1,0 +1,203 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { fixedPointFor } from '../../worker/secagg/fixed-point.js';
+import { fromBase64, type AdvertiseBody, type CheckInBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
+import type { RoundRow, RoundStore } from '../store/round-store.js';
+import { finalizeRound } from './finalize-round.js';
+import { ProtocolError } from './protocol-error.js';
+import type { ServerConfig } from './server-config.js';
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** Which phase a submission belongs to, and the table that records it. */
+const SUBMISSION = { advertise: 'advertisements', share: 'share_senders', mask: 'masked_inputs', unmask: 'unmask_responses' } as const;
+
+/**
+ * The round lifecycle: check-in, cohort selection, key advertisement, key sharing, masked
+ * inputs, unmasking, aggregation, next model version. All state lives in the store; this class
+ * only decides, so a restarted server picks up every open round where it was.
+ */
+export class RoundService {
+  private finalizing = new Set<string>();
+
+  constructor(
+    private readonly store: RoundStore,
+    private readonly config: ServerConfig,
+    private readonly now: () => number = Date.now,
+    private readonly log: (event: string, fields: Record<string, unknown>) => void = () => undefined,
+  ) {
+    if (!store.latestModel()) store.insertModel(1, new Float32Array(config.vectorLength), null, null, now());
+  }
+
+  /** A device joins the open round (a new one is opened when none is). Returns its index and secret token. */
+  checkIn(body: CheckInBody): { round: string; index: number; token: string } {
+    return this.store.tx(() => {
+      let round = this.store.openRounds().find((r) => r.phase === 'checkin');
+      if (!round) {
+        const created = { id: randomUUID(), model_version: this.store.latestModel()!.version, phase: 'checkin' as const, threshold: 0, vector_length: this.config.vectorLength, min_clients: this.config.minClients, max_clients: this.config.maxClients, clip: this.config.clip, scale: 0, phase_started_at: this.now(), created_at: this.now() };
+        this.store.insertRound(created);
+        round = this.store.round(created.id)!;
+        this.log('round_opened', { round: round.id, modelVersion: round.model_version });
+      }
+      if (this.store.db.prepare('SELECT 1 FROM participants WHERE round_id = ? AND client_id = ?').get(round.id, body.clientId)) {
+        throw new ProtocolError(409, 'this client already checked in to the open round; resume with its stored token');
+      }
+      const index = this.store.count('participants', round.id) + 1;
+      const token = randomBytes(32).toString('hex');
+      this.store.db.prepare('INSERT INTO participants (round_id, idx, client_id, token_hash, identity_key) VALUES (?, ?, ?, ?, ?)').run(round.id, index, body.clientId, hashToken(token), fromBase64(body.identityKey));
+      this.advanceSync(round);
+      return { round: round.id, index, token };
+    });
+  }
+
+  /** Public state of a round, for polling clients. */
+  roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; vectorLength: number; clip: number; scale: number; participants: number; abortReason: string | null } {
+    const r = this.requireRound(roundId);
+    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, vectorLength: r.vector_length, clip: r.clip, scale: r.scale, participants: this.store.count('participants', r.id), abortReason: r.abort_reason };
+  }
+
+  private requireRound(roundId: string): RoundRow {
+    const r = this.store.round(roundId);
+    if (!r) throw new ProtocolError(404, `no round ${roundId}`);
+    return r;
+  }
+
+  /** Checks round, phase, membership and token; throws the matching 4xx. */
+  private authorize(roundId: string, phase: keyof typeof SUBMISSION, index: number, token: string, mustBeIn?: 'advertisements' | 'share_senders' | 'masked_inputs'): RoundRow {
+    const r = this.requireRound(roundId);
+    if (r.phase !== phase) throw new ProtocolError(r.phase === 'aborted' || r.phase === 'done' ? 410 : 409, `round ${roundId} is in phase ${r.phase}, not ${phase}`);
+    const p = this.store.db.prepare('SELECT token_hash FROM participants WHERE round_id = ? AND idx = ?').get(roundId, index) as { token_hash: string } | undefined;
+    if (!p || p.token_hash !== hashToken(token)) throw new ProtocolError(403, `index ${index} with this token is not in round ${roundId}`);
+    if (mustBeIn && !this.store.db.prepare(`SELECT 1 FROM ${mustBeIn} WHERE round_id = ? AND idx = ?`).get(roundId, index)) {
+      throw new ProtocolError(403, `index ${index} dropped out of round ${roundId} before this phase`);
+    }
+    if (this.store.db.prepare(`SELECT 1 FROM ${SUBMISSION[phase]} WHERE round_id = ? AND idx = ?`).get(roundId, index)) {
+      throw new ProtocolError(409, `already received ${phase} from index ${index}; a replay is not counted twice`);
+    }
+    return r;
+  }
+
+  advertise(roundId: string, body: AdvertiseBody): void {
+    this.store.tx(() => {
+      const r = this.authorize(roundId, 'advertise', body.index, body.token);
+      const [c, m] = [fromBase64(body.cipherPublicKey), fromBase64(body.maskPublicKey)];
+      if (c.length !== 65 || m.length !== 65) throw new ProtocolError(400, 'public keys must be 65-byte uncompressed P-256 points');
+      this.store.db.prepare('INSERT INTO advertisements (round_id, idx, cipher_pk, mask_pk, signature) VALUES (?, ?, ?, ?, ?)').run(roundId, body.index, c, m, fromBase64(body.signature));
+      this.advanceSync(r);
+    });
+  }
+
+  /** The cohort's signed advertisements (U1), once key sharing has started. */
+  advertisements(roundId: string): { index: number; identityKey: Buffer; cipherPublicKey: Buffer; maskPublicKey: Buffer; signature: Buffer }[] {
+    const r = this.requireRound(roundId);
+    if (['checkin', 'advertise'].includes(r.phase)) throw new ProtocolError(409, 'advertisements are published once every key is in');
+    return this.store.db.prepare('SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ? ORDER BY a.idx').all(roundId) as never;
+  }
+
+  shareKeys(roundId: string, body: ShareKeysBody): void {
+    this.store.tx(() => {
+      const r = this.authorize(roundId, 'share', body.index, body.token, 'advertisements');
+      const cohort = new Set(this.store.indices('advertisements', roundId));
+      const targets = body.bundles.map((b) => b.to);
+      const expected = [...cohort].filter((i) => i !== body.index);
+      if (new Set(targets).size !== targets.length || targets.length !== expected.length || targets.some((t) => !cohort.has(t) || t === body.index)) {
+        throw new ProtocolError(400, `expected exactly one bundle for each of the other ${expected.length} clients of the cohort`);
+      }
+      const insert = this.store.db.prepare('INSERT INTO share_bundles (round_id, from_idx, to_idx, sealed) VALUES (?, ?, ?, ?)');
+      for (const b of body.bundles) insert.run(roundId, body.index, b.to, fromBase64(b.sealed));
+      this.store.db.prepare('INSERT INTO share_senders (round_id, idx) VALUES (?, ?)').run(roundId, body.index);
+      this.advanceSync(r);
+    });
+  }
+
+  /** Bundles addressed to `index` from clients that completed key sharing (U2), once masking started. */
+  sharesFor(roundId: string, index: number, token: string): { sharedKeys: number[]; bundles: { from: number; sealed: Buffer }[] } {
+    const r = this.requireRound(roundId);
+    const p = this.store.db.prepare('SELECT token_hash FROM participants WHERE round_id = ? AND idx = ?').get(roundId, index) as { token_hash: string } | undefined;
+    if (!p || p.token_hash !== hashToken(token)) throw new ProtocolError(403, `index ${index} with this token is not in round ${roundId}`);
+    if (['checkin', 'advertise', 'share'].includes(r.phase)) throw new ProtocolError(409, 'shares are delivered once key sharing has closed');
+    const bundles = this.store.db.prepare('SELECT b.from_idx AS "from", b.sealed FROM share_bundles b JOIN share_senders s ON s.round_id = b.round_id AND s.idx = b.from_idx WHERE b.round_id = ? AND b.to_idx = ? ORDER BY b.from_idx').all(roundId, index) as never;
+    return { sharedKeys: this.store.indices('share_senders', roundId), bundles };
+  }
+
+  maskedInput(roundId: string, body: MaskedInputBody): void {
+    this.store.tx(() => {
+      const r = this.authorize(roundId, 'mask', body.index, body.token, 'share_senders');
+      const bytes = fromBase64(body.vector);
+      if (bytes.length !== r.vector_length * 4) throw new ProtocolError(400, `masked vector has ${bytes.length / 4} values; the round expects ${r.vector_length}`);
+      this.store.db.prepare('INSERT INTO masked_inputs (round_id, idx, vector) VALUES (?, ?, ?)').run(roundId, body.index, bytes);
+      this.advanceSync(r);
+    });
+  }
+
+  /** Survivors (U3) and key sharers (U2), once unmasking started. */
+  survivors(roundId: string): { survivors: number[]; sharedKeys: number[] } {
+    const r = this.requireRound(roundId);
+    if (!['unmask', 'done'].includes(r.phase)) throw new ProtocolError(409, 'survivors are published once uploads have closed');
+    return { survivors: this.store.indices('masked_inputs', roundId), sharedKeys: this.store.indices('share_senders', roundId) };
+  }
+
+  async unmask(roundId: string, body: UnmaskBody): Promise<void> {
+    this.store.tx(() => {
+      this.authorize(roundId, 'unmask', body.index, body.token, 'masked_inputs');
+      const survivors = new Set(this.store.indices('masked_inputs', roundId));
+      const sharers = new Set(this.store.indices('share_senders', roundId));
+      if (body.selfMaskShares.some((s) => !survivors.has(s.of)) || body.maskKeyShares.some((s) => survivors.has(s.of) || !sharers.has(s.of))) {
+        throw new ProtocolError(400, 'self-mask shares are for survivors only and mask-key shares for dropped clients only');
+      }
+      if ([...body.selfMaskShares, ...body.maskKeyShares].some((s) => s.share.x !== body.index)) throw new ProtocolError(400, 'every share must carry the sender index as x');
+      this.store.db.prepare('INSERT INTO unmask_responses (round_id, idx, body) VALUES (?, ?, ?)').run(roundId, body.index, JSON.stringify({ selfMaskShares: body.selfMaskShares, maskKeyShares: body.maskKeyShares }));
+    });
+    await this.advance(roundId);
+  }
+
+  /** Applies deadlines to every open round; the server calls it on a timer and at start-up. */
+  async tick(): Promise<void> {
+    for (const r of this.store.openRounds()) await this.advance(r.id);
+  }
+
+  private async advance(roundId: string): Promise<void> {
+    const r = this.store.tx(() => {
+      const row = this.requireRound(roundId);
+      this.advanceSync(row);
+      return this.requireRound(roundId);
+    });
+    if (r.phase === 'unmask' && this.unmaskReady(r) && !this.finalizing.has(r.id)) {
+      this.finalizing.add(r.id);
+      try {
+        await finalizeRound(this.store, this.config, r, this.now, this.log);
+      } finally {
+        this.finalizing.delete(r.id);
+      }
+    }
+  }
+
+  private unmaskReady(r: RoundRow): boolean {
+    const responses = this.store.count('unmask_responses', r.id);
+    const expired = this.now() - r.phase_started_at >= this.config.phaseDeadlineMs;
+    return responses === this.store.count('masked_inputs', r.id) || (expired && responses >= r.threshold);
+  }
+
+  /** Moves a round forward when its phase is complete or its deadline passed (synchronous steps only). */
+  private advanceSync(r: RoundRow): void {
+    const expired = this.now() - r.phase_started_at >= this.config.phaseDeadlineMs;
+    const move = (phase: Phase, fields: { threshold?: number; scale?: number; abort_reason?: string } = {}) => {
+      this.store.setPhase(r.id, phase, this.now(), fields);
+      this.log(phase === 'aborted' ? 'round_aborted' : 'round_phase', { round: r.id, phase, ...fields });
+      this.advanceSync(this.store.round(r.id)!);
+    };
+    const chain = { advertise: ['participants', 'advertisements', 'share'], share: ['advertisements', 'share_senders', 'mask'], mask: ['share_senders', 'masked_inputs', 'unmask'] } as const;
+    if (r.phase === 'checkin') {
+      const n = this.store.count('participants', r.id);
+      if (n >= r.max_clients || (expired && n >= r.min_clients)) {
+        move('advertise', { threshold: Math.max(2, Math.ceil(this.config.thresholdFraction * n)), scale: fixedPointFor(n, r.clip).scale });
+      }
+    } else if (r.phase in chain) {
+      const [from, to, next] = chain[r.phase as keyof typeof chain];
+      const [expectedCount, got] = [this.store.count(from, r.id), this.store.count(to, r.id)];
+      if (got === expectedCount) move(next);
+      else if (expired) move(got >= r.threshold ? next : 'aborted', got >= r.threshold ? {} : { abort_reason: `only ${got} clients reached ${next}; the threshold is ${r.threshold}` });
+    } else if (r.phase === 'unmask' && expired && this.store.count('unmask_responses', r.id) < r.threshold) {
+      move('aborted', { abort_reason: 'too few unmasking responses before the deadline; nothing was revealed' });
+    }
+  }
+}

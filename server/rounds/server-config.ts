@@ -1,0 +1,63 @@
+/** Federation server settings; every one can be set by flag or environment variable. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Clients needed before a round starts, and the most it takes. */
+  minClients: number;
+  maxClients: number;
+  /** Share of the cohort whose shares unmask the round (t = ceil(fraction * n), at least 2). */
+  thresholdFraction: number;
+  /** How long a phase may wait for stragglers once its minimum is met, in ms. */
+  phaseDeadlineMs: number;
+  /** Length of the federated parameter vector. */
+  vectorLength: number;
+  /** L2/L-inf clip applied before quantization (updates are clipped on the client). */
+  clip: number;
+  optimizer: 'fedavg' | 'fedadam';
+  serverLearningRate: number;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  port: 8787,
+  host: '127.0.0.1',
+  dataDir: '.pocketrank-server',
+  minClients: 3,
+  maxClients: 100,
+  thresholdFraction: 2 / 3,
+  phaseDeadlineMs: 30_000,
+  vectorLength: 1024,
+  clip: 1,
+  optimizer: 'fedavg',
+  serverLearningRate: 1,
+};
+
+const ENV: Record<keyof ServerConfig, string> = {
+  port: 'POCKETRANK_PORT', host: 'POCKETRANK_HOST', dataDir: 'POCKETRANK_DATA_DIR', minClients: 'POCKETRANK_MIN_CLIENTS',
+  maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
+  vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR',
+};
+
+/** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
+export function readConfig(argv: readonly string[], env: Record<string, string | undefined>): ServerConfig {
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const keys = Object.keys(DEFAULT_CONFIG) as (keyof ServerConfig)[];
+  const set = (key: keyof ServerConfig, raw: string, source: string) => {
+    const fallback = DEFAULT_CONFIG[key];
+    const value = typeof fallback === 'number' ? Number(raw) : raw;
+    if (typeof fallback === 'number' && !Number.isFinite(value)) throw new Error(`${source} must be a number; got "${raw}"`);
+    config[key] = value;
+  };
+  for (const key of keys) if (env[ENV[key]] !== undefined) set(key, env[ENV[key]]!, ENV[key]);
+  for (let i = 0; i < argv.length; i++) {
+    const key = keys.find((k) => `--${kebab(k)}` === argv[i]);
+    if (!key || argv[i + 1] === undefined) throw new Error(`unknown or incomplete flag ${argv[i]}; flags: ${keys.map((k) => `--${kebab(k)}`).join(' ')}`);
+    set(key, argv[++i]!, argv[i - 1]!);
+  }
+  const c = config as unknown as ServerConfig;
+  if (c.optimizer !== 'fedavg' && c.optimizer !== 'fedadam') throw new Error('optimizer must be fedavg or fedadam');
+  if (!(c.minClients >= 2 && c.maxClients >= c.minClients)) throw new Error('need 2 <= minClients <= maxClients');
+  if (!(c.thresholdFraction > 0.5 && c.thresholdFraction <= 1)) throw new Error('thresholdFraction must be in (0.5, 1]: a majority is needed so two disjoint groups cannot both unmask');
+  return c;
+}

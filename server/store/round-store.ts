@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Phase } from '../protocol/messages.js';
+
+/** A round's row. */
+export interface RoundRow {
+  id: string;
+  model_version: number;
+  phase: Phase;
+  threshold: number;
+  vector_length: number;
+  min_clients: number;
+  max_clients: number;
+  clip: number;
+  scale: number;
+  phase_started_at: number;
+  created_at: number;
+  abort_reason: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS model_versions (
+  version INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, params BLOB NOT NULL, optimizer_state BLOB, round_id TEXT
+);
+CREATE TABLE IF NOT EXISTS rounds (
+  id TEXT PRIMARY KEY, model_version INTEGER NOT NULL, phase TEXT NOT NULL, threshold INTEGER NOT NULL,
+  vector_length INTEGER NOT NULL, min_clients INTEGER NOT NULL, max_clients INTEGER NOT NULL, clip REAL NOT NULL,
+  scale INTEGER NOT NULL, phase_started_at INTEGER NOT NULL, created_at INTEGER NOT NULL, abort_reason TEXT
+);
+CREATE TABLE IF NOT EXISTS participants (
+  round_id TEXT NOT NULL, idx INTEGER NOT NULL, client_id TEXT NOT NULL, token_hash TEXT NOT NULL, identity_key BLOB NOT NULL,
+  PRIMARY KEY (round_id, idx), UNIQUE (round_id, client_id)
+);
+CREATE TABLE IF NOT EXISTS advertisements (
+  round_id TEXT NOT NULL, idx INTEGER NOT NULL, cipher_pk BLOB NOT NULL, mask_pk BLOB NOT NULL, signature BLOB NOT NULL,
+  PRIMARY KEY (round_id, idx)
+);
+CREATE TABLE IF NOT EXISTS share_bundles (
+  round_id TEXT NOT NULL, from_idx INTEGER NOT NULL, to_idx INTEGER NOT NULL, sealed BLOB NOT NULL,
+  PRIMARY KEY (round_id, from_idx, to_idx)
+);
+CREATE TABLE IF NOT EXISTS share_senders (round_id TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (round_id, idx));
+CREATE TABLE IF NOT EXISTS masked_inputs (round_id TEXT NOT NULL, idx INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (round_id, idx));
+CREATE TABLE IF NOT EXISTS unmask_responses (round_id TEXT NOT NULL, idx INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (round_id, idx));
+`;
+
+/**
+ * Durable state of the federation server in SQLite (WAL). Every accepted submission is
+ * committed before the request is answered, so a crash (even kill -9) loses nothing that a
+ * client was told was accepted, and primary keys make a replayed submission a no-op.
+ */
+export class RoundStore {
+  readonly db: Database.Database;
+
+  /** Opens (creating) `<dataDir>/pocketrank.sqlite`; `:memory:` for tests that need no disk. */
+  constructor(dataDir: string) {
+    if (dataDir === ':memory:') {
+      this.db = new Database(':memory:');
+    } else {
+      mkdirSync(dataDir, { recursive: true });
+      this.db = new Database(join(dataDir, 'pocketrank.sqlite'));
+    }
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable against process crashes in WAL mode; FULL would add an fsync per commit for power loss.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+  }
+
+  /** Runs `fn` in one transaction. */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  latestModel(): { version: number; params: Buffer; optimizer_state: Buffer | null } | undefined {
+    return this.db.prepare('SELECT version, params, optimizer_state FROM model_versions ORDER BY version DESC LIMIT 1').get() as never;
+  }
+
+  model(version: number): { version: number; params: Buffer } | undefined {
+    return this.db.prepare('SELECT version, params FROM model_versions WHERE version = ?').get(version) as never;
+  }
+
+  insertModel(version: number, params: Float32Array, optimizerState: Float32Array | null, roundId: string | null, now: number): void {
+    this.db
+      .prepare('INSERT INTO model_versions (version, created_at, params, optimizer_state, round_id) VALUES (?, ?, ?, ?, ?)')
+      .run(version, now, Buffer.from(params.buffer, params.byteOffset, params.byteLength), optimizerState ? Buffer.from(optimizerState.buffer, optimizerState.byteOffset, optimizerState.byteLength) : null, roundId);
+  }
+
+  round(id: string): RoundRow | undefined {
+    return this.db.prepare('SELECT * FROM rounds WHERE id = ?').get(id) as RoundRow | undefined;
+  }
+
+  /** Rounds still in progress, oldest first. */
+  openRounds(): RoundRow[] {
+    return this.db.prepare("SELECT * FROM rounds WHERE phase NOT IN ('done', 'aborted') ORDER BY created_at").all() as RoundRow[];
+  }
+
+  insertRound(r: Omit<RoundRow, 'abort_reason'>): void {
+    this.db
+      .prepare('INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, clip, scale, phase_started_at, created_at) VALUES (@id, @model_version, @phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, @scale, @phase_started_at, @created_at)')
+      .run(r);
+  }
+
+  setPhase(id: string, phase: Phase, now: number, fields: { threshold?: number; scale?: number; abort_reason?: string } = {}): void {
+    this.db
+      .prepare('UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?')
+      .run(phase, now, fields.threshold ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);
+  }
+
+  /** Number of rows of a per-round table. */
+  count(table: 'participants' | 'advertisements' | 'share_senders' | 'masked_inputs' | 'unmask_responses', roundId: string): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE round_id = ?`).get(roundId) as { n: number }).n;
+  }
+
+  /** Indices present in a per-round table, ascending. */
+  indices(table: 'participants' | 'advertisements' | 'share_senders' | 'masked_inputs' | 'unmask_responses', roundId: string): number[] {
+    return (this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? ORDER BY idx`).all(roundId) as { idx: number }[]).map((r) => r.idx);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

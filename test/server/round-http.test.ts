@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runRound, type RoundRunnerOptions } from '../../worker/federated/round-runner.js';
+import { createIdentity } from '../../worker/secagg/signed-keys.js';
+import { startTestServer } from './start-test-server.js';
+
+const LENGTH = 32;
+let stop: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stop?.();
+  stop = undefined;
+});
+
+/** Client i's update: a recognisable vector inside the clip range. */
+const updateOf = (i: number) => Float32Array.from({ length: LENGTH }, (_, j) => (((i * 7 + j) % 11) - 5) / 10);
+
+async function clients(url: string, n: number, drop: (i: number) => RoundRunnerOptions['dropAfter'] = () => undefined) {
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) =>
+      runRound({ server: url, clientId: crypto.randomUUID(), identity: await createIdentity(), update: () => updateOf(i), pollMs: 50, timeoutMs: 60_000, ...(drop(i) && { dropAfter: drop(i) }) }).then((o) => ({ ...o, i })),
+    ),
+  );
+}
+
+async function latestModel(url: string): Promise<{ version: number; params: Float32Array }> {
+  const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
+  return { version, params: new Float32Array(await (await fetch(`${url}/v1/models/${version}`)).arrayBuffer()) };
+}
+
+function expectMean(params: Float32Array, members: number[], tolerance: number): void {
+  for (let j = 0; j < LENGTH; j++) {
+    const mean = members.reduce((s, i) => s + updateOf(i)[j]!, 0) / members.length;
+    expect(Math.abs(params[j]! - mean)).toBeLessThan(tolerance);
+  }
+}
+
+describe('federation server: a secure-aggregation round over HTTP', () => {
+  it('publishes model v2 = v1 + mean of 8 clients\' updates; the server stores only masked vectors', async () => {
+    const server = await startTestServer({ minClients: 8, maxClients: 8, vectorLength: LENGTH, phaseDeadlineMs: 10_000 });
+    stop = server.stop;
+    const outcomes = await clients(server.url, 8);
+    expect(outcomes.map((o) => o.phase)).toEqual(Array(8).fill('done'));
+    expect(outcomes.every((o) => o.uploadedBytes === LENGTH * 4)).toBe(true);
+    const model = await latestModel(server.url);
+    expect(model.version).toBe(2);
+    expectMean(model.params, [0, 1, 2, 3, 4, 5, 6, 7], 1e-6);
+    // What the server kept of client 1: a vector unrelated to its update.
+    const row = server.store.db.prepare('SELECT vector FROM masked_inputs WHERE idx = 1').get() as { vector: Buffer };
+    const stored = new Int32Array(new Uint8Array(row.vector).buffer);
+    expect(Math.max(...Array.from(stored, Math.abs))).toBeGreaterThan(2 ** 28);
+  }, 120_000);
+
+  it('recovers the survivors\' mean when a third drop after sharing keys', async () => {
+    const server = await startTestServer({ minClients: 9, maxClients: 9, vectorLength: LENGTH, phaseDeadlineMs: 1_500 });
+    stop = server.stop;
+    const outcomes = await clients(server.url, 9, (i) => (i < 3 ? 'share' : undefined));
+    const survivors = outcomes.filter((o) => o.i >= 3);
+    expect(survivors.map((o) => o.phase)).toEqual(Array(6).fill('done'));
+    const model = await latestModel(server.url);
+    expect(model.version).toBe(2);
+    expectMean(model.params, survivors.map((o) => o.i), 1e-6);
+  }, 120_000);
+
+  it('aborts below the threshold and publishes nothing', async () => {
+    const server = await startTestServer({ minClients: 6, maxClients: 6, vectorLength: LENGTH, phaseDeadlineMs: 1_000 });
+    stop = server.stop;
+    const outcomes = await clients(server.url, 6, (i) => (i < 3 ? 'share' : undefined));
+    const rest = outcomes.filter((o) => o.i >= 3);
+    expect(rest.map((o) => o.phase)).toEqual(['aborted', 'aborted', 'aborted']);
+    expect(rest[0]!.abortReason).toMatch(/threshold/);
+    expect((await latestModel(server.url)).version).toBe(1);
+  }, 120_000);
+});
