@@ -1,7 +1,7 @@
 /**
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
  *   --dropout 0.3 --lr 0.001 --batch 128 --max-len 50 --patience 6 --max-minutes 50 --valid-users 0
- *   --precision float16 --model-id beauty-sasrec --model-version 1]
+ *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1]
  * Trains on the tfjs WASM backend, evaluates on the held-out test items, writes model.json,
  * weights.bin, catalog.json and training.json to --out.
  */
@@ -23,7 +23,7 @@ import { parseArgs } from './args.js';
 const args = parseArgs(process.argv.slice(2), {
   data: 'string', out: 'string', epochs: 'number', seed: 'number', hidden: 'number', blocks: 'number', heads: 'number',
   dropout: 'number', lr: 'number', batch: 'number', 'max-len': 'number', patience: 'number', 'max-minutes': 'number',
-  'valid-users': 'number', negatives: 'number', precision: 'string', 'model-id': 'string', 'model-version': 'string', datamaps: 'string', attributes: 'string',
+  'valid-users': 'number', negatives: 'number', refit: 'number', precision: 'string', 'model-id': 'string', 'model-version': 'string', datamaps: 'string', attributes: 'string',
 });
 if (typeof args.data !== 'string' || typeof args.out !== 'string') {
   console.error('usage: npm run train -- --data <file> --out <dir> [options]');
@@ -46,7 +46,7 @@ const opts = {
   epochs: num('epochs', DEFAULT_TRAIN.epochs), seed: num('seed', DEFAULT_TRAIN.seed), hidden: num('hidden', DEFAULT_TRAIN.hidden),
   blocks: num('blocks', DEFAULT_TRAIN.blocks), heads: num('heads', DEFAULT_TRAIN.heads), dropout: num('dropout', DEFAULT_TRAIN.dropout),
   learningRate: num('lr', DEFAULT_TRAIN.learningRate), batchSize: num('batch', DEFAULT_TRAIN.batchSize), maxLen: num('max-len', DEFAULT_TRAIN.maxLen),
-  patience: num('patience', DEFAULT_TRAIN.patience), maxMinutes: num('max-minutes', DEFAULT_TRAIN.maxMinutes), validUsers: num('valid-users', DEFAULT_TRAIN.validUsers), negatives: num('negatives', DEFAULT_TRAIN.negatives),
+  patience: num('patience', DEFAULT_TRAIN.patience), maxMinutes: num('max-minutes', DEFAULT_TRAIN.maxMinutes), validUsers: num('valid-users', DEFAULT_TRAIN.validUsers), negatives: num('negatives', DEFAULT_TRAIN.negatives), refit: num('refit', DEFAULT_TRAIN.refit ? 1 : 0) === 1,
 };
 const modelId = (args['model-id'] as string | undefined) ?? `${basename(args.data).replace(/\.[^.]+$/, '').toLowerCase()}-sasrec`;
 const modelVersion = (args['model-version'] as string | undefined) ?? '1';
@@ -64,11 +64,11 @@ const params = result.encoder.countParams();
 const report = {
   data: basename(args.data), users: data.users.length, items: data.itemIds.length, interactions,
   options: opts, parameters: params, weightBytes: saved.weightBytes, precision,
-  trainingSeconds: Math.round(result.seconds), epochsRun: result.epochsRun, bestEpoch: result.bestEpoch,
+  trainingSeconds: Math.round(result.seconds), epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, refitted: result.refitted,
   valid: result.bestValid, testFloat32, testShipped, epochs: result.log,
 };
 await writeFile(join(args.out, 'training.json'), JSON.stringify(report, null, 2));
 const f = (m: Record<string, number>) => `HR@10 ${m['HR@10']!.toFixed(4)}  NDCG@10 ${m['NDCG@10']!.toFixed(4)}`;
-console.log(`trained ${params} parameters in ${Math.round(result.seconds)} s (best epoch ${result.bestEpoch} of ${result.epochsRun})`);
+console.log(`trained ${params} parameters in ${Math.round(result.seconds)} s (best epoch ${result.bestEpoch} of ${result.epochsRun}${result.refitted ? ', then refit on training + validation items' : ''})`);
 console.log(`test, float32 weights: ${f(testFloat32)}`);
 console.log(`test, shipped ${precision} weights (${saved.weightBytes} bytes): ${f(testShipped)}`);

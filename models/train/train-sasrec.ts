@@ -26,13 +26,15 @@ export interface TrainOptions extends Omit<SasrecConfig, 'vocabSize'> {
   validUsers: number;
   /** Sampled negatives per batch for the softmax; 0 = full softmax over every item. */
   negatives: number;
+  /** Retrain on training + validation items for the selected epoch count (what ships). */
+  refit: boolean;
 }
 
 // Large negative logit that zeroes a softmax weight.
 const MASKED = -1e4;
 
 /** Defaults tuned on Beauty; the same flags serve other categories. */
-export const DEFAULT_TRAIN: TrainOptions = { ...DEFAULT_SASREC, epochs: 200, batchSize: 128, learningRate: 0.002, patience: 6, maxMinutes: 50, validUsers: 0, negatives: 1024 };
+export const DEFAULT_TRAIN: TrainOptions = { ...DEFAULT_SASREC, epochs: 200, batchSize: 128, learningRate: 0.002, patience: 6, maxMinutes: 26, validUsers: 0, negatives: 1024, refit: true };
 
 /** What training hands back. */
 export interface TrainResult {
@@ -41,6 +43,8 @@ export interface TrainResult {
   splits: UserSplit[];
   bestEpoch: number;
   bestValid: Metrics;
+  /** True when the returned model was refit on training + validation items. */
+  refitted: boolean;
   epochsRun: number;
   seconds: number;
   log: { epoch: number; loss: number; valid: Metrics; seconds: number }[];
@@ -86,10 +90,27 @@ function batchLoss(encoder: SasrecEncoder, batch: Batch, negatives: number, rand
   return tf.mean(tf.sub(tf.logSumExp(logits, 1), targetLogit));
 }
 
-/** Trains the SASRec ranker with early stopping on validation NDCG@10. */
+/** One pass over shuffled, length-bucketed batches; returns the mean loss. */
+async function trainEpoch(encoder: SasrecEncoder, optimizer: tf.Optimizer, batches: Batch[], negatives: number, rand: () => number, bar: ProgressBar): Promise<number> {
+  const weights = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
+  let lossSum = 0;
+  for (let b = 0; b < batches.length; b++) {
+    const cost = optimizer.minimize(() => tf.tidy(() => batchLoss(encoder, batches[b]!, negatives, rand)), true, weights)!;
+    lossSum += (await cost.data())[0]!;
+    cost.dispose();
+    bar.update(b + 1, `loss ${(lossSum / (b + 1)).toFixed(4)}`);
+  }
+  return lossSum / batches.length;
+}
+
+/**
+ * Trains the SASRec ranker: epochs on the training items with early stopping on validation
+ * NDCG@10; then, with `refit`, a fresh model with the same seed trained for the chosen number
+ * of epochs on training + validation items (the test items stay unseen), which is what ships.
+ */
 export async function trainSasrec(sequences: readonly number[][], itemIds: string[], opts: TrainOptions, meta: { modelId: string; modelVersion: string }): Promise<TrainResult> {
   const started = Date.now();
-  const { epochs, batchSize, learningRate, patience, maxMinutes, validUsers, negatives, ...arch } = opts;
+  const { epochs, batchSize, learningRate, patience, maxMinutes, validUsers, negatives, refit, ...arch } = opts;
   const vocabSize = itemIds.length + 1;
   const { model, encoder } = buildSasrec({ ...arch, vocabSize }, { ...meta, itemIds });
   const splits = leaveOneOut(sequences);
@@ -98,7 +119,6 @@ export async function trainSasrec(sequences: readonly number[][], itemIds: strin
   let validation = evalCases(splits, 'valid');
   if (validUsers > 0 && validUsers < validation.length) validation = shuffleInPlace(validation, mulberry32(arch.seed + 1)).slice(0, validUsers);
   const optimizer = tf.train.adam(learningRate, 0.9, 0.98);
-  const weights = () => encoder.trainableWeights.map((w) => w.read() as tf.Variable);
   let best: { epoch: number; valid: Metrics; snapshot: tf.Tensor[] } | undefined;
   const log: TrainResult['log'] = [];
   let epoch = 0;
@@ -106,14 +126,7 @@ export async function trainSasrec(sequences: readonly number[][], itemIds: strin
     const epochStart = Date.now();
     const batches = makeBatches(examples, batchSize, rand);
     const bar = new ProgressBar(`epoch ${epoch}/${epochs}`, batches.length);
-    let lossSum = 0;
-    for (let b = 0; b < batches.length; b++) {
-      const cost = optimizer.minimize(() => tf.tidy(() => batchLoss(encoder, batches[b]!, negatives, rand)), true, weights())!;
-      lossSum += (await cost.data())[0]!;
-      cost.dispose();
-      bar.update(b + 1, `loss ${(lossSum / (b + 1)).toFixed(4)}`);
-    }
-    const loss = lossSum / batches.length;
+    const loss = await trainEpoch(encoder, optimizer, batches, negatives, rand, bar);
     const { metrics: valid } = await evaluate(sasrecScorer(encoder), validation);
     const seconds = (Date.now() - epochStart) / 1000;
     log.push({ epoch, loss, valid, seconds });
@@ -132,5 +145,21 @@ export async function trainSasrec(sequences: readonly number[][], itemIds: strin
   encoder.setWeights(best!.snapshot);
   best!.snapshot.forEach((t) => t.dispose());
   optimizer.dispose();
-  return { model, encoder, splits, bestEpoch: best!.epoch, bestValid: best!.valid, epochsRun: Math.min(epoch, epochs), seconds: (Date.now() - started) / 1000, log };
+  const selected = { bestEpoch: best!.epoch, bestValid: best!.valid, epochsRun: Math.min(epoch, epochs), log };
+  if (!refit) return { model, encoder, splits, ...selected, refitted: false, seconds: (Date.now() - started) / 1000 };
+
+  // Refit: same architecture, seed and epoch count, on every item before the test item.
+  model.dispose();
+  const fresh = buildSasrec({ ...arch, vocabSize }, { ...meta, itemIds });
+  const refitExamples = nextItemExamples(splits.map((s) => [...s.train, s.valid]), arch.maxLen);
+  const refitRand = mulberry32(arch.seed);
+  const refitOptimizer = tf.train.adam(learningRate, 0.9, 0.98);
+  for (let e = 1; e <= best!.epoch; e++) {
+    const batches = makeBatches(refitExamples, batchSize, refitRand);
+    const refitBar = new ProgressBar(`refit ${e}/${best!.epoch}`, batches.length);
+    const loss = await trainEpoch(fresh.encoder, refitOptimizer, batches, negatives, refitRand, refitBar);
+    refitBar.done(`loss ${loss.toFixed(4)} (train + validation items)`);
+  }
+  refitOptimizer.dispose();
+  return { model: fresh.model, encoder: fresh.encoder, splits, ...selected, refitted: true, seconds: (Date.now() - started) / 1000 };
 }

@@ -25,7 +25,7 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
 export function createApp(service: RoundService, store: RoundStore, options: { logger?: boolean; bodyLimit?: number } = {}): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
-    if (error instanceof ProtocolError) return reply.status(error.status).send({ error: error.message });
+    if (error instanceof ProtocolError) return reply.status(error.status).send({ error: error.message, ...(error.code && { code: error.code }) });
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.status(error.statusCode).send({ error: error.message });
     app.log.error(error);
     return reply.status(500).send({ error: 'internal error' });
@@ -40,6 +40,7 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
     return reply.header('content-type', 'application/octet-stream').header('cache-control', 'public, max-age=31536000, immutable').send(model.params);
   });
 
+  app.get('/v1/rounds', async () => store.openRounds().map((r) => ({ round: r.id, phase: r.phase, modelVersion: r.model_version })));
   app.post('/v1/checkin', async (request) => service.checkIn(parse(CheckIn, request.body)));
   app.get<{ Params: { round: string } }>('/v1/rounds/:round', async (request) => service.roundInfo(request.params.round));
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/advertise', async (request) => {

@@ -71,7 +71,7 @@ export class RoundService {
       throw new ProtocolError(403, `index ${index} dropped out of round ${roundId} before this phase`);
     }
     if (this.store.db.prepare(`SELECT 1 FROM ${SUBMISSION[phase]} WHERE round_id = ? AND idx = ?`).get(roundId, index)) {
-      throw new ProtocolError(409, `already received ${phase} from index ${index}; a replay is not counted twice`);
+      throw new ProtocolError(409, `already received ${phase} from index ${index}; a replay is not counted twice`, 'duplicate');
     }
     return r;
   }

@@ -41,6 +41,7 @@ export interface RoundOutcome {
 }
 
 const hex = (v: bigint) => v.toString(16);
+const RETRIES = 8;
 
 /**
  * Runs the client side of one secure-aggregation round over HTTP: only public keys, encrypted
@@ -56,15 +57,17 @@ export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcom
       const timer = setTimeout(() => controller.abort(), 10_000);
       try {
         const response = await fetch(new URL(path, options.server), { ...init, signal: controller.signal, headers: { 'content-type': 'application/json', ...init.headers } });
-        const body = (await response.json()) as T & { error?: string };
-        if (response.ok) return body;
-        if (response.status < 500 || attempt >= 3) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${body.error ?? ''}`);
+        const body = (await response.json()) as T & { error?: string; code?: string };
+        // A retry of a submission the server committed before our connection broke: already counted once.
+        if (response.ok || (response.status === 409 && body.code === 'duplicate')) return body;
+        if (response.status < 500 || attempt >= RETRIES) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${body.error ?? ''}`);
       } catch (error) {
-        if (attempt >= 3 || (error instanceof Error && /: 4\d\d /.test(error.message))) throw error;
+        if (attempt >= RETRIES || (error instanceof Error && /: 4\d\d /.test(error.message))) throw error;
       } finally {
         clearTimeout(timer);
       }
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      // Backoff up to 2 s between tries: enough to ride out a server restart.
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
     }
   };
   const post = <T>(path: string, body: unknown) => call<T>(path, { method: 'POST', body: JSON.stringify(body) });
