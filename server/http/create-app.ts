@@ -22,13 +22,30 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
  * Bodies are validated with the shared zod schemas; any refusal is a 4xx with a message and
  * changes nothing stored.
  */
-export function createApp(service: RoundService, store: RoundStore, options: { logger?: boolean; bodyLimit?: number } = {}): FastifyInstance {
+export function createApp(service: RoundService, store: RoundStore, options: { logger?: boolean; bodyLimit?: number; corsOrigin?: string } = {}): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
     if (error instanceof ProtocolError) return reply.status(error.status).send({ error: error.message, ...(error.code && { code: error.code }) });
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.status(error.statusCode).send({ error: error.message });
     app.log.error(error);
     return reply.status(500).send({ error: 'internal error' });
+  });
+
+  // Browsers call from the shop's origin; nothing here relies on cookies, so a configurable
+  // allow-origin (default any) is safe, and preflights are answered without touching state.
+  const allowOrigin = options.corsOrigin ?? '*';
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('access-control-allow-origin', allowOrigin);
+    reply.header('vary', 'origin');
+    if (request.method === 'OPTIONS') {
+      return reply
+        .header('access-control-allow-methods', 'GET, POST')
+        .header('access-control-allow-headers', 'content-type, authorization')
+        .header('access-control-max-age', '600')
+        .status(204)
+        .send();
+    }
+    return undefined;
   });
 
   app.get('/health', async () => ({ ok: true, modelVersion: store.latestModel()!.version, openRounds: store.openRounds().length }));
