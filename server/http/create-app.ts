@@ -50,6 +50,12 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
 
   app.get('/health', async () => ({ ok: true, modelVersion: store.latestModel()!.version, openRounds: store.openRounds().length }));
 
+  // Infinity (no DP, or no budget) is not JSON: it is reported as null.
+  app.get('/v1/privacy', async () => {
+    const p = service.privacy();
+    const finite = (v: number) => (Number.isFinite(v) ? v : null);
+    return { epsilon: finite(p.epsilon), delta: p.delta, budget: finite(p.budget), rounds: p.rounds, noiseMultiplier: p.noiseMultiplier, nextRoundEpsilon: finite(p.projectedEpsilon) };
+  });
   app.get('/v1/models/latest', async () => ({ version: store.latestModel()!.version }));
   app.get<{ Params: { version: string } }>('/v1/models/:version', async (request, reply) => {
     const model = store.model(Number(request.params.version));

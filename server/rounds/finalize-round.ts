@@ -33,7 +33,7 @@ export async function finalizeRound(store: RoundStore, config: ServerConfig, r: 
     log('round_aborted', { round: r.id, reason: error.message });
     return;
   }
-  const mean = decodeFixed(sum, { clip: r.clip, scale: r.scale }).map((v) => v / masked.size);
+  const mean = decodeFixed(sum, { clip: r.range, scale: r.scale }).map((v) => v / masked.size);
   store.tx(() => {
     const current = store.round(r.id);
     if (current?.phase !== 'unmask') return; // another finalizer won

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { quantizationRange } from '../../worker/federated/privatize-update.js';
 import { fixedPointFor } from '../../worker/secagg/fixed-point.js';
+import { composedRdp, epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accountant.js';
 import { fromBase64, type AdvertiseBody, type CheckInBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
@@ -33,7 +35,11 @@ export class RoundService {
     return this.store.tx(() => {
       let round = this.store.openRounds().find((r) => r.phase === 'checkin');
       if (!round) {
-        const created = { id: randomUUID(), model_version: this.store.latestModel()!.version, phase: 'checkin' as const, threshold: 0, vector_length: this.config.vectorLength, min_clients: this.config.minClients, max_clients: this.config.maxClients, clip: this.config.clip, scale: 0, phase_started_at: this.now(), created_at: this.now() };
+        const privacy = this.privacy();
+        if (privacy.projectedEpsilon > this.config.epsilonBudget) {
+          throw new ProtocolError(403, `privacy budget spent: epsilon ${privacy.epsilon.toFixed(3)} of ${this.config.epsilonBudget} at delta ${privacy.delta.toExponential(2)}; another round would reach ${privacy.projectedEpsilon.toFixed(3)}, so no more rounds run`);
+        }
+        const created = { id: randomUUID(), model_version: this.store.latestModel()!.version, phase: 'checkin' as const, threshold: 0, vector_length: this.config.vectorLength, min_clients: this.config.minClients, max_clients: this.config.maxClients, clip: this.config.clip, noise_multiplier: this.config.noiseMultiplier, range: 0, scale: 0, phase_started_at: this.now(), created_at: this.now() };
         this.store.insertRound(created);
         round = this.store.round(created.id)!;
         this.log('round_opened', { round: round.id, modelVersion: round.model_version });
@@ -50,9 +56,29 @@ export class RoundService {
   }
 
   /** Public state of a round, for polling clients. */
-  roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; vectorLength: number; clip: number; scale: number; participants: number; abortReason: string | null } {
+  roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; vectorLength: number; clip: number; noiseMultiplier: number; range: number; scale: number; participants: number; abortReason: string | null } {
     const r = this.requireRound(roundId);
-    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, vectorLength: r.vector_length, clip: r.clip, scale: r.scale, participants: this.store.count('participants', r.id), abortReason: r.abort_reason };
+    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.store.count('participants', r.id), abortReason: r.abort_reason };
+  }
+
+  /**
+   * Privacy spent so far by DP-FedAvg: each finished round is a sampled Gaussian mechanism with
+   * q = cohort / population and its noise multiplier, composed with the RDP accountant.
+   * `projectedEpsilon` is what one more round at the largest cohort would bring it to.
+   */
+  privacy(): { epsilon: number; projectedEpsilon: number; delta: number; budget: number; rounds: number; noiseMultiplier: number } {
+    const { population, noiseMultiplier, maxClients, epsilonBudget } = this.config;
+    const delta = this.config.delta || 1 / population;
+    const rounds = this.store.finishedRounds();
+    const total = (extra: { cohort: number; noise_multiplier: number }[]) => {
+      const all = [...rounds, ...extra];
+      if (all.length === 0) return 0;
+      if (all.some((r) => r.noise_multiplier === 0)) return Infinity;
+      const rdp = RDP_ORDERS.map(() => 0);
+      for (const r of all) composedRdp(Math.min(1, r.cohort / population), r.noise_multiplier, 1).forEach((v, i) => (rdp[i] = rdp[i]! + v));
+      return epsilonFromRdp(rdp, delta).epsilon;
+    };
+    return { epsilon: total([]), projectedEpsilon: total([{ cohort: maxClients, noise_multiplier: noiseMultiplier }]), delta, budget: epsilonBudget, rounds: rounds.length, noiseMultiplier };
   }
 
   private requireRound(roundId: string): RoundRow {
@@ -180,7 +206,7 @@ export class RoundService {
   /** Moves a round forward when its phase is complete or its deadline passed (synchronous steps only). */
   private advanceSync(r: RoundRow): void {
     const expired = this.now() - r.phase_started_at >= this.config.phaseDeadlineMs;
-    const move = (phase: Phase, fields: { threshold?: number; scale?: number; abort_reason?: string } = {}) => {
+    const move = (phase: Phase, fields: { threshold?: number; range?: number; scale?: number; abort_reason?: string } = {}) => {
       this.store.setPhase(r.id, phase, this.now(), fields);
       this.log(phase === 'aborted' ? 'round_aborted' : 'round_phase', { round: r.id, phase, ...fields });
       this.advanceSync(this.store.round(r.id)!);
@@ -189,7 +215,9 @@ export class RoundService {
     if (r.phase === 'checkin') {
       const n = this.store.count('participants', r.id);
       if (n >= r.max_clients || (expired && n >= r.min_clients)) {
-        move('advertise', { threshold: Math.max(2, Math.ceil(this.config.thresholdFraction * n)), scale: fixedPointFor(n, r.clip).scale });
+        const threshold = Math.max(2, Math.ceil(this.config.thresholdFraction * n));
+        const range = quantizationRange({ clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold });
+        move('advertise', { threshold, range, scale: fixedPointFor(n, range).scale });
       }
     } else if (r.phase in chain) {
       const [from, to, next] = chain[r.phase as keyof typeof chain];

@@ -12,8 +12,16 @@ export interface ServerConfig {
   phaseDeadlineMs: number;
   /** Length of the federated parameter vector. */
   vectorLength: number;
-  /** L2/L-inf clip applied before quantization (updates are clipped on the client). */
+  /** L2 norm every client update is clipped to, on the client. */
   clip: number;
+  /** DP-FedAvg noise multiplier z: the aggregate carries Gaussian noise of std z * clip (0: no DP). */
+  noiseMultiplier: number;
+  /** Number of devices that could take part (sets the sampling rate q = cohort / population). */
+  population: number;
+  /** Privacy budget: no round starts once it would push epsilon past this (Infinity: none). */
+  epsilonBudget: number;
+  /** Delta of the (epsilon, delta) guarantee; 0 means 1 / population. */
+  delta: number;
   optimizer: 'fedavg' | 'fedadam';
   serverLearningRate: number;
 }
@@ -28,6 +36,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   phaseDeadlineMs: 30_000,
   vectorLength: 1024,
   clip: 1,
+  noiseMultiplier: 0,
+  population: 1000,
+  epsilonBudget: Infinity,
+  delta: 0,
   optimizer: 'fedavg',
   serverLearningRate: 1,
 };
@@ -35,7 +47,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
 const ENV: Record<keyof ServerConfig, string> = {
   port: 'POCKETRANK_PORT', host: 'POCKETRANK_HOST', dataDir: 'POCKETRANK_DATA_DIR', minClients: 'POCKETRANK_MIN_CLIENTS',
   maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
-  vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR',
+  vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', noiseMultiplier: 'POCKETRANK_NOISE_MULTIPLIER',
+  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
@@ -46,7 +59,7 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   const set = (key: keyof ServerConfig, raw: string, source: string) => {
     const fallback = DEFAULT_CONFIG[key];
     const value = typeof fallback === 'number' ? Number(raw) : raw;
-    if (typeof fallback === 'number' && !Number.isFinite(value)) throw new Error(`${source} must be a number; got "${raw}"`);
+    if (typeof fallback === 'number' && Number.isNaN(value)) throw new Error(`${source} must be a number; got "${raw}"`);
     config[key] = value;
   };
   for (const key of keys) if (env[ENV[key]] !== undefined) set(key, env[ENV[key]]!, ENV[key]);
@@ -58,6 +71,7 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   const c = config as unknown as ServerConfig;
   if (c.optimizer !== 'fedavg' && c.optimizer !== 'fedadam') throw new Error('optimizer must be fedavg or fedadam');
   if (!(c.minClients >= 2 && c.maxClients >= c.minClients)) throw new Error('need 2 <= minClients <= maxClients');
+  if (!(c.noiseMultiplier >= 0 && c.population >= 1 && c.epsilonBudget > 0 && c.delta >= 0 && c.delta < 1 && c.clip > 0)) throw new Error('need noiseMultiplier >= 0, population >= 1, epsilonBudget > 0, 0 <= delta < 1, clip > 0');
   if (!(c.thresholdFraction > 0.5 && c.thresholdFraction <= 1)) throw new Error('thresholdFraction must be in (0.5, 1]: a majority is needed so two disjoint groups cannot both unmask');
   return c;
 }

@@ -12,7 +12,12 @@ export interface RoundRow {
   vector_length: number;
   min_clients: number;
   max_clients: number;
+  /** L2 clip norm of client updates. */
   clip: number;
+  /** Gaussian noise multiplier z of the round (0: no DP). */
+  noise_multiplier: number;
+  /** Fixed-point range per coordinate (covers clipped update plus noise share). */
+  range: number;
   scale: number;
   phase_started_at: number;
   created_at: number;
@@ -26,7 +31,7 @@ CREATE TABLE IF NOT EXISTS model_versions (
 CREATE TABLE IF NOT EXISTS rounds (
   id TEXT PRIMARY KEY, model_version INTEGER NOT NULL, phase TEXT NOT NULL, threshold INTEGER NOT NULL,
   vector_length INTEGER NOT NULL, min_clients INTEGER NOT NULL, max_clients INTEGER NOT NULL, clip REAL NOT NULL,
-  scale INTEGER NOT NULL, phase_started_at INTEGER NOT NULL, created_at INTEGER NOT NULL, abort_reason TEXT
+  noise_multiplier REAL NOT NULL, range REAL NOT NULL, scale INTEGER NOT NULL, phase_started_at INTEGER NOT NULL, created_at INTEGER NOT NULL, abort_reason TEXT
 );
 CREATE TABLE IF NOT EXISTS participants (
   round_id TEXT NOT NULL, idx INTEGER NOT NULL, client_id TEXT NOT NULL, token_hash TEXT NOT NULL, identity_key BLOB NOT NULL,
@@ -87,6 +92,11 @@ export class RoundStore {
       .run(version, now, Buffer.from(params.buffer, params.byteOffset, params.byteLength), optimizerState ? Buffer.from(optimizerState.buffer, optimizerState.byteOffset, optimizerState.byteLength) : null, roundId);
   }
 
+  /** Cohort sizes and noise multipliers of finished rounds, for privacy accounting. */
+  finishedRounds(): { cohort: number; noise_multiplier: number }[] {
+    return this.db.prepare("SELECT (SELECT COUNT(*) FROM participants p WHERE p.round_id = r.id) AS cohort, r.noise_multiplier FROM rounds r WHERE r.phase = 'done'").all() as never;
+  }
+
   round(id: string): RoundRow | undefined {
     return this.db.prepare('SELECT * FROM rounds WHERE id = ?').get(id) as RoundRow | undefined;
   }
@@ -98,14 +108,14 @@ export class RoundStore {
 
   insertRound(r: Omit<RoundRow, 'abort_reason'>): void {
     this.db
-      .prepare('INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, clip, scale, phase_started_at, created_at) VALUES (@id, @model_version, @phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, @scale, @phase_started_at, @created_at)')
+      .prepare('INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, clip, noise_multiplier, range, scale, phase_started_at, created_at) VALUES (@id, @model_version, @phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, @noise_multiplier, @range, @scale, @phase_started_at, @created_at)')
       .run(r);
   }
 
-  setPhase(id: string, phase: Phase, now: number, fields: { threshold?: number; scale?: number; abort_reason?: string } = {}): void {
+  setPhase(id: string, phase: Phase, now: number, fields: { threshold?: number; range?: number; scale?: number; abort_reason?: string } = {}): void {
     this.db
-      .prepare('UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?')
-      .run(phase, now, fields.threshold ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);
+      .prepare('UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), range = COALESCE(?, range), scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?')
+      .run(phase, now, fields.threshold ?? null, fields.range ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);
   }
 
   /** Number of rows of a per-round table. */

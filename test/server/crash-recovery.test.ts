@@ -24,7 +24,7 @@ async function freePort(): Promise<number> {
 }
 
 async function startServer(port: number, dataDir: string): Promise<void> {
-  child = spawn(join('node_modules', '.bin', 'tsx'), ['server/main.ts', '--port', String(port), '--data-dir', dataDir, '--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--phase-deadline-ms', '120000'], { stdio: 'ignore' });
+  child = spawn(join('node_modules', '.bin', 'tsx'), ['server/main.ts', '--port', String(port), '--data-dir', dataDir, '--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--phase-deadline-ms', '120000', '--clip', '10'], { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;

@@ -35,7 +35,7 @@ function expectMean(params: Float32Array, members: number[], tolerance: number):
 
 describe('federation server: a secure-aggregation round over HTTP', () => {
   it('publishes model v2 = v1 + mean of 8 clients\' updates; the server stores only masked vectors', async () => {
-    const server = await startTestServer({ minClients: 8, maxClients: 8, vectorLength: LENGTH, phaseDeadlineMs: 10_000 });
+    const server = await startTestServer({ minClients: 8, maxClients: 8, vectorLength: LENGTH, phaseDeadlineMs: 10_000, clip: 10 });
     stop = server.stop;
     const outcomes = await clients(server.url, 8);
     expect(outcomes.map((o) => o.phase)).toEqual(Array(8).fill('done'));
@@ -50,7 +50,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
   }, 120_000);
 
   it('recovers the survivors\' mean when a third drop after sharing keys', async () => {
-    const server = await startTestServer({ minClients: 9, maxClients: 9, vectorLength: LENGTH, phaseDeadlineMs: 1_500 });
+    const server = await startTestServer({ minClients: 9, maxClients: 9, vectorLength: LENGTH, phaseDeadlineMs: 1_500, clip: 10 });
     stop = server.stop;
     const outcomes = await clients(server.url, 9, (i) => (i < 3 ? 'share' : undefined));
     const survivors = outcomes.filter((o) => o.i >= 3);
@@ -61,7 +61,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
   }, 120_000);
 
   it('aborts below the threshold and publishes nothing', async () => {
-    const server = await startTestServer({ minClients: 6, maxClients: 6, vectorLength: LENGTH, phaseDeadlineMs: 1_000 });
+    const server = await startTestServer({ minClients: 6, maxClients: 6, vectorLength: LENGTH, phaseDeadlineMs: 1_000, clip: 10 });
     stop = server.stop;
     const outcomes = await clients(server.url, 6, (i) => (i < 3 ? 'share' : undefined));
     const rest = outcomes.filter((o) => o.i >= 3);

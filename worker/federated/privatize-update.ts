@@ -56,3 +56,11 @@ export function privatizeUpdate(update: Float32Array, dp: DpParams): Float32Arra
   }
   return out;
 }
+
+/**
+ * Fixed-point range per coordinate for a round: a clipped update has no coordinate above
+ * `clip`, and a noise share exceeds six standard deviations with probability ~2e-9.
+ */
+export function quantizationRange(dp: DpParams): number {
+  return dp.clip + (6 * dp.noiseMultiplier * dp.clip) / Math.sqrt(dp.minSummands);
+}

@@ -1,5 +1,6 @@
 import { fromBase64, toBase64, type Phase } from '../../server/protocol/messages.js';
 import { encodeFixed } from '../secagg/fixed-point.js';
+import { privatizeUpdate } from './privatize-update.js';
 import { SecAggClient, type SignedAdvertisement } from '../secagg/secagg-client.js';
 import type { Identity } from '../secagg/signed-keys.js';
 
@@ -10,7 +11,12 @@ export interface RoundInfo {
   modelVersion: number;
   threshold: number;
   vectorLength: number;
+  /** L2 clip norm the update is clipped to. */
   clip: number;
+  /** DP noise multiplier; this client adds its share of the noise. */
+  noiseMultiplier: number;
+  /** Fixed-point range per coordinate. */
+  range: number;
   scale: number;
   abortReason: string | null;
 }
@@ -22,7 +28,7 @@ export interface RoundRunnerOptions {
   /** Stable random id of this device for the server (no user data). */
   clientId: string;
   identity: Identity;
-  /** Produces this client's (already clipped and noised) update for the round's model version. */
+  /** Produces this client's raw update for the round's model version; the runner clips and noises it. */
   update: (info: RoundInfo) => Promise<Float32Array> | Float32Array;
   pollMs?: number;
   /** Gives up (and drops out, which the protocol tolerates) after this long. */
@@ -104,8 +110,9 @@ export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcom
 
   const mine = await call<{ sharedKeys: number[]; bundles: { from: number; sealed: string }[] }>(`/v1/rounds/${round}/shares/${index}`, { headers: { authorization: `Bearer ${token}` } });
   await client.receiveShares(mine.bundles.map((b) => ({ from: b.from, sealed: fromBase64(b.sealed) })));
-  const update = await options.update(info);
-  const masked = await client.maskedInput(encodeFixed(update, { clip: info.clip, scale: info.scale }), mine.sharedKeys);
+  // Clipped and noised here, before masking: nothing un-noised leaves the device, even masked.
+  const update = privatizeUpdate(await options.update(info), { clip: info.clip, noiseMultiplier: info.noiseMultiplier, minSummands: info.threshold });
+  const masked = await client.maskedInput(encodeFixed(update, { clip: info.range, scale: info.scale }), mine.sharedKeys);
   const vector = toBase64(new Uint8Array(masked.buffer));
   uploadedBytes = masked.byteLength;
   await post(`/v1/rounds/${round}/masked`, { index, token, vector });
