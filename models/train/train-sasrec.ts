@@ -6,11 +6,10 @@ import { evaluate } from '../eval/evaluate.js';
 import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { buildSasrec } from '../sasrec/build-sasrec.js';
-import { embeddingLookup } from '../sasrec/embedding-lookup.js';
-import { trainMatMul } from '../sasrec/train-matmul.js';
 import { DEFAULT_SASREC, type SasrecConfig } from '../sasrec/sasrec-config.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import { makeBatches, nextItemExamples, type Batch } from './batches.js';
+import { nextItemLoss } from './next-item-loss.js';
 import { formatDuration, ProgressBar } from './progress-bar.js';
 
 /** Training knobs; every default is what `npm run train` uses. */
@@ -30,9 +29,6 @@ export interface TrainOptions extends Omit<SasrecConfig, 'vocabSize'> {
   refit: boolean;
 }
 
-// Large negative logit that zeroes a softmax weight.
-const MASKED = -1e4;
-
 /** Defaults tuned on Beauty; the same flags serve other categories. */
 export const DEFAULT_TRAIN: TrainOptions = { ...DEFAULT_SASREC, epochs: 200, batchSize: 128, learningRate: 0.002, patience: 6, maxMinutes: 26, validUsers: 0, negatives: 1024, refit: true };
 
@@ -50,52 +46,12 @@ export interface TrainResult {
   log: { epoch: number; loss: number; valid: Metrics; seconds: number }[];
 }
 
-/**
- * Cross-entropy of the next item against the whole catalog (`negatives` = 0) or against the
- * target plus `negatives` items sampled uniformly and shared by the batch (sampled softmax;
- * with uniform sampling the logQ correction is a constant and drops out). Either beats per-item
- * binary cross-entropy by a wide margin on Beauty. Only non-padding positions are scored; every
- * gather uses the scatter-gradient lookup because the WASM backend has no UnsortedSegmentSum.
- */
-function batchLoss(encoder: SasrecEncoder, batch: Batch, negatives: number, rand: () => number): tf.Scalar {
-  const real: number[] = [];
-  const targets: number[] = [];
-  batch.targets.forEach((t, i) => {
-    if (t !== 0) {
-      real.push(i);
-      targets.push(t);
-    }
-  });
-  const { vocabSize, hidden } = encoder.cfg;
-  const ids = tf.tensor2d(batch.inputs, [batch.size, batch.len], 'int32');
-  const states = tf.reshape(encoder.encode(ids, true), [batch.size * batch.len, hidden]) as tf.Tensor2D;
-  const h = embeddingLookup(states, tf.tensor1d(real, 'int32'), true) as tf.Tensor2D;
-  const table = encoder.itemTable();
-  const targetLogit = tf.sum(tf.mul(h, embeddingLookup(table, tf.tensor1d(targets, 'int32'), true)), 1);
-  let logits: tf.Tensor2D;
-  if (negatives <= 0 || negatives >= vocabSize - 1) {
-    const padding = tf.tensor1d(Array.from({ length: vocabSize }, (_, i) => (i === 0 ? MASKED : 0)));
-    logits = tf.add(trainMatMul(h, tf.transpose(table)), padding);
-  } else {
-    const sampled = Int32Array.from({ length: negatives }, () => 1 + Math.floor(rand() * (vocabSize - 1)));
-    const negTable = embeddingLookup(table, tf.tensor1d(sampled, 'int32'), true) as tf.Tensor2D;
-    // A sampled "negative" that is the position's own target is not a negative: mask it out.
-    const hits = new Float32Array(real.length * negatives);
-    targets.forEach((t, r) => sampled.forEach((n, c) => {
-      if (n === t) hits[r * negatives + c] = MASKED;
-    }));
-    const negLogits = tf.add(trainMatMul(h, tf.transpose(negTable)), tf.tensor2d(hits, [real.length, negatives]));
-    logits = tf.concat([tf.expandDims(targetLogit, 1), negLogits], 1) as tf.Tensor2D;
-  }
-  return tf.mean(tf.sub(tf.logSumExp(logits, 1), targetLogit));
-}
-
 /** One pass over shuffled, length-bucketed batches; returns the mean loss. */
 async function trainEpoch(encoder: SasrecEncoder, optimizer: tf.Optimizer, batches: Batch[], negatives: number, rand: () => number, bar: ProgressBar): Promise<number> {
   const weights = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
   let lossSum = 0;
   for (let b = 0; b < batches.length; b++) {
-    const cost = optimizer.minimize(() => tf.tidy(() => batchLoss(encoder, batches[b]!, negatives, rand)), true, weights)!;
+    const cost = optimizer.minimize(() => tf.tidy(() => nextItemLoss(encoder, batches[b]!, negatives, rand)), true, weights)!;
     lossSum += (await cost.data())[0]!;
     cost.dispose();
     bar.update(b + 1, `loss ${(lossSum / (b + 1)).toFixed(4)}`);
