@@ -5,7 +5,7 @@ import { PocketrankError } from './pocketrank-error.js';
 import { resolveWorkerUrl } from './resolve-worker-url.js';
 import { validateOptions, validateQuery } from './validate-options.js';
 import type { EngineApi, Outcome } from './worker-protocol.js';
-import type { Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
+import type { PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
 
 /** A running recommender: a worker holding the model and the shopper's history. */
 export interface Recommender {
@@ -20,6 +20,13 @@ export interface Recommender {
   flush(): Promise<void>;
   /** Backend, model and storage facts. */
   status(): Promise<RecommenderStatus>;
+  /**
+   * Fine-tunes the model on this shopper's stored history, on the device, without any server.
+   * Runs in the worker between recommend() calls; one tab at a time. The personalized weights
+   * stay in IndexedDB for this model version.
+   * @throws PocketrankError `invalid_argument` (too little history, bad options) or `busy` (another tab is training).
+   */
+  personalize(options?: PersonalizeOptions): Promise<PersonalizeResult>;
   /** Writes pending events, frees the model and stops the worker. Idempotent. */
   close(): Promise<void>;
 }
@@ -113,6 +120,16 @@ class WorkerRecommender implements Recommender {
     this.assertOpen();
     await this.batcher.flush();
     return unwrap(await this.engine.status());
+  }
+
+  async personalize(options: PersonalizeOptions = {}): Promise<PersonalizeResult> {
+    this.assertOpen();
+    const steps = options.steps ?? 20;
+    const learningRate = options.learningRate ?? 0.002;
+    if (!Number.isInteger(steps) || steps < 1 || steps > 500) throw new PocketrankError('invalid_argument', `steps must be an integer from 1 to 500; got ${String(steps)}`);
+    if (!(learningRate > 0 && learningRate <= 1)) throw new PocketrankError('invalid_argument', `learningRate must be in (0, 1]; got ${String(learningRate)}`);
+    await this.batcher.flush();
+    return unwrap(await this.engine.personalize({ steps, learningRate }));
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,8 @@ export type {
   BackendName,
   BackendPreference,
   CatalogItem,
+  PersonalizeOptions,
+  PersonalizeResult,
   Recommendation,
   RecommenderOptions,
   RecommenderStatus,

@@ -8,6 +8,7 @@ export type PocketrankErrorCode =
   | 'storage_failed'
   | 'worker_failed'
   | 'closed'
+  | 'busy'
   | 'internal';
 
 /** The one error type pocketrank throws or rejects with; switch on `code`, not on the message. */

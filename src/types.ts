@@ -78,4 +78,22 @@ export interface RecommenderStatus {
   storedEvents: number;
   /** Live tfjs tensors in the worker: stays flat across calls. */
   tensors: number;
+  /** True when on-device personalized weights are in use. */
+  personalized: boolean;
+}
+
+/** Options of `personalize()`. */
+export interface PersonalizeOptions {
+  /** Optimizer steps, 1 to 500; default 20. */
+  steps?: number;
+  /** Adam learning rate; default 0.002. */
+  learningRate?: number;
+}
+
+/** What `personalize()` did. */
+export interface PersonalizeResult {
+  steps: number;
+  lossBefore: number;
+  lossAfter: number;
+  durationMs: number;
 }

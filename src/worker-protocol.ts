@@ -1,6 +1,6 @@
 import type { PocketrankErrorCode } from './pocketrank-error.js';
 import type { TrackedEvent } from './event-schema.js';
-import type { BackendPreference, CatalogItem, Recommendation, RecommendQuery, RecommenderStatus } from './types.js';
+import type { BackendPreference, CatalogItem, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from './types.js';
 
 /**
  * Result envelope for every engine call. Comlink forwards only an Error's name and
@@ -23,5 +23,6 @@ export interface EngineApi {
   ingest(events: TrackedEvent[]): Promise<Outcome<number>>;
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>>;
   status(): Promise<Outcome<RecommenderStatus>>;
+  personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>>;
   close(): Promise<Outcome<void>>;
 }

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isItemInterest, type TrackedEvent } from '../src/event-schema.js';
 import { PocketrankError } from '../src/pocketrank-error.js';
-import type { Recommendation, RecommendQuery, RecommenderStatus } from '../src/types.js';
+import type { PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from '../src/types.js';
 import type { EngineApi, EngineInit, Outcome } from '../src/worker-protocol.js';
 import { EventStore } from './event-store.js';
 import { loadCatalog } from './load-catalog.js';
 import { loadModel, type LoadedModel } from './load-model.js';
 import { outcome } from './outcome.js';
+import { personalizeModel, restorePersonalWeights } from './personalize-model.js';
 import { Ranker } from './ranker.js';
 import { selectBackend, type BackendChoice } from './select-backend.js';
 
@@ -19,6 +20,8 @@ interface Running {
   /** Newest item interests, oldest first: kept in memory so recommend() never waits on IndexedDB. */
   history: string[];
   newestTimestamp: number;
+  dbName: string;
+  personalized: boolean;
 }
 
 /** The worker-side engine: backend, model, catalog, on-device history and ranking. */
@@ -45,9 +48,10 @@ export class Engine implements EngineApi {
           throw [model, catalogResult, storeResult].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
         }
         const [loaded, catalog, store] = [model.value, catalogResult.value, storeResult.value];
+        const personalized = await restorePersonalWeights(store, loaded);
         const ranker = new Ranker(loaded, catalog);
         const history = await store.recentItems(loaded.maxLen);
-        this.running = { choice, loaded, ranker, store, modelUrl: init.modelUrl, history, newestTimestamp: -Infinity };
+        this.running = { choice, loaded, ranker, store, modelUrl: init.modelUrl, history, newestTimestamp: -Infinity, dbName: init.dbName, personalized };
         return this.snapshot();
       } finally {
         this.starting = false;
@@ -76,6 +80,15 @@ export class Engine implements EngineApi {
     return outcome(() => this.state.ranker.rank(this.state.history, query));
   }
 
+  personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>> {
+    return outcome(async () => {
+      const state = this.state;
+      const result = await personalizeModel({ ...state, lockName: `pocketrank-train:${state.dbName}`, options });
+      state.personalized = true;
+      return result;
+    });
+  }
+
   status(): Promise<Outcome<RecommenderStatus>> {
     return outcome(() => this.snapshot());
   }
@@ -101,6 +114,7 @@ export class Engine implements EngineApi {
       rankableItems: ranker.rankable,
       storedEvents: await store.count(),
       tensors: tf.memory().numTensors,
+      personalized: this.state.personalized,
     };
   }
 }

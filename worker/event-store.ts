@@ -106,6 +106,22 @@ export class EventStore {
     return newestFirst.reverse();
   }
 
+  /** Reads a value of the meta store. */
+  async getMeta<T>(key: string): Promise<T | undefined> {
+    this.assertOpen();
+    return (await this.db.get('meta', key)) as T | undefined;
+  }
+
+  /** Writes a value of the meta store (structured clone: typed arrays are stored as they are). */
+  async putMeta(key: string, value: unknown): Promise<void> {
+    this.assertOpen();
+    try {
+      await this.db.put('meta', value, key);
+    } catch (error) {
+      throw storageError('write', error);
+    }
+  }
+
   /** Closes the connection (pending transactions finish first). */
   close(): void {
     this.db.close();

@@ -12,7 +12,7 @@ export class Ranker {
   private readonly rowOf: Map<string, number>;
   private readonly items: Map<number, CatalogItem>;
   private readonly base: Float32Array;
-  private readonly tableT: tf.Tensor2D;
+  private tableT: tf.Tensor2D;
   private fixedShape: boolean | undefined;
   private cachedUser: { key: string; state: tf.Tensor2D } | undefined;
 
@@ -25,6 +25,19 @@ export class Ranker {
     this.base = baseBias(loaded.encoder.cfg.vocabSize, this.items.keys());
     // Transposed once so each call is a plain [1, d] x [d, V] product.
     this.tableT = tf.keep(tf.transpose(loaded.itemTable));
+  }
+
+  /** Rereads the item table and forgets cached states: call after the weights change. */
+  refresh(): void {
+    this.tableT.dispose();
+    this.tableT = tf.keep(tf.transpose(this.loaded.encoder.itemTable()));
+    this.cachedUser?.state.dispose();
+    this.cachedUser = undefined;
+  }
+
+  /** Table rows of the known items of a history, oldest first. */
+  rowsOf(history: readonly string[]): number[] {
+    return encodeHistory(history, this.rowOf, this.loaded.maxLen).rows;
   }
 
   /** Catalog items the model can score. */
