@@ -3,14 +3,17 @@
  * Starts the federation server with its embedded SQLite store; no other setup.
  */
 import { createApp } from './http/create-app.js';
+import { federatedPartOf } from './rounds/initial-model.js';
 import { RoundService } from './rounds/round-service.js';
 import { readConfig } from './rounds/server-config.js';
 import { RoundStore } from './store/round-store.js';
 
 const config = readConfig(process.argv.slice(2), process.env);
+const initialParams = config.initialModel ? await federatedPartOf(config.initialModel) : undefined;
+if (initialParams) config.vectorLength = initialParams.length;
 const store = new RoundStore(config.dataDir);
 const log = (event: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
-const service = new RoundService(store, config, Date.now, log);
+const service = new RoundService(store, config, Date.now, log, initialParams);
 const app = createApp(service, store);
 // Deadlines advance on a clock; a restart resumes every open round from the store.
 await service.tick();

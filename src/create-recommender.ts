@@ -5,7 +5,7 @@ import { PocketrankError } from './pocketrank-error.js';
 import { resolveWorkerUrl } from './resolve-worker-url.js';
 import { validateOptions, validateQuery } from './validate-options.js';
 import type { EngineApi, Outcome } from './worker-protocol.js';
-import type { PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
+import type { ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
 
 /** A running recommender: a worker holding the model and the shopper's history. */
 export interface Recommender {
@@ -27,6 +27,12 @@ export interface Recommender {
    * @throws PocketrankError `invalid_argument` (too little history, bad options) or `busy` (another tab is training).
    */
   personalize(options?: PersonalizeOptions): Promise<PersonalizeResult>;
+  /**
+   * Takes part in one federated round with the server of `options.federation`, when this device
+   * is eligible: a local fine-tuning delta, clipped, noised and masked, is all that is sent.
+   * @throws PocketrankError `invalid_argument` (no federation configured), `not_allowed` (Global Privacy Control) or `busy`.
+   */
+  contribute(): Promise<ContributionResult>;
   /** Writes pending events, frees the model and stops the worker. Idempotent. */
   close(): Promise<void>;
 }
@@ -73,7 +79,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     dispose();
     throw error;
   }
-  return new WorkerRecommender(engine, dispose, options.flushIntervalMs ?? DEFAULT_FLUSH_MS);
+  return new WorkerRecommender(engine, dispose, options.flushIntervalMs ?? DEFAULT_FLUSH_MS, init.federation);
 }
 
 class WorkerRecommender implements Recommender {
@@ -84,6 +90,7 @@ class WorkerRecommender implements Recommender {
     private readonly engine: Remote<EngineApi>,
     private readonly dispose: () => void,
     flushIntervalMs: number,
+    private readonly federation: { server: string; minNewEvents: number } | undefined,
   ) {
     this.batcher = new EventBatcher(
       async (events) => {
@@ -130,6 +137,13 @@ class WorkerRecommender implements Recommender {
     if (!(learningRate > 0 && learningRate <= 1)) throw new PocketrankError('invalid_argument', `learningRate must be in (0, 1]; got ${String(learningRate)}`);
     await this.batcher.flush();
     return unwrap(await this.engine.personalize({ steps, learningRate }));
+  }
+
+  async contribute(): Promise<ContributionResult> {
+    this.assertOpen();
+    if (!this.federation) throw new PocketrankError('invalid_argument', 'no federation server is configured (options.federation); nothing was sent');
+    await this.batcher.flush();
+    return unwrap(await this.engine.contribute(this.federation));
   }
 
   async close(): Promise<void> {

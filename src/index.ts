@@ -10,6 +10,7 @@ export type {
   BackendName,
   BackendPreference,
   CatalogItem,
+  ContributionResult,
   PersonalizeOptions,
   PersonalizeResult,
   Recommendation,

@@ -9,6 +9,7 @@ export type PocketrankErrorCode =
   | 'worker_failed'
   | 'closed'
   | 'busy'
+  | 'not_allowed'
   | 'internal';
 
 /** The one error type pocketrank throws or rejects with; switch on `code`, not on the message. */

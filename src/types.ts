@@ -31,6 +31,11 @@ export interface RecommenderOptions {
   wasmPaths?: string | URL;
   /** How long tracked events wait before being written, in ms; default 250. `recommend()` and `flush()` write at once. */
   flushIntervalMs?: number;
+  /**
+   * Opt in to federated fine-tuning with this server. Without it the SDK never contacts a
+   * federation server. `minNewEvents` (default 5) new events are needed between contributions.
+   */
+  federation?: { server: string | URL; minNewEvents?: number };
 }
 
 /** A scored recommendation. */
@@ -96,4 +101,16 @@ export interface PersonalizeResult {
   lossBefore: number;
   lossAfter: number;
   durationMs: number;
+}
+
+/** What `contribute()` did. */
+export interface ContributionResult {
+  /** False when this device was not eligible (see `reason`); nothing was sent then. */
+  participated: boolean;
+  reason?: string;
+  round?: string;
+  /** `done` when the round published a new model with this device's update in it. */
+  phase?: string;
+  /** Bytes of the masked update this device uploaded. */
+  uploadedBytes?: number;
 }

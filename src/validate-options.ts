@@ -18,7 +18,7 @@ function absoluteUrl(value: string | URL, what: string): string {
 }
 
 /** Checks `createRecommender` options and resolves every URL against the page. */
-export function validateOptions(options: RecommenderOptions): EngineInit {
+export function validateOptions(options: RecommenderOptions): EngineInit & { federation?: { server: string; minNewEvents: number } } {
   if (typeof options !== 'object' || options === null) bad('createRecommender needs an options object');
   if (options.model === undefined || options.model === '') bad('options.model (URL of model.json) is required');
   const modelUrl = absoluteUrl(options.model, 'options.model');
@@ -39,7 +39,10 @@ export function validateOptions(options: RecommenderOptions): EngineInit {
     catalog = absoluteUrl(options.catalog ?? new URL('catalog.json', modelUrl), 'options.catalog');
   }
   const wasmPaths = options.wasmPaths === undefined ? '' : absoluteUrl(options.wasmPaths, 'options.wasmPaths');
-  return { modelUrl, catalog, backend, dbName, wasmPaths };
+  if (options.federation === undefined) return { modelUrl, catalog, backend, dbName, wasmPaths };
+  const minNewEvents = options.federation.minNewEvents ?? 5;
+  if (!Number.isInteger(minNewEvents) || minNewEvents < 0) bad('options.federation.minNewEvents must be a non-negative integer');
+  return { modelUrl, catalog, backend, dbName, wasmPaths, federation: { server: absoluteUrl(options.federation.server, 'options.federation.server'), minNewEvents } };
 }
 
 function isAttributeValue(value: unknown): value is AttributeValue {

@@ -1,6 +1,6 @@
 import type { PocketrankErrorCode } from './pocketrank-error.js';
 import type { TrackedEvent } from './event-schema.js';
-import type { BackendPreference, CatalogItem, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from './types.js';
+import type { BackendPreference, CatalogItem, ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from './types.js';
 
 /**
  * Result envelope for every engine call. Comlink forwards only an Error's name and
@@ -24,5 +24,6 @@ export interface EngineApi {
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>>;
   status(): Promise<Outcome<RecommenderStatus>>;
   personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>>;
+  contribute(federation: { server: string; minNewEvents: number }): Promise<Outcome<ContributionResult>>;
   close(): Promise<Outcome<void>>;
 }

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { isItemInterest, type TrackedEvent } from '../src/event-schema.js';
 import { PocketrankError } from '../src/pocketrank-error.js';
-import type { PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from '../src/types.js';
+import type { ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from '../src/types.js';
 import type { EngineApi, EngineInit, Outcome } from '../src/worker-protocol.js';
 import { EventStore } from './event-store.js';
+import { contributeToRound } from './federated/federated-client.js';
 import { loadCatalog } from './load-catalog.js';
 import { loadModel, type LoadedModel } from './load-model.js';
 import { outcome } from './outcome.js';
@@ -86,6 +87,13 @@ export class Engine implements EngineApi {
       const result = await personalizeModel({ ...state, lockName: `pocketrank-train:${state.dbName}`, options });
       state.personalized = true;
       return result;
+    });
+  }
+
+  contribute(federation: { server: string; minNewEvents: number }): Promise<Outcome<ContributionResult>> {
+    return outcome(() => {
+      const state = this.state;
+      return contributeToRound({ ...state, ...federation, lockName: `pocketrank-train:${state.dbName}` });
     });
   }
 

@@ -26,8 +26,10 @@ export class RoundService {
     private readonly config: ServerConfig,
     private readonly now: () => number = Date.now,
     private readonly log: (event: string, fields: Record<string, unknown>) => void = () => undefined,
+    initialParams?: Float32Array,
   ) {
-    if (!store.latestModel()) store.insertModel(1, new Float32Array(config.vectorLength), null, null, now());
+    if (initialParams && initialParams.length !== config.vectorLength) throw new Error(`initial parameters have ${initialParams.length} values; vectorLength is ${config.vectorLength}`);
+    if (!store.latestModel()) store.insertModel(1, initialParams ?? new Float32Array(config.vectorLength), null, null, now());
   }
 
   /** A device joins the open round (a new one is opened when none is). Returns its index and secret token. */

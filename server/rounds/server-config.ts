@@ -22,6 +22,8 @@ export interface ServerConfig {
   epsilonBudget: number;
   /** Delta of the (epsilon, delta) guarantee; 0 means 1 / population. */
   delta: number;
+  /** model.json whose encoder weights are version 1 (sets vectorLength); empty: zeros of vectorLength. */
+  initialModel: string;
   optimizer: 'fedavg' | 'fedadam';
   serverLearningRate: number;
 }
@@ -40,6 +42,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   population: 1000,
   epsilonBudget: Infinity,
   delta: 0,
+  initialModel: '',
   optimizer: 'fedavg',
   serverLearningRate: 1,
 };
@@ -48,7 +51,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   port: 'POCKETRANK_PORT', host: 'POCKETRANK_HOST', dataDir: 'POCKETRANK_DATA_DIR', minClients: 'POCKETRANK_MIN_CLIENTS',
   maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
   vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', noiseMultiplier: 'POCKETRANK_NOISE_MULTIPLIER',
-  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR',
+  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */

@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { deleteDb, FIXTURE_MODEL, rejection, startFixture, uniqueDb } from './helpers.js';
+import { createRecommender } from 'pocketrank';
+
+describe('contribute(): federated fine-tuning from the SDK', () => {
+  it('three shoppers\' browsers each send only a masked update, and the server publishes a new version', async () => {
+    const { url } = (await (await fetch('/__federation.json')).json()) as { url: string };
+    const before = ((await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number }).version;
+    const dbs = [0, 1, 2].map(() => uniqueDb('fed'));
+    const recs = await Promise.all(dbs.map((dbName) => createRecommender({ model: FIXTURE_MODEL, dbName, backend: 'wasm', federation: { server: url, minNewEvents: 5 } })));
+    try {
+      const notYet = await recs[0]!.contribute();
+      expect(notYet.participated).to.equal(false);
+      expect(notYet.reason).to.match(/new events/);
+      recs.forEach((rec, r) => {
+        for (let i = 0; i < 6; i++) rec.track({ type: 'view', itemId: `sku-${String(10 * r + i + 1).padStart(2, '0')}` });
+      });
+      const results = await Promise.all(recs.map((rec) => rec.contribute()));
+      for (const result of results) {
+        expect(result.participated).to.equal(true);
+        expect(result.phase).to.equal('done');
+        expect(result.uploadedBytes).to.be.greaterThan(50_000);
+        expect(result.uploadedBytes).to.be.below(512 * 1024);
+      }
+      const after = ((await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number }).version;
+      expect(after).to.equal(before + 1);
+      const oldParams = new Float32Array(await (await fetch(`${url}/v1/models/${before}`)).arrayBuffer());
+      const newParams = new Float32Array(await (await fetch(`${url}/v1/models/${after}`)).arrayBuffer());
+      expect(newParams.some((v, i) => v !== oldParams[i])).to.equal(true);
+      // Serving is untouched by contributing, and the next contribution needs new events again.
+      expect((await recs[0]!.recommend({ k: 1 })).length).to.equal(1);
+      expect((await recs[0]!.contribute()).participated).to.equal(false);
+    } finally {
+      await Promise.all(recs.map((rec) => rec.close()));
+      await Promise.all(dbs.map(deleteDb));
+    }
+  });
+
+  it('without options.federation it refuses and contacts no server', async () => {
+    const rec = await startFixture();
+    try {
+      const error = await rejection(rec.contribute());
+      expect(error.code).to.equal('invalid_argument');
+      expect(error.message).to.match(/nothing was sent/);
+    } finally {
+      await rec.close();
+    }
+  });
+});

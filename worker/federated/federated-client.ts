@@ -1,0 +1,87 @@
+import { mulberry32 } from '../../models/data/rng.js';
+import { assignFlat, federatedVariables, fineTuneOnHistory, flattenVariables } from '../../models/train/local-finetune.js';
+import { PocketrankError } from '../../src/pocketrank-error.js';
+import type { ContributionResult } from '../../src/types.js';
+import type { EventStore } from '../event-store.js';
+import type { LoadedModel } from '../load-model.js';
+import type { Ranker } from '../ranker.js';
+import { createIdentity, type Identity } from '../secagg/signed-keys.js';
+import { runRound } from './round-runner.js';
+
+interface FederationState {
+  clientId: string;
+  identity: Identity;
+  /** Stored-event count at the last contribution: eligibility needs new events since. */
+  contributedAt: number;
+}
+
+const STATE_KEY = 'federation-state';
+
+async function federationState(store: EventStore): Promise<FederationState> {
+  const saved = await store.getMeta<FederationState>(STATE_KEY);
+  if (saved) return saved;
+  // A random id and a non-extractable signing key, created on first contribution only.
+  const state = { clientId: crypto.randomUUID(), identity: await createIdentity(), contributedAt: 0 };
+  await store.putMeta(STATE_KEY, state);
+  return state;
+}
+
+async function globalParams(server: string, version: number): Promise<Float32Array> {
+  const response = await fetch(new URL(`/v1/models/${version}`, server));
+  if (!response.ok) throw new PocketrankError('internal', `model version ${version} is not available from ${server} (HTTP ${response.status})`);
+  return new Float32Array(await response.arrayBuffer());
+}
+
+/**
+ * Takes part in one federated round: fine-tunes the encoder of the round's global model on this
+ * shopper's history, and hands the delta to the round runner, which clips, noises, quantizes and
+ * masks it. Only the masked vector leaves the device. The serving weights are left as they were.
+ */
+export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ranker; store: EventStore; history: readonly string[]; server: string; minNewEvents: number; lockName: string }): Promise<ContributionResult> {
+  const { loaded, ranker, store, history, server, minNewEvents } = args;
+  if ((navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true) {
+    throw new PocketrankError('not_allowed', 'Global Privacy Control is on: this browser does not contribute to federated training');
+  }
+  const state = await federationState(store);
+  const stored = await store.count();
+  if (stored - state.contributedAt < minNewEvents) return { participated: false, reason: `${stored - state.contributedAt} new events since the last contribution; ${minNewEvents} are needed` };
+  const rows = ranker.rowsOf(history);
+  if (rows.length < 2) return { participated: false, reason: 'fewer than two known items in the history' };
+  const vars = federatedVariables(loaded.encoder);
+  const run = () =>
+    runRound({
+      server,
+      clientId: state.clientId,
+      identity: state.identity,
+      update: async (info) => {
+        const global = await globalParams(server, info.modelVersion);
+        if (global.length !== info.vectorLength || global.length !== vars.reduce((n, v) => n + v.size, 0)) {
+          throw new PocketrankError('model_load_failed', `the server's model (${global.length} values) does not match this model's encoder`);
+        }
+        const serving = flattenVariables(vars);
+        assignFlat(vars, global);
+        try {
+          const { delta } = await fineTuneOnHistory(loaded.encoder, rows, {
+            steps: 10,
+            learningRate: 0.002,
+            negatives: Math.min(1024, loaded.encoder.cfg.vocabSize - 2),
+            rand: mulberry32(crypto.getRandomValues(new Uint32Array(1))[0]!),
+            between: () => new Promise((resolve) => setTimeout(resolve, 0)),
+          });
+          return delta;
+        } finally {
+          assignFlat(vars, serving);
+          ranker.refresh();
+        }
+      },
+    });
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  const outcome = locks
+    ? await locks.request(args.lockName, { ifAvailable: true }, async (lock) => {
+        if (!lock) throw new PocketrankError('busy', 'another tab is training this model on the device right now');
+        return run();
+      })
+    : await run();
+  if (outcome.phase === 'done') await store.putMeta(STATE_KEY, { ...state, contributedAt: stored });
+  return { participated: true, round: outcome.round, phase: outcome.phase, uploadedBytes: outcome.uploadedBytes, ...(outcome.abortReason && { reason: outcome.abortReason }) };
+}
