@@ -60,7 +60,7 @@ function workerFailure(worker: Worker): Promise<never> {
  * @throws PocketrankError `invalid_argument`, `worker_failed`, `backend_unavailable`, `model_load_failed`, `catalog_load_failed` or `storage_failed`.
  */
 export async function createRecommender(options: RecommenderOptions): Promise<Recommender> {
-  const init = validateOptions(options);
+  const { federation, ...init } = validateOptions(options);
   const workerUrl = resolveWorkerUrl(options.workerUrl);
   let worker: Worker;
   try {
@@ -79,7 +79,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     dispose();
     throw error;
   }
-  return new WorkerRecommender(engine, dispose, options.flushIntervalMs ?? DEFAULT_FLUSH_MS, init.federation);
+  return new WorkerRecommender(engine, dispose, options.flushIntervalMs ?? DEFAULT_FLUSH_MS, federation);
 }
 
 class WorkerRecommender implements Recommender {
