@@ -108,7 +108,7 @@ try {
   process.stderr.write('\nsession');
   const session = await repeated<{ long_tasks: number; longest_ms: number }>(browser, url, 'session', 200);
   latest.long_tasks = Math.max(...session.map((s) => s.long_tasks));
-  rows.push({ metric: 'long tasks (> 50 ms) during track + recommend session', value: String(latest.long_tasks), baseline: '', ratio: '', target: 'none', pass: latest.long_tasks === 0 });
+  rows.push({ metric: 'long tasks (> 50 ms) during track + recommend + on-device training', value: String(latest.long_tasks), baseline: '', ratio: '', target: 'none', pass: latest.long_tasks === 0 });
 
   process.stderr.write('\nstart-up');
   const cold: number[] = [];
@@ -128,6 +128,15 @@ try {
   latest.warm_start_ms = median(warm);
   rows.push({ metric: 'cold start to first recommendation', value: `${median(cold).toFixed(0)} ms (${spread(cold)})`, baseline: '', ratio: '', target: '≤ 1500 ms', pass: median(cold) <= 1500 });
   rows.push({ metric: 'warm start (model in HTTP cache)', value: `${median(warm).toFixed(0)} ms (${spread(warm)})`, baseline: `cold ${median(cold).toFixed(0)} ms`, ratio: `${(median(cold) / median(warm)).toFixed(1)}x`, target: '≤ 300 ms', pass: median(warm) <= 300 });
+
+  const training: Record<string, number> = {};
+  for (const backend of ['wasm', 'cpu'] as const) {
+    process.stderr.write(`\npersonalize ${backend}`);
+    const runs = await repeated<{ steps_per_s: number; positions_per_s: number }>(browser, url, 'personalize', backend, 20);
+    training[backend] = median(runs.map((r) => r.positions_per_s));
+    rows.push({ metric: `on-device fine-tuning, ${backend}`, value: `${Math.round(training[backend]!)} positions/s (${median(runs.map((r) => r.steps_per_s)).toFixed(1)} steps/s)`, baseline: '', ratio: '', target: '' });
+  }
+  latest.train_positions_per_s = training;
 
   process.stderr.write('\nmemory');
   const memory = await repeated<{ tensors_before: number; tensors_after: number }>(browser, url, 'memory', 1000);

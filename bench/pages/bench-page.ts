@@ -114,21 +114,32 @@ const bench = {
     return { batched_eps: events / (batchedMs / 1000), naive_eps: events / (naiveMs / 1000) };
   },
 
-  /** Long tasks (> 50 ms) on the main thread during a session of tracking and recommending. */
+  /** Long tasks (> 50 ms) on the main thread during a session of tracking, recommending and on-device training. */
   async session(steps: number) {
     const long: number[] = [];
     const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => long.push(e.duration)));
     observer.observe({ type: 'longtask', buffered: false });
     const { rec } = await withHistory('wasm', db('session'));
     const ids = await catalogIds();
+    const training = rec.personalize({ steps: 10 });
     for (let i = 0; i < steps; i++) {
       rec.track({ type: 'view', itemId: ids[i % 500]! });
       await rec.recommend({ k: 10 });
       await new Promise((r) => setTimeout(r, 5));
     }
+    await training;
     await rec.close();
     observer.disconnect();
     return { long_tasks: long.length, longest_ms: Math.max(0, ...long) };
+  },
+
+  /** On-device fine-tuning speed: optimizer steps per second over a 50-event history. */
+  async personalize(backend: BackendName, steps: number) {
+    const { rec } = await withHistory(backend, db('train'));
+    await rec.personalize({ steps: 2 });
+    const result = await rec.personalize({ steps });
+    await rec.close();
+    return { steps_per_s: steps / (result.durationMs / 1000), positions_per_s: (steps * (HISTORY_LENGTH - 1)) / (result.durationMs / 1000) };
   },
 
   /** Time from createRecommender() to the first recommendation. */
