@@ -6,6 +6,7 @@ import type { PersonalizeOptions, PersonalizeResult } from '../src/types.js';
 import type { EventStore } from './event-store.js';
 import type { LoadedModel } from './load-model.js';
 import type { Ranker } from './ranker.js';
+import { withTrainingLock } from './training-lock.js';
 
 // Personal weights belong to one model version: a new version starts from the crowd again.
 const weightsKey = (loaded: LoadedModel) => `personal-weights:${loaded.meta.modelId}@${loaded.meta.modelVersion}`;
@@ -43,10 +44,5 @@ export async function personalizeModel(args: { loaded: LoadedModel; ranker: Rank
     await store.putMeta(weightsKey(loaded), loaded.encoder.getWeights().map((w) => w.dataSync() as Float32Array));
     return { steps: losses.length, lossBefore: losses[0]!, lossAfter: losses[losses.length - 1]!, durationMs: performance.now() - started };
   };
-  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-  if (!locks) return run();
-  return locks.request(args.lockName, { ifAvailable: true }, async (lock) => {
-    if (!lock) throw new PocketrankError('busy', 'another tab is training this model on the device right now');
-    return run();
-  });
+  return withTrainingLock(args.lockName, run);
 }

@@ -51,4 +51,25 @@ describe('on-device personalization (no server)', () => {
       await rec.close();
     }
   });
+
+  it('lets one tab train at a time: a second concurrent personalize() on the same database is busy', async () => {
+    const dbName = uniqueDb('lock');
+    const [a, b] = [await startFixture({ dbName }), await startFixture({ dbName })];
+    try {
+      ['sku-01', 'sku-02', 'sku-03'].forEach((itemId) => a.track({ type: 'view', itemId }));
+      await a.flush();
+      b.track({ type: 'view', itemId: 'sku-04' });
+      b.track({ type: 'view', itemId: 'sku-05' });
+      await b.flush();
+      const first = a.personalize({ steps: 200 });
+      await new Promise((r) => setTimeout(r, 50));
+      const error = await rejection(b.personalize({ steps: 5 }));
+      expect(error.code).to.equal('busy');
+      expect((await first).steps).to.equal(200);
+    } finally {
+      await a.close();
+      await b.close();
+      await deleteDb(dbName);
+    }
+  });
 });

@@ -6,6 +6,7 @@ import type { EventStore } from '../event-store.js';
 import type { LoadedModel } from '../load-model.js';
 import type { Ranker } from '../ranker.js';
 import { createIdentity, type Identity } from '../secagg/signed-keys.js';
+import { withTrainingLock } from '../training-lock.js';
 import { runRound } from './round-runner.js';
 
 interface FederationState {
@@ -75,13 +76,7 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
         }
       },
     });
-  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
-  const outcome = locks
-    ? await locks.request(args.lockName, { ifAvailable: true }, async (lock) => {
-        if (!lock) throw new PocketrankError('busy', 'another tab is training this model on the device right now');
-        return run();
-      })
-    : await run();
+  const outcome = await withTrainingLock(args.lockName, run);
   if (outcome.phase === 'done') await store.putMeta(STATE_KEY, { ...state, contributedAt: stored });
   return { participated: true, round: outcome.round, phase: outcome.phase, uploadedBytes: outcome.uploadedBytes, ...(outcome.abortReason && { reason: outcome.abortReason }) };
 }
