@@ -5,7 +5,7 @@ import { PocketrankError } from './pocketrank-error.js';
 import { resolveWorkerUrl } from './resolve-worker-url.js';
 import { validateOptions, validateQuery } from './validate-options.js';
 import type { EngineApi, Outcome } from './worker-protocol.js';
-import type { ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
+import type { ContributionResult, FederationPrivacy, PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
 
 /** A running recommender: a worker holding the model and the shopper's history. */
 export interface Recommender {
@@ -39,6 +39,18 @@ export interface Recommender {
 
 const DEFAULT_FLUSH_MS = 250;
 const MAX_BATCH = 512;
+
+/** Asks the federation server what privacy has been spent; only called for opted-in shops. */
+async function fetchPrivacy(server: string): Promise<FederationPrivacy> {
+  try {
+    const response = await fetch(new URL('/v1/privacy', server), { signal: AbortSignal.timeout(3_000) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const p = (await response.json()) as Omit<FederationPrivacy, 'server'>;
+    return { server, epsilon: p.epsilon, delta: p.delta, budget: p.budget, rounds: p.rounds, noiseMultiplier: p.noiseMultiplier };
+  } catch (error) {
+    return { server, epsilon: null, delta: 0, budget: null, rounds: 0, noiseMultiplier: 0, error: `privacy report unavailable: ${String(error)}` };
+  }
+}
 
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
@@ -126,7 +138,8 @@ class WorkerRecommender implements Recommender {
   async status(): Promise<RecommenderStatus> {
     this.assertOpen();
     await this.batcher.flush();
-    return unwrap(await this.engine.status());
+    const status = unwrap(await this.engine.status());
+    return this.federation ? { ...status, federation: await fetchPrivacy(this.federation.server) } : status;
   }
 
   async personalize(options: PersonalizeOptions = {}): Promise<PersonalizeResult> {

@@ -11,6 +11,7 @@ export type {
   BackendPreference,
   CatalogItem,
   ContributionResult,
+  FederationPrivacy,
   PersonalizeOptions,
   PersonalizeResult,
   Recommendation,

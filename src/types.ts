@@ -85,6 +85,22 @@ export interface RecommenderStatus {
   tensors: number;
   /** True when on-device personalized weights are in use. */
   personalized: boolean;
+  /** With `options.federation`: the privacy the federation has spent so far, as its server reports it. */
+  federation?: FederationPrivacy;
+}
+
+/** Differential-privacy accounting of a federation (DP-FedAvg with an RDP accountant). */
+export interface FederationPrivacy {
+  server: string;
+  /** Epsilon spent so far; null when rounds ran without DP noise (unbounded). */
+  epsilon: number | null;
+  delta: number;
+  /** The deployment's budget; null when none is set. */
+  budget: number | null;
+  rounds: number;
+  noiseMultiplier: number;
+  /** Set when the server could not be asked. */
+  error?: string;
 }
 
 /** Options of `personalize()`. */

@@ -30,6 +30,10 @@ describe('contribute(): federated fine-tuning from the SDK', () => {
       // Serving is untouched by contributing, and the next contribution needs new events again.
       expect((await recs[0]!.recommend({ k: 1 })).length).to.equal(1);
       expect((await recs[0]!.contribute()).participated).to.equal(false);
+      // The privacy report comes from the server; this test server adds no DP noise, so epsilon is unbounded (null).
+      const { federation } = await recs[1]!.status();
+      expect(federation).to.include({ server: `${url}/`, noiseMultiplier: 0, epsilon: null });
+      expect(federation!.rounds).to.be.at.least(1);
     } finally {
       await Promise.all(recs.map((rec) => rec.close()));
       await Promise.all(dbs.map(deleteDb));
