@@ -47,6 +47,17 @@ async function main(): Promise<void> {
     $('history').replaceChildren(...history.slice(-10).reverse().map((h) => Object.assign(document.createElement('li'), { textContent: h })));
   };
 
+  $('personalize').addEventListener('click', async () => {
+    $('personalize-status').textContent = 'training in the worker…';
+    try {
+      const r = await rec.personalize({ steps: 20 });
+      $('personalize-status').textContent = `${r.steps} steps in ${Math.round(r.durationMs)} ms, loss ${r.lossBefore.toFixed(2)} → ${r.lossAfter.toFixed(2)}; nothing left this browser`;
+      await refresh();
+    } catch (error) {
+      $('personalize-status').textContent = String(error);
+    }
+  });
+
   const popular = [...catalog].sort((a, b) => Number(b.attributes?.popularity ?? 0) - Number(a.attributes?.popularity ?? 0)).slice(0, GRID_SIZE);
   $('catalog').replaceChildren(...popular.map((item) => card(item, act)));
   await refresh();
