@@ -54,21 +54,4 @@ export type ShareKeysBody = z.infer<typeof ShareKeys>;
 export type MaskedInputBody = z.infer<typeof MaskedInput>;
 export type UnmaskBody = z.infer<typeof Unmask>;
 
-/** Phases of a round, in order; a round only moves forward (or to aborted/done). */
-export const PHASES = ['checkin', 'advertise', 'share', 'mask', 'unmask', 'done', 'aborted'] as const;
-export type Phase = (typeof PHASES)[number];
-
-/** Bytes <-> base64 without Node's Buffer, so the browser client shares this file. */
-export function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-/** Decodes base64 to bytes. */
-export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const s = atob(text);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
+export { PHASES, fromBase64, toBase64, type Phase } from './wire-format.js';

@@ -1,4 +1,4 @@
-import { fromBase64, toBase64, type Phase } from '../../server/protocol/messages.js';
+import { fromBase64, toBase64, type Phase } from '../../server/protocol/wire-format.js';
 import { encodeFixed } from '../secagg/fixed-point.js';
 import { privatizeUpdate } from './privatize-update.js';
 import { SecAggClient, type SignedAdvertisement } from '../secagg/secagg-client.js';
