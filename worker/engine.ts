@@ -51,8 +51,8 @@ export class Engine implements EngineApi {
         const [loaded, catalog, store] = [model.value, catalogResult.value, storeResult.value];
         const personalized = await restorePersonalWeights(store, loaded);
         const ranker = new Ranker(loaded, catalog);
-        const history = await store.recentItems(loaded.maxLen);
-        this.running = { choice, loaded, ranker, store, modelUrl: init.modelUrl, history, newestTimestamp: -Infinity, dbName: init.dbName, personalized };
+        const { items: history, newestTimestamp } = await store.recentItems(loaded.maxLen);
+        this.running = { choice, loaded, ranker, store, modelUrl: init.modelUrl, history, newestTimestamp, dbName: init.dbName, personalized };
         return this.snapshot();
       } finally {
         this.starting = false;
@@ -65,14 +65,20 @@ export class Engine implements EngineApi {
       const state = this.state;
       await state.store.append(events);
       const interests = events.filter(isItemInterest);
-      // Out-of-order timestamps (events replayed from a queue) need the log's order, not arrival order.
-      if (interests.some((e) => e.timestamp < state.newestTimestamp)) {
-        state.history = await state.store.recentItems(state.loaded.maxLen);
-      } else {
+      let newest = state.newestTimestamp;
+      let inOrder = true;
+      for (const e of interests) {
+        if (e.timestamp < newest) inOrder = false;
+        newest = Math.max(newest, e.timestamp);
+      }
+      if (inOrder) {
         for (const e of interests) if (state.history[state.history.length - 1] !== e.itemId) state.history.push(e.itemId!);
         state.history = state.history.slice(-state.loaded.maxLen);
+        state.newestTimestamp = newest;
+      } else {
+        // Out-of-order timestamps (events replayed from a queue) need the log's order, not arrival order.
+        ({ items: state.history, newestTimestamp: state.newestTimestamp } = await state.store.recentItems(state.loaded.maxLen));
       }
-      for (const e of interests) state.newestTimestamp = Math.max(state.newestTimestamp, e.timestamp);
       return events.length;
     });
   }

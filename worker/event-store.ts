@@ -92,18 +92,23 @@ export class EventStore {
 
   /**
    * Item ids of the newest item-interest events, oldest first, at most `limit`, with
-   * immediate repeats collapsed (reloading a product page is not a new interest).
+   * immediate repeats collapsed (reloading a product page is not a new interest), and the
+   * newest such event's timestamp.
    */
-  async recentItems(limit: number): Promise<string[]> {
+  async recentItems(limit: number): Promise<{ items: string[]; newestTimestamp: number }> {
     this.assertOpen();
     const newestFirst: string[] = [];
+    let newestTimestamp = -Infinity;
     let cursor = await this.db.transaction('events').store.index('by-time').openCursor(null, 'prev');
     while (cursor && newestFirst.length < limit) {
       const event = cursor.value;
-      if (isItemInterest(event) && newestFirst[newestFirst.length - 1] !== event.itemId) newestFirst.push(event.itemId!);
+      if (isItemInterest(event)) {
+        newestTimestamp = Math.max(newestTimestamp, event.timestamp);
+        if (newestFirst[newestFirst.length - 1] !== event.itemId) newestFirst.push(event.itemId!);
+      }
       cursor = await cursor.continue();
     }
-    return newestFirst.reverse();
+    return { items: newestFirst.reverse(), newestTimestamp };
   }
 
   /** Reads a value of the meta store. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startFixture } from './helpers.js';
+import { deleteDb, startFixture, uniqueDb } from './helpers.js';
 
 describe('ranking rules and resources', () => {
   it('honours exclude, filter and includeSeen, and never returns items outside catalog or model', async () => {
@@ -20,6 +20,24 @@ describe('ranking rules and resources', () => {
       expect(seen.map((r) => r.itemId)).to.include.members(['sku-05', 'sku-06', 'sku-07']);
     } finally {
       await rec.close();
+    }
+  });
+
+  it('orders history by event time within one batch and against events stored before a reload', async () => {
+    const dbName = uniqueDb('order');
+    let rec = await startFixture({ dbName });
+    const t = Date.now() - 60_000;
+    rec.track({ type: 'view', itemId: 'sku-21', timestamp: t + 20 });
+    rec.track({ type: 'view', itemId: 'sku-20', timestamp: t + 10 });
+    expect((await rec.recommend({ k: 1 }))[0]!.itemId).to.equal('sku-22');
+    await rec.close();
+    rec = await startFixture({ dbName });
+    try {
+      rec.track({ type: 'view', itemId: 'sku-19', timestamp: t + 5 });
+      expect((await rec.recommend({ k: 1 }))[0]!.itemId).to.equal('sku-22');
+    } finally {
+      await rec.close();
+      await deleteDb(dbName);
     }
   });
 
