@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { Advertise, CheckIn, MaskedInput, ShareKeys, toBase64, Unmask } from '../protocol/messages.js';
+import { Advertise, CheckIn, Consistency, MaskedInput, ShareKeys, toBase64, Unmask } from '../protocol/messages.js';
 import { ProtocolError } from '../rounds/protocol-error.js';
 import type { RoundService } from '../rounds/round-service.js';
 import type { RoundStore } from '../store/round-store.js';
@@ -86,7 +86,14 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
     service.maskedInput(request.params.round, parse(MaskedInput, request.body));
     return { accepted: true };
   });
-  app.get<{ Params: { round: string } }>('/v1/rounds/:round/survivors', async (request) => service.survivors(request.params.round));
+  app.get<{ Params: { round: string } }>('/v1/rounds/:round/survivors', async (request) => {
+    const { survivors, sharedKeys, signatures } = service.survivors(request.params.round);
+    return { survivors, sharedKeys, signatures: signatures.map((s) => ({ index: s.index, signature: b64(s.signature) })) };
+  });
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/consistency', async (request) => {
+    service.consistency(request.params.round, parse(Consistency, request.body));
+    return { accepted: true };
+  });
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/unmask', async (request) => {
     await service.unmask(request.params.round, parse(Unmask, request.body));
     return { accepted: true };

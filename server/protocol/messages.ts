@@ -40,6 +40,13 @@ export const MaskedInput = z.object({
   vector: base64(4 * 200_000),
 });
 
+/** POST /v1/rounds/:round/consistency: the client's signature over the survivor set it was shown. */
+export const Consistency = z.object({
+  index,
+  token,
+  signature: base64(128),
+});
+
 /** POST /v1/rounds/:round/unmask */
 export const Unmask = z.object({
   index,
@@ -53,5 +60,6 @@ export type AdvertiseBody = z.infer<typeof Advertise>;
 export type ShareKeysBody = z.infer<typeof ShareKeys>;
 export type MaskedInputBody = z.infer<typeof MaskedInput>;
 export type UnmaskBody = z.infer<typeof Unmask>;
+export type ConsistencyBody = z.infer<typeof Consistency>;
 
 export { PHASES, fromBase64, toBase64, type Phase } from './wire-format.js';

@@ -1,7 +1,7 @@
 // Shared by the server and the browser client without pulling zod into the worker bundle.
 
 /** Phases of a round, in order; a round only moves forward (or to aborted/done). */
-export const PHASES = ['checkin', 'advertise', 'share', 'mask', 'unmask', 'done', 'aborted'] as const;
+export const PHASES = ['checkin', 'advertise', 'share', 'mask', 'consistency', 'unmask', 'done', 'aborted'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Bytes <-> base64 without Node's Buffer, so the browser client shares this file. */

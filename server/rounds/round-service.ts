@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { quantizationRange } from '../../worker/federated/privatize-update.js';
 import { fixedPointFor } from '../../worker/secagg/fixed-point.js';
 import { composedRdp, epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accountant.js';
-import { fromBase64, type AdvertiseBody, type CheckInBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
+import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
 import { ProtocolError } from './protocol-error.js';
@@ -11,7 +11,7 @@ import type { ServerConfig } from './server-config.js';
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** Which phase a submission belongs to, and the table that records it. */
-const SUBMISSION = { advertise: 'advertisements', share: 'share_senders', mask: 'masked_inputs', unmask: 'unmask_responses' } as const;
+const SUBMISSION = { advertise: 'advertisements', share: 'share_senders', mask: 'masked_inputs', consistency: 'consistency_signatures', unmask: 'unmask_responses' } as const;
 
 /**
  * The round lifecycle: check-in, cohort selection, key advertisement, key sharing, masked
@@ -90,7 +90,7 @@ export class RoundService {
   }
 
   /** Checks round, phase, membership and token; throws the matching 4xx. */
-  private authorize(roundId: string, phase: keyof typeof SUBMISSION, index: number, token: string, mustBeIn?: 'advertisements' | 'share_senders' | 'masked_inputs'): RoundRow {
+  private authorize(roundId: string, phase: keyof typeof SUBMISSION, index: number, token: string, mustBeIn?: 'advertisements' | 'share_senders' | 'masked_inputs' | 'consistency_signatures'): RoundRow {
     const r = this.requireRound(roundId);
     if (r.phase !== phase) throw new ProtocolError(r.phase === 'aborted' || r.phase === 'done' ? 410 : 409, `round ${roundId} is in phase ${r.phase}, not ${phase}`);
     const p = this.store.db.prepare('SELECT token_hash FROM participants WHERE round_id = ? AND idx = ?').get(roundId, index) as { token_hash: string } | undefined;
@@ -157,16 +157,28 @@ export class RoundService {
     });
   }
 
-  /** Survivors (U3) and key sharers (U2), once unmasking started. */
-  survivors(roundId: string): { survivors: number[]; sharedKeys: number[] } {
+  /**
+   * Survivors (U3) and key sharers (U2) once uploads have closed; from the unmasking phase on,
+   * also the survivors' signatures over that set (the consistency check).
+   */
+  survivors(roundId: string): { survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: Buffer }[] } {
     const r = this.requireRound(roundId);
-    if (!['unmask', 'done'].includes(r.phase)) throw new ProtocolError(409, 'survivors are published once uploads have closed');
-    return { survivors: this.store.indices('masked_inputs', roundId), sharedKeys: this.store.indices('share_senders', roundId) };
+    if (!['consistency', 'unmask', 'done'].includes(r.phase)) throw new ProtocolError(409, 'survivors are published once uploads have closed');
+    const signatures = r.phase === 'consistency' ? [] : (this.store.db.prepare('SELECT idx AS "index", signature FROM consistency_signatures WHERE round_id = ? ORDER BY idx').all(roundId) as { index: number; signature: Buffer }[]);
+    return { survivors: this.store.indices('masked_inputs', roundId), sharedKeys: this.store.indices('share_senders', roundId), signatures };
+  }
+
+  consistency(roundId: string, body: ConsistencyBody): void {
+    this.store.tx(() => {
+      const r = this.authorize(roundId, 'consistency', body.index, body.token, 'masked_inputs');
+      this.store.db.prepare('INSERT INTO consistency_signatures (round_id, idx, signature) VALUES (?, ?, ?)').run(roundId, body.index, fromBase64(body.signature));
+      this.advanceSync(r);
+    });
   }
 
   async unmask(roundId: string, body: UnmaskBody): Promise<void> {
     this.store.tx(() => {
-      this.authorize(roundId, 'unmask', body.index, body.token, 'masked_inputs');
+      this.authorize(roundId, 'unmask', body.index, body.token, 'consistency_signatures');
       const survivors = new Set(this.store.indices('masked_inputs', roundId));
       const sharers = new Set(this.store.indices('share_senders', roundId));
       if (body.selfMaskShares.some((s) => !survivors.has(s.of)) || body.maskKeyShares.some((s) => survivors.has(s.of) || !sharers.has(s.of))) {
@@ -202,7 +214,7 @@ export class RoundService {
   private unmaskReady(r: RoundRow): boolean {
     const responses = this.store.count('unmask_responses', r.id);
     const expired = this.now() - r.phase_started_at >= this.config.phaseDeadlineMs;
-    return responses === this.store.count('masked_inputs', r.id) || (expired && responses >= r.threshold);
+    return responses === this.store.count('consistency_signatures', r.id) || (expired && responses >= r.threshold);
   }
 
   /** Moves a round forward when its phase is complete or its deadline passed (synchronous steps only). */
@@ -213,7 +225,7 @@ export class RoundService {
       this.log(phase === 'aborted' ? 'round_aborted' : 'round_phase', { round: r.id, phase, ...fields });
       this.advanceSync(this.store.round(r.id)!);
     };
-    const chain = { advertise: ['participants', 'advertisements', 'share'], share: ['advertisements', 'share_senders', 'mask'], mask: ['share_senders', 'masked_inputs', 'unmask'] } as const;
+    const chain = { advertise: ['participants', 'advertisements', 'share'], share: ['advertisements', 'share_senders', 'mask'], mask: ['share_senders', 'masked_inputs', 'consistency'], consistency: ['masked_inputs', 'consistency_signatures', 'unmask'] } as const;
     if (r.phase === 'checkin') {
       const n = this.store.count('participants', r.id);
       if (n >= r.max_clients || (expired && n >= r.min_clients)) {

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Phase } from '../protocol/messages.js';
 
+/** Per-round tables with one row per client index. */
+export type RoundTable = 'participants' | 'advertisements' | 'share_senders' | 'masked_inputs' | 'consistency_signatures' | 'unmask_responses';
+
 /** A round's row. */
 export interface RoundRow {
   id: string;
@@ -47,6 +50,7 @@ CREATE TABLE IF NOT EXISTS share_bundles (
 );
 CREATE TABLE IF NOT EXISTS share_senders (round_id TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (round_id, idx));
 CREATE TABLE IF NOT EXISTS masked_inputs (round_id TEXT NOT NULL, idx INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (round_id, idx));
+CREATE TABLE IF NOT EXISTS consistency_signatures (round_id TEXT NOT NULL, idx INTEGER NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (round_id, idx));
 CREATE TABLE IF NOT EXISTS unmask_responses (round_id TEXT NOT NULL, idx INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (round_id, idx));
 `;
 
@@ -119,12 +123,12 @@ export class RoundStore {
   }
 
   /** Number of rows of a per-round table. */
-  count(table: 'participants' | 'advertisements' | 'share_senders' | 'masked_inputs' | 'unmask_responses', roundId: string): number {
+  count(table: RoundTable, roundId: string): number {
     return (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE round_id = ?`).get(roundId) as { n: number }).n;
   }
 
   /** Indices present in a per-round table, ascending. */
-  indices(table: 'participants' | 'advertisements' | 'share_senders' | 'masked_inputs' | 'unmask_responses', roundId: string): number[] {
+  indices(table: RoundTable, roundId: string): number[] {
     return (this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? ORDER BY idx`).all(roundId) as { idx: number }[]).map((r) => r.idx);
   }
 

@@ -54,7 +54,7 @@ describe('federation server crash recovery', () => {
       [0, 1, 2, 3].map(async (i) => runRound({ server: url, clientId: crypto.randomUUID(), identity: await createIdentity(), update: () => updateOf(i), pollMs: 30, timeoutMs: 90_000 })),
     );
     const killedAt: string[] = [];
-    for (const phase of ['advertise', 'share', 'mask', 'unmask']) {
+    for (const phase of ['advertise', 'share', 'mask', 'consistency', 'unmask']) {
       for (;;) {
         const open = (await (await fetch(`${url}/v1/rounds`)).json()) as { phase: string }[];
         if (open[0]?.phase === phase) break;
@@ -65,7 +65,7 @@ describe('federation server crash recovery', () => {
       await startServer(port, dataDir);
     }
     const outcomes = await clients;
-    expect(killedAt).toEqual(['advertise', 'share', 'mask', 'unmask']);
+    expect(killedAt).toEqual(['advertise', 'share', 'mask', 'consistency', 'unmask']);
     expect(outcomes.map((o) => o.phase)).toEqual(['done', 'done', 'done', 'done']);
     const latest = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
     expect(latest.version).toBe(2);

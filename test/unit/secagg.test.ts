@@ -33,11 +33,15 @@ async function playRound(n: number, options: { dropAfterSharing?: number; thresh
   }
   const survivors = [...masked.keys()];
   const responses: UnmaskResponse[] = [];
-  for (const c of clients) if (!dropped.has(c.id) && survivors.length >= params.threshold) responses.push(c.unmask(survivors, u2));
+  const consistency: { client: number; signature: Uint8Array<ArrayBuffer> }[] = [];
+  if (survivors.length >= params.threshold) {
+    for (const c of clients) if (!dropped.has(c.id)) consistency.push({ client: c.id, signature: await c.signSurvivorSet(survivors) });
+    for (const c of clients) if (!dropped.has(c.id)) responses.push(await c.unmask(survivors, u2, consistency));
+  }
   const advertisements = new Map<number, KeyAdvertisement>(ads.map((a) => [a.ad.client, a.ad]));
   const expected = new Uint32Array(length);
   for (const id of survivors) inputs.get(id)!.forEach((v, i) => (expected[i] = (expected[i]! + v) >>> 0));
-  return { params, clients, survivors, masked, responses, advertisements, expected, inputs };
+  return { params, clients, survivors, masked, responses, advertisements, expected, inputs, consistency, u2 };
 }
 
 describe('Shamir sharing over GF(2^521 - 1)', () => {
@@ -72,15 +76,27 @@ describe('secure aggregation (Bonawitz et al. 2017)', () => {
   it('aborts below the threshold: clients refuse to unmask and the server cannot', async () => {
     const round = await playRound(12, { dropAfterSharing: 5, threshold: 8 });
     expect(round.responses).toHaveLength(0);
-    expect(() => round.clients[6]!.unmask(round.survivors, round.clients.map((c) => c.id))).toThrow(/threshold/);
+    await expect(round.clients[6]!.signSurvivorSet(round.survivors)).rejects.toThrow(/threshold/);
+    await expect(round.clients[6]!.unmask(round.survivors, round.u2, [])).rejects.toThrow(/threshold/);
     await expect(unmaskSum(round)).rejects.toBeInstanceOf(UnmaskError);
   });
 
   it('never reveals both shares of one client: a second, different unmask request is refused', async () => {
     const round = await playRound(6, { threshold: 4 });
-    const all = round.clients.map((c) => c.id);
     const survivor = round.clients[5]!;
-    expect(() => survivor.unmask(all.filter((id) => id !== 2), all)).toThrow(/second, different/);
+    await expect(survivor.unmask(round.survivors, round.u2.slice(1), round.consistency)).rejects.toThrow(/second, different/);
+  });
+
+  it('consistency check: a server that shows survivors different sets is caught before any share is revealed', async () => {
+    const round = await playRound(6, { threshold: 4, dropAfterSharing: 1 });
+    const [a, b] = [round.clients[4]!, round.clients[5]!];
+    // The server tells one client that client 1 dropped, and claims to others it survived.
+    const honest = round.survivors;
+    const lie = [...honest, 1];
+    await expect(a.unmask(lie, round.u2, round.consistency)).rejects.toThrow(/differs from the one this client signed/);
+    // Signatures over another set (or too few) do not count.
+    const forged = round.consistency.slice(0, 3);
+    await expect(b.unmask(honest, round.u2, forged)).rejects.toThrow(/signed this survivor set/);
   });
 
   it('rejects a key advertisement the server swapped', async () => {

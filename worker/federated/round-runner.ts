@@ -120,8 +120,14 @@ export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcom
   info = await waitWhile(round, ['mask']);
   if (info.phase === 'aborted') return ended(info);
 
-  const { survivors, sharedKeys } = await call<{ survivors: number[]; sharedKeys: number[] }>(`/v1/rounds/${round}/survivors`);
-  const response = client.unmask(survivors, sharedKeys);
+  // Consistency check: sign the survivor set we were shown; unmask only if t survivors signed the same set.
+  const shown = await call<{ survivors: number[] }>(`/v1/rounds/${round}/survivors`);
+  await post(`/v1/rounds/${round}/consistency`, { index, token, signature: toBase64(await client.signSurvivorSet(shown.survivors)) });
+  info = await waitWhile(round, ['consistency']);
+  if (info.phase === 'aborted') return ended(info);
+
+  const { survivors, sharedKeys, signatures } = await call<{ survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: string }[] }>(`/v1/rounds/${round}/survivors`);
+  const response = await client.unmask(survivors, sharedKeys, signatures.map((s) => ({ client: s.index, signature: fromBase64(s.signature) })));
   const shares = (list: typeof response.selfMaskShares) => list.map((s) => ({ of: s.of, share: { x: s.share.x, y: hex(s.share.y) } }));
   await post(`/v1/rounds/${round}/unmask`, { index, token, selfMaskShares: shares(response.selfMaskShares), maskKeyShares: shares(response.maskKeyShares) });
   return ended(await waitWhile(round, ['unmask']));

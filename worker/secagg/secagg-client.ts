@@ -3,7 +3,7 @@ import { addMask, expandMask } from './mask-prg.js';
 import { bigIntToBytes, bytesToBigInt } from './prime-field.js';
 import { openFrom, sealFor } from './share-cipher.js';
 import { shareSecret, type Share } from './shamir.js';
-import { signAdvertisement, verifyAdvertisement, type Identity, type KeyAdvertisement } from './signed-keys.js';
+import { signAdvertisement, signSurvivors, verifyAdvertisement, verifySurvivors, type Identity, type KeyAdvertisement } from './signed-keys.js';
 
 /** Public parameters of one secure-aggregation round. */
 export interface RoundParams {
@@ -56,6 +56,8 @@ export class SecAggClient {
   private held = new Map<number, { maskKey: Share; selfMask: Share }>();
   private sharedWith: number[] = [];
   private unmaskedFor?: string;
+  private identities = new Map<number, Uint8Array<ArrayBuffer>>();
+  private signedSurvivors?: string;
 
   /** @param id this client's index in the cohort (1-based; it is also its Shamir x). */
   constructor(
@@ -86,6 +88,7 @@ export class SecAggClient {
       const key = trustedIdentity(ad.client);
       if (!key || !(await verifyAdvertisement(key, this.params.round, ad, signature))) throw new Error(`advertisement of client ${ad.client} is not signed by its identity`);
       this.peers.set(ad.client, ad);
+      this.identities.set(ad.client, key);
     }
     if (!this.peers.has(this.id)) throw new Error('the cohort does not include this client');
     this.selfSeed = crypto.getRandomValues(new Uint8Array(32));
@@ -139,14 +142,33 @@ export class SecAggClient {
   }
 
   /**
-   * Step 4: reveals, for each client of `sharedKeys`, the self-mask share if it is in
-   * `survivors` and the mask-key share otherwise. Refuses fewer survivors than the threshold
-   * and a second, different request (which could ask for both shares of one client).
+   * Step 3 (consistency check): signs the survivor set the server announced, so every survivor
+   * can later check that all of them were shown the same set.
    */
-  unmask(survivors: readonly number[], sharedKeys: readonly number[]): UnmaskResponse {
+  async signSurvivorSet(survivors: readonly number[]): Promise<Uint8Array<ArrayBuffer>> {
+    if (survivors.length < this.params.threshold) throw new Error(`only ${survivors.length} survivors; the threshold is ${this.params.threshold}`);
+    if (!survivors.includes(this.id)) throw new Error('this client is not among the survivors');
+    this.signedSurvivors = [...survivors].sort((a, b) => a - b).join(',');
+    return signSurvivors(this.identity, this.params.round, survivors);
+  }
+
+  /**
+   * Step 4: checks that at least t survivors signed the same survivor set this client signed
+   * (a server showing different sets to different clients is caught here), then reveals, for
+   * each client of `sharedKeys`, the self-mask share if it survived and the mask-key share
+   * otherwise. Refuses a second, different request (which could ask for both shares of one client).
+   */
+  async unmask(survivors: readonly number[], sharedKeys: readonly number[], consistency: readonly { client: number; signature: Uint8Array<ArrayBuffer> }[]): Promise<UnmaskResponse> {
     if (survivors.length < this.params.threshold) throw new Error(`only ${survivors.length} survivors; the threshold is ${this.params.threshold}`);
     const alive = new Set(survivors);
     if (!alive.has(this.id)) throw new Error('this client is not among the survivors');
+    if (this.signedSurvivors !== [...survivors].sort((a, b) => a - b).join(',')) throw new Error('the survivor set differs from the one this client signed');
+    const signers = new Set<number>();
+    for (const { client, signature } of consistency) {
+      const key = this.identities.get(client);
+      if (alive.has(client) && key && (await verifySurvivors(key, this.params.round, survivors, signature))) signers.add(client);
+    }
+    if (signers.size < this.params.threshold) throw new Error(`only ${signers.size} survivors signed this survivor set; the threshold is ${this.params.threshold}`);
     const request = `${[...survivors].sort((a, b) => a - b)}|${[...sharedKeys].sort((a, b) => a - b)}`;
     if (this.unmaskedFor !== undefined && this.unmaskedFor !== request) throw new Error('a second, different unmasking request');
     this.unmaskedFor = request;

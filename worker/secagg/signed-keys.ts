@@ -38,6 +38,21 @@ export async function signAdvertisement(identity: Identity, round: string, ad: K
   return new Uint8Array(await crypto.subtle.sign(SIGN, identity.privateKey, advertisementBytes(round, ad)));
 }
 
+function survivorsBytes(round: string, survivors: readonly number[]): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode(`pocketrank/secagg/survivors/v1|${round}|${[...survivors].sort((a, b) => a - b).join(',')}`);
+}
+
+/** Signs the survivor set a client was shown (the consistency check of Bonawitz et al.). */
+export async function signSurvivors(identity: Identity, round: string, survivors: readonly number[]): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await crypto.subtle.sign(SIGN, identity.privateKey, survivorsBytes(round, survivors)));
+}
+
+/** Checks a peer's signature over a survivor set. */
+export async function verifySurvivors(identityKey: Uint8Array<ArrayBuffer>, round: string, survivors: readonly number[], signature: Uint8Array<ArrayBuffer>): Promise<boolean> {
+  const key = await crypto.subtle.importKey('raw', identityKey, ECDSA, false, ['verify']);
+  return crypto.subtle.verify(SIGN, key, signature, survivorsBytes(round, survivors));
+}
+
 /** Checks an advertisement against the signer's identity key. */
 export async function verifyAdvertisement(identityKey: Uint8Array<ArrayBuffer>, round: string, ad: KeyAdvertisement, signature: Uint8Array<ArrayBuffer>): Promise<boolean> {
   const key = await crypto.subtle.importKey('raw', identityKey, ECDSA, false, ['verify']);
