@@ -91,6 +91,12 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     dispose();
     throw error;
   }
+  if (federation) {
+    // A reload in the middle of a round: finish it in the background instead of dropping out.
+    void engine.contribute({ ...federation, resumeOnly: true }).then((outcome) => {
+      if (!outcome.ok && outcome.code !== 'busy') console.warn('[pocketrank] could not resume the federated round', outcome.message);
+    }, () => undefined);
+  }
   return new WorkerRecommender(engine, dispose, options.flushIntervalMs ?? DEFAULT_FLUSH_MS, federation);
 }
 
@@ -98,20 +104,32 @@ class WorkerRecommender implements Recommender {
   private closed = false;
   private readonly batcher: EventBatcher;
 
+  // Settles every call still waiting on the worker when close() terminates it.
+  private rejectPending: (error: PocketrankError) => void = () => undefined;
+  private readonly closing = new Promise<never>((_, reject) => {
+    this.rejectPending = reject;
+  });
+
   constructor(
     private readonly engine: Remote<EngineApi>,
     private readonly dispose: () => void,
     flushIntervalMs: number,
     private readonly federation: { server: string; minNewEvents: number } | undefined,
   ) {
+    // Rejections reach the calls racing it; with none pending it is not an unhandled rejection.
+    this.closing.catch(() => undefined);
     this.batcher = new EventBatcher(
       async (events) => {
-        unwrap(await this.engine.ingest(events));
+        unwrap(await this.guard(this.engine.ingest(events)));
       },
       flushIntervalMs,
       MAX_BATCH,
       (error) => console.error('[pocketrank] background event write failed', error),
     );
+  }
+
+  private guard<P extends Promise<unknown>>(call: P): Promise<Awaited<P>> {
+    return Promise.race([call, this.closing]) as Promise<Awaited<P>>;
   }
 
   private assertOpen(): void {
@@ -127,7 +145,7 @@ class WorkerRecommender implements Recommender {
     this.assertOpen();
     const checked = validateQuery(query);
     if (this.batcher.size > 0) await this.batcher.flush();
-    return unwrap(await this.engine.recommend(checked));
+    return unwrap(await this.guard(this.engine.recommend(checked)));
   }
 
   async flush(): Promise<void> {
@@ -138,7 +156,7 @@ class WorkerRecommender implements Recommender {
   async status(): Promise<RecommenderStatus> {
     this.assertOpen();
     await this.batcher.flush();
-    const status = unwrap(await this.engine.status());
+    const status = unwrap(await this.guard(this.engine.status()));
     return this.federation ? { ...status, federation: await fetchPrivacy(this.federation.server) } : status;
   }
 
@@ -149,14 +167,14 @@ class WorkerRecommender implements Recommender {
     if (!Number.isInteger(steps) || steps < 1 || steps > 500) throw new PocketrankError('invalid_argument', `steps must be an integer from 1 to 500; got ${String(steps)}`);
     if (!(learningRate > 0 && learningRate <= 1)) throw new PocketrankError('invalid_argument', `learningRate must be in (0, 1]; got ${String(learningRate)}`);
     await this.batcher.flush();
-    return unwrap(await this.engine.personalize({ steps, learningRate }));
+    return unwrap(await this.guard(this.engine.personalize({ steps, learningRate })));
   }
 
   async contribute(): Promise<ContributionResult> {
     this.assertOpen();
     if (!this.federation) throw new PocketrankError('invalid_argument', 'no federation server is configured (options.federation); nothing was sent');
     await this.batcher.flush();
-    return unwrap(await this.engine.contribute(this.federation));
+    return unwrap(await this.guard(this.engine.contribute(this.federation)));
   }
 
   async close(): Promise<void> {
@@ -166,6 +184,7 @@ class WorkerRecommender implements Recommender {
       await this.batcher.flush();
       unwrap(await this.engine.close());
     } finally {
+      this.rejectPending(new PocketrankError('closed', 'the recommender was closed while this call was running'));
       this.dispose();
     }
   }

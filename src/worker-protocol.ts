@@ -24,6 +24,7 @@ export interface EngineApi {
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>>;
   status(): Promise<Outcome<RecommenderStatus>>;
   personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>>;
-  contribute(federation: { server: string; minNewEvents: number }): Promise<Outcome<ContributionResult>>;
+  /** With `resumeOnly`, only finishes a round a reloaded page left open. */
+  contribute(federation: { server: string; minNewEvents: number; resumeOnly?: boolean }): Promise<Outcome<ContributionResult>>;
   close(): Promise<Outcome<void>>;
 }

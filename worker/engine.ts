@@ -96,7 +96,7 @@ export class Engine implements EngineApi {
     });
   }
 
-  contribute(federation: { server: string; minNewEvents: number }): Promise<Outcome<ContributionResult>> {
+  contribute(federation: { server: string; minNewEvents: number; resumeOnly?: boolean }): Promise<Outcome<ContributionResult>> {
     return outcome(() => {
       const state = this.state;
       return contributeToRound({ ...state, ...federation, lockName: `pocketrank-train:${state.dbName}` });

@@ -51,3 +51,40 @@ describe('contribute(): federated fine-tuning from the SDK', () => {
     }
   });
 });
+
+describe('contribute() across a page reload', () => {
+  it('a browser closed mid-round resumes from IndexedDB when the page comes back, and is counted', async () => {
+    const { url } = (await (await fetch('/__federation.json')).json()) as { url: string };
+    const dbs = [0, 1, 2].map(() => uniqueDb('resume'));
+    const open = (dbName: string) => createRecommender({ model: FIXTURE_MODEL, dbName, backend: 'wasm', federation: { server: url, minNewEvents: 2 } });
+    const recs = await Promise.all(dbs.map(open));
+    recs.forEach((rec, r) => {
+      for (let i = 0; i < 3; i++) rec.track({ type: 'view', itemId: `sku-${String(20 + 10 * r + i).padStart(2, '0')}` });
+    });
+    const running = recs.map((rec) => rec.contribute());
+    // Wait until this round has shared its keys, then "reload" the first shopper's page.
+    let round = '';
+    for (;;) {
+      const rounds = (await (await fetch(`${url}/v1/rounds`)).json()) as { round: string; phase: string }[];
+      if (rounds[0] && ['mask', 'consistency', 'unmask'].includes(rounds[0].phase)) {
+        round = rounds[0].round;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await recs[0]!.close();
+    const closed = await running[0]!.then(() => 'finished', (error: { code?: string }) => error.code);
+    expect(['closed', 'finished']).to.include(closed);
+    const reopened = await open(dbs[0]!);
+    try {
+      const [second, third] = await Promise.all(running.slice(1));
+      expect(second!.phase).to.equal('done');
+      expect(third!.phase).to.equal('done');
+      const { survivors } = (await (await fetch(`${url}/v1/rounds/${round}/survivors`)).json()) as { survivors: number[] };
+      expect(survivors).to.have.length(3);
+    } finally {
+      await Promise.all([reopened.close(), recs[1]!.close(), recs[2]!.close()]);
+      await Promise.all(dbs.map(deleteDb));
+    }
+  });
+});

@@ -7,7 +7,7 @@ import type { LoadedModel } from '../load-model.js';
 import type { Ranker } from '../ranker.js';
 import { createIdentity, type Identity } from '../secagg/signed-keys.js';
 import { withTrainingLock } from '../training-lock.js';
-import { runRound } from './round-runner.js';
+import { runRound, type RoundSession } from './round-runner.js';
 
 interface FederationState {
   clientId: string;
@@ -17,6 +17,7 @@ interface FederationState {
 }
 
 const STATE_KEY = 'federation-state';
+const SESSION_KEY = 'federation-session';
 
 async function federationState(store: EventStore): Promise<FederationState> {
   const saved = await store.getMeta<FederationState>(STATE_KEY);
@@ -38,22 +39,28 @@ async function globalParams(server: string, version: number): Promise<Float32Arr
  * shopper's history, and hands the delta to the round runner, which clips, noises, quantizes and
  * masks it. Only the masked vector leaves the device. The serving weights are left as they were.
  */
-export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ranker; store: EventStore; history: readonly string[]; server: string; minNewEvents: number; lockName: string }): Promise<ContributionResult> {
+export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ranker; store: EventStore; history: readonly string[]; server: string; minNewEvents: number; lockName: string; resumeOnly?: boolean }): Promise<ContributionResult> {
   const { loaded, ranker, store, history, server, minNewEvents } = args;
   if ((navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true) {
     throw new PocketrankError('not_allowed', 'Global Privacy Control is on: this browser does not contribute to federated training');
   }
   const state = await federationState(store);
   const stored = await store.count();
-  if (stored - state.contributedAt < minNewEvents) return { participated: false, reason: `${stored - state.contributedAt} new events since the last contribution; ${minNewEvents} are needed` };
+  const saved = await store.getMeta<RoundSession>(SESSION_KEY);
+  const session = saved?.server === server ? saved : undefined;
+  if (!session && args.resumeOnly) return { participated: false, reason: 'no round in progress' };
+  if (!session && stored - state.contributedAt < minNewEvents) return { participated: false, reason: `${stored - state.contributedAt} new events since the last contribution; ${minNewEvents} are needed` };
   const rows = ranker.rowsOf(history);
-  if (rows.length < 2) return { participated: false, reason: 'fewer than two known items in the history' };
+  if (!session && rows.length < 2) return { participated: false, reason: 'fewer than two known items in the history' };
   const vars = federatedVariables(loaded.encoder);
   const run = () =>
     runRound({
       server,
       clientId: state.clientId,
       identity: state.identity,
+      ...(session && { session }),
+      // The session holds this round's secrets; it lives in this device's IndexedDB only.
+      persist: async (next) => store.putMeta(SESSION_KEY, next),
       update: async (info) => {
         const global = await globalParams(server, info.modelVersion);
         if (global.length !== info.vectorLength || global.length !== vars.reduce((n, v) => n + v.size, 0)) {

@@ -1,24 +1,27 @@
 import { fromBase64, toBase64, type Phase } from '../../server/protocol/wire-format.js';
 import { encodeFixed } from '../secagg/fixed-point.js';
-import { privatizeUpdate } from './privatize-update.js';
-import { SecAggClient, type SignedAdvertisement } from '../secagg/secagg-client.js';
+import { SecAggClient, type SecAggSnapshot, type SignedAdvertisement } from '../secagg/secagg-client.js';
 import type { Identity } from '../secagg/signed-keys.js';
+import { privatizeUpdate } from './privatize-update.js';
+import { RoundHttp, type RoundInfo } from './round-http.js';
 
-/** Public facts of a round, as the server reports them. */
-export interface RoundInfo {
+export type { RoundInfo } from './round-http.js';
+
+type Step = 'joined' | 'advertised' | 'shared' | 'masked' | 'signed' | 'unmasked';
+
+/**
+ * A round in progress, saved after every step so a reloaded page picks up where it was. A
+ * message is saved before it is sent: resending it after a crash is answered `duplicate`.
+ */
+export interface RoundSession {
+  server: string;
   round: string;
-  phase: Phase;
-  modelVersion: number;
-  threshold: number;
-  vectorLength: number;
-  /** L2 clip norm the update is clipped to. */
-  clip: number;
-  /** DP noise multiplier; this client adds its share of the noise. */
-  noiseMultiplier: number;
-  /** Fixed-point range per coordinate. */
-  range: number;
-  scale: number;
-  abortReason: string | null;
+  index: number;
+  token: string;
+  step: Step;
+  client?: SecAggSnapshot;
+  pending?: { path: string; body: unknown; next: Step };
+  uploadedBytes: number;
 }
 
 /** How one client takes part in one round. */
@@ -35,6 +38,10 @@ export interface RoundRunnerOptions {
   timeoutMs?: number;
   /** Test hook: stop after this step, as a device that closes its tab would. */
   dropAfter?: 'advertise' | 'share' | 'mask';
+  /** A saved session to resume instead of checking in. */
+  session?: RoundSession;
+  /** Saves the session after each step (undefined once the round is over). */
+  persist?: (session: RoundSession | undefined) => Promise<void>;
 }
 
 /** How the round ended for this client. */
@@ -47,88 +54,96 @@ export interface RoundOutcome {
 }
 
 const hex = (v: bigint) => v.toString(16);
-const RETRIES = 8;
+const DROP_AFTER: Record<NonNullable<RoundRunnerOptions['dropAfter']>, Step> = { advertise: 'advertised', share: 'shared', mask: 'masked' };
 
 /**
- * Runs the client side of one secure-aggregation round over HTTP: only public keys, encrypted
- * share bundles and the masked vector leave the device. Requests time out and are retried on
- * network errors and 5xx; 4xx answers are final.
+ * Runs (or resumes) the client side of one secure-aggregation round over HTTP: only public keys,
+ * encrypted share bundles, a signature over the survivor set and the masked vector leave the device.
+ * A refusal (4xx) ends the session for good; network trouble leaves it saved for a later resume.
  */
 export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcome> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  const pollMs = options.pollMs ?? 200;
-  const call = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), 10_000);
-      try {
-        const response = await fetch(new URL(path, options.server), { ...init, signal: controller.signal, headers: { 'content-type': 'application/json', ...init.headers } });
-        const body = (await response.json()) as T & { error?: string; code?: string };
-        // A retry of a submission the server committed before our connection broke: already counted once.
-        if (response.ok || (response.status === 409 && body.code === 'duplicate')) return body;
-        if (response.status < 500 || attempt >= RETRIES) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${body.error ?? ''}`);
-      } catch (error) {
-        if (attempt >= RETRIES || (error instanceof Error && /: 4\d\d /.test(error.message))) throw error;
-      } finally {
-        clearTimeout(timer);
-      }
-      // Backoff up to 2 s between tries: enough to ride out a server restart.
-      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
-    }
+  try {
+    return await runSteps(options);
+  } catch (error) {
+    if (error instanceof Error && /: 4\d\d /.test(error.message)) await options.persist?.(undefined);
+    throw error;
+  }
+}
+
+async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
+  const http = new RoundHttp(options.server, options.pollMs ?? 200, Date.now() + (options.timeoutMs ?? 120_000));
+  const persist = options.persist ?? (async () => undefined);
+  let s: RoundSession = options.session ?? {
+    server: options.server,
+    ...(await http.post<{ round: string; index: number; token: string }>('/v1/checkin', { clientId: options.clientId, identityKey: toBase64(options.identity.publicKey) })),
+    step: 'joined',
+    uploadedBytes: 0,
   };
-  const post = <T>(path: string, body: unknown) => call<T>(path, { method: 'POST', body: JSON.stringify(body) });
-  const waitWhile = async (round: string, phases: Phase[]): Promise<RoundInfo> => {
-    for (;;) {
-      const info = await call<RoundInfo>(`/v1/rounds/${round}`);
-      if (!phases.includes(info.phase)) return info;
-      if (Date.now() > deadline) throw new Error(`round ${round} still in ${info.phase} at the client's deadline`);
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
+  await persist(s);
+  const { round, index, token } = s;
+  const over = async (info: RoundInfo): Promise<RoundOutcome> => {
+    await persist(undefined);
+    return { round, index, phase: info.phase, abortReason: info.abortReason, uploadedBytes: s.uploadedBytes };
   };
+  let client: SecAggClient | undefined = s.client ? SecAggClient.restore(s.client, options.identity) : undefined;
+  const send = async (next: Step, path: string, body: unknown) => {
+    s = { ...s, ...(client && { client: client.snapshot() }), pending: { path, body, next } };
+    await persist(s);
+    await http.post(path, body);
+    s = { ...s, step: next, pending: undefined };
+    await persist(s);
+  };
+  if (s.pending) await send(s.pending.next, s.pending.path, s.pending.body);
 
-  const { round, index, token } = await post<{ round: string; index: number; token: string }>('/v1/checkin', { clientId: options.clientId, identityKey: toBase64(options.identity.publicKey) });
-  const ended = (info: RoundInfo): RoundOutcome => ({ round, index, phase: info.phase, abortReason: info.abortReason, uploadedBytes });
-  let uploadedBytes = 0;
-  let info = await waitWhile(round, ['checkin']);
-  if (info.phase === 'aborted') return ended(info);
-  const client = new SecAggClient(index, options.identity, { round, threshold: info.threshold, vectorLength: info.vectorLength });
+  let info = await http.waitWhile(round, ['checkin']);
+  if (info.phase === 'aborted') return over(info);
+  if (s.step === 'joined') {
+    client = new SecAggClient(index, options.identity, { round, threshold: info.threshold, vectorLength: info.vectorLength });
+    const signed = await client.advertise();
+    await send('advertised', `/v1/rounds/${round}/advertise`, { index, token, cipherPublicKey: toBase64(signed.ad.cipherPublicKey), maskPublicKey: toBase64(signed.ad.maskPublicKey), signature: toBase64(signed.signature) });
+  }
+  const dropHere = () => options.dropAfter !== undefined && DROP_AFTER[options.dropAfter] === s.step;
+  const stepped = async (waitFor: Phase[]) => {
+    info = await http.waitWhile(round, waitFor);
+    return info.phase === 'aborted' || info.phase === 'done';
+  };
+  if (dropHere()) return { round, index, phase: info.phase, abortReason: null, uploadedBytes: s.uploadedBytes };
+  if (await stepped(['advertise'])) return over(info);
 
-  const signed = await client.advertise();
-  await post(`/v1/rounds/${round}/advertise`, { index, token, cipherPublicKey: toBase64(signed.ad.cipherPublicKey), maskPublicKey: toBase64(signed.ad.maskPublicKey), signature: toBase64(signed.signature) });
-  if (options.dropAfter === 'advertise') return ended(info);
-  info = await waitWhile(round, ['advertise']);
-  if (info.phase === 'aborted') return ended(info);
+  if (s.step === 'advertised') {
+    const listed = await http.call<{ index: number; identityKey: string; cipherPublicKey: string; maskPublicKey: string; signature: string }[]>(`/v1/rounds/${round}/advertisements`);
+    const cohort: SignedAdvertisement[] = listed.map((a) => ({ ad: { client: a.index, cipherPublicKey: fromBase64(a.cipherPublicKey), maskPublicKey: fromBase64(a.maskPublicKey) }, signature: fromBase64(a.signature), identityKey: fromBase64(a.identityKey) }));
+    const identities = new Map(cohort.map((c) => [c.ad.client, c.identityKey]));
+    const bundles = await client!.shareKeys(cohort, (id) => identities.get(id));
+    await send('shared', `/v1/rounds/${round}/shares`, { index, token, bundles: bundles.map((b) => ({ to: b.to, sealed: toBase64(b.sealed) })) });
+  }
+  if (dropHere()) return { round, index, phase: info.phase, abortReason: null, uploadedBytes: s.uploadedBytes };
+  if (await stepped(['share'])) return over(info);
 
-  const listed = await call<{ index: number; identityKey: string; cipherPublicKey: string; maskPublicKey: string; signature: string }[]>(`/v1/rounds/${round}/advertisements`);
-  const cohort: SignedAdvertisement[] = listed.map((a) => ({ ad: { client: a.index, cipherPublicKey: fromBase64(a.cipherPublicKey), maskPublicKey: fromBase64(a.maskPublicKey) }, signature: fromBase64(a.signature), identityKey: fromBase64(a.identityKey) }));
-  const identities = new Map(cohort.map((c) => [c.ad.client, c.identityKey]));
-  const bundles = await client.shareKeys(cohort, (id) => identities.get(id));
-  await post(`/v1/rounds/${round}/shares`, { index, token, bundles: bundles.map((b) => ({ to: b.to, sealed: toBase64(b.sealed) })) });
-  if (options.dropAfter === 'share') return ended(info);
-  info = await waitWhile(round, ['share']);
-  if (info.phase === 'aborted') return ended(info);
+  if (s.step === 'shared') {
+    const mine = await http.call<{ sharedKeys: number[]; bundles: { from: number; sealed: string }[] }>(`/v1/rounds/${round}/shares/${index}`, { headers: { authorization: `Bearer ${token}` } });
+    await client!.receiveShares(mine.bundles.map((b) => ({ from: b.from, sealed: fromBase64(b.sealed) })));
+    // Clipped and noised here, before masking: nothing un-noised leaves the device, even masked.
+    const update = privatizeUpdate(await options.update(info), { clip: info.clip, noiseMultiplier: info.noiseMultiplier, minSummands: info.threshold });
+    const masked = await client!.maskedInput(encodeFixed(update, { clip: info.range, scale: info.scale }), mine.sharedKeys);
+    s = { ...s, uploadedBytes: masked.byteLength };
+    await send('masked', `/v1/rounds/${round}/masked`, { index, token, vector: toBase64(new Uint8Array(masked.buffer)) });
+  }
+  if (dropHere()) return { round, index, phase: info.phase, abortReason: null, uploadedBytes: s.uploadedBytes };
+  if (await stepped(['mask'])) return over(info);
 
-  const mine = await call<{ sharedKeys: number[]; bundles: { from: number; sealed: string }[] }>(`/v1/rounds/${round}/shares/${index}`, { headers: { authorization: `Bearer ${token}` } });
-  await client.receiveShares(mine.bundles.map((b) => ({ from: b.from, sealed: fromBase64(b.sealed) })));
-  // Clipped and noised here, before masking: nothing un-noised leaves the device, even masked.
-  const update = privatizeUpdate(await options.update(info), { clip: info.clip, noiseMultiplier: info.noiseMultiplier, minSummands: info.threshold });
-  const masked = await client.maskedInput(encodeFixed(update, { clip: info.range, scale: info.scale }), mine.sharedKeys);
-  const vector = toBase64(new Uint8Array(masked.buffer));
-  uploadedBytes = masked.byteLength;
-  await post(`/v1/rounds/${round}/masked`, { index, token, vector });
-  if (options.dropAfter === 'mask') return ended(info);
-  info = await waitWhile(round, ['mask']);
-  if (info.phase === 'aborted') return ended(info);
+  if (s.step === 'masked') {
+    // Consistency check: sign the survivor set we were shown; unmask only if t survivors signed the same set.
+    const shown = await http.call<{ survivors: number[] }>(`/v1/rounds/${round}/survivors`);
+    await send('signed', `/v1/rounds/${round}/consistency`, { index, token, signature: toBase64(await client!.signSurvivorSet(shown.survivors)) });
+  }
+  if (await stepped(['consistency'])) return over(info);
 
-  // Consistency check: sign the survivor set we were shown; unmask only if t survivors signed the same set.
-  const shown = await call<{ survivors: number[] }>(`/v1/rounds/${round}/survivors`);
-  await post(`/v1/rounds/${round}/consistency`, { index, token, signature: toBase64(await client.signSurvivorSet(shown.survivors)) });
-  info = await waitWhile(round, ['consistency']);
-  if (info.phase === 'aborted') return ended(info);
-
-  const { survivors, sharedKeys, signatures } = await call<{ survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: string }[] }>(`/v1/rounds/${round}/survivors`);
-  const response = await client.unmask(survivors, sharedKeys, signatures.map((s) => ({ client: s.index, signature: fromBase64(s.signature) })));
-  const shares = (list: typeof response.selfMaskShares) => list.map((s) => ({ of: s.of, share: { x: s.share.x, y: hex(s.share.y) } }));
-  await post(`/v1/rounds/${round}/unmask`, { index, token, selfMaskShares: shares(response.selfMaskShares), maskKeyShares: shares(response.maskKeyShares) });
-  return ended(await waitWhile(round, ['unmask']));
+  if (s.step === 'signed') {
+    const { survivors, sharedKeys, signatures } = await http.call<{ survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: string }[] }>(`/v1/rounds/${round}/survivors`);
+    const response = await client!.unmask(survivors, sharedKeys, signatures.map((x) => ({ client: x.index, signature: fromBase64(x.signature) })));
+    const shares = (list: typeof response.selfMaskShares) => list.map((x) => ({ of: x.of, share: { x: x.share.x, y: hex(x.share.y) } }));
+    await send('unmasked', `/v1/rounds/${round}/unmask`, { index, token, selfMaskShares: shares(response.selfMaskShares), maskKeyShares: shares(response.maskKeyShares) });
+  }
+  return over(await http.waitWhile(round, ['unmask']));
 }

@@ -29,6 +29,24 @@ export interface UnmaskResponse {
 
 const SHARE_BYTES = 66; // field elements are < 2^521
 
+/**
+ * Everything a client must keep to finish a round after a page reload. It holds secrets (mask
+ * key, self-mask seed, peers' shares), so it only ever goes to this device's IndexedDB.
+ */
+export interface SecAggSnapshot {
+  id: number;
+  params: RoundParams;
+  cipherKeys?: AgreementKeys;
+  maskKeys?: AgreementKeys;
+  selfSeed?: Uint8Array<ArrayBuffer>;
+  peers: Map<number, KeyAdvertisement>;
+  held: Map<number, { maskKey: Share; selfMask: Share }>;
+  sharedWith: number[];
+  identities: Map<number, Uint8Array<ArrayBuffer>>;
+  signedSurvivors?: string;
+  unmaskedFor?: string;
+}
+
 /** Pairwise masks cancel because the lower id adds and the higher id subtracts. */
 export const pairSign = (me: number, peer: number): 1 | -1 => (me < peer ? 1 : -1);
 
@@ -66,6 +84,30 @@ export class SecAggClient {
     private readonly params: RoundParams,
   ) {
     if (!Number.isInteger(id) || id < 1) throw new RangeError('client ids are positive integers');
+  }
+
+  /** The client's state, structured-clone safe, for IndexedDB. */
+  snapshot(): SecAggSnapshot {
+    return {
+      id: this.id, params: this.params, peers: new Map(this.peers), held: new Map(this.held), sharedWith: [...this.sharedWith], identities: new Map(this.identities),
+      ...(this.cipherKeys && { cipherKeys: this.cipherKeys }), ...(this.maskKeys && { maskKeys: this.maskKeys }), ...(this.selfSeed && { selfSeed: this.selfSeed }),
+      ...(this.signedSurvivors !== undefined && { signedSurvivors: this.signedSurvivors }), ...(this.unmaskedFor !== undefined && { unmaskedFor: this.unmaskedFor }),
+    };
+  }
+
+  /** Rebuilds a client from a snapshot (after a page reload). */
+  static restore(snapshot: SecAggSnapshot, identity: Identity): SecAggClient {
+    const client = new SecAggClient(snapshot.id, identity, snapshot.params);
+    client.cipherKeys = snapshot.cipherKeys;
+    client.maskKeys = snapshot.maskKeys;
+    client.selfSeed = snapshot.selfSeed;
+    client.peers = new Map(snapshot.peers);
+    client.held = new Map(snapshot.held);
+    client.sharedWith = [...snapshot.sharedWith];
+    client.identities = new Map(snapshot.identities);
+    client.signedSurvivors = snapshot.signedSurvivors;
+    client.unmaskedFor = snapshot.unmaskedFor;
+    return client;
   }
 
   /** Step 0: fresh per-round keys, signed with the long-term identity. */

@@ -1,0 +1,65 @@
+import type { Phase } from '../../server/protocol/wire-format.js';
+
+const RETRIES = 8;
+
+/** Public facts of a round, as the server reports them. */
+export interface RoundInfo {
+  round: string;
+  phase: Phase;
+  modelVersion: number;
+  threshold: number;
+  vectorLength: number;
+  /** L2 clip norm the update is clipped to. */
+  clip: number;
+  /** DP noise multiplier; this client adds its share of the noise. */
+  noiseMultiplier: number;
+  /** Fixed-point range per coordinate. */
+  range: number;
+  scale: number;
+  abortReason: string | null;
+}
+
+/**
+ * JSON over fetch to the federation server: 10 s timeouts, retries with backoff (up to 2 s) on
+ * network errors and 5xx so a server restart is ridden out, 4xx final. A 409 `duplicate` means
+ * the server already committed this submission (our earlier try's answer was lost): accepted.
+ */
+export class RoundHttp {
+  constructor(
+    private readonly server: string,
+    private readonly pollMs: number,
+    private readonly deadline: number,
+  ) {}
+
+  async call<T>(path: string, init: RequestInit = {}): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 10_000);
+      try {
+        const response = await fetch(new URL(path, this.server), { ...init, signal: controller.signal, headers: { 'content-type': 'application/json', ...init.headers } });
+        const body = (await response.json()) as T & { error?: string; code?: string };
+        if (response.ok || (response.status === 409 && body.code === 'duplicate')) return body;
+        if (response.status < 500 || attempt >= RETRIES) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${body.error ?? ''}`);
+      } catch (error) {
+        if (attempt >= RETRIES || (error instanceof Error && /: 4\d\d /.test(error.message))) throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>(path, { method: 'POST', body: JSON.stringify(body) });
+  }
+
+  /** Polls the round until it leaves `phases`. */
+  async waitWhile(round: string, phases: Phase[]): Promise<RoundInfo> {
+    for (;;) {
+      const info = await this.call<RoundInfo>(`/v1/rounds/${round}`);
+      if (!phases.includes(info.phase)) return info;
+      if (Date.now() > this.deadline) throw new Error(`round ${round} still in ${info.phase} at the client's deadline`);
+      await new Promise((r) => setTimeout(r, this.pollMs));
+    }
+  }
+}
