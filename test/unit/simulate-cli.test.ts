@@ -1,0 +1,27 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
+  it('pretrains, federates with and without DP through the real server, fine-tunes centrally, and reports all four', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pocketrank-sim-'));
+    const [json, plot] = [join(dir, 'sim.json'), join(dir, 'sim.svg')];
+    const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '500', '--centralized-epochs', '1', '--json', json, '--plot', plot];
+    const { stdout } = await run(join('node_modules', '.bin', 'tsx'), ['models/cli/simulate.ts', ...flags], { maxBuffer: 1 << 24 });
+    expect(stdout).toMatch(/centralized fine-tuning/);
+    const result = JSON.parse(await readFile(json, 'utf8'));
+    for (const key of ['pretrained', 'federated', 'federated_dp', 'centralized']) expect(result[key]['NDCG@10']).toBeGreaterThanOrEqual(0);
+    expect(result.federated.perRound).toHaveLength(3);
+    expect(result.federated_dp.perRound).toHaveLength(3);
+    expect(result.federated_dp.epsilon).toBeLessThanOrEqual(8);
+    expect(result.federated_dp.epsilon).toBeGreaterThan(7);
+    expect(result.federated_dp.noiseMultiplier).toBeGreaterThan(0);
+    expect(result.federated_dp.delta).toBeCloseTo(1 / result.settings.population, 12);
+    expect(await readFile(plot, 'utf8')).toMatch(/^<svg[\s\S]*polyline[\s\S]*<\/svg>/);
+  }, 600_000);
+});
