@@ -76,7 +76,11 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
                 const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand });
                 return delta;
               });
-              training = job.then(() => undefined);
+              // Serialized, and one client's failure must not block the others' turns.
+              training = job.then(
+                () => undefined,
+                () => undefined,
+              );
               return job;
             },
           }),
