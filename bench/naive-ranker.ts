@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import { SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
+import { findEncoder, type SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
 
 let model: LayersModel;
 let encoder: SasrecEncoder;
@@ -18,7 +18,7 @@ export async function loadNaive(url: string, wasmPaths: string): Promise<void> {
   setWasmPaths(wasmPaths);
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not start');
   model = await loadLayersModel(url);
-  encoder = model.layers.find((l): l is SasrecEncoder => l instanceof SasrecEncoder)!;
+  encoder = findEncoder(model)!;
   itemIds = (model.getUserDefinedMetadata() as { pocketrank: { itemIds: string[] } }).pocketrank.itemIds;
 }
 

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { parseModelMetadata, type ModelMetadata } from '../models/sasrec/model-metadata.js';
-import { SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
+import { findEncoder, type SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
 import { PocketrankError } from '../src/pocketrank-error.js';
 
 /** A model that passed the contract checks. */
@@ -20,7 +20,7 @@ function fail(url: string, why: string): never {
 
 /** Checks the loaded graph against the contract: int history in, user state out, shared item table. */
 function checkContract(url: string, model: LayersModel): LoadedModel {
-  const encoder = model.layers.find((layer): layer is SasrecEncoder => layer instanceof SasrecEncoder);
+  const encoder = findEncoder(model);
   if (!encoder) fail(url, 'has no SasrecEncoder layer; it is not a pocketrank ranking model');
   const meta = parseModelMetadata(model.getUserDefinedMetadata());
   if (typeof meta === 'string') fail(url, meta);

@@ -15,7 +15,7 @@ import { CUTOFFS, type Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
 import { parseModelMetadata } from '../sasrec/model-metadata.js';
-import { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
+import { findEncoder } from '../sasrec/sasrec-encoder.js';
 import { ProgressBar } from '../train/progress-bar.js';
 import { parseArgs } from './args.js';
 
@@ -27,7 +27,7 @@ if (typeof args.model !== 'string' || typeof args.data !== 'string') {
 if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
 const modelJson = args.model.endsWith('.json') ? args.model : join(args.model, 'model.json');
 const model = await loadModelFromDisk(modelJson);
-const encoder = model.layers.find((l): l is SasrecEncoder => l instanceof SasrecEncoder);
+const encoder = findEncoder(model);
 const meta = parseModelMetadata(model.getUserDefinedMetadata());
 if (!encoder || typeof meta === 'string') throw new Error(`${modelJson} is not a pocketrank model${typeof meta === 'string' ? `: ${meta}` : ''}`);
 

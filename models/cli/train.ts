@@ -16,7 +16,7 @@ import { evaluate } from '../eval/evaluate.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
 import { saveLayersModel, type WeightPrecision } from '../sasrec/save-layers-model.js';
-import { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
+import { findEncoder } from '../sasrec/sasrec-encoder.js';
 import { DEFAULT_TRAIN, trainSasrec } from '../train/train-sasrec.js';
 import { parseArgs } from './args.js';
 
@@ -58,7 +58,7 @@ await mkdir(args.out, { recursive: true });
 const saved = await saveLayersModel(result.model, args.out, precision);
 await writeFile(join(args.out, 'catalog.json'), JSON.stringify({ items: catalog }));
 const reloaded = await loadModelFromDisk(saved.modelJson);
-const reloadedEncoder = reloaded.layers.find((l): l is SasrecEncoder => l instanceof SasrecEncoder)!;
+const reloadedEncoder = findEncoder(reloaded)!;
 const { metrics: testShipped } = await evaluate(sasrecScorer(reloadedEncoder), testCases);
 const params = result.encoder.countParams();
 const report = {

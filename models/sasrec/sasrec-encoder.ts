@@ -154,3 +154,8 @@ export class SasrecEncoder extends layers.Layer {
 }
 
 tf.serialization.registerClass(SasrecEncoder);
+
+/** The SasrecEncoder layer of a loaded model, if it has one. */
+export function findEncoder(model: { layers: readonly unknown[] }): SasrecEncoder | undefined {
+  return model.layers.find((layer): layer is SasrecEncoder => layer instanceof SasrecEncoder);
+}
