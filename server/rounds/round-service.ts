@@ -89,12 +89,17 @@ export class RoundService {
     return r;
   }
 
+  /** Throws 403 unless `token` is the one issued to `index` at check-in. */
+  private checkToken(roundId: string, index: number, token: string): void {
+    const p = this.store.db.prepare('SELECT token_hash FROM participants WHERE round_id = ? AND idx = ?').get(roundId, index) as { token_hash: string } | undefined;
+    if (!p || p.token_hash !== hashToken(token)) throw new ProtocolError(403, `index ${index} with this token is not in round ${roundId}`);
+  }
+
   /** Checks round, phase, membership and token; throws the matching 4xx. */
   private authorize(roundId: string, phase: keyof typeof SUBMISSION, index: number, token: string, mustBeIn?: 'advertisements' | 'share_senders' | 'masked_inputs' | 'consistency_signatures'): RoundRow {
     const r = this.requireRound(roundId);
     if (r.phase !== phase) throw new ProtocolError(r.phase === 'aborted' || r.phase === 'done' ? 410 : 409, `round ${roundId} is in phase ${r.phase}, not ${phase}`);
-    const p = this.store.db.prepare('SELECT token_hash FROM participants WHERE round_id = ? AND idx = ?').get(roundId, index) as { token_hash: string } | undefined;
-    if (!p || p.token_hash !== hashToken(token)) throw new ProtocolError(403, `index ${index} with this token is not in round ${roundId}`);
+    this.checkToken(roundId, index, token);
     if (mustBeIn && !this.store.db.prepare(`SELECT 1 FROM ${mustBeIn} WHERE round_id = ? AND idx = ?`).get(roundId, index)) {
       throw new ProtocolError(403, `index ${index} dropped out of round ${roundId} before this phase`);
     }
@@ -140,8 +145,7 @@ export class RoundService {
   /** Bundles addressed to `index` from clients that completed key sharing (U2), once masking started. */
   sharesFor(roundId: string, index: number, token: string): { sharedKeys: number[]; bundles: { from: number; sealed: Buffer }[] } {
     const r = this.requireRound(roundId);
-    const p = this.store.db.prepare('SELECT token_hash FROM participants WHERE round_id = ? AND idx = ?').get(roundId, index) as { token_hash: string } | undefined;
-    if (!p || p.token_hash !== hashToken(token)) throw new ProtocolError(403, `index ${index} with this token is not in round ${roundId}`);
+    this.checkToken(roundId, index, token);
     if (['checkin', 'advertise', 'share'].includes(r.phase)) throw new ProtocolError(409, 'shares are delivered once key sharing has closed');
     const bundles = this.store.db.prepare('SELECT b.from_idx AS "from", b.sealed FROM share_bundles b JOIN share_senders s ON s.round_id = b.round_id AND s.idx = b.from_idx WHERE b.round_id = ? AND b.to_idx = ? ORDER BY b.from_idx').all(roundId, index) as never;
     return { sharedKeys: this.store.indices('share_senders', roundId), bundles };
