@@ -56,6 +56,16 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   const rand = mulberry32(options.seed);
+  // Every client of a round starts from the same version: download it once.
+  const versions = new Map<number, Promise<Float32Array>>();
+  const download = (version: number) => {
+    let params = versions.get(version);
+    if (!params) {
+      params = fetch(`${url}/v1/models/${version}`).then(async (r) => new Float32Array(await r.arrayBuffer()));
+      versions.set(version, params);
+    }
+    return params;
+  };
   let training = Promise.resolve();
   const perRound: Metrics[] = [];
   try {
@@ -71,8 +81,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             timeoutMs: 600_000,
             update: (info) => {
               const job = training.then(async () => {
-                const global = new Float32Array(await (await fetch(`${url}/v1/models/${info.modelVersion}`)).arrayBuffer());
-                assignFlat(vars, global);
+                assignFlat(vars, await download(info.modelVersion));
                 const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand });
                 return delta;
               });
@@ -88,7 +97,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       );
       if (outcomes.some((o) => o.phase !== 'done')) throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
       const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
-      assignFlat(vars, new Float32Array(await (await fetch(`${url}/v1/models/${version}`)).arrayBuffer()));
+      assignFlat(vars, await download(version));
       const metrics = (await evaluate(sasrecScorer(encoder), evalCases)).metrics;
       perRound.push(metrics);
       options.onRound?.(round, metrics);
