@@ -5,7 +5,7 @@ import { PocketrankError } from './pocketrank-error.js';
 import { resolveWorkerUrl } from './resolve-worker-url.js';
 import { validateOptions, validateQuery } from './validate-options.js';
 import type { EngineApi, Outcome } from './worker-protocol.js';
-import type { ContributionResult, FederationPrivacy, PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
+import type { ConsentState, StoredData, ContributionResult, FederationPrivacy, PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
 
 /** A running recommender: a worker holding the model and the shopper's history. */
 export interface Recommender {
@@ -33,6 +33,23 @@ export interface Recommender {
    * @throws PocketrankError `invalid_argument` (no federation configured), `not_allowed` (Global Privacy Control) or `busy`.
    */
   contribute(): Promise<ContributionResult>;
+  /**
+   * Sets storage consent. `'granted'` stores this session's events and the ones to come;
+   * `'denied'` deletes what is stored and keeps ranking from memory for this page only.
+   */
+  consent(state: ConsentState): Promise<void>;
+  /**
+   * Deletes everything pocketrank stored on this device (the IndexedDB database, its caches,
+   * personalized weights) and forgets this session's history; resolves when it is gone.
+   */
+  forget(): Promise<void>;
+  /** What is stored about the shopper on this device, exactly (for a privacy panel). */
+  storedData(): Promise<StoredData>;
+  /**
+   * Marks catalog items in or out of stock; out-of-stock items are never recommended.
+   * @throws PocketrankError `invalid_argument` for ids not in the catalog (nothing changes).
+   */
+  setStock(updates: Record<string, boolean>): Promise<void>;
   /** Writes pending events, frees the model and stops the worker. Idempotent. */
   close(): Promise<void>;
 }
@@ -175,6 +192,34 @@ class WorkerRecommender implements Recommender {
     if (!this.federation) throw new PocketrankError('invalid_argument', 'no federation server is configured (options.federation); nothing was sent');
     await this.batcher.flush();
     return unwrap(await this.guard(this.engine.contribute(this.federation)));
+  }
+
+  async consent(state: ConsentState): Promise<void> {
+    this.assertOpen();
+    if (state !== 'granted' && state !== 'denied') throw new PocketrankError('invalid_argument', `consent must be 'granted' or 'denied'; got ${JSON.stringify(state)}`);
+    await this.batcher.flush();
+    unwrap(await this.guard(this.engine.consent(state)));
+  }
+
+  async forget(): Promise<void> {
+    this.assertOpen();
+    // Events still queued on this side are part of what must be forgotten.
+    await this.batcher.clear();
+    unwrap(await this.guard(this.engine.forget()));
+  }
+
+  async storedData(): Promise<StoredData> {
+    this.assertOpen();
+    await this.batcher.flush();
+    return unwrap(await this.guard(this.engine.storedData()));
+  }
+
+  async setStock(updates: Record<string, boolean>): Promise<void> {
+    this.assertOpen();
+    if (typeof updates !== 'object' || updates === null || Object.values(updates).some((v) => typeof v !== 'boolean')) {
+      throw new PocketrankError('invalid_argument', 'setStock needs an object of item id -> boolean');
+    }
+    unwrap(await this.guard(this.engine.setStock({ ...updates })));
   }
 
   async close(): Promise<void> {

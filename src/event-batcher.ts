@@ -42,6 +42,14 @@ export class EventBatcher {
     }
   }
 
+  /** Drops what is queued; resolves once batches already sent have settled (so nothing lands after it). */
+  clear(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = [];
+    return this.inFlight.catch(() => undefined);
+  }
+
   /** Sends everything queued so far; resolves when all earlier batches are stored too. */
   flush(): Promise<void> {
     if (this.timer !== undefined) {

@@ -3,6 +3,7 @@ export type { Recommender } from './create-recommender.js';
 export { PocketrankError, isPocketrankError } from './pocketrank-error.js';
 export type { PocketrankErrorCode } from './pocketrank-error.js';
 export { EVENT_TYPES, validateEvent } from './event-schema.js';
+export { SCENARIOS } from './validate-options.js';
 export type { EventType, EventContext, TrackInput, TrackedEvent } from './event-schema.js';
 export type {
   AdapterInfo,
@@ -10,7 +11,9 @@ export type {
   BackendName,
   BackendPreference,
   CatalogItem,
+  ConsentState,
   ContributionResult,
+  Explanation,
   FederationPrivacy,
   PersonalizeOptions,
   PersonalizeResult,
@@ -18,4 +21,6 @@ export type {
   RecommenderOptions,
   RecommenderStatus,
   RecommendQuery,
+  Scenario,
+  StoredData,
 } from './types.js';

@@ -1,3 +1,5 @@
+import type { TrackedEvent } from './event-schema.js';
+
 /** Tensor backends the worker can run the model on. */
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -13,7 +15,14 @@ export interface CatalogItem {
   id: string;
   /** Free-form attributes used by `recommend({ filter })`. */
   attributes?: Record<string, AttributeValue | AttributeValue[]>;
+  /** False for items that cannot be sold now; they are never recommended. Default true; change it at run time with `setStock()`. */
+  inStock?: boolean;
+  /** Recent sales or views; orders the `trending` scenario (and `for-you` before there is any history). Default 0. */
+  popularity?: number;
 }
+
+/** Whether the shopper allows pocketrank to store data on this device. */
+export type ConsentState = 'granted' | 'denied';
 
 /** Options of {@link createRecommender}. */
 export interface RecommenderOptions {
@@ -36,26 +45,82 @@ export interface RecommenderOptions {
    * federation server. `minNewEvents` (default 5) new events are needed between contributions.
    */
   federation?: { server: string | URL; minNewEvents?: number };
+  /**
+   * Storage consent at start; default `'granted'`. With `'denied'` nothing is written to the
+   * device (no database, no cache): events rank this page session from memory only, until `consent('granted')`.
+   */
+  consent?: ConsentState;
+  /** Stored events older than `maxAgeDays` (default 180) or beyond the newest `maxEvents` (default 5000) are deleted, oldest first. */
+  retention?: { maxAgeDays?: number; maxEvents?: number };
+}
+
+/** Everything pocketrank keeps about the shopper on this device, as `storedData()` shows it. */
+export interface StoredData {
+  consent: ConsentState;
+  /** The event log in IndexedDB, oldest first. */
+  events: (TrackedEvent & { seq?: number })[];
+  /** Events of this page session held in memory only (consent not granted). */
+  sessionOnly: number;
+  /** True when fine-tuned weights for this shopper are in use (and stored, with consent). */
+  personalized: boolean;
+}
+
+/**
+ * What a widget shows:
+ * - `for-you`: ranked by the model on the shopper's history; `trending` until there is one.
+ * - `similar`: items whose model embeddings are closest to `item`.
+ * - `bought-together`: what the model expects next after `item`, or after the cart's items.
+ * - `recently-viewed`: the shopper's own recent views, newest first.
+ * - `trending`: catalog popularity, the cold-start fallback.
+ */
+export type Scenario = 'for-you' | 'similar' | 'bought-together' | 'recently-viewed' | 'trending';
+
+/** Why an item was recommended. */
+export interface Explanation {
+  /**
+   * `history`: the stored event `because` contributed most to its score (removing it lowers the score most);
+   * `similar` / `cart`: close to / expected with the `because` item; `recent`: viewed lately;
+   * `trending`: popular in the shop; `pinned`: placed by the shop.
+   */
+  kind: 'history' | 'similar' | 'cart' | 'recent' | 'trending' | 'pinned';
+  /** The item of the history event or anchor behind it, with that event's type. */
+  because?: { itemId: string; type: string };
 }
 
 /** A scored recommendation. */
 export interface Recommendation {
   /** Catalog item id. */
   itemId: string;
-  /** Model score (higher is better); comparable only within one call. */
+  /** Score (higher is better); comparable only within one call. */
   score: number;
+  /** Why it is here; always set (the `because` item needs `explain: true` for `for-you`). */
+  reason: Explanation;
 }
 
 /** Arguments of `recommend()`. */
 export interface RecommendQuery {
   /** How many items to return, 1 to 1000. */
   k: number;
+  /** Which list to build; default `for-you`. */
+  scenario?: Scenario;
+  /** Anchor item of `similar` (required) and `bought-together` (default: the cart). */
+  item?: string;
   /** Item ids never to return. */
   exclude?: string[];
   /** Keep only items whose attributes match every key (array values match any element). */
   filter?: Record<string, AttributeValue | AttributeValue[]>;
-  /** Also return items already in the shopper's recent history; default false. */
+  /** Also return items in the shopper's recent history; default false for `for-you`, true otherwise. */
   includeSeen?: boolean;
+  /** Also return items the shopper bought; default false. */
+  includePurchased?: boolean;
+  /** Also return items in the shopper's cart; default false. */
+  includeInCart?: boolean;
+  /** Items placed first, in this order (when sellable, in stock and not excluded). */
+  pin?: string[];
+  /** Added to these items' scores (model scores are logits: +1 is a strong nudge). */
+  boost?: Record<string, number>;
+  /** Find, for `for-you`, the history event that contributed most to each item (one extra batched encoder pass). */
+  explain?: boolean;
 }
 
 /** WebGPU adapter facts, reported so a shop can see why a backend was or was not chosen. */
@@ -79,8 +144,12 @@ export interface RecommenderStatus {
   model: { id: string; version: string; url: string; numItems: number; maxHistory: number };
   /** Catalog items the model can rank. */
   rankableItems: number;
+  /** Storage consent in force. */
+  consent: ConsentState;
   /** Events stored on this device. */
   storedEvents: number;
+  /** Events held in memory only, for this page session (consent not granted). */
+  sessionEvents: number;
   /** Live tfjs tensors in the worker: stays flat across calls. */
   tensors: number;
   /** True when on-device personalized weights are in use. */

@@ -1,5 +1,5 @@
 import { PocketrankError } from './pocketrank-error.js';
-import type { AttributeValue, BackendPreference, RecommenderOptions, RecommendQuery } from './types.js';
+import type { AttributeValue, BackendPreference, RecommenderOptions, RecommendQuery, Scenario } from './types.js';
 import type { EngineInit } from './worker-protocol.js';
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -39,25 +39,47 @@ export function validateOptions(options: RecommenderOptions): EngineInit & { fed
     catalog = absoluteUrl(options.catalog ?? new URL('catalog.json', modelUrl), 'options.catalog');
   }
   const wasmPaths = options.wasmPaths === undefined ? '' : absoluteUrl(options.wasmPaths, 'options.wasmPaths');
-  if (options.federation === undefined) return { modelUrl, catalog, backend, dbName, wasmPaths };
+  const consent = options.consent ?? 'granted';
+  if (consent !== 'granted' && consent !== 'denied') bad(`options.consent must be 'granted' or 'denied'; got ${JSON.stringify(consent)}`);
+  const { maxAgeDays = 180, maxEvents = 5000 } = options.retention ?? {};
+  if (!(maxAgeDays > 0)) bad('options.retention.maxAgeDays must be a positive number of days');
+  if (!(Number.isInteger(maxEvents) && maxEvents >= 1)) bad('options.retention.maxEvents must be a positive integer');
+  const base = { modelUrl, catalog, backend, dbName, wasmPaths, consent, retention: { maxAgeMs: maxAgeDays * 86_400_000, maxEvents } } as const;
+  if (options.federation === undefined) return base;
   const minNewEvents = options.federation.minNewEvents ?? 5;
   if (!Number.isInteger(minNewEvents) || minNewEvents < 0) bad('options.federation.minNewEvents must be a non-negative integer');
-  return { modelUrl, catalog, backend, dbName, wasmPaths, federation: { server: absoluteUrl(options.federation.server, 'options.federation.server'), minNewEvents } };
+  return { ...base, federation: { server: absoluteUrl(options.federation.server, 'options.federation.server'), minNewEvents } };
 }
 
 function isAttributeValue(value: unknown): value is AttributeValue {
   return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
 }
 
+/** Scenarios `recommend()` accepts. */
+export const SCENARIOS: readonly Scenario[] = ['for-you', 'similar', 'bought-together', 'recently-viewed', 'trending'];
+
+const idList = (value: unknown, what: string): string[] => {
+  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string')) bad(`${what} must be an array of item ids`);
+  return [...(value as string[])];
+};
+
 /** Checks a `recommend()` query; returns a structured-clone-safe copy. */
 export function validateQuery(query: RecommendQuery): RecommendQuery {
   if (typeof query !== 'object' || query === null) bad('recommend needs a query object such as { k: 10 }');
-  const { k, exclude, filter, includeSeen } = query;
+  const { k, scenario = 'for-you', item, exclude, filter, pin, boost } = query;
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) bad(`k must be an integer from 1 to ${MAX_K}; got ${String(k)}`);
-  const out: RecommendQuery = { k, includeSeen: includeSeen === true };
-  if (exclude !== undefined) {
-    if (!Array.isArray(exclude) || exclude.some((id) => typeof id !== 'string')) bad('exclude must be an array of item ids');
-    out.exclude = [...exclude];
+  if (!SCENARIOS.includes(scenario)) bad(`scenario must be one of ${SCENARIOS.join(', ')}; got ${JSON.stringify(scenario)}`);
+  if (item !== undefined && (typeof item !== 'string' || item === '')) bad('item must be a non-empty item id');
+  if (scenario === 'similar' && item === undefined) bad('the similar scenario needs an item');
+  const out: RecommendQuery = { k, scenario, explain: query.explain === true, includePurchased: query.includePurchased === true, includeInCart: query.includeInCart === true };
+  if (query.includeSeen !== undefined) out.includeSeen = query.includeSeen === true;
+  if (item !== undefined) out.item = item;
+  if (exclude !== undefined) out.exclude = idList(exclude, 'exclude');
+  if (pin !== undefined) out.pin = idList(pin, 'pin');
+  if (boost !== undefined) {
+    if (typeof boost !== 'object' || boost === null || Array.isArray(boost)) bad('boost must be an object of item id -> number');
+    for (const [id, amount] of Object.entries(boost)) if (typeof amount !== 'number' || !Number.isFinite(amount)) bad(`boost.${id} must be a finite number`);
+    out.boost = { ...boost };
   }
   if (filter !== undefined) {
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) bad('filter must be an object of attribute values');

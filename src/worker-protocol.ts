@@ -1,6 +1,7 @@
 import type { PocketrankErrorCode } from './pocketrank-error.js';
 import type { TrackedEvent } from './event-schema.js';
-import type { BackendPreference, CatalogItem, ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from './types.js';
+import type { ConsentState } from './types.js';
+import type { StoredData, BackendPreference, CatalogItem, ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from './types.js';
 
 /**
  * Result envelope for every engine call. Comlink forwards only an Error's name and
@@ -15,13 +16,21 @@ export interface EngineInit {
   backend: BackendPreference;
   dbName: string;
   wasmPaths: string;
+  consent: ConsentState;
+  retention: { maxAgeMs: number; maxEvents: number };
 }
+
+export type { ConsentState, StoredData };
 
 /** The object the worker exposes with comlink. */
 export interface EngineApi {
   init(init: EngineInit): Promise<Outcome<RecommenderStatus>>;
   ingest(events: TrackedEvent[]): Promise<Outcome<number>>;
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>>;
+  setStock(updates: Record<string, boolean>): Promise<Outcome<void>>;
+  consent(state: ConsentState): Promise<Outcome<void>>;
+  forget(): Promise<Outcome<void>>;
+  storedData(): Promise<Outcome<StoredData>>;
   status(): Promise<Outcome<RecommenderStatus>>;
   personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>>;
   /** With `resumeOnly`, only finishes a round a reloaded page left open. */

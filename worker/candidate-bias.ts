@@ -3,6 +3,9 @@ import type { AttributeValue, CatalogItem, RecommendQuery } from '../src/types.j
 /** Added to the score of a row that must not be returned; far below any real score, still finite on every backend. */
 export const BLOCKED = Math.fround(-1e30); // float32-exact, so it compares equal after a round trip through a Float32Array
 
+/** True when a bias value means "never return this row". */
+export const isBlocked = (bias: number): boolean => bias <= BLOCKED / 2;
+
 /** True when `value` (scalar or list) shares an element with `wanted` (scalar or list). */
 function attributeMatches(value: AttributeValue | AttributeValue[] | undefined, wanted: AttributeValue | AttributeValue[]): boolean {
   if (value === undefined) return false;
@@ -28,29 +31,40 @@ export function indexCatalog(itemIds: readonly string[], catalog: readonly Catal
   return { rowOf, items };
 }
 
-/** Score bias for every table row: 0 for sellable items, BLOCKED for padding and items not in the catalog. */
-export function baseBias(vocabSize: number, sellable: Iterable<number>): Float32Array {
+/** Score bias for every table row: 0 for sellable in-stock items, BLOCKED for padding, unknown and out-of-stock items. */
+export function baseBias(vocabSize: number, items: ReadonlyMap<number, CatalogItem>): Float32Array {
   const bias = new Float32Array(vocabSize).fill(BLOCKED);
-  for (const row of sellable) bias[row] = 0;
+  for (const [row, item] of items) if (item.inStock !== false) bias[row] = 0;
   return bias;
 }
 
-/** Per-query bias: the base bias with excluded, seen and filtered-out rows blocked. Returns a new array. */
-export function queryBias(
-  base: Float32Array,
-  query: RecommendQuery,
-  rowOf: ReadonlyMap<string, number>,
-  items: ReadonlyMap<number, CatalogItem>,
-  seenRows: readonly number[],
-): Float32Array {
+/** Rows the shopper's own state removes from a query, each unless the query includes it. */
+export interface ShopperRows {
+  seen: readonly number[];
+  cart: readonly number[];
+  purchased: readonly number[];
+  /** The anchor items of `similar` / `bought-together`: never recommended to themselves. */
+  anchors: readonly number[];
+}
+
+/** Per-query bias: the base bias with the business rules applied (exclusions, filter, boosts). Returns a new array. */
+export function queryBias(base: Float32Array, query: RecommendQuery, rowOf: ReadonlyMap<string, number>, items: ReadonlyMap<number, CatalogItem>, shopper: ShopperRows): Float32Array {
   const bias = base.slice();
-  for (const id of query.exclude ?? []) {
-    const row = rowOf.get(id);
-    if (row !== undefined) bias[row] = BLOCKED;
-  }
-  if (!query.includeSeen) for (const row of seenRows) bias[row] = BLOCKED;
+  const block = (rows: Iterable<number>) => {
+    for (const row of rows) bias[row] = BLOCKED;
+  };
+  block((query.exclude ?? []).flatMap((id) => rowOf.get(id) ?? []));
+  const seenDefault = (query.scenario ?? 'for-you') !== 'for-you';
+  if (!(query.includeSeen ?? seenDefault)) block(shopper.seen);
+  if (!query.includeInCart) block(shopper.cart);
+  if (!query.includePurchased) block(shopper.purchased);
+  block(shopper.anchors);
   if (query.filter) {
     for (const [row, item] of items) if (!matchesFilter(item, query.filter)) bias[row] = BLOCKED;
+  }
+  for (const [id, amount] of Object.entries(query.boost ?? {})) {
+    const row = rowOf.get(id);
+    if (row !== undefined && !isBlocked(bias[row]!)) bias[row]! += amount;
   }
   return bias;
 }

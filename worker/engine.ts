@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isItemInterest, type TrackedEvent } from '../src/event-schema.js';
+import type { TrackedEvent } from '../src/event-schema.js';
 import { PocketrankError } from '../src/pocketrank-error.js';
 import type { ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from '../src/types.js';
-import type { EngineApi, EngineInit, Outcome } from '../src/worker-protocol.js';
+import type { ConsentState, EngineApi, EngineInit, Outcome, StoredData } from '../src/worker-protocol.js';
 import { EventStore } from './event-store.js';
 import { contributeToRound } from './federated/federated-client.js';
 import { loadCatalog } from './load-catalog.js';
@@ -11,17 +11,21 @@ import { outcome } from './outcome.js';
 import { personalizeModel, restorePersonalWeights } from './personalize-model.js';
 import { Ranker } from './ranker.js';
 import { selectBackend, type BackendChoice } from './select-backend.js';
+import { ShopperState } from './shopper-state.js';
 
 interface Running {
+  init: EngineInit;
   choice: BackendChoice;
   loaded: LoadedModel;
+  /** The shipped weights, to go back to when the shopper asks to be forgotten. */
+  crowdWeights: tf.Tensor[];
   ranker: Ranker;
-  store: EventStore;
-  modelUrl: string;
-  /** Newest item interests, oldest first: kept in memory so recommend() never waits on IndexedDB. */
-  history: string[];
-  newestTimestamp: number;
-  dbName: string;
+  /** Open only while consent is granted: without it nothing touches the device. */
+  store: EventStore | undefined;
+  /** Events of this page session while consent is not granted: used for ranking, never stored. */
+  unstored: TrackedEvent[];
+  shopper: ShopperState;
+  consent: ConsentState;
   personalized: boolean;
 }
 
@@ -29,6 +33,7 @@ interface Running {
 export class Engine implements EngineApi {
   private running: Running | undefined;
   private starting = false;
+  private writes = 0;
 
   private get state(): Running {
     if (!this.running) throw new PocketrankError('closed', 'the engine is not running (init failed or close() was called)');
@@ -41,18 +46,19 @@ export class Engine implements EngineApi {
       this.starting = true;
       try {
         const choice = await selectBackend(init.backend, init.wasmPaths);
-        const [model, catalogResult, storeResult] = await Promise.allSettled([loadModel(init.modelUrl), loadCatalog(init.catalog), EventStore.open(init.dbName)]);
+        const granted = init.consent === 'granted';
+        const [model, catalogResult, storeResult] = await Promise.allSettled([loadModel(init.modelUrl), loadCatalog(init.catalog), granted ? EventStore.open(init.dbName) : Promise.resolve(undefined)]);
         if (model.status === 'rejected' || catalogResult.status === 'rejected' || storeResult.status === 'rejected') {
           if (model.status === 'fulfilled') model.value.model.dispose();
-          if (storeResult.status === 'fulfilled') storeResult.value.close();
+          if (storeResult.status === 'fulfilled') storeResult.value?.close();
           // Report the first failure in a fixed order (model, catalog, storage), not whichever lost the race.
           throw [model, catalogResult, storeResult].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
         }
         const [loaded, catalog, store] = [model.value, catalogResult.value, storeResult.value];
-        const personalized = await restorePersonalWeights(store, loaded);
-        const ranker = new Ranker(loaded, catalog);
-        const { items: history, newestTimestamp } = await store.recentItems(loaded.maxLen);
-        this.running = { choice, loaded, ranker, store, modelUrl: init.modelUrl, history, newestTimestamp, dbName: init.dbName, personalized };
+        const crowdWeights = loaded.encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
+        const personalized = store ? await restorePersonalWeights(store, loaded) : false;
+        this.running = { init, choice, loaded, crowdWeights, ranker: new Ranker(loaded, catalog), store, unstored: [], shopper: new ShopperState(loaded.maxLen), consent: init.consent, personalized };
+        if (store) await this.loadHistory();
         return this.snapshot();
       } finally {
         this.starting = false;
@@ -60,37 +66,98 @@ export class Engine implements EngineApi {
     });
   }
 
+  /** Applies retention, then rebuilds the shopper state from the log. */
+  private async loadHistory(): Promise<void> {
+    const state = this.state;
+    await state.store!.prune(state.init.retention.maxAgeMs, state.init.retention.maxEvents);
+    state.shopper = ShopperState.from([...(await state.store!.allEvents()), ...state.unstored], state.loaded.maxLen);
+  }
+
   ingest(events: TrackedEvent[]): Promise<Outcome<number>> {
     return outcome(async () => {
       const state = this.state;
-      await state.store.append(events);
-      const interests = events.filter(isItemInterest);
-      let newest = state.newestTimestamp;
-      let inOrder = true;
-      for (const e of interests) {
-        if (e.timestamp < newest) inOrder = false;
-        newest = Math.max(newest, e.timestamp);
-      }
-      if (inOrder) {
-        for (const e of interests) if (state.history[state.history.length - 1] !== e.itemId) state.history.push(e.itemId!);
-        state.history = state.history.slice(-state.loaded.maxLen);
-        state.newestTimestamp = newest;
+      if (state.consent === 'granted') {
+        state.store ??= await EventStore.open(state.init.dbName);
+        await state.store.append(events);
+        // Retention runs at start and every so many writes, so a long session stays bounded too.
+        if (++this.writes % 64 === 0) await state.store.prune(state.init.retention.maxAgeMs, state.init.retention.maxEvents);
       } else {
-        // Out-of-order timestamps (events replayed from a queue) need the log's order, not arrival order.
-        ({ items: state.history, newestTimestamp: state.newestTimestamp } = await state.store.recentItems(state.loaded.maxLen));
+        state.unstored.push(...events);
+        state.unstored = state.unstored.slice(-state.init.retention.maxEvents);
+      }
+      // Out-of-order timestamps (events replayed from a queue) need the log's order, not arrival order.
+      if (!state.shopper.apply(events)) {
+        if (state.store) await this.loadHistory();
+        else state.shopper = ShopperState.from(state.unstored, state.loaded.maxLen);
       }
       return events.length;
     });
   }
 
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>> {
-    return outcome(() => this.state.ranker.rank(this.state.history, query));
+    return outcome(() => this.state.ranker.rank(this.state.shopper, query));
+  }
+
+  setStock(updates: Record<string, boolean>): Promise<Outcome<void>> {
+    return outcome(async () => this.state.ranker.setStock(updates));
+  }
+
+  consent(next: ConsentState): Promise<Outcome<void>> {
+    return outcome(async () => {
+      const state = this.state;
+      if (next === state.consent) return;
+      state.consent = next;
+      if (next === 'granted') {
+        // The shopper agreed: this session's events are kept from now on, like the ones to come.
+        state.store = await EventStore.open(state.init.dbName);
+        await state.store.append(state.unstored);
+        state.unstored = [];
+        await this.loadHistory();
+      } else {
+        // Withdrawn consent: what was stored goes; the session keeps ranking from memory.
+        state.unstored = state.store ? await state.store.allEvents() : state.unstored;
+        await this.eraseDevice();
+      }
+    });
+  }
+
+  forget(): Promise<Outcome<void>> {
+    return outcome(async () => {
+      const state = this.state;
+      await this.eraseDevice();
+      state.unstored = [];
+      state.shopper = new ShopperState(state.loaded.maxLen);
+      if (state.personalized) {
+        state.loaded.encoder.setWeights(state.crowdWeights);
+        state.ranker.refresh();
+        state.personalized = false;
+      }
+    });
+  }
+
+  /** Deletes the database and every Cache Storage cache this SDK made on this origin. */
+  private async eraseDevice(): Promise<void> {
+    const state = this.state;
+    state.store?.close();
+    state.store = undefined;
+    await EventStore.destroy(state.init.dbName);
+    if (typeof caches !== 'undefined') {
+      const names = (await caches.keys()).filter((n) => n.startsWith(`pocketrank:${state.init.dbName}`));
+      await Promise.all(names.map((n) => caches.delete(n)));
+    }
+  }
+
+  storedData(): Promise<Outcome<StoredData>> {
+    return outcome(async () => {
+      const state = this.state;
+      return { consent: state.consent, events: state.store ? await state.store.allEvents() : [], sessionOnly: state.unstored.length, personalized: state.personalized };
+    });
   }
 
   personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>> {
     return outcome(async () => {
       const state = this.state;
-      const result = await personalizeModel({ ...state, lockName: `pocketrank-train:${state.dbName}`, options });
+      const result = await personalizeModel({ loaded: state.loaded, ranker: state.ranker, store: state.store, history: state.shopper.itemIds, lockName: `pocketrank-train:${state.init.dbName}`, options });
       state.personalized = true;
       return result;
     });
@@ -99,7 +166,8 @@ export class Engine implements EngineApi {
   contribute(federation: { server: string; minNewEvents: number; resumeOnly?: boolean }): Promise<Outcome<ContributionResult>> {
     return outcome(() => {
       const state = this.state;
-      return contributeToRound({ ...state, ...federation, lockName: `pocketrank-train:${state.dbName}` });
+      if (!state.store) throw new PocketrankError('not_allowed', 'storage consent is not granted; federated contribution needs it');
+      return contributeToRound({ ...state, store: state.store, history: state.shopper.itemIds, ...federation, lockName: `pocketrank-train:${state.init.dbName}` });
     });
   }
 
@@ -113,22 +181,25 @@ export class Engine implements EngineApi {
       this.running = undefined;
       if (!state) return;
       state.ranker.dispose();
+      state.crowdWeights.forEach((w) => w.dispose());
       state.loaded.model.dispose();
-      state.store.close();
+      state.store?.close();
     });
   }
 
   private async snapshot(): Promise<RecommenderStatus> {
-    const { choice, loaded, ranker, store, modelUrl } = this.state;
+    const { choice, loaded, ranker, store, init, consent, unstored, personalized } = this.state;
     return {
       backend: choice.backend,
       backendReason: choice.reason,
       ...(choice.adapter && { adapter: choice.adapter }),
-      model: { id: loaded.meta.modelId, version: loaded.meta.modelVersion, url: modelUrl, numItems: loaded.meta.itemIds.length, maxHistory: loaded.maxLen },
+      model: { id: loaded.meta.modelId, version: loaded.meta.modelVersion, url: init.modelUrl, numItems: loaded.meta.itemIds.length, maxHistory: loaded.maxLen },
       rankableItems: ranker.rankable,
-      storedEvents: await store.count(),
+      consent,
+      storedEvents: store ? await store.count() : 0,
+      sessionEvents: unstored.length,
       tensors: tf.memory().numTensors,
-      personalized: this.state.personalized,
+      personalized,
     };
   }
 }

@@ -1,5 +1,5 @@
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { isItemInterest, type TrackedEvent } from '../src/event-schema.js';
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { TrackedEvent } from '../src/event-schema.js';
 import { PocketrankError } from '../src/pocketrank-error.js';
 
 /** A stored event with its insertion sequence number. */
@@ -90,25 +90,59 @@ export class EventStore {
     return this.db.count('events');
   }
 
-  /**
-   * Item ids of the newest item-interest events, oldest first, at most `limit`, with
-   * immediate repeats collapsed (reloading a product page is not a new interest), and the
-   * newest such event's timestamp.
-   */
-  async recentItems(limit: number): Promise<{ items: string[]; newestTimestamp: number }> {
+  /** Sequence number of the newest event ever stored (0 when none); only grows. */
+  async lastSeq(): Promise<number> {
     this.assertOpen();
-    const newestFirst: string[] = [];
-    let newestTimestamp = -Infinity;
-    let cursor = await this.db.transaction('events').store.index('by-time').openCursor(null, 'prev');
-    while (cursor && newestFirst.length < limit) {
-      const event = cursor.value;
-      if (isItemInterest(event)) {
-        newestTimestamp = Math.max(newestTimestamp, event.timestamp);
-        if (newestFirst[newestFirst.length - 1] !== event.itemId) newestFirst.push(event.itemId!);
+    const cursor = await this.db.transaction('events').store.openKeyCursor(null, 'prev');
+    return cursor?.key ?? 0;
+  }
+
+  /** Every stored event, oldest first (retention keeps this bounded). */
+  async allEvents(): Promise<StoredEvent[]> {
+    this.assertOpen();
+    return this.db.getAllFromIndex('events', 'by-time');
+  }
+
+  /**
+   * Retention: deletes events older than `maxAgeMs` and, beyond the newest `maxEvents`, the
+   * oldest ones, in one transaction. Returns how many were deleted.
+   */
+  async prune(maxAgeMs: number, maxEvents: number, now = Date.now()): Promise<number> {
+    this.assertOpen();
+    try {
+      const tx = this.db.transaction('events', 'readwrite', { durability: 'relaxed' });
+      const byTime = tx.store.index('by-time');
+      let deleted = 0;
+      if (Number.isFinite(maxAgeMs)) {
+        let cursor = await byTime.openKeyCursor(IDBKeyRange.upperBound(now - maxAgeMs, true));
+        for (; cursor; cursor = await cursor.continue()) {
+          void tx.store.delete(cursor.primaryKey);
+          deleted++;
+        }
       }
-      cursor = await cursor.continue();
+      // Requests run in order inside a transaction, so this count already excludes the deletions above.
+      let excess = (await tx.store.count()) - maxEvents;
+      if (excess > 0) {
+        let cursor = await byTime.openKeyCursor(IDBKeyRange.lowerBound(now - maxAgeMs));
+        for (; cursor && excess > 0; cursor = await cursor.continue(), excess--) {
+          void tx.store.delete(cursor.primaryKey);
+          deleted++;
+        }
+      }
+      await tx.done;
+      return deleted;
+    } catch (error) {
+      throw storageError('retention clean-up', error);
     }
-    return { items: newestFirst.reverse(), newestTimestamp };
+  }
+
+  /** Deletes the whole database `name`; resolves once it is gone (other tabs' connections are asked to close). */
+  static async destroy(name: string): Promise<void> {
+    try {
+      await deleteDB(name);
+    } catch (error) {
+      throw storageError(`deletion of "${name}"`, error);
+    }
   }
 
   /** Reads a value of the meta store. */

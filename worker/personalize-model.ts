@@ -23,9 +23,9 @@ export async function restorePersonalWeights(store: EventStore, loaded: LoadedMo
 /**
  * Fine-tunes the whole model on this shopper's stored history, on the device, in the worker:
  * one tab at a time (Web Locks), yielding to the event loop after every step so recommend()
- * keeps answering. The result stays on the device (IndexedDB) and is used from then on.
+ * keeps answering. The result stays on the device (IndexedDB, with consent) and is used from then on.
  */
-export async function personalizeModel(args: { loaded: LoadedModel; ranker: Ranker; store: EventStore; history: readonly string[]; lockName: string; options: Required<PersonalizeOptions> }): Promise<PersonalizeResult> {
+export async function personalizeModel(args: { loaded: LoadedModel; ranker: Ranker; store: EventStore | undefined; history: readonly string[]; lockName: string; options: Required<PersonalizeOptions> }): Promise<PersonalizeResult> {
   const { loaded, ranker, store, history, options } = args;
   const rows = ranker.rowsOf(history);
   if (rows.length < 2) throw new PocketrankError('invalid_argument', 'personalization needs at least two item events in the history');
@@ -41,7 +41,8 @@ export async function personalizeModel(args: { loaded: LoadedModel; ranker: Rank
       trainItemTable: true,
     });
     ranker.refresh();
-    await store.putMeta(weightsKey(loaded), loaded.encoder.getWeights().map((w) => w.dataSync() as Float32Array));
+    // Without storage consent the personal weights live as long as this page.
+    await store?.putMeta(weightsKey(loaded), loaded.encoder.getWeights().map((w) => w.dataSync() as Float32Array));
     return { steps: losses.length, lossBefore: losses[0]!, lossAfter: losses[losses.length - 1]!, durationMs: performance.now() - started };
   };
   return withTrainingLock(args.lockName, run);

@@ -1,18 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { CatalogItem, Recommendation, RecommendQuery } from '../src/types.js';
-import { BLOCKED, baseBias, encodeHistory, indexCatalog, queryBias } from './candidate-bias.js';
+import { PocketrankError } from '../src/pocketrank-error.js';
+import type { CatalogItem, Explanation, Recommendation, RecommendQuery } from '../src/types.js';
+import { baseBias, encodeHistory, indexCatalog, isBlocked, queryBias } from './candidate-bias.js';
+import { explainByOcclusion } from './explain-ranking.js';
 import type { LoadedModel } from './load-model.js';
+import type { ShopperState } from './shopper-state.js';
+
+type Scored = { row: number; score: number; reason: Explanation };
 
 /**
- * Scores every catalog item for a history and keeps the top k on the backend. Input shapes are
- * fixed (`[1, maxLen]` history, `[vocabSize]` bias) so GPU backends reuse their compiled
- * programs and buffer pools; only k values and indices come back to JavaScript.
+ * Builds every scenario's list for a shopper. Model scenarios score all catalog items on the
+ * backend and keep the top k there; input shapes are fixed on GPU backends (`[1, maxLen]`
+ * history, `[vocabSize]` bias) so they reuse compiled programs and buffer pools.
  */
 export class Ranker {
   private readonly rowOf: Map<string, number>;
   private readonly items: Map<number, CatalogItem>;
-  private readonly base: Float32Array;
+  private base: Float32Array;
+  private readonly byPopularity: number[];
   private tableT: tf.Tensor2D;
+  private unitT: tf.Tensor2D | undefined;
   private fixedShape: boolean | undefined;
   private cachedUser: { key: string; state: tf.Tensor2D } | undefined;
 
@@ -22,7 +29,8 @@ export class Ranker {
     catalog: readonly CatalogItem[],
   ) {
     ({ rowOf: this.rowOf, items: this.items } = indexCatalog(loaded.meta.itemIds, catalog));
-    this.base = baseBias(loaded.encoder.cfg.vocabSize, this.items.keys());
+    this.base = baseBias(loaded.encoder.cfg.vocabSize, this.items);
+    this.byPopularity = [...this.items.keys()].sort((a, b) => (this.items.get(b)!.popularity ?? 0) - (this.items.get(a)!.popularity ?? 0));
     // Transposed once so each call is a plain [1, d] x [d, V] product.
     this.tableT = tf.keep(tf.transpose(loaded.itemTable));
   }
@@ -31,6 +39,8 @@ export class Ranker {
   refresh(): void {
     this.tableT.dispose();
     this.tableT = tf.keep(tf.transpose(this.loaded.encoder.itemTable()));
+    this.unitT?.dispose();
+    this.unitT = undefined;
     this.cachedUser?.state.dispose();
     this.cachedUser = undefined;
   }
@@ -45,27 +55,97 @@ export class Ranker {
     return this.items.size;
   }
 
-  /** Top-k recommendations for a history (oldest first). */
-  async rank(history: readonly string[], query: RecommendQuery): Promise<Recommendation[]> {
-    // GPU backends compile a program per shape, so they always get [1, maxLen]; CPU and WASM
-    // skip the padding, which is masked, so the result is the same for less work.
-    const fixedShape = this.fixedShape ?? (this.fixedShape = tf.getBackend() === 'webgpu' || tf.getBackend() === 'webgl');
-    const { input, rows } = encodeHistory(history, this.rowOf, fixedShape ? this.loaded.maxLen : Math.max(1, Math.min(history.length, this.loaded.maxLen)));
-    const bias = queryBias(this.base, query, this.rowOf, this.items, rows);
-    const k = Math.min(query.k, bias.length);
-    const user = this.userState(input);
-    const { values, indices } = tf.tidy(() => {
-      const scores = tf.add(tf.reshape(tf.matMul(user, this.tableT), [-1]), tf.tensor1d(bias));
-      return tf.topk(scores, k, true);
+  /**
+   * Marks items in or out of stock; out-of-stock items are never recommended.
+   * @throws PocketrankError `invalid_argument` naming ids that are not in the catalog (nothing changes then).
+   */
+  setStock(updates: Readonly<Record<string, boolean>>): void {
+    const unknown = Object.keys(updates).filter((id) => !this.items.has(this.rowOf.get(id) ?? -1));
+    if (unknown.length > 0) throw new PocketrankError('invalid_argument', `not in the catalog: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+    for (const [id, inStock] of Object.entries(updates)) this.items.get(this.rowOf.get(id)!)!.inStock = inStock;
+    this.base = baseBias(this.loaded.encoder.cfg.vocabSize, this.items);
+  }
+
+  /** The list a query asks for, with the business rules applied and a reason per item. */
+  async rank(shopper: ShopperState, query: RecommendQuery): Promise<Recommendation[]> {
+    const scenario = query.scenario ?? 'for-you';
+    const history = shopper.history;
+    const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => this.rowOf.get(id) ?? []);
+    const anchorIds = scenario === 'similar' || scenario === 'bought-together' ? (query.item !== undefined ? [query.item] : scenario === 'bought-together' ? history.map((h) => h.itemId).filter((id) => shopper.cart.has(id)) : []) : [];
+    if (scenario === 'similar' && query.item === undefined) throw new PocketrankError('invalid_argument', 'the similar scenario needs an item');
+    const anchors = [...new Set(rows(anchorIds))];
+    const historyRows = this.rowsOf(shopper.itemIds);
+    const bias = queryBias(this.base, query, this.rowOf, this.items, { seen: historyRows, cart: rows(shopper.cart), purchased: rows(shopper.purchased), anchors });
+    const pins = [...new Set(rows(query.pin ?? []))].filter((row) => !isBlocked(bias[row]!)).slice(0, query.k);
+    for (const row of pins) bias[row] = -Infinity; // kept out of the ranked part; they are placed first
+    const want = query.k - pins.length;
+    let ranked: Scored[];
+    if (want === 0) ranked = [];
+    else if (scenario === 'recently-viewed') ranked = this.fromList(rows(shopper.recentViews), bias, want, (row, i) => ({ row, score: -i, reason: { kind: 'recent' } }));
+    else if (scenario === 'similar' && anchors.length > 0) ranked = await this.similar(anchors[0]!, bias, want, query.item!);
+    else if (scenario === 'bought-together' && anchors.length > 0) ranked = await this.byModel(anchors, bias, want, { kind: 'cart', because: { itemId: this.idOf(anchors[anchors.length - 1]!), type: query.item !== undefined ? 'view' : 'add_to_cart' } });
+    else if (scenario === 'for-you' && historyRows.length > 0) ranked = await this.forYou(shopper, historyRows, bias, want, query.explain === true);
+    // Trending, and the cold-start fallback of every other scenario: the catalog's popularity.
+    else ranked = this.fromList(this.byPopularity, bias, want, (row) => ({ row, score: (this.items.get(row)!.popularity ?? 0) + bias[row]!, reason: { kind: 'trending' } }));
+    const pinned: Scored[] = pins.map((row) => ({ row, score: Infinity, reason: { kind: 'pinned' } }));
+    return [...pinned, ...ranked].map(({ row, score, reason }) => ({ itemId: this.idOf(row), score, reason }));
+  }
+
+  private idOf(row: number): string {
+    return this.loaded.meta.itemIds[row - 1]!;
+  }
+
+  /** A ranking given by a list (popularity, recency): the first `want` rows that pass the rules, boosts applied. */
+  private fromList(list: readonly number[], bias: Float32Array, want: number, score: (row: number, i: number) => Scored): Scored[] {
+    const kept = list.filter((row) => this.items.has(row) && !isBlocked(bias[row]!));
+    const scored = kept.map((row, i) => score(row, i));
+    // Boosts move items within the list; a list scenario has no model score to add them to.
+    if (scored.some((s) => bias[s.row] !== 0)) scored.sort((a, b) => b.score + bias[b.row]! - (a.score + bias[a.row]!));
+    return scored.slice(0, want);
+  }
+
+  /** Model input length: GPU backends compile a program per shape, so they always get maxLen; CPU and WASM skip the masked padding. */
+  private inputLength(rows: number): number {
+    this.fixedShape ??= tf.getBackend() === 'webgpu' || tf.getBackend() === 'webgl';
+    return this.fixedShape ? this.loaded.maxLen : Math.max(1, Math.min(rows, this.loaded.maxLen));
+  }
+
+  private async forYou(shopper: ShopperState, historyRows: number[], bias: Float32Array, want: number, explain: boolean): Promise<Scored[]> {
+    const length = this.inputLength(historyRows.length);
+    const ranked = await this.topK(this.userState(historyRows, length), this.tableT, bias, want, () => ({ kind: 'history' }));
+    if (explain && ranked.length > 0) {
+      const because = explainByOcclusion(this.loaded.encoder, historyRows, ranked.map((r) => r.row), length);
+      const typeOf = new Map(shopper.history.map((h) => [h.itemId, h.type]));
+      ranked.forEach((r, i) => {
+        const itemId = this.idOf(because[i]!);
+        r.reason = { kind: 'history', because: { itemId, type: typeOf.get(itemId) ?? 'view' } };
+      });
+    }
+    return ranked;
+  }
+
+  private byModel(anchors: number[], bias: Float32Array, want: number, reason: Explanation): Promise<Scored[]> {
+    return this.topK(this.userState(anchors, this.inputLength(anchors.length)), this.tableT, bias, want, () => reason);
+  }
+
+  /** Item-to-item: cosine similarity of the model's item embeddings. */
+  private similar(anchor: number, bias: Float32Array, want: number, itemId: string): Promise<Scored[]> {
+    this.unitT ??= tf.tidy(() => {
+      const table = this.loaded.encoder.itemTable();
+      return tf.keep(tf.transpose(tf.div(table, tf.add(tf.norm(table, 'euclidean', 1, true), 1e-8))) as tf.Tensor2D);
     });
+    const query = tf.tidy(() => tf.transpose(tf.slice(this.unitT!, [0, anchor], [-1, 1])) as tf.Tensor2D);
+    return this.topK(query, this.unitT, bias, want, () => ({ kind: 'similar', because: { itemId, type: 'view' } })).finally(() => query.dispose());
+  }
+
+  /** Scores = query x table + bias on the backend; only k values and indices come back. */
+  private async topK(query: tf.Tensor2D, tableT: tf.Tensor2D, bias: Float32Array, want: number, reason: () => Explanation): Promise<Scored[]> {
+    const k = Math.min(want, bias.length);
+    const { values, indices } = tf.tidy(() => tf.topk(tf.add(tf.reshape(tf.matMul(query, tableT), [-1]), tf.tensor1d(bias)), k, true));
     try {
-      const [scoreData, rowData] = await Promise.all([values.data(), indices.data()]);
-      const out: Recommendation[] = [];
-      for (let i = 0; i < k; i++) {
-        const score = scoreData[i]!;
-        if (score <= BLOCKED / 2) break;
-        out.push({ itemId: this.loaded.meta.itemIds[rowData[i]! - 1]!, score });
-      }
+      const [scores, rows] = await Promise.all([values.data(), indices.data()]);
+      const out: Scored[] = [];
+      for (let i = 0; i < k && !isBlocked(scores[i]!); i++) out.push({ row: rows[i]!, score: scores[i]!, reason: reason() });
       return out;
     } finally {
       values.dispose();
@@ -75,15 +155,18 @@ export class Ranker {
 
   /**
    * The encoder's state for a history. It only changes when the history does, so the last one
-   * is kept: several widgets asking for recommendations on one page view pay for one encoder pass.
+   * is kept: several widgets on one page view pay for one encoder pass.
    */
-  private userState(input: Int32Array): tf.Tensor2D {
+  private userState(rows: readonly number[], length: number): tf.Tensor2D {
+    const input = new Int32Array(length);
+    const kept = rows.slice(-length);
+    input.set(kept, length - kept.length);
     const key = input.join(',');
     if (this.cachedUser?.key !== key) {
       this.cachedUser?.state.dispose();
       const { encoder } = this.loaded;
       // The checked model is exactly this one layer; calling it directly skips LayersModel.predict's bookkeeping.
-      const state = tf.tidy(() => encoder.lastHidden(encoder.encode(tf.tensor2d(input, [1, input.length], 'int32'), false)));
+      const state = tf.tidy(() => encoder.lastHidden(encoder.encode(tf.tensor2d(input, [1, length], 'int32'), false)));
       this.cachedUser = { key, state: tf.keep(state) };
     }
     return this.cachedUser.state;
@@ -92,6 +175,7 @@ export class Ranker {
   /** Frees the tensors this ranker owns (not the model). */
   dispose(): void {
     this.tableT.dispose();
+    this.unitT?.dispose();
     this.cachedUser?.state.dispose();
     this.cachedUser = undefined;
   }

@@ -11,8 +11,8 @@ function quantile(values: number[], q: number): number {
 }
 
 async function catalogIds(): Promise<string[]> {
-  const catalog = (await (await fetch('/models/beauty/catalog.json')).json()) as { items: { id: string; attributes: { popularity: number } }[] };
-  return catalog.items.sort((a, b) => b.attributes.popularity - a.attributes.popularity).map((i) => i.id);
+  const catalog = (await (await fetch('/models/beauty/catalog.json')).json()) as { items: { id: string; popularity: number }[] };
+  return catalog.items.sort((a, b) => b.popularity - a.popularity).map((i) => i.id);
 }
 
 async function withHistory(backend: BackendName | 'auto', dbName: string): Promise<{ rec: Recommender; history: string[] }> {

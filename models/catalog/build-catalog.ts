@@ -7,6 +7,8 @@ export interface ShippedItem {
   /** Id of the item in the training data file. */
   sourceId: string;
   attributes: Record<string, string | number | string[]>;
+  /** Training interactions: orders the cold-start "trending" list. */
+  popularity: number;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -37,9 +39,9 @@ export async function buildCatalog(sourceIds: readonly string[], train: readonly
   for (const seq of train) for (const row of seq) popularity.set(row, (popularity.get(row) ?? 0) + 1);
   return sourceIds.map((sourceId, i) => {
     const id = id2item[sourceId] ?? sourceId;
-    const attributes: ShippedItem['attributes'] = { popularity: popularity.get(i + 1) ?? 0 };
+    const attributes: ShippedItem['attributes'] = {};
     const tags = attrs[sourceId];
     if (tags?.length) attributes.tags = tags.map(String);
-    return { id, sourceId, attributes };
+    return { id, sourceId, attributes, popularity: popularity.get(i + 1) ?? 0 };
   });
 }

@@ -9,7 +9,7 @@ describe('on-device personalization (no server)', () => {
       // The crowd model knows "after sku-03 comes sku-04"; this shopper cycles 07 -> 03 -> 11.
       const t0 = Date.now() - 60_000;
       ['sku-07', 'sku-03', 'sku-11', 'sku-07', 'sku-03', 'sku-11', 'sku-07', 'sku-03'].forEach((itemId, i) => rec.track({ type: 'purchase', itemId, timestamp: t0 + i }));
-      expect((await rec.recommend({ k: 1, includeSeen: true }))[0]!.itemId).to.equal('sku-04');
+      expect((await rec.recommend({ k: 1, includeSeen: true, includePurchased: true }))[0]!.itemId).to.equal('sku-04');
       expect((await rec.status()).personalized).to.equal(false);
 
       let finished = false;
@@ -26,13 +26,13 @@ describe('on-device personalization (no server)', () => {
       expect(answeredDuringTraining).to.be.greaterThan(0);
       expect(result.steps).to.equal(60);
       expect(result.lossAfter).to.be.below(result.lossBefore);
-      expect((await rec.recommend({ k: 1, includeSeen: true }))[0]!.itemId).to.equal('sku-11');
+      expect((await rec.recommend({ k: 1, includeSeen: true, includePurchased: true }))[0]!.itemId).to.equal('sku-11');
       expect((await rec.status()).personalized).to.equal(true);
       await rec.close();
 
       rec = await startFixture({ dbName });
       expect((await rec.status()).personalized).to.equal(true);
-      expect((await rec.recommend({ k: 1, includeSeen: true }))[0]!.itemId).to.equal('sku-11');
+      expect((await rec.recommend({ k: 1, includeSeen: true, includePurchased: true }))[0]!.itemId).to.equal('sku-11');
     } finally {
       await rec.close();
       await deleteDb(dbName);

@@ -16,7 +16,7 @@ describe('ranking rules and resources', () => {
       // category cycles face/hair/nails from sku-01, so hair items are sku-02, sku-05, sku-08, ...
       for (const r of hair) expect((Number(r.itemId.slice(4)) - 2) % 3).to.equal(0);
       expect(hair[0]!.itemId).to.equal('sku-08');
-      const seen = await rec.recommend({ k: 58, includeSeen: true });
+      const seen = await rec.recommend({ k: 58, includeSeen: true, includeInCart: true });
       expect(seen.map((r) => r.itemId)).to.include.members(['sku-05', 'sku-06', 'sku-07']);
     } finally {
       await rec.close();

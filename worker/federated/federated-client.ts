@@ -12,7 +12,7 @@ import { runRound, type RoundSession } from './round-runner.js';
 interface FederationState {
   clientId: string;
   identity: Identity;
-  /** Stored-event count at the last contribution: eligibility needs new events since. */
+  /** Newest event sequence number at the last contribution: eligibility needs new events since (retention deletes never lower it). */
   contributedAt: number;
 }
 
@@ -45,7 +45,7 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
     throw new PocketrankError('not_allowed', 'Global Privacy Control is on: this browser does not contribute to federated training');
   }
   const state = await federationState(store);
-  const stored = await store.count();
+  const stored = await store.lastSeq();
   const saved = await store.getMeta<RoundSession>(SESSION_KEY);
   const session = saved?.server === server ? saved : undefined;
   if (!session && args.resumeOnly) return { participated: false, reason: 'no round in progress' };
