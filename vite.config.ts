@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
@@ -27,7 +29,7 @@ const library = (entry: string, format: 'es' | 'iife', file: string, emptyOutDir
   },
 });
 
-// One config, five builds: `vite build --mode lib|iife|worker|demo|bench`; `vite --mode demo` serves the demo.
+// One config, six builds: `vite build --mode lib|iife|loader|worker|demo|bench`; `vite --mode demo` serves the demo.
 export default defineConfig(({ mode }): UserConfig => {
   switch (mode) {
     case 'lib':
@@ -35,6 +37,12 @@ export default defineConfig(({ mode }): UserConfig => {
     case 'iife':
       // A classic script has no import.meta; resolve-worker-url.ts falls back to document.currentScript.
       return { ...library('src/index.ts', 'iife', 'pocketrank.iife.js', false), define: { 'import.meta.url': 'undefined' } };
+    case 'loader': {
+      // Pins the SDK bundle it loads by hash, so an integrity attribute on the loader covers the SDK too.
+      const sdk = 'pocketrank.iife.js';
+      const integrity = `sha384-${createHash('sha384').update(readFileSync(`dist/${sdk}`)).digest('base64')}`;
+      return { ...library('src/loader.ts', 'iife', 'pocketrank.loader.js', false), define: { __SDK_FILE__: JSON.stringify(sdk), __SDK_INTEGRITY__: JSON.stringify(integrity) } };
+    }
     case 'worker':
       return { ...library('worker/worker.ts', 'es', 'pocketrank.worker.js', false), plugins: [copyWasmBinaries()] };
     case 'bench':

@@ -2,6 +2,7 @@
 // the SwiftShader software adapter so the webgpu backend is exercised on machines with no GPU.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { startCdnServer } from './test/browser/cdn-server-plugin.js';
 import { startFederationServer } from './test/browser/federation-server-plugin.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -20,6 +21,7 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2022' }),
     // Tests import 'pocketrank' (typed from src/ by tsconfig paths) and run against the built bundle.
     startFederationServer(),
+    startCdnServer(),
     { name: 'pocketrank-built-bundle', resolveImport: ({ source }) => (source === 'pocketrank' ? '/dist/pocketrank.js' : undefined) },
   ],
   browsers: [

@@ -2,6 +2,7 @@ import { releaseProxy, wrap, type Remote } from 'comlink';
 import { EventBatcher } from './event-batcher.js';
 import { validateEvent, type TrackInput } from './event-schema.js';
 import { PocketrankError } from './pocketrank-error.js';
+import { CHANGE_EVENT } from './recs-element.js';
 import { resolveWorkerUrl } from './resolve-worker-url.js';
 import { validateOptions, validateQuery } from './validate-options.js';
 import type { EngineApi, Outcome } from './worker-protocol.js';
@@ -55,6 +56,10 @@ export interface Recommender {
 }
 
 const DEFAULT_FLUSH_MS = 250;
+
+const notifyChange = (): void => {
+  if (typeof window !== 'undefined') window.dispatchEvent(new Event(CHANGE_EVENT));
+};
 const MAX_BATCH = 512;
 
 /** Asks the federation server what privacy has been spent; only called for opted-in shops. */
@@ -66,6 +71,21 @@ async function fetchPrivacy(server: string): Promise<FederationPrivacy> {
     return { server, epsilon: p.epsilon, delta: p.delta, budget: p.budget, rounds: p.rounds, noiseMultiplier: p.noiseMultiplier };
   } catch (error) {
     return { server, epsilon: null, delta: 0, budget: null, rounds: 0, noiseMultiplier: 0, error: `privacy report unavailable: ${String(error)}` };
+  }
+}
+
+/**
+ * Browsers only start workers from the page's origin. When the SDK is served from a CDN, a
+ * same-origin blob module imports the worker bundle instead (CORS applies; CSP needs `worker-src blob:`).
+ */
+function startWorker(url: URL): Worker {
+  if (typeof location === 'undefined' || url.origin === location.origin) return new Worker(url, { type: 'module', name: 'pocketrank' });
+  const wrapper = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
+  try {
+    return new Worker(wrapper, { type: 'module', name: 'pocketrank' });
+  } finally {
+    // The worker has its URL once constructed; revoking does not stop the load.
+    setTimeout(() => URL.revokeObjectURL(wrapper), 60_000);
   }
 }
 
@@ -93,7 +113,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   const workerUrl = resolveWorkerUrl(options.workerUrl);
   let worker: Worker;
   try {
-    worker = new Worker(workerUrl, { type: 'module', name: 'pocketrank' });
+    worker = startWorker(workerUrl);
   } catch (error) {
     throw new PocketrankError('worker_failed', `cannot start the worker at ${workerUrl.href}: ${String(error)}`);
   }
@@ -138,6 +158,8 @@ class WorkerRecommender implements Recommender {
     this.batcher = new EventBatcher(
       async (events) => {
         unwrap(await this.guard(this.engine.ingest(events)));
+        // Widgets refresh on this; impressions and clicks do not change any list.
+        if (events.some((e) => e.type !== 'impression' && e.type !== 'click')) notifyChange();
       },
       flushIntervalMs,
       MAX_BATCH,
@@ -184,7 +206,9 @@ class WorkerRecommender implements Recommender {
     if (!Number.isInteger(steps) || steps < 1 || steps > 500) throw new PocketrankError('invalid_argument', `steps must be an integer from 1 to 500; got ${String(steps)}`);
     if (!(learningRate > 0 && learningRate <= 1)) throw new PocketrankError('invalid_argument', `learningRate must be in (0, 1]; got ${String(learningRate)}`);
     await this.batcher.flush();
-    return unwrap(await this.guard(this.engine.personalize({ steps, learningRate })));
+    const result = unwrap(await this.guard(this.engine.personalize({ steps, learningRate })));
+    notifyChange();
+    return result;
   }
 
   async contribute(): Promise<ContributionResult> {
@@ -199,6 +223,7 @@ class WorkerRecommender implements Recommender {
     if (state !== 'granted' && state !== 'denied') throw new PocketrankError('invalid_argument', `consent must be 'granted' or 'denied'; got ${JSON.stringify(state)}`);
     await this.batcher.flush();
     unwrap(await this.guard(this.engine.consent(state)));
+    notifyChange();
   }
 
   async forget(): Promise<void> {
@@ -206,6 +231,7 @@ class WorkerRecommender implements Recommender {
     // Events still queued on this side are part of what must be forgotten.
     await this.batcher.clear();
     unwrap(await this.guard(this.engine.forget()));
+    notifyChange();
   }
 
   async storedData(): Promise<StoredData> {

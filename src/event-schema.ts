@@ -1,7 +1,7 @@
 import { PocketrankError } from './pocketrank-error.js';
 
-/** Event types accepted by `track()`. */
-export const EVENT_TYPES = ['view', 'add_to_cart', 'remove_from_cart', 'purchase', 'search'] as const;
+/** Event types accepted by `track()`. `impression` and `click` are what widgets record about their own items. */
+export const EVENT_TYPES = ['view', 'add_to_cart', 'remove_from_cart', 'purchase', 'search', 'impression', 'click'] as const;
 
 /** One of {@link EVENT_TYPES}. */
 export type EventType = (typeof EVENT_TYPES)[number];

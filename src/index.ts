@@ -3,6 +3,8 @@ export type { Recommender } from './create-recommender.js';
 export { PocketrankError, isPocketrankError } from './pocketrank-error.js';
 export type { PocketrankErrorCode } from './pocketrank-error.js';
 export { EVENT_TYPES, validateEvent } from './event-schema.js';
+export { defineRecsElement, reasonText, CHANGE_EVENT } from './recs-element.js';
+export type { RecsElementOptions } from './recs-element.js';
 export { SCENARIOS } from './validate-options.js';
 export type { EventType, EventContext, TrackInput, TrackedEvent } from './event-schema.js';
 export type {

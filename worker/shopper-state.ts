@@ -1,4 +1,4 @@
-import type { TrackedEvent } from '../src/event-schema.js';
+import { isItemInterest, type TrackedEvent } from '../src/event-schema.js';
 
 /** One entry of the model's input history. */
 export interface HistoryEntry {
@@ -48,7 +48,7 @@ export class ShopperState {
       this.cart.delete(id);
     }
     if (e.type === 'view') this.recentViews = [id, ...this.recentViews.filter((v) => v !== id)].slice(0, RECENT_VIEWS);
-    if (e.type === 'remove_from_cart') return;
+    if (!isItemInterest(e)) return;
     if (this.history[this.history.length - 1]?.itemId !== id) this.history.push({ itemId: id, type: e.type });
     if (this.history.length > this.maxHistory) this.history = this.history.slice(-this.maxHistory);
   }

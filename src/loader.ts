@@ -1,0 +1,69 @@
+/**
+ * The script-tag loader (dist/pocketrank.loader.js, a few KB): paste once, configure with
+ * `data-` attributes, call through the `window.pocketrank` command queue before or after it
+ * arrives. It loads the SDK bundle beside it with a pinned Subresource Integrity hash, starts the
+ * worker (through a blob wrapper when served from another origin) and defines `<pocketrank-recs>`.
+ *
+ *   <script>window.pocketrank = window.pocketrank || []; pocketrank.push(['track', { type: 'view', itemId: 'sku-1' }]);</script>
+ *   <script async src="https://cdn.example/pocketrank@0.1.0/dist/pocketrank.loader.js" integrity="sha384-…" crossorigin="anonymous"
+ *     data-model="https://shop.example/model/model.json"></script>
+ */
+import type * as Sdk from './index.js';
+import type { Recommender } from './create-recommender.js';
+
+declare const __SDK_FILE__: string;
+declare const __SDK_INTEGRITY__: string;
+
+/** A queued call: `[name, ...args]`; a trailing function receives `(error, result)`. */
+type Command = [string, ...unknown[]];
+type Callback = (error: unknown, result?: unknown) => void;
+
+const script = document.currentScript as HTMLScriptElement;
+const base = new URL('./', script.src);
+const data = script.dataset;
+const w = window as unknown as { pocketrank?: Command[] | { push(c: Command): void }; Pocketrank?: typeof Sdk };
+const queued: Command[] = Array.isArray(w.pocketrank) ? w.pocketrank : [];
+
+function run(rec: Recommender, command: Command): void {
+  const [name, ...args] = command;
+  const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as Callback) : undefined;
+  const report = (error: unknown) => (callback ? callback(error) : console.error(`[pocketrank] ${name} failed`, error));
+  try {
+    const fn = name === 'ready' ? async () => rec : (rec as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+    if (typeof fn !== 'function' || name === 'close') throw new TypeError(`unknown pocketrank command "${name}"`);
+    Promise.resolve(fn.apply(rec, args)).then((result) => callback?.(null, result), report);
+  } catch (error) {
+    report(error);
+  }
+}
+
+async function start(): Promise<void> {
+  const sdk = w.Pocketrank!;
+  const rec = await sdk.createRecommender({
+    model: new URL(data.model ?? 'model.json', location.href),
+    ...(data.catalog && { catalog: data.catalog }),
+    ...(data.backend && { backend: data.backend as Sdk.BackendPreference }),
+    ...(data.db && { dbName: data.db }),
+    ...(data.consent && { consent: data.consent as Sdk.ConsentState }),
+    ...(data.federation && { federation: { server: data.federation } }),
+    workerUrl: new URL('pocketrank.worker.js', base),
+  });
+  sdk.defineRecsElement(rec);
+  w.pocketrank = { push: (command: Command) => run(rec, command) };
+  for (const command of queued.splice(0)) run(rec, command);
+}
+
+const sdkScript = Object.assign(document.createElement('script'), { src: new URL(__SDK_FILE__, base).href, integrity: __SDK_INTEGRITY__, crossOrigin: 'anonymous' });
+// A failed start answers every queued and later callback with the error instead of leaving them hanging.
+const fail = (error: unknown) => {
+  console.error('[pocketrank] could not start', error);
+  const answer = (command: Command) => {
+    const last = command[command.length - 1];
+    if (typeof last === 'function') (last as Callback)(error);
+  };
+  queued.splice(0).forEach(answer);
+  w.pocketrank = { push: answer };
+};
+sdkScript.onload = () => start().catch(fail);
+sdkScript.onerror = () => fail(new Error(`could not load ${sdkScript.src} (network, or its integrity hash did not match)`));
+document.head.append(sdkScript);

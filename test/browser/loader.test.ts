@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+
+interface ShopReport {
+  error?: string;
+  top?: string[];
+  widget: string[];
+  hrefs: string[];
+  below: [number, number];
+  shift: number;
+  violations: string[];
+  errors: string[];
+}
+
+function frameReport(src: string): { frame: HTMLIFrameElement; report: Promise<ShopReport> } {
+  const frame = document.createElement('iframe');
+  frame.style.width = '800px';
+  frame.style.height = '600px';
+  const report = new Promise<ShopReport>((resolve) => {
+    addEventListener('message', function onMessage(event) {
+      if (event.source !== frame.contentWindow || event.data?.kind !== 'csp') return;
+      removeEventListener('message', onMessage);
+      resolve(event.data);
+    });
+  });
+  frame.src = src;
+  document.body.append(frame);
+  return { frame, report };
+}
+
+describe('the script-tag loader', () => {
+  it('runs from another origin under a strict CSP, replays queued calls, and fills the widget without layout shift', async () => {
+    const { frame, report } = frameReport('/csp/shop.html');
+    try {
+      const r = await report;
+      expect(r.error, JSON.stringify(r)).to.equal(null);
+      expect(r.errors).to.deep.equal([]);
+      expect(r.violations).to.deep.equal([]);
+      // Queued before the loader existed: three views, then a recommendation on them.
+      expect(r.top).to.deep.equal(['sku-08', 'sku-09']);
+      expect(r.widget).to.have.length(3);
+      expect(r.widget[0]).to.equal('sku-08 Because you viewed sku-07');
+      expect(r.hrefs[0]).to.equal('/product/sku-08');
+      // The widget reserved its space before results came: nothing below it moved.
+      expect(r.below[1]).to.equal(r.below[0]);
+      expect(r.shift).to.equal(0);
+      const { log } = (await (await fetch('/__cdn.json')).json()) as { log: { method: string; path: string; bodyBytes: number }[] };
+      expect(log.map((l) => l.path)).to.include.members(['dist/pocketrank.loader.js', 'dist/pocketrank.iife.js', 'dist/pocketrank.worker.js', 'test/fixtures/generated/model/model.json']);
+      // Nothing is ever sent to the CDN: only GETs without bodies.
+      for (const l of log) expect(l).to.deep.include({ method: 'GET', bodyBytes: 0 });
+    } finally {
+      frame.remove();
+    }
+  });
+});
