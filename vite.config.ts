@@ -58,7 +58,7 @@ export default defineConfig(({ mode }): UserConfig => {
       };
     default:
       return {
-        test: { include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts'], environment: 'node', testTimeout: 60_000 },
+        test: { include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 60_000 },
       } as UserConfig;
   }
 });

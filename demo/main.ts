@@ -1,68 +1,60 @@
-// The foundation demo: the most popular Beauty products as a grid that records views and cart
-// adds, and a "for you" list ranked in the pocketrank worker after every event.
-import { createRecommender, type CatalogItem, type Recommender, type TrackInput } from 'pocketrank';
+// Glow & Co., the pocketrank demo shop: a storefront on the shipped Beauty model where every
+// recommendation is computed in a Web Worker in this browser.
+import { createRecommender, defineRecsElement, type Recommender } from 'pocketrank';
+import { federationPage } from './federation-view.js';
+import { privacyPage } from './privacy-view.js';
+import { el, loadCatalog, MODEL_URL } from './shop-data.js';
+import { cartPage, productPage, shopPage, type Shop } from './shop-views.js';
 
-const MODEL = new URL('../models/beauty/model.json', location.href).href;
-const GRID_SIZE = 48;
-const $ = (id: string) => document.getElementById(id)!;
-const productUrl = (asin: string) => `https://www.amazon.com/dp/${encodeURIComponent(asin)}`;
+const FEDERATION = new URLSearchParams(location.search).get('federation') ?? 'http://127.0.0.1:8787';
+const view = document.getElementById('view')!;
+const statusBar = document.getElementById('status')!;
 
-function card(item: CatalogItem, act: (event: TrackInput & { itemId: string }) => void): HTMLElement {
-  const el = document.createElement('div');
-  el.className = 'card';
-  const title = Object.assign(document.createElement('h3'), { textContent: item.id });
-  const tags = (item.attributes?.tags as string[] | undefined) ?? [];
-  const meta = Object.assign(document.createElement('p'), { textContent: `${tags.length} attributes · ${String(item.attributes?.popularity ?? 0)} purchases` });
-  const link = Object.assign(document.createElement('a'), { href: productUrl(item.id), textContent: 'amazon.com ↗', target: '_blank', rel: 'noopener' });
-  const view = Object.assign(document.createElement('button'), { textContent: 'View' });
-  view.onclick = () => act({ type: 'view', itemId: item.id });
-  const cart = Object.assign(document.createElement('button'), { textContent: 'Add to cart' });
-  cart.onclick = () => act({ type: 'add_to_cart', itemId: item.id });
-  el.append(title, meta, view, cart, link);
-  return el;
+async function showStatus(rec: Recommender): Promise<void> {
+  const started = performance.now();
+  await rec.recommend({ k: 8 });
+  const ms = performance.now() - started;
+  const s = await rec.status();
+  statusBar.textContent = `Ranked ${s.rankableItems.toLocaleString()} products in ${ms.toFixed(1)} ms on ${s.backend} (${s.backendReason}) · ${s.storedEvents} events on this device · model ${s.model.id} v${s.model.version}${s.personalized ? ' · personalized' : ''}`;
 }
 
 async function main(): Promise<void> {
-  const catalog = ((await (await fetch(new URL('catalog.json', MODEL))).json()) as { items: CatalogItem[] }).items;
-  const byId = new Map(catalog.map((c) => [c.id, c]));
-  // Explicit worker URL so the page works both under the dev server and as a static build.
-  const workerUrl = new URL('../dist/pocketrank.worker.js', location.href);
-  const rec: Recommender = await createRecommender({ model: MODEL, catalog, dbName: 'pocketrank-demo', workerUrl });
-  const history: string[] = [];
-
-  const act = async (event: TrackInput & { itemId: string }) => {
-    rec.track(event);
-    history.push(`${event.type === 'view' ? 'viewed' : 'added'} ${event.itemId}`);
-    await refresh();
-  };
-
-  const refresh = async () => {
-    const start = performance.now();
-    const top = await rec.recommend({ k: 8 });
-    const ms = performance.now() - start;
-    const status = await rec.status();
-    $('status').textContent = `Backend: ${status.backend}${status.backendReason ? ` (${status.backendReason})` : ''} · model ${status.model.id} v${status.model.version} · ${status.storedEvents} events stored on this device`;
-    $('latency').textContent = `Ranked ${status.rankableItems.toLocaleString()} products in ${ms.toFixed(1)} ms, on this device`;
-    $('recs').replaceChildren(...top.map((r) => card(byId.get(r.itemId) ?? { id: r.itemId }, act)));
-    $('history').replaceChildren(...history.slice(-10).reverse().map((h) => Object.assign(document.createElement('li'), { textContent: h })));
-  };
-
-  $('personalize').addEventListener('click', async () => {
-    $('personalize-status').textContent = 'training in the worker…';
-    try {
-      const r = await rec.personalize({ steps: 20 });
-      $('personalize-status').textContent = `${r.steps} steps in ${Math.round(r.durationMs)} ms, loss ${r.lossBefore.toFixed(2)} → ${r.lossAfter.toFixed(2)}; nothing left this browser`;
-      await refresh();
-    } catch (error) {
-      $('personalize-status').textContent = String(error);
-    }
+  const { items, byId } = await loadCatalog();
+  const rec = await createRecommender({
+    model: MODEL_URL,
+    catalog: items,
+    dbName: 'pocketrank-demo',
+    // Explicit so the page works under the dev server and as a static build.
+    workerUrl: new URL('../dist/pocketrank.worker.js', location.href),
+    federation: { server: FEDERATION, minNewEvents: 3 },
   });
+  defineRecsElement(rec, { label: (id) => id });
+  const shop: Shop = { rec, items, byId, cart: new Map(), onCart: () => (document.getElementById('cart-count')!.textContent = String([...shop.cart.values()].reduce((a, b) => a + b, 0))) };
+  // The size of what a round uploads comes from the server; without one nothing is uploaded anyway.
+  const health = (await fetch(`${FEDERATION}/health`).then((r) => r.json(), () => ({}))) as { vectorLength?: number };
+  const encoderFloats = health.vectorLength ?? 0;
 
-  const popular = [...catalog].sort((a, b) => Number(b.attributes?.popularity ?? 0) - Number(a.attributes?.popularity ?? 0)).slice(0, GRID_SIZE);
-  $('catalog').replaceChildren(...popular.map((item) => card(item, act)));
-  await refresh();
+  const route = async () => {
+    const hash = decodeURIComponent(location.hash.slice(1) || '/');
+    for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === `#${hash}`);
+    let nodes: Node[];
+    if (hash.startsWith('/p/')) nodes = productPage(shop, hash.slice(3));
+    else if (hash === '/cart') nodes = cartPage(shop);
+    else if (hash === '/privacy') nodes = await privacyPage(rec, encoderFloats);
+    else if (hash === '/federation') nodes = await federationPage(rec, items, FEDERATION);
+    else nodes = shopPage(shop);
+    view.replaceChildren(...nodes);
+    scrollTo(0, 0);
+    await showStatus(rec);
+  };
+  addEventListener('hashchange', () => void route().catch(fail));
+  addEventListener('pocketrank:change', () => void showStatus(rec).catch(() => undefined));
+  await route();
 }
 
-main().catch((error: unknown) => {
-  $('status').textContent = `pocketrank failed to start: ${String(error)}`;
-});
+function fail(error: unknown): void {
+  statusBar.textContent = `pocketrank failed: ${String(error)}`;
+  view.replaceChildren(el('p', '', String(error)));
+}
+
+main().catch(fail);

@@ -48,7 +48,7 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
     return undefined;
   });
 
-  app.get('/health', async () => ({ ok: true, modelVersion: store.latestModel()!.version, openRounds: store.openRounds().length }));
+  app.get('/health', async () => ({ ok: true, modelVersion: store.latestModel()!.version, openRounds: store.openRounds().length, vectorLength: service.config.vectorLength }));
 
   // Infinity (no DP, or no budget) is not JSON: it is reported as null.
   app.get('/v1/privacy', async () => {

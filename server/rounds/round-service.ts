@@ -23,7 +23,7 @@ export class RoundService {
 
   constructor(
     private readonly store: RoundStore,
-    private readonly config: ServerConfig,
+    readonly config: ServerConfig,
     private readonly now: () => number = Date.now,
     private readonly log: (event: string, fields: Record<string, unknown>) => void = () => undefined,
     initialParams?: Float32Array,

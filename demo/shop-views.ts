@@ -1,0 +1,96 @@
+// The shop's pages: the grid, a product page, the cart and checkout. Every action is a
+// pocketrank event; the recommendation rows are <pocketrank-recs> widgets that refresh themselves.
+import type { CatalogItem, Recommender } from 'pocketrank';
+import { amazonUrl, el, productCard, recsWidget, swatch, tagsOf } from './shop-data.js';
+
+/** What the pages share. */
+export interface Shop {
+  rec: Recommender;
+  items: CatalogItem[];
+  byId: Map<string, CatalogItem>;
+  cart: Map<string, number>;
+  onCart: () => void;
+}
+
+const section = (title: string, hint: string, ...content: Node[]) => {
+  const s = el('section');
+  s.append(el('h2', '', title), ...(hint ? [el('p', 'hint', hint)] : []), ...content);
+  return s;
+};
+
+/** Home: personal rows, then the catalog grid with a tag filter. */
+export function shopPage(shop: Shop): Node[] {
+  const grid = el('div', 'grid');
+  const filter = el('input');
+  filter.type = 'search';
+  filter.placeholder = 'Filter by attribute id, e.g. 17';
+  const render = () => {
+    const tag = filter.value.trim();
+    const shown = shop.items.filter((i) => !tag || tagsOf(i).includes(tag)).sort((a, b) => (b.popularity ?? 0) - (a.popularity ?? 0)).slice(0, 48);
+    grid.replaceChildren(...shown.map(productCard));
+  };
+  filter.addEventListener('change', () => {
+    if (filter.value.trim()) shop.rec.track({ type: 'search', query: filter.value.trim() });
+    render();
+  });
+  render();
+  const toolbar = el('div', 'toolbar');
+  toolbar.append(filter);
+  return [
+    section('For you', 'Ranked on this device from your views and cart; trending until you have a history.', recsWidget('for-you', 6, { explain: '' })),
+    section('Recently viewed', '', recsWidget('recently-viewed', 6)),
+    section('Popular in Beauty', '', toolbar, grid),
+  ];
+}
+
+/** A product page: records the view; similar items and what goes with it. */
+export function productPage(shop: Shop, id: string): Node[] {
+  const item = shop.byId.get(id);
+  if (!item) return [el('p', '', `No product ${id} in this shop.`)];
+  shop.rec.track({ type: 'view', itemId: id });
+  const wrap = el('div', 'product');
+  const sw = el('div', 'swatch', id);
+  swatch(sw, id);
+  const info = el('div');
+  const add = el('button', 'primary', 'Add to cart');
+  add.onclick = () => {
+    shop.rec.track({ type: 'add_to_cart', itemId: id });
+    shop.cart.set(id, (shop.cart.get(id) ?? 0) + 1);
+    shop.onCart();
+    add.textContent = 'Added ✓';
+  };
+  const link = el('a', '', 'See it on amazon.com ↗');
+  Object.assign(link, { href: amazonUrl(id), target: '_blank', rel: 'noopener' });
+  info.append(el('h2', '', `Beauty item ${id}`), el('p', 'hint', `Attributes: ${tagsOf(item).map((t) => `#${t}`).join(' ') || 'none'} · ${item.popularity ?? 0} sold`), add, el('p'), link);
+  wrap.append(sw, info);
+  return [wrap, section('Similar items', 'Nearest neighbours in the model’s item embeddings.', recsWidget('similar', 6, { item: id })), section('Goes well with', 'What shoppers pick next after this item.', recsWidget('bought-together', 6, { item: id })), section('Because you viewed', 'Each item names the event in your history that raised it most.', recsWidget('for-you', 6, { explain: '' }))];
+}
+
+/** Cart and checkout: removing and buying are events too. */
+export function cartPage(shop: Shop): Node[] {
+  const list = el('div', 'panel');
+  if (shop.cart.size === 0) list.append(el('p', 'hint', 'Your cart is empty.'));
+  for (const [id, qty] of shop.cart) {
+    const row = el('div', 'toolbar');
+    const remove = el('button', '', 'Remove');
+    remove.onclick = () => {
+      shop.rec.track({ type: 'remove_from_cart', itemId: id });
+      shop.cart.delete(id);
+      shop.onCart();
+      location.hash = '#/cart';
+      dispatchEvent(new HashChangeEvent('hashchange'));
+    };
+    row.append(el('span', 'mono', `${qty} × ${id}`), remove);
+    list.append(row);
+  }
+  const checkout = el('button', 'primary', 'Check out');
+  checkout.disabled = shop.cart.size === 0;
+  checkout.onclick = () => {
+    for (const id of shop.cart.keys()) shop.rec.track({ type: 'purchase', itemId: id });
+    shop.cart.clear();
+    shop.onCart();
+    list.replaceChildren(el('p', '', 'Thank you! Your order is placed (demo: nothing is charged).'));
+    checkout.disabled = true;
+  };
+  return [section('Your cart', '', list, checkout), section('Complete your order', 'Cart-based: what goes with everything in your cart.', recsWidget('bought-together', 6))];
+}

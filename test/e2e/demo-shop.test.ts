@@ -1,0 +1,133 @@
+/**
+ * End to end: the demo shop (the `npm start` dev server) in headless Chromium against a real
+ * federation server. Clicks through a session, checks the rows change, saves a screenshot, and
+ * audits every request the page and its workers make: event data never leaves the device.
+ */
+import { mkdir } from 'node:fs/promises';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { federatedPartOf } from '../../server/rounds/initial-model.js';
+import { startTestServer } from '../server/start-test-server.js';
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let vite: ViteDevServer;
+let federation: Awaited<ReturnType<typeof startTestServer>>;
+let browser: Browser;
+let shopUrl: string;
+
+beforeAll(async () => {
+  const initial = await federatedPartOf('models/beauty/model.json');
+  federation = await startTestServer({ vectorLength: initial.length, minClients: 3, maxClients: 8, clip: 0.5, noiseMultiplier: 0.7, population: 1000, phaseDeadlineMs: 5_000 }, initial);
+  vite = await createServer({ configFile: 'vite.config.ts', mode: 'demo', server: { port: 0, open: false, host: '127.0.0.1' }, logLevel: 'silent' });
+  await vite.listen();
+  shopUrl = `${vite.resolvedUrls!.local[0]!}demo/?federation=${encodeURIComponent(federation.url)}`;
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await vite?.close();
+  await federation?.stop();
+});
+
+const widgetItems = (page: Page, selector: string) =>
+  page.$$eval(`${selector} [data-pocketrank-item]`, (cards) => cards.map((c) => `${(c as HTMLElement).dataset.pocketrankItem} | ${c.querySelector('.reason')?.textContent ?? ''}`));
+
+describe('the demo shop', () => {
+  it('updates its rows through a session, keeps events on the device, and forgets on request', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const requests: Request[] = [];
+    context.on('request', (r) => requests.push(r));
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(shopUrl);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ranked'), undefined, { timeout: 60_000 });
+    const forYou = 'section:first-of-type pocketrank-recs';
+    await page.waitForSelector(`${forYou} [data-pocketrank-item]`);
+    const cold = await widgetItems(page, forYou);
+    expect(cold.every((c) => c.endsWith('Trending now'))).toBe(true);
+
+    // A session: open two products from the grid, add one to the cart.
+    const viewed: string[] = [];
+    for (const n of [3, 7]) {
+      await page.goto(`${shopUrl}#/`);
+      const card = page.locator('.grid .card').nth(n);
+      viewed.push((await card.locator('.swatch').textContent())!);
+      await card.click();
+      await page.waitForSelector('.product');
+    }
+    await page.click('text=Add to cart');
+    await page.waitForFunction(() => document.getElementById('cart-count')?.textContent === '1');
+    await page.waitForSelector('pocketrank-recs[scenario="similar"] [data-pocketrank-item]');
+    await page.click('nav >> text=Shop');
+    await page.waitForFunction((sel) => [...document.querySelectorAll(`${sel} .reason`)].some((r) => r.textContent?.startsWith('Because you')), forYou, { timeout: 30_000 });
+    const warm = await widgetItems(page, forYou);
+    expect(warm).not.toEqual(cold);
+    expect(warm.some((w) => viewed.some((v) => w.includes(`Because you viewed ${v}`) || w.includes(`Because you added ${v}`)))).toBe(true);
+    await mkdir('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/demo-shop.png', fullPage: false });
+
+    // The privacy page lists exactly the stored events.
+    await page.click('nav >> text=Privacy');
+    await page.waitForSelector('table');
+    const rows = await page.$$eval('table tr', (trs) => trs.length - 1);
+    expect(rows).toBeGreaterThanOrEqual(3); // 2 views + 1 cart add (+ impressions and clicks of the widgets)
+
+    // Network audit: nothing tracked went anywhere. Every request is a GET of the shop's static
+    // files or the federation server's public status; no request has a body.
+    const shopOrigin = new URL(shopUrl).origin;
+    for (const r of requests) {
+      const origin = new URL(r.url()).origin;
+      expect([shopOrigin, federation.url]).toContain(origin);
+      expect(r.method()).toBe('GET');
+      expect(r.postDataBuffer()).toBeNull();
+      for (const id of viewed) expect(r.url()).not.toContain(id);
+    }
+    expect(requests.some((r) => r.url().includes('pocketrank.worker.js'))).toBe(true); // worker requests are recorded too
+    expect(requests.some((r) => r.url().endsWith('/weights.bin'))).toBe(true);
+
+    // Forget: the database is gone.
+    await page.click('text=Forget me on this device');
+    await page.waitForFunction(async () => !(await indexedDB.databases()).some((d) => d.name === 'pocketrank-demo'));
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 240_000);
+
+  it('runs a federated round when opted in, and uploads only masked numbers', async () => {
+    const context = await browser.newContext();
+    const posts: { url: string; body: Buffer }[] = [];
+    context.on('request', (r) => {
+      if (r.method() !== 'GET') posts.push({ url: r.url(), body: r.postDataBuffer() ?? Buffer.alloc(0) });
+    });
+    const page = await context.newPage();
+    await page.goto(shopUrl);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ranked'), undefined, { timeout: 60_000 });
+    const mine: string[] = [];
+    for (const n of [1, 2, 5, 9]) {
+      await page.goto(`${shopUrl}#/`);
+      const card = page.locator('.grid .card').nth(n);
+      mine.push((await card.locator('.swatch').textContent())!);
+      await card.click();
+      await page.waitForSelector('.product');
+    }
+    await page.click('nav >> text=Privacy');
+    await page.check('text=Help improve the shop');
+    await page.click('nav >> text=Federated learning');
+    await page.click('text=Run a federated round now');
+    await page.waitForFunction(() => /Round .* finished/.test(document.querySelector('.panel .hint:last-child')?.textContent ?? ''), undefined, { timeout: 180_000 });
+    const log = await page.textContent('.panel .hint:last-child');
+    expect(log).toMatch(/4 updates aggregated/);
+    expect(log).toMatch(/This browser: uploaded [\d,]+ masked bytes/);
+    expect(posts.length).toBeGreaterThan(0);
+    for (const p of posts) {
+      expect(new URL(p.url).origin).toBe(federation.url);
+      const text = p.body.toString('latin1');
+      for (const id of mine) expect(text).not.toContain(id);
+    }
+    expect(federation.store.latestModel()!.version).toBeGreaterThan(1);
+    await context.close();
+  }, 300_000);
+});
