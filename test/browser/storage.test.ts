@@ -40,16 +40,18 @@ describe('IndexedDB store', () => {
     }
     const db = await request(indexedDB.open(name));
     try {
-      expect(db.version).to.equal(2);
-      expect([...db.objectStoreNames]).to.include.members(['events', 'meta']);
-      expect([...db.transaction('events').objectStore('events').indexNames]).to.include.members(['by-time', 'by-item', 'by-type']);
+      expect(db.version).to.equal(3);
+      expect([...db.objectStoreNames]).to.deep.equal(['meta', 'pages']);
+      expect([...db.transaction('pages').objectStore('pages').indexNames]).to.deep.equal(['by-newest']);
+      // Sequence numbers carry on from the old records.
+      expect(await request(db.transaction('meta').objectStore('meta').get('events-total'))).to.equal(3);
     } finally {
       db.close();
       await deleteDb(name);
     }
   });
 
-  it('writes events with their fields, in order, batched', async () => {
+  it('writes events with their fields, in order, one record per batch', async () => {
     const name = uniqueDb('fields');
     const rec = await startFixture({ dbName: name, flushIntervalMs: 10_000 });
     for (let i = 0; i < 700; i++) rec.track({ type: 'view', itemId: `sku-${String((i % 50) + 1).padStart(2, '0')}`, context: { i } });
@@ -57,8 +59,12 @@ describe('IndexedDB store', () => {
     await rec.close();
     const db = await request(indexedDB.open(name));
     try {
-      const rows = await request(db.transaction('events').objectStore('events').getAll());
+      const pages = await request(db.transaction('pages').objectStore('pages').getAll());
+      // 700 events reach the batcher's 512-event limit once, the rest go at close(): two records.
+      expect(pages).to.have.length(2);
+      const rows = pages.flatMap((p: { events: unknown[] }) => p.events);
       expect(rows).to.have.length(701);
+      expect(rows.map((r: { seq: number }) => r.seq)).to.deep.equal([...Array(701).keys()].map((i) => i + 1));
       expect(rows[0]).to.include({ type: 'view', itemId: 'sku-01' });
       expect(rows[0].context).to.deep.equal({ i: 0 });
       expect(rows[700]).to.include({ type: 'search', query: 'shampoo' });
@@ -75,8 +81,8 @@ describe('IndexedDB store', () => {
     try {
       rec.track({ type: 'view', itemId: 'sku-03' });
       await rec.flush();
-      const upgraded = await request(indexedDB.open(name, 3));
-      expect(upgraded.version).to.equal(3);
+      const upgraded = await request(indexedDB.open(name, 4));
+      expect(upgraded.version).to.equal(4);
       upgraded.close();
       expect((await rec.recommend({ k: 1 }))[0]!.itemId).to.equal('sku-04');
       rec.track({ type: 'view', itemId: 'sku-04' });
