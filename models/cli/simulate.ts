@@ -1,12 +1,17 @@
 /**
  * npm run simulate -- --clients N --rounds R --epsilon E [--json f] [--plot f.svg] [--data file]
- *   [--pretrain-epochs 8 --eval-users 3000 --local-steps 5 --local-lr 0.005 --clip 0.5 --seed 1]
- * Pretrains on half of the users (public data), federates the encoder over the other half with
- * each simulated client holding only its own history, through the real server and secure
- * aggregation, and compares NDCG@10 / HR@10 on the federated users' test items: pretrained only,
- * federated without DP, federated with DP at epsilon (delta = 1/N), centralized fine-tuning.
+ *   [--pretrain-epochs 30 --eval-users 3000 --local-steps 5 --local-lr 0.001 --clip 1
+ *    --server-optimizer fedavg --server-lr 1 --centralized-epochs 5 --centralized-lr 0.0003
+ *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
+ * Pretrains on half of the users (public data), federates the encoder and the most popular
+ * items' rows over the other half with each simulated client holding only its own history,
+ * through the real server and secure aggregation, and compares NDCG@10 / HR@10 on the federated
+ * users' test items: pretrained only, federated without DP, federated with DP at epsilon
+ * (delta = 1/N), centralized fine-tuning of the same parameters (early-stopped on validation),
+ * and on-device personalization without any server (before/after, per user).
  */
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadInteractions } from '../data/interactions.js';
@@ -15,9 +20,12 @@ import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
+import { personalizationGain } from '../federated/personalization-gain.js';
 import { centralizedFineTune, noiseForEpsilon, runFederated } from '../federated/simulation.js';
 import { ndcgPlotSvg } from '../federated/plot-svg.js';
-import { assignFlat, federatedVariables, flattenVariables } from '../train/local-finetune.js';
+import { federatedPart, federatedRowsFor } from '../train/local-finetune.js';
+import { buildSasrec } from '../sasrec/build-sasrec.js';
+import { DEFAULT_SASREC } from '../sasrec/sasrec-config.js';
 import { ProgressBar } from '../train/progress-bar.js';
 import { DEFAULT_TRAIN, trainSasrec } from '../train/train-sasrec.js';
 import { dpFedAvgEpsilon } from '../../server/privacy/rdp-accountant.js';
@@ -25,7 +33,8 @@ import { parseArgs } from './args.js';
 
 const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
-  'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number',
+  'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
+  'server-optimizer': 'string', 'server-lr': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 const [clients, rounds, epsilon] = [num('clients', 20), num('rounds', 10), num('epsilon', 8)];
@@ -37,24 +46,38 @@ const users = shuffleInPlace(data.sequences.map((_, i) => i).filter((i) => data.
 const half = Math.floor(users.length / 2);
 const publicSeqs = users.slice(0, half).map((u) => data.sequences[u]!);
 const federated = leaveOneOut(users.slice(half).map((u) => data.sequences[u]!));
-// A client trains on everything before its test item; the test items are never trained on.
-const clientData = federated.map((s) => [...s.train, s.valid]);
-const cases = shuffleInPlace(evalCases(federated, 'test'), mulberry32(seed + 1)).slice(0, num('eval-users', 3000));
+// Training (federated, centralized) sees each user's items before the validation item; the
+// validation items pick the centralized epoch count; the test items are never trained on.
+const clientData = federated.map((s) => s.train);
+const evalUsers = num('eval-users', 3000);
+const cases = shuffleInPlace(evalCases(federated, 'test'), mulberry32(seed + 1)).slice(0, evalUsers);
+const validation = shuffleInPlace(evalCases(federated, 'valid'), mulberry32(seed + 2)).slice(0, evalUsers);
 console.error(`public users ${publicSeqs.length}, federated users ${federated.length}, evaluated on ${cases.length} federated users' test items`);
 
-const pre = await trainSasrec(publicSeqs, data.itemIds, { ...DEFAULT_TRAIN, epochs: num('pretrain-epochs', 8), refit: false, patience: 3 }, { modelId: 'simulation', modelVersion: '1' });
-const encoder = pre.encoder;
-const vars = federatedVariables(encoder);
-const pretrainedVec = flattenVariables(vars);
+// --pretrained caches the pretrained weights (JSON), so tuning runs skip the pretraining.
+const cache = args.pretrained as string | undefined;
+const cached = cache && existsSync(cache) ? (JSON.parse(await readFile(cache, 'utf8')) as number[][]) : undefined;
+const encoder = cached ? buildSasrec({ ...DEFAULT_SASREC, vocabSize: data.itemIds.length + 1 }, { modelId: 'simulation', modelVersion: '1', itemIds: data.itemIds }).encoder : (await trainSasrec(publicSeqs, data.itemIds, { ...DEFAULT_TRAIN, epochs: num('pretrain-epochs', 30), refit: false, patience: 3 }, { modelId: 'simulation', modelVersion: '1' })).encoder;
+if (cached) encoder.setWeights(cached.map((w, i) => tf.tensor(w, encoder.getWeights()[i]!.shape)));
+else if (cache) await writeFile(cache, JSON.stringify(encoder.getWeights().map((w) => Array.from(w.dataSync()))));
+// The public popularity ranks which item rows are federated (as many as fit 512 KB).
+const popularity = new Float64Array(data.itemIds.length + 1);
+for (const seq of publicSeqs) for (const row of seq) popularity[row]! += 1;
+const federatedRows = federatedRowsFor(encoder, popularity);
+const vectorLength = federatedPart(encoder, federatedRows).size;
+console.error(`federated part: encoder + ${federatedRows.length} item rows = ${vectorLength} values (${((vectorLength * 4) / 1024).toFixed(0)} KB masked)`);
+const pretrainedWeights = encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
+const reset = () => encoder.setWeights(pretrainedWeights);
 const score = async () => (await evaluate(sasrecScorer(encoder), cases)).metrics;
 const pretrained = await score();
 
 const delta = 1 / federated.length;
 const q = clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, rounds, delta);
-const runOptions = { clientsPerRound: clients, rounds, clip: num('clip', 0.5), localSteps: num('local-steps', 5), localLearningRate: num('local-lr', 0.005), seed };
+const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedavg') as 'fedavg' | 'fedadam';
+const runOptions = { clientsPerRound: clients, rounds, clip: num('clip', 1), localSteps: num('local-steps', 5), localLearningRate: num('local-lr', 0.001), serverOptimizer, serverLearningRate: num('server-lr', 1), federatedRows, seed };
 const run = async (label: string, noiseMultiplier: number) => {
-  assignFlat(vars, pretrainedVec);
+  reset();
   const bar = new ProgressBar(label.padEnd(14), rounds);
   const perRound = await runFederated(encoder, clientData, cases, { ...runOptions, noiseMultiplier, onRound: (r, m) => bar.update(r, `NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
   bar.done(`NDCG@10 ${perRound[perRound.length - 1]!['NDCG@10']!.toFixed(4)}`);
@@ -63,9 +86,12 @@ const run = async (label: string, noiseMultiplier: number) => {
 const plain = await run('federated', 0);
 const private_ = await run(`federated, DP`, z);
 
-assignFlat(vars, pretrainedVec);
-await centralizedFineTune(encoder, clientData, num('centralized-epochs', 2), runOptions.localLearningRate, seed);
+reset();
+const { bestEpoch } = await centralizedFineTune(encoder, clientData, validation, { maxEpochs: num('centralized-epochs', 5), learningRate: num('centralized-lr', 0.0003), federatedRows, seed, onEpoch: (e, m) => console.error(`centralized epoch ${e}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
 const centralized = await score();
+
+reset();
+const personalization = await personalizationGain(encoder, pretrainedWeights, shuffleInPlace([...cases], mulberry32(seed + 3)).slice(0, num('personalize-users', 300)), { steps: num('personalize-steps', 10), learningRate: num('personalize-lr', 0.0005), seed });
 
 const last = (xs: Metrics[]) => xs[xs.length - 1]!;
 const pick = (m: Metrics) => ({ 'NDCG@10': m['NDCG@10']!, 'HR@10': m['HR@10']! });
@@ -74,17 +100,21 @@ const result = {
   pretrained: pick(pretrained),
   federated: { ...pick(last(plain)), perRound: plain.map((m) => m['NDCG@10']!) },
   federated_dp: { ...pick(last(private_)), epsilon: spent, delta, noiseMultiplier: z, perRound: private_.map((m) => m['NDCG@10']!) },
-  centralized: pick(centralized),
-  settings: { clients, population: federated.length, ...runOptions },
+  centralized: { ...pick(centralized), bestEpoch },
+  personalization: { users: personalization.users, before: pick(personalization.before), after: pick(personalization.after), steps: num('personalize-steps', 10), learningRate: num('personalize-lr', 0.0005) },
+  settings: { clients, population: federated.length, evaluatedUsers: cases.length, vectorLength, federatedItemRows: federatedRows.length, ...runOptions, federatedRows: undefined },
 };
 const gain = centralized['NDCG@10']! - pretrained['NDCG@10']!;
 const recovered = (m: Metrics) => (gain > 0 ? ((m['NDCG@10']! - pretrained['NDCG@10']!) / gain) * 100 : NaN);
-console.log(`\n${'setting'.padEnd(34)}${'NDCG@10'.padStart(9)}${'HR@10'.padStart(9)}  of the centralized gain`);
-const row = (name: string, m: Metrics, share = '') => console.log(`${name.padEnd(34)}${m['NDCG@10']!.toFixed(4).padStart(9)}${m['HR@10']!.toFixed(4).padStart(9)}  ${share}`);
+console.log(`\n${'setting'.padEnd(40)}${'NDCG@10'.padStart(9)}${'HR@10'.padStart(9)}  of the centralized gain`);
+const row = (name: string, m: Metrics, share = '') => console.log(`${name.padEnd(40)}${m['NDCG@10']!.toFixed(4).padStart(9)}${m['HR@10']!.toFixed(4).padStart(9)}  ${share}`);
 row('pretrained only', pretrained);
 row('federated, no DP', last(plain), `${recovered(last(plain)).toFixed(0)}%`);
 row(`federated, DP eps ${spent.toFixed(2)} (z ${z.toFixed(2)})`, last(private_), `${recovered(last(private_)).toFixed(0)}%`);
-row('centralized fine-tuning', centralized, '100%');
+row(`centralized fine-tuning (${bestEpoch} epochs)`, centralized, '100%');
+console.log(`\non-device personalization, no server (${personalization.users} users, ${result.personalization.steps} steps at lr ${result.personalization.learningRate}):`);
+row('  before', personalization.before);
+row('  after', personalization.after);
 if (args.json) await writeFile(args.json as string, JSON.stringify(result, null, 2));
 if (args.plot) {
   await writeFile(

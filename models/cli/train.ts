@@ -16,6 +16,7 @@ import { evaluate } from '../eval/evaluate.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
 import { saveLayersModel, type WeightPrecision } from '../sasrec/save-layers-model.js';
+import { federatedRowsFor } from '../train/local-finetune.js';
 import { findEncoder } from '../sasrec/sasrec-encoder.js';
 import { DEFAULT_TRAIN, trainSasrec } from '../train/train-sasrec.js';
 import { parseArgs } from './args.js';
@@ -55,6 +56,10 @@ const result = await trainSasrec(data.sequences, catalog.map((c) => c.id), opts,
 const testCases = evalCases(result.splits, 'test');
 const { metrics: testFloat32 } = await evaluate(sasrecScorer(result.encoder), testCases);
 await mkdir(args.out, { recursive: true });
+// The item rows federated with the encoder: the most popular training items that fit the upload budget (public, in the metadata).
+const federatedRows = federatedRowsFor(result.encoder, [0, ...catalog.map((c) => c.popularity)]);
+const metadata = result.model.getUserDefinedMetadata() as { pocketrank: Record<string, unknown> };
+result.model.setUserDefinedMetadata({ ...metadata, pocketrank: { ...metadata.pocketrank, federatedRows } });
 const saved = await saveLayersModel(result.model, args.out, precision);
 await writeFile(join(args.out, 'catalog.json'), JSON.stringify({ items: catalog }));
 const reloaded = await loadModelFromDisk(saved.modelJson);

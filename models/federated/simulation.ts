@@ -13,7 +13,7 @@ import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import { makeBatches, nextItemExamples } from '../train/batches.js';
-import { assignFlat, federatedVariables, fineTuneOnHistory, flattenVariables } from '../train/local-finetune.js';
+import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../train/local-finetune.js';
 import { nextItemLoss } from '../train/next-item-loss.js';
 
 /** Knobs of one federated run. */
@@ -24,6 +24,10 @@ export interface FederatedRunOptions {
   clip: number;
   localSteps: number;
   localLearningRate: number;
+  /** Item-table rows federated with the encoder. */
+  federatedRows: readonly number[];
+  serverOptimizer: 'fedavg' | 'fedadam';
+  serverLearningRate: number;
   seed: number;
   onRound?: (round: number, metrics: Metrics) => void;
 }
@@ -47,9 +51,9 @@ export function noiseForEpsilon(epsilon: number, q: number, rounds: number, delt
  * so their local training is serialized; the protocol messages still interleave.
  */
 export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<Metrics[]> {
-  const vars = federatedVariables(encoder);
-  const initial = flattenVariables(vars);
-  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000 };
+  const part = federatedPart(encoder, options.federatedRows);
+  const initial = flattenPart(part);
+  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate };
   const store = new RoundStore(':memory:');
   const service = new RoundService(store, config, Date.now, () => undefined, initial);
   const app = createApp(service, store);
@@ -81,8 +85,8 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             timeoutMs: 600_000,
             update: (info) => {
               const job = training.then(async () => {
-                assignFlat(vars, await download(info.modelVersion));
-                const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand });
+                assignPart(part, await download(info.modelVersion));
+                const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows });
                 return delta;
               });
               // Serialized, and one client's failure must not block the others' turns.
@@ -97,7 +101,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       );
       if (outcomes.some((o) => o.phase !== 'done')) throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
       const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
-      assignFlat(vars, await download(version));
+      assignPart(part, await download(version));
       const metrics = (await evaluate(sasrecScorer(encoder), evalCases)).metrics;
       perRound.push(metrics);
       options.onRound?.(round, metrics);
@@ -109,16 +113,38 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   return perRound;
 }
 
-/** The ceiling: the same encoder fine-tuned centrally on every federated user's history. */
-export async function centralizedFineTune(encoder: SasrecEncoder, users: readonly number[][], epochs: number, learningRate: number, seed: number): Promise<void> {
-  const vars = federatedVariables(encoder);
-  const rand = mulberry32(seed);
-  const optimizer = tf.train.adam(learningRate);
+/**
+ * The ceiling: the same federated parameters fine-tuned centrally on every federated user's
+ * history (Adam, batches of 128), for up to `maxEpochs` epochs, keeping the epoch with the best
+ * validation NDCG@10 (early stopping on the federated users' validation items).
+ */
+export async function centralizedFineTune(encoder: SasrecEncoder, users: readonly number[][], validation: readonly EvalCase[], options: { maxEpochs: number; learningRate: number; federatedRows: readonly number[]; seed: number; onEpoch?: (epoch: number, valid: Metrics) => void }): Promise<{ bestEpoch: number }> {
+  const part = federatedPart(encoder, options.federatedRows);
+  const rand = mulberry32(options.seed);
+  const optimizer = tf.train.adam(options.learningRate, 0.9, 0.98);
   const examples = nextItemExamples(users as number[][], encoder.cfg.maxLen);
-  for (let e = 0; e < epochs; e++) {
-    for (const batch of makeBatches(examples, 128, rand)) {
-      optimizer.minimize(() => tf.tidy(() => nextItemLoss(encoder, batch, 1024, rand)), false, vars);
+  const start = tf.keep(tf.clone(part.table));
+  const rowFlags = new Float32Array(part.table.shape[0]!);
+  for (const r of options.federatedRows) rowFlags[r] = 1;
+  const mask = tf.keep(tf.tidy(() => tf.cast(tf.tile(tf.tensor2d(rowFlags, [rowFlags.length, 1]), [1, part.table.shape[1]!]), 'bool')));
+  let best = { epoch: 0, ndcg: (await evaluate(sasrecScorer(encoder), validation)).metrics['NDCG@10']!, weights: flattenPart(part) };
+  try {
+    for (let epoch = 1; epoch <= options.maxEpochs; epoch++) {
+      for (const batch of makeBatches(examples, 128, rand)) {
+        optimizer.minimize(() => tf.tidy(() => nextItemLoss(encoder, batch, 1024, rand)), false, [...part.encoderVars, part.table]);
+        // Only the federated rows may move, as in the federated runs.
+        tf.tidy(() => part.table.assign(tf.where(mask, part.table, start)));
+      }
+      const valid = (await evaluate(sasrecScorer(encoder), validation)).metrics;
+      options.onEpoch?.(epoch, valid);
+      if (valid['NDCG@10']! > best.ndcg) best = { epoch, ndcg: valid['NDCG@10']!, weights: flattenPart(part) };
+      else break;
     }
+  } finally {
+    optimizer.dispose();
+    start.dispose();
+    mask.dispose();
   }
-  optimizer.dispose();
+  assignPart(part, best.weights);
+  return { bestEpoch: best.epoch };
 }

@@ -10,6 +10,8 @@ export interface ModelMetadata {
   modelVersion: string;
   /** Item id of every table row after padding: `itemIds[i]` is row `i + 1`. */
   itemIds: string[];
+  /** Table rows federated with the encoder (public: the most popular training items); absent: encoder only. */
+  federatedRows?: number[];
 }
 
 /** Reads and checks the metadata; returns a reason string when it is unusable. */
@@ -19,5 +21,8 @@ export function parseModelMetadata(raw: unknown): ModelMetadata | string {
   if (meta.contract !== MODEL_CONTRACT) return `model contract ${String(meta.contract)} is not supported (expected ${MODEL_CONTRACT})`;
   if (typeof meta.modelId !== 'string' || typeof meta.modelVersion !== 'string') return 'model metadata needs string modelId and modelVersion';
   if (!Array.isArray(meta.itemIds) || meta.itemIds.some((id) => typeof id !== 'string')) return 'model metadata itemIds must be an array of strings';
+  if (meta.federatedRows !== undefined && (!Array.isArray(meta.federatedRows) || meta.federatedRows.some((r) => !Number.isInteger(r) || r < 1 || r > meta.itemIds!.length))) {
+    return 'model metadata federatedRows must be table rows from 1 to the number of items';
+  }
   return meta as ModelMetadata;
 }

@@ -3,37 +3,77 @@ import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import { nextItemExamples, makeBatches } from './batches.js';
 import { nextItemLoss } from './next-item-loss.js';
 
+/** Most a client uploads per round: 32-bit masked words. */
+export const UPLOAD_BUDGET_BYTES = 512 * 1024;
+
 /**
- * The federated part of the model: every weight except the item table, i.e. the sequence
- * encoder (positions, attention, feed-forward, norms). Its update is dense and its size does
- * not grow with the catalog, and it carries no per-item rows, so it does not say which items
- * a shopper touched. About 53k floats for the shipped model, 212 KB as 32-bit words.
+ * The federated part of the model: every encoder weight (positions, attention, feed-forward,
+ * norms) plus the item-table rows of a fixed, public list of items (the most popular in the
+ * training data, as many as the upload budget allows). The update is dense over all of them
+ * whatever the shopper saw, so it does not say which items they touched; the rest of the
+ * table (the long tail, where single rows would be identifying) stays as shipped.
  */
-export function federatedVariables(encoder: SasrecEncoder): tf.Variable[] {
-  return encoder.trainableWeights.filter((w) => !w.name.endsWith('item_embedding')).map((w) => w.read() as tf.Variable);
+export interface FederatedPart {
+  encoderVars: tf.Variable[];
+  table: tf.Variable;
+  rows: number[];
+  /** Values in the flattened vector. */
+  size: number;
 }
 
-/** Concatenates variables into one vector (in a fixed order). */
-export function flattenVariables(vars: readonly tf.Variable[]): Float32Array {
-  const total = vars.reduce((n, v) => n + v.size, 0);
-  const out = new Float32Array(total);
+/** The federated part of an encoder, for a list of table rows (empty: encoder only). */
+export function federatedPart(encoder: SasrecEncoder, rows: readonly number[] = []): FederatedPart {
+  // By identity, not by name: layer weight names get suffixes when a model is built twice.
+  const table = encoder.itemTable() as unknown as tf.Variable;
+  const encoderVars = encoder.trainableWeights.map((w) => w.read() as tf.Variable).filter((v) => v !== table);
+  const size = encoderVars.reduce((n, v) => n + v.size, 0) + rows.length * table.shape[1]!;
+  return { encoderVars, table, rows: [...rows], size };
+}
+
+/**
+ * The table rows to federate: the `popularity`-ordered items that fit the upload budget beside
+ * the encoder. Public (derived from training data) and stored in the model's metadata.
+ */
+export function federatedRowsFor(encoder: SasrecEncoder, popularity: ArrayLike<number>, budgetBytes = UPLOAD_BUDGET_BYTES): number[] {
+  const room = Math.floor(budgetBytes / 4) - federatedPart(encoder).size;
+  const count = Math.max(0, Math.floor(room / encoder.cfg.hidden));
+  const rows = Array.from({ length: popularity.length - 1 }, (_, i) => i + 1).filter((r) => popularity[r]! > 0);
+  return rows.sort((a, b) => popularity[b]! - popularity[a]! || a - b).slice(0, count).sort((a, b) => a - b);
+}
+
+/** Concatenates the part into one vector: encoder weights in order, then the listed rows. */
+export function flattenPart(part: FederatedPart): Float32Array {
+  const out = new Float32Array(part.size);
   let offset = 0;
-  for (const v of vars) {
+  for (const v of part.encoderVars) {
     out.set(v.dataSync() as Float32Array, offset);
     offset += v.size;
   }
+  if (part.rows.length > 0) out.set(tf.tidy(() => tf.gather(part.table, tf.tensor1d(part.rows, 'int32')).dataSync() as Float32Array), offset);
   return out;
 }
 
-/** Writes a vector produced by flattenVariables back into the variables. */
-export function assignFlat(vars: readonly tf.Variable[], flat: Float32Array): void {
-  const total = vars.reduce((n, v) => n + v.size, 0);
-  if (flat.length !== total) throw new RangeError(`expected ${total} values, got ${flat.length}`);
+/** Writes a vector produced by flattenPart back into the model. */
+export function assignPart(part: FederatedPart, flat: Float32Array): void {
+  if (flat.length !== part.size) throw new RangeError(`expected ${part.size} values, got ${flat.length}`);
   let offset = 0;
-  for (const v of vars) {
+  for (const v of part.encoderVars) {
     v.assign(tf.tensor(flat.subarray(offset, offset + v.size), v.shape, 'float32'));
     offset += v.size;
   }
+  if (part.rows.length === 0) return;
+  const hidden = part.table.shape[1]!;
+  tf.tidy(() => {
+    const values = tf.tensor2d(flat.subarray(offset), [part.rows.length, hidden]);
+    part.table.assign(tf.add(tf.mul(part.table, tf.sub(1, rowMask(part))), tf.scatterND(tf.tensor2d(part.rows, [part.rows.length, 1], 'int32'), values, part.table.shape)));
+  });
+}
+
+/** [vocab, 1]: 1 on the federated rows, 0 elsewhere. */
+function rowMask(part: FederatedPart): tf.Tensor2D {
+  const mask = new Float32Array(part.table.shape[0]!);
+  for (const r of part.rows) mask[r] = 1;
+  return tf.tensor2d(mask, [mask.length, 1]);
 }
 
 /** Knobs of on-device fine-tuning. */
@@ -45,24 +85,26 @@ export interface FineTuneOptions {
   rand: () => number;
   /** Awaited between steps: the worker yields here so recommend() calls are served meanwhile. */
   between?: () => Promise<void>;
-  /**
-   * Also adapt the item table. Right for personalization that stays on the device; a federated
-   * contribution leaves it frozen so its delta (the encoder only) says nothing about items.
-   */
+  /** Table rows of the federated part (see {@link federatedPart}); only these rows of the table move. */
+  federatedRows?: readonly number[];
+  /** Adapt the whole item table: right for personalization that stays on the device. */
   trainItemTable?: boolean;
 }
 
 /**
  * Fine-tunes on one shopper's history, next-item loss at every position. Leaves the new weights
- * in place and returns the delta of the federated part (the encoder).
+ * in place and returns the delta of the federated part.
  */
 export async function fineTuneOnHistory(encoder: SasrecEncoder, rows: readonly number[], options: FineTuneOptions): Promise<{ delta: Float32Array; losses: number[] }> {
-  const vars = federatedVariables(encoder);
-  const before = flattenVariables(vars);
+  const part = federatedPart(encoder, options.federatedRows);
+  const before = flattenPart(part);
   const examples = nextItemExamples([rows as number[]], encoder.cfg.maxLen);
   const losses: number[] = [];
   if (examples.length === 0) return { delta: new Float32Array(before.length), losses };
-  const trained = options.trainItemTable ? encoder.trainableWeights.map((w) => w.read() as tf.Variable) : vars;
+  const tableMoves = options.trainItemTable || part.rows.length > 0;
+  const trained = tableMoves ? [...part.encoderVars, part.table] : part.encoderVars;
+  // Rows outside the federated list must not move in a contribution: they are put back after.
+  const tableBefore = tableMoves && !options.trainItemTable ? tf.keep(tf.clone(part.table)) : undefined;
   const optimizer = tf.train.adam(options.learningRate);
   try {
     for (let step = 0; step < options.steps; step++) {
@@ -72,9 +114,11 @@ export async function fineTuneOnHistory(encoder: SasrecEncoder, rows: readonly n
       cost.dispose();
       await options.between?.();
     }
+    if (tableBefore) tf.tidy(() => part.table.assign(tf.where(tf.cast(tf.tile(rowMask(part), [1, part.table.shape[1]!]), 'bool'), part.table, tableBefore)));
   } finally {
+    tableBefore?.dispose();
     optimizer.dispose();
   }
-  const after = flattenVariables(vars);
+  const after = flattenPart(part);
   return { delta: after.map((v, i) => v - before[i]!), losses };
 }

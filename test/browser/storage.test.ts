@@ -62,13 +62,13 @@ describe('IndexedDB store', () => {
       const pages = await request(db.transaction('pages').objectStore('pages').getAll());
       // 700 events reach the batcher's 512-event limit once, the rest go at close(): two records.
       expect(pages).to.have.length(2);
-      const rows = pages.flatMap((p: { events: unknown[] }) => p.events);
+      const rows = pages.flatMap((p: { events: { seq: number; type: string; itemId?: string; query?: string; context?: { i: number } }[] }) => p.events);
       expect(rows).to.have.length(701);
-      expect(rows.map((r: { seq: number }) => r.seq)).to.deep.equal([...Array(701).keys()].map((i) => i + 1));
+      expect(rows.map((r) => r.seq)).to.deep.equal([...Array(701).keys()].map((i) => i + 1));
       expect(rows[0]).to.include({ type: 'view', itemId: 'sku-01' });
       expect(rows[0].context).to.deep.equal({ i: 0 });
       expect(rows[700]).to.include({ type: 'search', query: 'shampoo' });
-      expect(rows.map((r: { context?: { i: number } }) => r.context?.i).slice(0, 700)).to.deep.equal([...Array(700).keys()]);
+      expect(rows.map((r) => r.context?.i).slice(0, 700)).to.deep.equal([...Array(700).keys()]);
     } finally {
       db.close();
       await deleteDb(name);

@@ -6,7 +6,7 @@ import { rankOfTarget } from '../../models/eval/metrics.js';
 import { sasrecScorer } from '../../models/eval/sasrec-scorer.js';
 import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
 import { makeBatches, nextItemExamples } from '../../models/train/batches.js';
-import { federatedVariables, fineTuneOnHistory, flattenVariables } from '../../models/train/local-finetune.js';
+import { federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
 import { nextItemLoss } from '../../models/train/next-item-loss.js';
 
 const N = 40;
@@ -43,10 +43,22 @@ describe('on-device fine-tuning', () => {
     let yields = 0;
     const contribution = await fineTuneOnHistory(encoder, history, { steps: 10, learningRate: 0.01, negatives: 0, rand, between: async () => void yields++ });
     expect(yields).toBe(10);
-    expect(contribution.delta.length).toBe(flattenVariables(federatedVariables(encoder)).length);
+    expect(contribution.delta.length).toBe(flattenPart(federatedPart(encoder)).length);
     expect(contribution.delta.some((d) => d !== 0)).toBe(true);
     expect(contribution.losses[contribution.losses.length - 1]!).toBeLessThan(contribution.losses[0]!);
     expect(encoder.itemTable().dataSync()).toEqual(table);
+    // With federated rows, exactly those rows of the table move (all of them, dense), no others.
+    const federatedRows = [3, 7, 20];
+    const withRows = await fineTuneOnHistory(encoder, history, { steps: 3, learningRate: 0.01, negatives: 0, rand, federatedRows });
+    const part = federatedPart(encoder, federatedRows);
+    expect(withRows.delta.length).toBe(part.size);
+    const hidden = encoder.cfg.hidden;
+    const tableNow = encoder.itemTable().dataSync();
+    for (let r = 0; r < tableNow.length / hidden; r++) {
+      const moved = tableNow.slice(r * hidden, (r + 1) * hidden).some((v, j) => v !== table[r * hidden + j]);
+      // A full softmax (negatives: 0) gives every row a gradient: only the listed ones may keep it.
+      expect(moved, `row ${r}`).toBe(federatedRows.includes(r));
+    }
     // Personalization on the device: everything adapts, and the shopper's next item climbs.
     const personal = await fineTuneOnHistory(encoder, history, { steps: 40, learningRate: 0.01, negatives: 0, rand, trainItemTable: true });
     const after = await rank();

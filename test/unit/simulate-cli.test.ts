@@ -11,7 +11,7 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
   it('pretrains, federates with and without DP through the real server, fine-tunes centrally, and reports all four', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pocketrank-sim-'));
     const [json, plot] = [join(dir, 'sim.json'), join(dir, 'sim.svg')];
-    const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '500', '--centralized-epochs', '1', '--json', json, '--plot', plot];
+    const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '500', '--centralized-epochs', '1', '--personalize-users', '10', '--json', json, '--plot', plot];
     const { stdout } = await run(join('node_modules', '.bin', 'tsx'), ['models/cli/simulate.ts', ...flags], { maxBuffer: 1 << 24 });
     expect(stdout).toMatch(/centralized fine-tuning/);
     const result = JSON.parse(await readFile(json, 'utf8'));
@@ -22,6 +22,11 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     expect(result.federated_dp.epsilon).toBeGreaterThan(7);
     expect(result.federated_dp.noiseMultiplier).toBeGreaterThan(0);
     expect(result.federated_dp.delta).toBeCloseTo(1 / result.settings.population, 12);
+    // The federated part fits the 512 KB upload budget and includes popular item rows.
+    expect(result.settings.vectorLength * 4).toBeLessThanOrEqual(512 * 1024);
+    expect(result.settings.federatedItemRows).toBeGreaterThan(1000);
+    expect(result.personalization.users).toBe(10);
+    expect(result.personalization.after['NDCG@10']).toBeGreaterThanOrEqual(0);
     expect(await readFile(plot, 'utf8')).toMatch(/^<svg[\s\S]*polyline[\s\S]*<\/svg>/);
   }, 600_000);
 });

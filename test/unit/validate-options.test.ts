@@ -12,6 +12,8 @@ describe('validateOptions', () => {
       backend: 'auto',
       dbName: 'pocketrank',
       wasmPaths: '',
+      consent: 'granted',
+      retention: { maxAgeMs: 180 * 86_400_000, maxEvents: 5000 },
     });
   });
 
@@ -27,7 +29,7 @@ describe('validateQuery', () => {
     const filter = { brand: ['x', 'y'] };
     const q = validateQuery({ k: 3, exclude: ['a'], filter });
     filter.brand.push('z');
-    expect(q).toEqual({ k: 3, exclude: ['a'], filter: { brand: ['x', 'y'] }, includeSeen: false });
+    expect(q).toEqual({ k: 3, scenario: 'for-you', exclude: ['a'], filter: { brand: ['x', 'y'] }, explain: false, includePurchased: false, includeInCart: false });
   });
 
   it('rejects bad queries', () => {

@@ -1,5 +1,5 @@
 import { mulberry32 } from '../../models/data/rng.js';
-import { assignFlat, federatedVariables, fineTuneOnHistory, flattenVariables } from '../../models/train/local-finetune.js';
+import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
 import { PocketrankError } from '../../src/pocketrank-error.js';
 import type { ContributionResult } from '../../src/types.js';
 import type { EventStore } from '../event-store.js';
@@ -52,7 +52,8 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
   if (!session && stored - state.contributedAt < minNewEvents) return { participated: false, reason: `${stored - state.contributedAt} new events since the last contribution; ${minNewEvents} are needed` };
   const rows = ranker.rowsOf(history);
   if (!session && rows.length < 2) return { participated: false, reason: 'fewer than two known items in the history' };
-  const vars = federatedVariables(loaded.encoder);
+  const federatedRows = loaded.meta.federatedRows ?? [];
+  const part = federatedPart(loaded.encoder, federatedRows);
   const run = () =>
     runRound({
       server,
@@ -63,11 +64,11 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
       persist: async (next) => store.putMeta(SESSION_KEY, next),
       update: async (info) => {
         const global = await globalParams(server, info.modelVersion);
-        if (global.length !== info.vectorLength || global.length !== vars.reduce((n, v) => n + v.size, 0)) {
-          throw new PocketrankError('model_load_failed', `the server's model (${global.length} values) does not match this model's encoder`);
+        if (global.length !== info.vectorLength || global.length !== part.size) {
+          throw new PocketrankError('model_load_failed', `the server's model (${global.length} values) does not match this model's federated part (${part.size})`);
         }
-        const serving = flattenVariables(vars);
-        assignFlat(vars, global);
+        const serving = flattenPart(part);
+        assignPart(part, global);
         try {
           const { delta } = await fineTuneOnHistory(loaded.encoder, rows, {
             steps: 10,
@@ -75,10 +76,11 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
             negatives: Math.min(1024, loaded.encoder.cfg.vocabSize - 2),
             rand: mulberry32(crypto.getRandomValues(new Uint32Array(1))[0]!),
             between: () => new Promise((resolve) => setTimeout(resolve, 0)),
+            federatedRows,
           });
           return delta;
         } finally {
-          assignFlat(vars, serving);
+          assignPart(part, serving);
           ranker.refresh();
         }
       },
