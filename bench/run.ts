@@ -4,42 +4,16 @@
  * and BENCHMARKS.md. Absolute times are machine-specific; the ratios are the point.
  */
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright';
+import { chromium } from 'playwright';
+import { call, markdownTable, median, REPEATS, repeated, spread, type Row } from './bench-harness.js';
+import { benchServerRound, startServerChild } from './server-round-bench.js';
 import { serveRepo } from './static-server.js';
 
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const BACKENDS = ['wasm', 'webgl', 'webgpu', 'cpu'] as const;
 const LOADER_LIMIT = 5 * 1024;
-
-type BenchApi = Record<string, (...args: never[]) => Promise<Record<string, number | string>>>;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
-
-async function openBench(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${url}/bench/pages/bench.html`);
-  await page.waitForFunction(() => document.title === 'bench ready');
-  return page;
-}
-
-async function call<T extends Record<string, number | string>>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => ((window as unknown as { bench: BenchApi }).bench[n as string]! as (...x: unknown[]) => Promise<T>)(...(a as unknown[])), [name, args] as const) as Promise<T>;
-}
-
-async function repeated<T extends Record<string, number | string>>(browser: Browser, url: string, name: string, ...args: unknown[]): Promise<T[]> {
-  const out: T[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const page = await openBench(browser, url);
-    try {
-      out.push(await call<T>(page, name, ...args));
-    } finally {
-      await page.close();
-    }
-    process.stderr.write('.');
-  }
-  return out;
-}
+// BENCH_ONLY=idb,start,... runs only those sections (for iterating); a partial run never overwrites latest.json.
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const want = (section: string) => !ONLY || ONLY.includes(section);
 
 const { url, server } = await serveRepo(process.cwd());
 const browser = await chromium.launch({
@@ -47,104 +21,147 @@ const browser = await chromium.launch({
   headless: true,
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
 });
-const rows: { metric: string; value: string; baseline: string; ratio: string; target: string; pass?: boolean }[] = [];
+const rows: Row[] = [];
 const latest: Record<string, unknown> = { date: new Date().toISOString(), repeats: REPEATS };
 try {
-  process.stderr.write('naive baseline');
-  const naive = await repeated<{ p50: number; p95: number }>(browser, url, 'naive', 200);
-  const naiveP50 = median(naive.map((n) => n.p50));
-  latest.naive_p50_ms = naiveP50;
-  latest.naive_p95_ms = median(naive.map((n) => n.p95));
-  const recommendP50: Record<string, number> = {};
-  const recommendP95: Record<string, number> = {};
-  for (const backend of BACKENDS) {
-    process.stderr.write(`\nrecommend ${backend}`);
-    let runs: { backend: string; p50: number; p95: number }[];
-    try {
-      runs = await repeated(browser, url, 'recommend', backend, 300);
-    } catch (error) {
-      rows.push({ metric: `recommend() p50, ${backend}`, value: 'did not start', baseline: '', ratio: '', target: '' });
-      continue;
+  if (want('recommend')) {
+    process.stderr.write('naive baseline');
+    const naive = await repeated<{ p50: number; p95: number }>(browser, url, 'naive', 200);
+    const naiveP50 = median(naive.map((n) => n.p50));
+    latest.naive_p50_ms = naiveP50;
+    latest.naive_p95_ms = median(naive.map((n) => n.p95));
+    const recommendP50: Record<string, number> = {};
+    const recommendP95: Record<string, number> = {};
+    for (const backend of BACKENDS) {
+      process.stderr.write(`\nrecommend ${backend}`);
+      let runs: { backend: string; p50: number; p95: number }[];
+      try {
+        runs = await repeated(browser, url, 'recommend', backend, 300);
+      } catch (error) {
+        rows.push({ metric: `recommend() p50, ${backend}`, value: 'did not start', baseline: '', ratio: '', target: '' });
+        continue;
+      }
+      const p50s = runs.map((r) => r.p50);
+      recommendP50[backend] = median(p50s);
+      recommendP95[backend] = median(runs.map((r) => r.p95));
+      const ratio = naiveP50 / recommendP50[backend]!;
+      rows.push({
+        metric: `recommend() p50 / p95, ${backend}${backend === 'webgpu' ? ' (SwiftShader)' : ''}`,
+        value: `${recommendP50[backend]!.toFixed(2)} / ${recommendP95[backend]!.toFixed(2)} ms (${spread(p50s)})`,
+        baseline: `naive main thread ${naiveP50.toFixed(2)} ms`,
+        ratio: `${ratio.toFixed(1)}x faster`,
+        target: backend === 'wasm' ? '≤ 3 ms, ≥ 10x' : '',
+        ...(backend === 'wasm' && { pass: recommendP50[backend]! <= 3 && ratio >= 10 }),
+      });
     }
-    const p50s = runs.map((r) => r.p50);
-    recommendP50[backend] = median(p50s);
-    recommendP95[backend] = median(runs.map((r) => r.p95));
-    const ratio = naiveP50 / recommendP50[backend]!;
+    process.stderr.write('\nrecommend after track, wasm');
+    const fresh = await repeated<{ p50: number; p95: number }>(browser, url, 'recommendAfterTrack', 'wasm', 200);
+    latest.recommend_after_track_p50_ms = median(fresh.map((f) => f.p50));
     rows.push({
-      metric: `recommend() p50 / p95, ${backend}${backend === 'webgpu' ? ' (SwiftShader)' : ''}`,
-      value: `${recommendP50[backend]!.toFixed(2)} / ${recommendP95[backend]!.toFixed(2)} ms (${spread(p50s)})`,
+      metric: 'track() + recommend(), wasm (encoder reruns)',
+      value: `${(latest.recommend_after_track_p50_ms as number).toFixed(2)} / ${median(fresh.map((f) => f.p95)).toFixed(2)} ms (${spread(fresh.map((f) => f.p50))})`,
       baseline: `naive main thread ${naiveP50.toFixed(2)} ms`,
-      ratio: `${ratio.toFixed(1)}x faster`,
-      target: backend === 'wasm' ? '≤ 3 ms, ≥ 10x' : '',
-      ...(backend === 'wasm' && { pass: recommendP50[backend]! <= 3 && ratio >= 10 }),
+      ratio: `${(naiveP50 / (latest.recommend_after_track_p50_ms as number)).toFixed(1)}x faster`,
+      target: '',
     });
+    latest.recommend_p50_ms = recommendP50;
+    latest.recommend_p95_ms = recommendP95;
+
   }
-  process.stderr.write('\nrecommend after track, wasm');
-  const fresh = await repeated<{ p50: number; p95: number }>(browser, url, 'recommendAfterTrack', 'wasm', 200);
-  latest.recommend_after_track_p50_ms = median(fresh.map((f) => f.p50));
-  rows.push({
-    metric: 'track() + recommend(), wasm (encoder reruns)',
-    value: `${(latest.recommend_after_track_p50_ms as number).toFixed(2)} / ${median(fresh.map((f) => f.p95)).toFixed(2)} ms (${spread(fresh.map((f) => f.p50))})`,
-    baseline: `naive main thread ${naiveP50.toFixed(2)} ms`,
-    ratio: `${(naiveP50 / (latest.recommend_after_track_p50_ms as number)).toFixed(1)}x faster`,
-    target: '',
-  });
-  latest.recommend_p50_ms = recommendP50;
-  latest.recommend_p95_ms = recommendP95;
+  if (want('track')) {
+    process.stderr.write('\ntrack');
+    const track = await repeated<{ p50_us: number }>(browser, url, 'track', 5000);
+    latest.track_p50_us = median(track.map((t) => t.p50_us));
+    rows.push({ metric: 'track() main-thread cost, p50', value: `${(latest.track_p50_us as number).toFixed(1)} µs (${spread(track.map((t) => t.p50_us))})`, baseline: '', ratio: '', target: '≤ 20 µs', pass: (latest.track_p50_us as number) <= 20 });
 
-  process.stderr.write('\ntrack');
-  const track = await repeated<{ p50_us: number }>(browser, url, 'track', 5000);
-  latest.track_p50_us = median(track.map((t) => t.p50_us));
-  rows.push({ metric: 'track() main-thread cost, p50', value: `${(latest.track_p50_us as number).toFixed(1)} µs (${spread(track.map((t) => t.p50_us))})`, baseline: '', ratio: '', target: '≤ 20 µs', pass: (latest.track_p50_us as number) <= 20 });
+  }
+  if (want('idb')) {
+    process.stderr.write('\nidb');
+    const idb = await repeated<{ batched_eps: number; naive_eps: number }>(browser, url, 'idb', 2000);
+    const idbRatio = median(idb.map((i) => i.batched_eps / i.naive_eps));
+    latest.idb_batched_eps = median(idb.map((i) => i.batched_eps));
+    latest.idb_naive_eps = median(idb.map((i) => i.naive_eps));
+    latest.idb_batched_over_naive = idbRatio;
+    rows.push({ metric: 'IndexedDB ingest', value: `${Math.round(latest.idb_batched_eps as number)} events/s`, baseline: `1 awaited tx per event ${Math.round(latest.idb_naive_eps as number)} events/s`, ratio: `${idbRatio.toFixed(1)}x`, target: '≥ 10x', pass: idbRatio >= 10 });
 
-  process.stderr.write('\nidb');
-  const idb = await repeated<{ batched_eps: number; naive_eps: number }>(browser, url, 'idb', 2000);
-  const idbRatio = median(idb.map((i) => i.batched_eps / i.naive_eps));
-  latest.idb_batched_eps = median(idb.map((i) => i.batched_eps));
-  latest.idb_naive_eps = median(idb.map((i) => i.naive_eps));
-  latest.idb_batched_over_naive = idbRatio;
-  rows.push({ metric: 'IndexedDB ingest', value: `${Math.round(latest.idb_batched_eps as number)} events/s`, baseline: `1 awaited tx per event ${Math.round(latest.idb_naive_eps as number)} events/s`, ratio: `${idbRatio.toFixed(1)}x`, target: '≥ 10x', pass: idbRatio >= 10 });
+  }
+  if (want('session')) {
+    process.stderr.write('\nsession');
+    const session = await repeated<{ long_tasks: number; longest_ms: number }>(browser, url, 'session', 200);
+    latest.long_tasks = Math.max(...session.map((s) => s.long_tasks));
+    rows.push({ metric: 'long tasks (> 50 ms) during track + recommend + on-device training', value: String(latest.long_tasks), baseline: '', ratio: '', target: 'none', pass: latest.long_tasks === 0 });
 
-  process.stderr.write('\nsession');
-  const session = await repeated<{ long_tasks: number; longest_ms: number }>(browser, url, 'session', 200);
-  latest.long_tasks = Math.max(...session.map((s) => s.long_tasks));
-  rows.push({ metric: 'long tasks (> 50 ms) during track + recommend + on-device training', value: String(latest.long_tasks), baseline: '', ratio: '', target: 'none', pass: latest.long_tasks === 0 });
-
-  process.stderr.write('\nstart-up');
-  const cold: number[] = [];
-  const warm: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    for (const bucket of [cold, warm]) {
-      await page.goto(`${url}/bench/pages/bench.html`);
-      await page.waitForFunction(() => document.title === 'bench ready');
-      bucket.push((await call<{ ms: number }>(page, 'start')).ms);
+  }
+  if (want('start')) {
+    process.stderr.write('\nstart-up');
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      for (const bucket of [cold, warm]) {
+        await page.goto(`${url}/bench/pages/bench.html`);
+        await page.waitForFunction(() => document.title === 'bench ready');
+        bucket.push((await call<{ ms: number }>(page, 'start')).ms);
+      }
+      await context.close();
+      process.stderr.write('.');
     }
-    await context.close();
-    process.stderr.write('.');
-  }
-  latest.cold_start_ms = median(cold);
-  latest.warm_start_ms = median(warm);
-  rows.push({ metric: 'cold start to first recommendation', value: `${median(cold).toFixed(0)} ms (${spread(cold)})`, baseline: '', ratio: '', target: '≤ 1500 ms', pass: median(cold) <= 1500 });
-  rows.push({ metric: 'warm start (model in HTTP cache)', value: `${median(warm).toFixed(0)} ms (${spread(warm)})`, baseline: `cold ${median(cold).toFixed(0)} ms`, ratio: `${(median(cold) / median(warm)).toFixed(1)}x`, target: '≤ 300 ms', pass: median(warm) <= 300 });
+    latest.cold_start_ms = median(cold);
+    latest.warm_start_ms = median(warm);
+    rows.push({ metric: 'cold start to first recommendation', value: `${median(cold).toFixed(0)} ms (${spread(cold)})`, baseline: '', ratio: '', target: '≤ 1500 ms', pass: median(cold) <= 1500 });
+    rows.push({ metric: 'warm start (model in HTTP cache)', value: `${median(warm).toFixed(0)} ms (${spread(warm)})`, baseline: `cold ${median(cold).toFixed(0)} ms`, ratio: `${(median(cold) / median(warm)).toFixed(1)}x`, target: '≤ 300 ms', pass: median(warm) <= 300 });
 
+  }
+  if (want('training')) {
   const training: Record<string, number> = {};
-  for (const backend of ['wasm', 'cpu'] as const) {
-    process.stderr.write(`\npersonalize ${backend}`);
-    const runs = await repeated<{ steps_per_s: number; positions_per_s: number }>(browser, url, 'personalize', backend, 20);
-    training[backend] = median(runs.map((r) => r.positions_per_s));
-    rows.push({ metric: `on-device fine-tuning, ${backend}`, value: `${Math.round(training[backend]!)} positions/s (${median(runs.map((r) => r.steps_per_s)).toFixed(1)} steps/s)`, baseline: '', ratio: '', target: '' });
+    for (const backend of ['wasm', 'cpu'] as const) {
+      process.stderr.write(`\npersonalize ${backend}`);
+      const runs = await repeated<{ steps_per_s: number; positions_per_s: number }>(browser, url, 'personalize', backend, 20);
+      training[backend] = median(runs.map((r) => r.positions_per_s));
+      rows.push({ metric: `on-device fine-tuning, ${backend}`, value: `${Math.round(training[backend]!)} positions/s (${median(runs.map((r) => r.steps_per_s)).toFixed(1)} steps/s)`, baseline: '', ratio: '', target: '' });
+    }
+    latest.train_positions_per_s = training;
   }
-  latest.train_positions_per_s = training;
-
-  process.stderr.write('\nmemory');
-  const memory = await repeated<{ tensors_before: number; tensors_after: number }>(browser, url, 'memory', 1000);
-  latest.tensors_after_1000_recommend = memory.map((m) => m.tensors_after - m.tensors_before);
-  rows.push({ metric: 'tensor growth over 1,000 recommend()', value: String(Math.max(...(latest.tensors_after_1000_recommend as number[]))), baseline: '', ratio: '', target: '0', pass: Math.max(...(latest.tensors_after_1000_recommend as number[])) === 0 });
+  if (want('memory')) {
+    process.stderr.write('\nmemory');
+    const memory = await repeated<{ tensors_before: number; tensors_after: number }>(browser, url, 'memory', 1000);
+    latest.tensors_after_1000_recommend = memory.map((m) => m.tensors_after - m.tensors_before);
+    rows.push({ metric: 'tensor growth over 1,000 recommend()', value: String(Math.max(...(latest.tensors_after_1000_recommend as number[]))), baseline: '', ratio: '', target: '0', pass: Math.max(...(latest.tensors_after_1000_recommend as number[])) === 0 });
+    process.stderr.write('\nmemory after training');
+    const trained = await repeated<{ tensors_growth: number; tensor_bytes_growth: number }>(browser, url, 'memoryTraining', 10);
+    latest.tensors_after_10_trainings = trained.map((m) => m.tensors_growth);
+    latest.tensor_bytes_after_10_trainings = trained.map((m) => m.tensor_bytes_growth);
+    const grown = Math.max(...trained.map((m) => m.tensors_growth));
+    rows.push({ metric: 'tensor growth over 10 personalize() runs', value: `${grown} tensors, ${Math.max(...trained.map((m) => m.tensor_bytes_growth))} bytes`, baseline: '', ratio: '', target: '0', pass: grown === 0 });
+  }
+  if (want('federated')) {
+    process.stderr.write('\nfederated round (browser clients)');
+    const fed = await startServerChild(['--initial-model', 'models/beauty/model.json', '--min-clients', '3', '--max-clients', '3', '--clip', '1', '--noise-multiplier', '0.5', '--population', '1000', '--phase-deadline-ms', '60000']);
+    try {
+      const runs = await repeated<{ client_ms: number; uploaded_bytes: number; train_ms: number }>(browser, url, 'federatedRound', fed.url);
+      latest.federated_round_client_ms = median(runs.map((r) => r.client_ms));
+      latest.federated_upload_bytes = median(runs.map((r) => r.uploaded_bytes));
+      rows.push({ metric: 'federated round, client time (train + clip + noise + mask + upload + protocol), 3 browsers', value: `${(median(runs.map((r) => r.client_ms)) / 1000).toFixed(1)} s (${spread(runs.map((r) => r.client_ms / 1000))}), ${(median(runs.map((r) => r.uploaded_bytes)) / 1024).toFixed(0)} KB up`, baseline: `local training alone ${(median(runs.map((r) => r.train_ms)) / 1000).toFixed(1)} s`, ratio: '', target: '≤ 512 KB up', pass: median(runs.map((r) => r.uploaded_bytes)) <= 512 * 1024 + 64 * 1024 });
+    } finally {
+      fed.stop();
+    }
+  }
 } finally {
   await browser.close();
   server.close();
+}
+
+if (want('server')) {
+  // Node clients against the server process; its CPU time is read from /proc.
+  for (const clients of [10, 50, 100]) {
+    process.stderr.write(`\nserver round, ${clients} clients`);
+    const r = await benchServerRound(clients, 131_072);
+    (latest.server_rounds ??= []) as unknown[];
+    (latest.server_rounds as unknown[]).push(r);
+    rows.push({ metric: `secure-aggregation round, ${clients} clients × 131,072 values`, value: `${r.round_s.toFixed(1)} s wall, server CPU ${r.server_cpu_s.toFixed(2)} s`, baseline: '', ratio: `${r.submissions_per_server_cpu_s.toFixed(0)} submissions per server-CPU-s`, target: '' });
+  }
+  rows.push({ metric: 'secure-aggregation round, 1,000 clients', value: 'not run: full-graph Bonawitz is O(n²) per client (999 key agreements and Shamir shares of degree 666 each)', baseline: '', ratio: '', target: 'needs the SecAgg+ sparse graph' });
 }
 
 const sizes = JSON.parse(await readFile('dist/sizes.json', 'utf8')) as { file: string; raw: number; brotli: number }[];
@@ -158,13 +175,11 @@ rows.push({ metric: 'model weights (float16)', value: `${(weights / 1024 / 1024)
 const loader = sizes.find((s) => s.file === 'pocketrank.loader.js');
 latest.loader_brotli_bytes = loader?.brotli ?? null;
 
-const header = ['metric', 'pocketrank', 'baseline (same run)', 'ratio', 'target', ''];
-const table = [header, ...rows.map((r) => [r.metric, r.value, r.baseline, r.ratio, r.target, r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS'])];
-const markdown = table.map((cells, i) => `| ${cells.join(' | ')} |${i === 0 ? `\n|${cells.map(() => ' --- ').join('|')}|` : ''}`).join('\n');
+const markdown = markdownTable(rows);
 console.log(`\n\n${markdown}\n`);
 await mkdir('bench/results', { recursive: true });
-await writeFile('bench/results/latest.json', JSON.stringify(latest, null, 2));
-await writeFile(
+await writeFile(ONLY ? 'bench/results/partial.json' : 'bench/results/latest.json', JSON.stringify(latest, null, 2));
+if (!ONLY) await writeFile(
   'BENCHMARKS.md',
   `# Benchmarks\n\nWritten by \`npm run bench\` on ${latest.date as string}: headless Chromium on this machine (2 cores, no GPU; WebGPU is the SwiftShader software adapter), ${REPEATS} repeats, medians with the min–max range of the repeats. Raw numbers: \`bench/results/latest.json\`.\n\n${markdown}\n`,
 );

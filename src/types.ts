@@ -152,6 +152,8 @@ export interface RecommenderStatus {
   sessionEvents: number;
   /** Live tfjs tensors in the worker: stays flat across calls. */
   tensors: number;
+  /** Bytes held by those tensors (the model included). */
+  tensorBytes: number;
   /** True when on-device personalized weights are in use. */
   personalized: boolean;
   /** With `options.federation`: the privacy the federation has spent so far, as its server reports it. */

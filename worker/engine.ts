@@ -199,6 +199,7 @@ export class Engine implements EngineApi {
       storedEvents: store ? await store.count() : 0,
       sessionEvents: unstored.length,
       tensors: tf.memory().numTensors,
+      tensorBytes: tf.memory().numBytes,
       personalized,
     };
   }

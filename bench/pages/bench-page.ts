@@ -152,6 +152,38 @@ const bench = {
     return { ms };
   },
 
+  /** Live tensors and their bytes before and after `runs` on-device training runs. */
+  async memoryTraining(runs: number) {
+    const { rec } = await withHistory('wasm', db('memtrain'));
+    await rec.personalize({ steps: 2 });
+    const before = await rec.status();
+    for (let i = 0; i < runs; i++) await rec.personalize({ steps: 5 });
+    const after = await rec.status();
+    await rec.close();
+    return { tensors_growth: after.tensors - before.tensors, tensor_bytes_growth: after.tensorBytes - before.tensorBytes };
+  },
+
+  /** One federated round with three browser clients (own workers and databases) against a real server. */
+  async federatedRound(server: string) {
+    const ids = await catalogIds();
+    const clients = await Promise.all([0, 1, 2].map(async (c) => {
+      const rec = await createRecommender({ model: MODEL, backend: 'wasm', dbName: db(`fed${c}`), federation: { server, minNewEvents: 1 } });
+      ids.slice(200 + c * 20, 220 + c * 20).forEach((itemId, i) => rec.track({ type: 'view', itemId, timestamp: Date.now() - 60_000 + i }));
+      await rec.flush();
+      return rec;
+    }));
+    const times = await Promise.all(clients.map(async (rec) => {
+      const t = performance.now();
+      const result = await rec.contribute();
+      if (result.phase !== 'done') throw new Error(`round ended in ${result.phase}: ${result.reason ?? ''}`);
+      return { ms: performance.now() - t, bytes: result.uploadedBytes ?? 0 };
+    }));
+    // Local training alone, for scale: the same 10 steps contribute() runs.
+    const train = await clients[0]!.personalize({ steps: 10 });
+    await Promise.all(clients.map((c) => c.close()));
+    return { client_ms: quantile(times.map((t) => t.ms), 0.5), uploaded_bytes: times[0]!.bytes, train_ms: train.durationMs };
+  },
+
   /** Live tensors and tensor bytes before and after 1,000 recommendations. */
   async memory(calls: number) {
     const { rec } = await withHistory('wasm', db('mem'));

@@ -1,0 +1,67 @@
+/**
+ * Secure-aggregation round cost on the real federation server (a child process, so its CPU time
+ * is its own): n in-process clients run the full protocol (keys, shares, masked vectors,
+ * consistency, unmasking) with random updates of the real vector length.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runRound } from '../worker/federated/round-runner.js';
+import { createIdentity } from '../worker/secagg/signed-keys.js';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Starts `npm run server` with flags on a free port; resolves once /health answers. */
+export async function startServerChild(flags: string[]): Promise<{ url: string; pid: number; stop: () => void }> {
+  const port = await freePort();
+  const child = spawn(join('node_modules', '.bin', 'tsx'), ['server/main.ts', '--port', String(port), '--data-dir', mkdtempSync(join(tmpdir(), 'pocketrank-bench-')), ...flags], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); i++) {
+    if (i > 600) {
+      child.kill('SIGTERM');
+      throw new Error('the federation server did not start');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // tsx runs the server in a child of its own: that node process is the one to measure.
+  const pids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number).filter(Boolean);
+  return { url, pid: pids[0] ?? child.pid!, stop: () => child.kill('SIGTERM') };
+}
+
+/** One round with `clients` participants and updates of `vectorLength` values. */
+export async function benchServerRound(clients: number, vectorLength: number): Promise<{ clients: number; vector_length: number; round_s: number; server_cpu_s: number; submissions_per_server_cpu_s: number }> {
+  const server = await startServerChild(['--min-clients', String(clients), '--max-clients', String(clients), '--vector-length', String(vectorLength), '--clip', '1', '--phase-deadline-ms', '600000']);
+  try {
+    const cpuBefore = cpuSeconds(server.pid);
+    const update = new Float32Array(vectorLength).map(() => (Math.random() - 0.5) * 0.01);
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: clients }, async () => runRound({ server: server.url, clientId: crypto.randomUUID(), identity: await createIdentity(), pollMs: 20, timeoutMs: 1_200_000, update: () => update })),
+    );
+    const roundSeconds = (performance.now() - started) / 1000;
+    if (outcomes.some((o) => o.phase !== 'done')) throw new Error(`round did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
+    const serverCpu = cpuSeconds(server.pid) - cpuBefore;
+    return { clients, vector_length: vectorLength, round_s: roundSeconds, server_cpu_s: serverCpu, submissions_per_server_cpu_s: clients / serverCpu };
+  } finally {
+    server.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [n, v] = process.argv.slice(2).map(Number);
+  console.log(await benchServerRound(n ?? 10, v ?? 1024));
+}
