@@ -24,5 +24,6 @@ export type {
   RecommenderStatus,
   RecommendQuery,
   Scenario,
+  Startup,
   StoredData,
 } from './types.js';

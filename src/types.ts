@@ -132,6 +132,15 @@ export interface AdapterInfo {
   isSoftware: boolean;
 }
 
+/** Where start-up time went, in ms from the worker's init (phases overlap: downloads run while the backend starts). */
+export interface Startup {
+  backendMs: number;
+  modelMs: number;
+  catalogMs: number;
+  storageMs: number;
+  totalMs: number;
+}
+
 /** Snapshot returned by `status()`. */
 export interface RecommenderStatus {
   /** Backend the model runs on. */
@@ -156,6 +165,8 @@ export interface RecommenderStatus {
   tensorBytes: number;
   /** True when on-device personalized weights are in use. */
   personalized: boolean;
+  /** Start-up phases of this worker. */
+  startup?: Startup;
   /** With `options.federation`: the privacy the federation has spent so far, as its server reports it. */
   federation?: FederationPrivacy;
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrackedEvent } from '../src/event-schema.js';
 import { PocketrankError } from '../src/pocketrank-error.js';
-import type { ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from '../src/types.js';
+import type { ContributionResult, Startup, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from '../src/types.js';
 import type { ConsentState, EngineApi, EngineInit, Outcome, StoredData } from '../src/worker-protocol.js';
 import { EventStore } from './event-store.js';
 import { contributeToRound } from './federated/federated-client.js';
@@ -34,6 +34,7 @@ export class Engine implements EngineApi {
   private running: Running | undefined;
   private starting = false;
   private writes = 0;
+  private startup: Startup | undefined;
 
   private get state(): Running {
     if (!this.running) throw new PocketrankError('closed', 'the engine is not running (init failed or close() was called)');
@@ -45,20 +46,27 @@ export class Engine implements EngineApi {
       if (this.running || this.starting) throw new PocketrankError('invalid_argument', 'the engine is already initialized');
       this.starting = true;
       try {
-        const choice = await selectBackend(init.backend, init.wasmPaths);
+        // Everything that does not need the backend (downloads, catalog parsing, IndexedDB) runs while it starts.
+        const started = performance.now();
+        const timed = <T>(p: Promise<T>, key: keyof Startup) => p.finally(() => (startup[key] = Math.round(performance.now() - started)));
+        const startup: Startup = { backendMs: 0, modelMs: 0, catalogMs: 0, storageMs: 0, totalMs: 0 };
+        const backend = timed(selectBackend(init.backend, init.wasmPaths), 'backendMs');
         const granted = init.consent === 'granted';
-        const [model, catalogResult, storeResult] = await Promise.allSettled([loadModel(init.modelUrl), loadCatalog(init.catalog), granted ? EventStore.open(init.dbName) : Promise.resolve(undefined)]);
-        if (model.status === 'rejected' || catalogResult.status === 'rejected' || storeResult.status === 'rejected') {
+        const [choiceResult, model, catalogResult, storeResult] = await Promise.allSettled([backend, timed(loadModel(init.modelUrl, backend), 'modelMs'), timed(loadCatalog(init.catalog), 'catalogMs'), timed(granted ? EventStore.open(init.dbName) : Promise.resolve(undefined), 'storageMs')]);
+        if (choiceResult.status === 'rejected' || model.status === 'rejected' || catalogResult.status === 'rejected' || storeResult.status === 'rejected') {
           if (model.status === 'fulfilled') model.value.model.dispose();
           if (storeResult.status === 'fulfilled') storeResult.value?.close();
-          // Report the first failure in a fixed order (model, catalog, storage), not whichever lost the race.
-          throw [model, catalogResult, storeResult].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
+          // Report the first failure in a fixed order (backend, model, catalog, storage), not whichever lost the race.
+          throw [choiceResult, model, catalogResult, storeResult].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
         }
+        const choice = choiceResult.value;
         const [loaded, catalog, store] = [model.value, catalogResult.value, storeResult.value];
         const crowdWeights = loaded.encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
         const personalized = store ? await restorePersonalWeights(store, loaded) : false;
         this.running = { init, choice, loaded, crowdWeights, ranker: new Ranker(loaded, catalog), store, unstored: [], shopper: new ShopperState(loaded.maxLen), consent: init.consent, personalized };
         if (store) await this.loadHistory();
+        startup.totalMs = Math.round(performance.now() - started);
+        this.startup = startup;
         return this.snapshot();
       } finally {
         this.starting = false;
@@ -201,6 +209,7 @@ export class Engine implements EngineApi {
       tensors: tf.memory().numTensors,
       tensorBytes: tf.memory().numBytes,
       personalized,
+      ...(this.startup && { startup: this.startup }),
     };
   }
 }

@@ -50,6 +50,11 @@ const MIGRATIONS: Record<number, (db: IDBPDatabase<PocketrankDB>, tx: UpgradeTx)
   },
 };
 
+function createCurrent(db: IDBPDatabase<PocketrankDB>): void {
+  db.createObjectStore('pages', { keyPath: 'id', autoIncrement: true }).createIndex('by-newest', 'newest');
+  db.createObjectStore('meta');
+}
+
 function storageError(action: string, error: unknown): PocketrankError {
   return new PocketrankError('storage_failed', `IndexedDB ${action} failed: ${error instanceof Error ? error.message : String(error)}`);
 }
@@ -70,6 +75,8 @@ export class EventStore {
     try {
       const db = await openDB<PocketrankDB>(name, SCHEMA_VERSION, {
         async upgrade(database, oldVersion, _newVersion, tx) {
+          // A new database gets the current layout at once; older ones walk the migrations.
+          if (oldVersion === 0) return createCurrent(database);
           for (let v = oldVersion; v < SCHEMA_VERSION; v++) await MIGRATIONS[v]!(database, tx);
         },
         blocked() {

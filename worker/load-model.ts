@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { parseModelMetadata, type ModelMetadata } from '../models/sasrec/model-metadata.js';
 import { findEncoder, type SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
@@ -39,11 +39,19 @@ function checkContract(url: string, model: LayersModel): LoadedModel {
   return { model, encoder, meta, itemTable, maxLen };
 }
 
-/** Loads a tfjs layers-format model from a URL and checks it; every failure names the URL. */
-export async function loadModel(url: string): Promise<LoadedModel> {
+/**
+ * Loads a tfjs layers-format model from a URL and checks it; every failure names the URL.
+ * The download starts at once; tensors are made only after `backendReady`, so fetching the
+ * weights overlaps with compiling the backend.
+ */
+export async function loadModel(url: string, backendReady: Promise<unknown> = Promise.resolve()): Promise<LoadedModel> {
   let model: LayersModel;
   try {
-    model = await loadLayersModel(url);
+    const artifacts = tf.io.http(url).load!();
+    // A failed backend is reported by its own promise; this one must not become an unhandled rejection.
+    artifacts.catch(() => undefined);
+    await backendReady;
+    model = await loadLayersModel({ load: () => artifacts });
   } catch (error) {
     fail(url, error instanceof Error ? error.message : String(error));
   }
