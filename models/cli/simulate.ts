@@ -34,7 +34,7 @@ import { parseArgs } from './args.js';
 const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
-  'server-optimizer': 'string', 'server-lr': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
+  'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 const [clients, rounds, epsilon] = [num('clients', 20), num('rounds', 10), num('epsilon', 8)];
@@ -74,8 +74,9 @@ const pretrained = await score();
 const delta = 1 / federated.length;
 const q = clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, rounds, delta);
-const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedavg') as 'fedavg' | 'fedadam';
-const runOptions = { clientsPerRound: clients, rounds, clip: num('clip', 1), localSteps: num('local-steps', 5), localLearningRate: num('local-lr', 0.001), serverOptimizer, serverLearningRate: num('server-lr', 1), federatedRows, seed };
+const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedadam') as 'fedavg' | 'fedadam';
+const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
+const runOptions = { clientsPerRound: clients, rounds, clip: num('clip', 1), localSteps: num('local-steps', 5), localLearningRate: num('local-lr', 0.05), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.003), federatedRows, seed };
 const run = async (label: string, noiseMultiplier: number) => {
   reset();
   const bar = new ProgressBar(label.padEnd(14), rounds);

@@ -24,6 +24,7 @@ export interface FederatedRunOptions {
   clip: number;
   localSteps: number;
   localLearningRate: number;
+  localOptimizer: 'adam' | 'sgd';
   /** Item-table rows federated with the encoder. */
   federatedRows: readonly number[];
   serverOptimizer: 'fedavg' | 'fedadam';
@@ -86,7 +87,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             update: (info) => {
               const job = training.then(async () => {
                 assignPart(part, await download(info.modelVersion));
-                const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows });
+                const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows, optimizer: options.localOptimizer });
                 return delta;
               });
               // Serialized, and one client's failure must not block the others' turns.

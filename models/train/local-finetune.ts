@@ -89,6 +89,13 @@ export interface FineTuneOptions {
   federatedRows?: readonly number[];
   /** Adapt the whole item table: right for personalization that stays on the device. */
   trainItemTable?: boolean;
+  /**
+   * `sgd` for federated contributions: the delta is then the learning rate times a sum of
+   * gradients, which averages across clients into a gradient estimate the server's optimizer
+   * (FedAdam) can use; Adam's per-coordinate normalization would turn it into sign noise.
+   * `adam` (default) for personalization on the device.
+   */
+  optimizer?: 'adam' | 'sgd';
 }
 
 /**
@@ -105,7 +112,7 @@ export async function fineTuneOnHistory(encoder: SasrecEncoder, rows: readonly n
   const trained = tableMoves ? [...part.encoderVars, part.table] : part.encoderVars;
   // Rows outside the federated list must not move in a contribution: they are put back after.
   const tableBefore = tableMoves && !options.trainItemTable ? tf.keep(tf.clone(part.table)) : undefined;
-  const optimizer = tf.train.adam(options.learningRate);
+  const optimizer = options.optimizer === 'sgd' ? tf.train.sgd(options.learningRate) : tf.train.adam(options.learningRate);
   try {
     for (let step = 0; step < options.steps; step++) {
       const [batch] = makeBatches(examples, 1, options.rand);
