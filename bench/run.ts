@@ -6,6 +6,7 @@
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { chromium } from 'playwright';
 import { call, markdownTable, median, REPEATS, repeated, spread, type Row } from './bench-harness.js';
+import { measureCustomTfjs } from './custom-tfjs/measure.js';
 import { benchServerRound, startServerChild } from './server-round-bench.js';
 import { serveRepo } from './static-server.js';
 
@@ -166,6 +167,13 @@ if (want('server')) {
     rows.push({ metric: `secure-aggregation round, ${clients} clients × 131,072 values`, value: `${r.round_s.toFixed(1)} s wall, server CPU ${r.server_cpu_s.toFixed(2)} s`, baseline: '', ratio: `${r.submissions_per_server_cpu_s.toFixed(0)} submissions per server-CPU-s`, target: '' });
   }
   rows.push({ metric: 'secure-aggregation round, 1,000 clients', value: 'not run: full-graph Bonawitz is O(n²) per client (999 key agreements and Shamir shares of degree 666 each)', baseline: '', ratio: '', target: 'needs the SecAgg+ sparse graph' });
+}
+
+if (want('sizes')) {
+  process.stderr.write('\ncustom tfjs build');
+  const custom = await measureCustomTfjs();
+  latest.custom_tfjs = custom;
+  rows.push({ metric: `custom tfjs build: WASM backend + the ${custom.kernels} kernels pocketrank runs${custom.custom_runs ? ' (runs the whole workload)' : ' (FAILED to run the workload)'}`, value: `${(custom.custom.brotli / 1024).toFixed(0)} KB brotli`, baseline: `all backends, all kernels ${(custom.full.brotli / 1024).toFixed(0)} KB`, ratio: `saves ${((custom.full.brotli - custom.custom.brotli) / 1024).toFixed(0)} KB (${((1 - custom.custom.brotli / custom.full.brotli) * 100).toFixed(0)}%)`, target: '', pass: custom.custom_runs });
 }
 
 const sizes = JSON.parse(await readFile('dist/sizes.json', 'utf8')) as { file: string; raw: number; brotli: number }[];
