@@ -34,7 +34,7 @@ import { parseArgs } from './args.js';
 const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
-  'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
+  'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 const [clients, rounds, epsilon] = [num('clients', 20), num('rounds', 10), num('epsilon', 8)];
@@ -76,11 +76,19 @@ const q = clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, rounds, delta);
 const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedadam') as 'fedavg' | 'fedadam';
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
-const runOptions = { clientsPerRound: clients, rounds, clip: num('clip', 1), localSteps: num('local-steps', 5), localLearningRate: num('local-lr', 0.05), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.003), federatedRows, seed };
+const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 1), clip: num('clip', 1), localSteps: num('local-steps', 5), localLearningRate: num('local-lr', 0.05), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.003), federatedRows, seed };
 const run = async (label: string, noiseMultiplier: number) => {
   reset();
   const bar = new ProgressBar(label.padEnd(14), rounds);
-  const perRound = await runFederated(encoder, clientData, cases, { ...runOptions, noiseMultiplier, onRound: (r, m) => bar.update(r, `NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
+  let last = '';
+  const perRound = await runFederated(encoder, clientData, cases, {
+    ...runOptions,
+    noiseMultiplier,
+    onRound: (r, m, s) => {
+      if (m) last = `NDCG@10 ${m['NDCG@10']!.toFixed(4)}`;
+      bar.update(r, `${last} (round ${s.round.toFixed(0)} s, training ${s.training.toFixed(0)} s)`);
+    },
+  });
   bar.done(`NDCG@10 ${perRound[perRound.length - 1]!['NDCG@10']!.toFixed(4)}`);
   return perRound;
 };
@@ -99,6 +107,7 @@ const pick = (m: Metrics) => ({ 'NDCG@10': m['NDCG@10']!, 'HR@10': m['HR@10']! }
 const spent = dpFedAvgEpsilon(q, z, rounds, delta);
 const result = {
   pretrained: pick(pretrained),
+  // perRound: NDCG@10 after every `evalEvery` rounds (and the last).
   federated: { ...pick(last(plain)), perRound: plain.map((m) => m['NDCG@10']!) },
   federated_dp: { ...pick(last(private_)), epsilon: spent, delta, noiseMultiplier: z, perRound: private_.map((m) => m['NDCG@10']!) },
   centralized: { ...pick(centralized), bestEpoch },

@@ -30,7 +30,9 @@ export interface FederatedRunOptions {
   serverOptimizer: 'fedavg' | 'fedadam';
   serverLearningRate: number;
   seed: number;
-  onRound?: (round: number, metrics: Metrics) => void;
+  /** Evaluate after every this many rounds (and after the last); default 1. */
+  evalEvery?: number;
+  onRound?: (round: number, metrics: Metrics | undefined, seconds: { round: number; training: number; evaluation: number }) => void;
 }
 
 /** Smallest noise multiplier whose epsilon after `rounds` rounds at sampling rate q stays within `epsilon` (binary search). */
@@ -75,6 +77,8 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   const perRound: Metrics[] = [];
   try {
     for (let round = 1; round <= options.rounds; round++) {
+      const roundStart = performance.now();
+      let trainSeconds = 0;
       const cohort = shuffleInPlace(users.map((_, i) => i), rand).slice(0, options.clientsPerRound);
       const outcomes = await Promise.all(
         cohort.map(async (u) =>
@@ -86,9 +90,14 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             timeoutMs: 600_000,
             update: (info) => {
               const job = training.then(async () => {
-                assignPart(part, await download(info.modelVersion));
-                const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows, optimizer: options.localOptimizer });
-                return delta;
+                const trainStart = performance.now();
+                try {
+                  assignPart(part, await download(info.modelVersion));
+                  const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows, optimizer: options.localOptimizer });
+                  return delta;
+                } finally {
+                  trainSeconds += (performance.now() - trainStart) / 1000;
+                }
               });
               // Serialized, and one client's failure must not block the others' turns.
               training = job.then(
@@ -103,9 +112,12 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       if (outcomes.some((o) => o.phase !== 'done')) throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
       const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
       assignPart(part, await download(version));
-      const metrics = (await evaluate(sasrecScorer(encoder), evalCases)).metrics;
-      perRound.push(metrics);
-      options.onRound?.(round, metrics);
+      const roundSeconds = (performance.now() - roundStart) / 1000;
+      const evalStart = performance.now();
+      const due = round % (options.evalEvery ?? 1) === 0 || round === options.rounds;
+      const metrics = due ? (await evaluate(sasrecScorer(encoder), evalCases)).metrics : undefined;
+      if (metrics) perRound.push(metrics);
+      options.onRound?.(round, metrics, { round: roundSeconds, training: trainSeconds, evaluation: (performance.now() - evalStart) / 1000 });
     }
   } finally {
     await app.close();
