@@ -35,6 +35,19 @@ afterAll(async () => {
 const widgetItems = (page: Page, selector: string) =>
   page.$$eval(`${selector} [data-pocketrank-item]`, (cards) => cards.map((c) => `${(c as HTMLElement).dataset.pocketrankItem} | ${c.querySelector('.reason')?.textContent ?? ''}`));
 
+/** Opens the grid's n-th products one after another, as a shopper clicking through; returns their ids. */
+async function openProducts(page: Page, positions: number[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const n of positions) {
+    await page.goto(`${shopUrl}#/`);
+    const card = page.locator('.grid .card').nth(n);
+    ids.push((await card.locator('.swatch').textContent())!);
+    await card.click();
+    await page.waitForSelector('.product');
+  }
+  return ids;
+}
+
 describe('the demo shop', () => {
   it('updates its rows through a session, keeps events on the device, and forgets on request', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -51,14 +64,7 @@ describe('the demo shop', () => {
     expect(cold.every((c) => c.endsWith('Trending now'))).toBe(true);
 
     // A session: open two products from the grid, add one to the cart.
-    const viewed: string[] = [];
-    for (const n of [3, 7]) {
-      await page.goto(`${shopUrl}#/`);
-      const card = page.locator('.grid .card').nth(n);
-      viewed.push((await card.locator('.swatch').textContent())!);
-      await card.click();
-      await page.waitForSelector('.product');
-    }
+    const viewed = await openProducts(page, [3, 7]);
     await page.click('text=Add to cart');
     await page.waitForFunction(() => document.getElementById('cart-count')?.textContent === '1');
     await page.waitForSelector('pocketrank-recs[scenario="similar"] [data-pocketrank-item]');
@@ -105,14 +111,7 @@ describe('the demo shop', () => {
     const page = await context.newPage();
     await page.goto(shopUrl);
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ranked'), undefined, { timeout: 60_000 });
-    const mine: string[] = [];
-    for (const n of [1, 2, 5, 9]) {
-      await page.goto(`${shopUrl}#/`);
-      const card = page.locator('.grid .card').nth(n);
-      mine.push((await card.locator('.swatch').textContent())!);
-      await card.click();
-      await page.waitForSelector('.product');
-    }
+    const mine = await openProducts(page, [1, 2, 5, 9]);
     await page.click('nav >> text=Privacy');
     await page.check('text=Help improve the shop');
     await page.click('nav >> text=Federated learning');
