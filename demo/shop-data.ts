@@ -48,9 +48,13 @@ export function recsWidget(scenario: string, count: number, extra: Record<string
   widget.setAttribute('count', String(count));
   for (const [k, v] of Object.entries(extra)) widget.setAttribute(k, v);
   widget.append((document.getElementById('card-template') as HTMLTemplateElement).cloneNode(true));
-  // Color each card once it is rendered.
-  widget.addEventListener('pocketrank-render', () => {
+  const latency = el('p', 'hint');
+  // Color each card once it is rendered, and say how long the ranking took.
+  widget.addEventListener('pocketrank-render', (event) => {
     for (const card of widget.querySelectorAll<HTMLElement>('[data-pocketrank-item]')) swatch(card.querySelector('.swatch')!, card.dataset.pocketrankItem!);
+    latency.textContent = `ranked on this device in ${(event as CustomEvent<{ latencyMs: number }>).detail.latencyMs.toFixed(1)} ms`;
   });
-  return widget;
+  const wrap = el('div');
+  wrap.append(widget, latency);
+  return wrap;
 }

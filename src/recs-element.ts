@@ -52,6 +52,8 @@ export function defineRecsElement(recommender: Recommender | Promise<Recommender
     renderItem: ((rec: Recommendation, reason: string) => Element) | undefined;
     /** What the last refresh showed. */
     results: Recommendation[] = [];
+    /** How long the last `recommend()` took, main-thread round trip, in ms. */
+    latencyMs = 0;
     private readonly list = document.createElement('div');
     private readonly seen = new WeakSet<Element>();
     private observer: IntersectionObserver | undefined;
@@ -102,13 +104,16 @@ export function defineRecsElement(recommender: Recommender | Promise<Recommender
       const item = this.getAttribute('item');
       if (item) query.item = item;
       try {
-        const results = await (await recommender).recommend(query);
+        const rec = await recommender;
+        const started = performance.now();
+        const results = await rec.recommend(query);
         if (generation !== this.generation) return; // a newer refresh owns the element
+        this.latencyMs = performance.now() - started;
         this.results = results;
         const cards = results.map((r) => this.card(r));
         this.list.replaceChildren(...cards, ...Array.from({ length: this.count - cards.length }, () => this.placeholder()));
         for (const card of cards) this.observer?.observe(card);
-        this.dispatchEvent(new CustomEvent('pocketrank-render', { detail: results }));
+        this.dispatchEvent(new CustomEvent('pocketrank-render', { detail: { results, latencyMs: this.latencyMs } }));
       } catch (error) {
         this.dispatchEvent(new CustomEvent('pocketrank-error', { detail: error }));
         console.error(`[pocketrank] <${tagName}> could not load recommendations`, error);
