@@ -1,7 +1,7 @@
 /**
  * npm run simulate -- --clients N --rounds R --epsilon E [--json f] [--plot f.svg] [--data file]
- *   [--pretrain-epochs 30 --eval-users 3000 --local-steps 5 --local-lr 0.001 --clip 1
- *    --server-optimizer fedavg --server-lr 1 --centralized-epochs 5 --centralized-lr 0.0003
+ *   [--pretrain-epochs 30 --eval-users 3000 --eval-every 1 --local-steps 1 --local-lr 1 --local-optimizer sgd
+ *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --centralized-epochs 5 --centralized-lr 0.0003
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
  * items' rows over the other half with each simulated client holding only its own history,
@@ -37,7 +37,7 @@ const args = parseArgs(process.argv.slice(2), {
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
-const [clients, rounds, epsilon] = [num('clients', 20), num('rounds', 10), num('epsilon', 8)];
+const [clients, rounds, epsilon] = [num('clients', 50), num('rounds', 120), num('epsilon', 8)];
 const seed = num('seed', 1);
 if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
 
@@ -76,7 +76,7 @@ const q = clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, rounds, delta);
 const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedadam') as 'fedavg' | 'fedadam';
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
-const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 1), clip: num('clip', 1), localSteps: num('local-steps', 5), localLearningRate: num('local-lr', 0.05), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.003), federatedRows, seed };
+const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 1), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), federatedRows, seed };
 const run = async (label: string, noiseMultiplier: number) => {
   reset();
   const bar = new ProgressBar(label.padEnd(14), rounds);

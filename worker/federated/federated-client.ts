@@ -70,9 +70,12 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
         const serving = flattenPart(part);
         assignPart(part, global);
         try {
+          // FedSGD: one gradient of this shopper's next-item loss; the server's Adam (FedAdam)
+          // turns the cohort's mean into a step, as centralized training would (see the model card).
           const { delta } = await fineTuneOnHistory(loaded.encoder, rows, {
-            steps: 10,
-            learningRate: 0.002,
+            steps: 1,
+            learningRate: 1,
+            optimizer: 'sgd',
             negatives: Math.min(1024, loaded.encoder.cfg.vocabSize - 2),
             rand: mulberry32(crypto.getRandomValues(new Uint32Array(1))[0]!),
             between: () => new Promise((resolve) => setTimeout(resolve, 0)),
