@@ -1,6 +1,7 @@
 /**
  * npm start: the federation server (seeded with the shipped model, DP on, a privacy budget) and
- * the demo shop's dev server, together; Ctrl-C stops both.
+ * the demo shop's dev server, together; Ctrl-C stops both. Extra arguments go to vite (e.g.
+ * `--port 8080`); the server takes POCKETRANK_* environment variables (e.g. POCKETRANK_PORT).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -23,5 +24,5 @@ const stop = (code = 0) => {
 process.on('SIGINT', () => stop());
 process.on('SIGTERM', () => stop());
 
-start(bin('tsx'), ['server/main.ts', '--initial-model', 'models/beauty/model.json', '--data-dir', '.pocketrank-server', '--min-clients', '3', '--max-clients', '8', '--clip', '10', '--noise-multiplier', '0.7', '--optimizer', 'fedadam', '--server-lr', '0.0003', '--population', '1000', '--epsilon-budget', '8', '--phase-deadline-ms', '5000']);
+start(bin('tsx'), ['server/main.ts', '--initial-model', 'models/beauty/model.json', '--min-clients', '3', '--max-clients', '8', '--clip', '10', '--noise-multiplier', '0.7', '--optimizer', 'fedadam', '--server-learning-rate', '0.0003', '--population', '1000', '--epsilon-budget', '8', '--phase-deadline-ms', '5000']);
 start(bin('vite'), ['--mode', 'demo', ...process.argv.slice(2)]);

@@ -1,0 +1,43 @@
+/** `npm start`'s second half (after the build): the federation server and the demo shop both come up, and both stop. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+async function waitFor(url: string): Promise<Response> {
+  for (let i = 0; i < 600; i++) {
+    const response = await fetch(url).catch(() => undefined);
+    if (response?.ok) return response;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+it('starts the federation server with the shipped model and the demo shop', async () => {
+  const [shopPort, serverPort] = [await freePort(), await freePort()];
+  const child = spawn(join('node_modules', '.bin', 'tsx'), ['scripts/start-demo.ts', '--port', String(shopPort), '--strictPort', '--host', '127.0.0.1'], {
+    env: { ...process.env, POCKETRANK_PORT: String(serverPort), POCKETRANK_DATA_DIR: mkdtempSync(join(tmpdir(), 'pocketrank-start-')) },
+    stdio: 'ignore',
+  });
+  try {
+    const health = (await (await waitFor(`http://127.0.0.1:${serverPort}/health`)).json()) as { ok: boolean; vectorLength: number };
+    expect(health.ok).toBe(true);
+    expect(health.vectorLength).toBe(131_072); // the Beauty model's encoder and 1,208 item rows
+    const page = await (await waitFor(`http://127.0.0.1:${shopPort}/demo/`)).text();
+    expect(page).toContain('Glow &amp; Co.');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  expect(code === 0 || code === null).toBe(true);
+}, 120_000);
