@@ -28,7 +28,7 @@ function cpuSeconds(pid: number): number {
 /** Starts `npm run server` with flags on a free port; resolves once /health answers. */
 export async function startServerChild(flags: string[]): Promise<{ url: string; pid: number; stop: () => void }> {
   const port = await freePort();
-  const child = spawn(join('node_modules', '.bin', 'tsx'), ['server/main.ts', '--port', String(port), '--data-dir', mkdtempSync(join(tmpdir(), 'pocketrank-bench-')), ...flags], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(port), '--data-dir', mkdtempSync(join(tmpdir(), 'pocketrank-bench-')), ...flags], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); i++) {
     if (i > 600) {
@@ -37,9 +37,8 @@ export async function startServerChild(flags: string[]): Promise<{ url: string; 
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  // tsx runs the server in a child of its own: that node process is the one to measure.
-  const pids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number).filter(Boolean);
-  return { url, pid: pids[0] ?? child.pid!, stop: () => child.kill('SIGTERM') };
+  // node runs the server itself (tsx is only its loader), so this pid is the one to measure.
+  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 
 /** One round with `clients` participants and updates of `vectorLength` values. */

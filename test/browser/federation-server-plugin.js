@@ -22,7 +22,7 @@ export function startFederationServer() {
     async serverStart() {
       const port = await freePort();
       const dataDir = mkdtempSync(join(tmpdir(), 'pocketrank-wtr-'));
-      child = spawn(join('node_modules', '.bin', 'tsx'), ['server/main.ts', '--port', String(port), '--data-dir', dataDir, '--min-clients', '3', '--max-clients', '3', '--clip', '1000', '--initial-model', 'test/fixtures/generated/model/model.json'], { stdio: 'ignore' });
+      child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(port), '--data-dir', dataDir, '--min-clients', '3', '--max-clients', '3', '--clip', '1000', '--initial-model', 'test/fixtures/generated/model/model.json'], { stdio: 'ignore' });
       url = `http://127.0.0.1:${port}`;
       for (let i = 0; i < 300; i++) {
         try {

@@ -24,7 +24,8 @@ async function freePort(): Promise<number> {
 }
 
 async function startServer(port: number, dataDir: string): Promise<void> {
-  child = spawn(join('node_modules', '.bin', 'tsx'), ['server/main.ts', '--port', String(port), '--data-dir', dataDir, '--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--phase-deadline-ms', '120000', '--clip', '10'], { stdio: 'ignore' });
+  // node itself runs the server (tsx as a loader), so SIGKILL hits the server, not a wrapper that would leave it running.
+  child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(port), '--data-dir', dataDir, '--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--phase-deadline-ms', '120000', '--clip', '10'], { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
