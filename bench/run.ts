@@ -4,6 +4,7 @@
  * and BENCHMARKS.md. Absolute times are machine-specific; the ratios are the point.
  */
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { chromium } from 'playwright';
 import { call, markdownTable, median, REPEATS, repeated, spread, type Row } from './bench-harness.js';
 import { measureCustomTfjs } from './custom-tfjs/measure.js';
@@ -23,7 +24,8 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
 });
 const rows: Row[] = [];
-const latest: Record<string, unknown> = { date: new Date().toISOString(), repeats: REPEATS };
+// Other work on the machine inflates absolute times (ratios much less): the load is recorded with the results.
+const latest: Record<string, unknown> = { date: new Date().toISOString(), repeats: REPEATS, load_average_at_start: loadavg()[0] };
 try {
   if (want('recommend')) {
     process.stderr.write('naive baseline');
@@ -193,7 +195,7 @@ await mkdir('bench/results', { recursive: true });
 await writeFile(ONLY ? 'bench/results/partial.json' : 'bench/results/latest.json', JSON.stringify(latest, null, 2));
 if (!ONLY) await writeFile(
   'BENCHMARKS.md',
-  `# Benchmarks\n\nWritten by \`npm run bench\` on ${latest.date as string}: headless Chromium on this machine (2 cores, no GPU; WebGPU is the SwiftShader software adapter), ${REPEATS} repeats, medians with the min–max range of the repeats. Raw numbers: \`bench/results/latest.json\`.\n\n${markdown}\n`,
+  `# Benchmarks\n\nWritten by \`npm run bench\` on ${latest.date as string}: headless Chromium on this machine (2 cores, no GPU; WebGPU is the SwiftShader software adapter), ${REPEATS} repeats, medians with the min–max range of the repeats; 1-minute load average at the start ${(latest.load_average_at_start as number).toFixed(1)} on 2 cores. Raw numbers: \`bench/results/latest.json\`.\n\n${markdown}\n`,
 );
 if (loader && loader.brotli > LOADER_LIMIT) {
   console.error(`loader is ${loader.brotli} bytes brotli, over the ${LOADER_LIMIT}-byte budget`);
