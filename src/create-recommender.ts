@@ -201,8 +201,8 @@ class WorkerRecommender implements Recommender {
 
   async personalize(options: PersonalizeOptions = {}): Promise<PersonalizeResult> {
     this.assertOpen();
-    const steps = options.steps ?? 20;
-    const learningRate = options.learningRate ?? 0.002;
+    const steps = options.steps ?? 10;
+    const learningRate = options.learningRate ?? 0.0005;
     if (!Number.isInteger(steps) || steps < 1 || steps > 500) throw new PocketrankError('invalid_argument', `steps must be an integer from 1 to 500; got ${String(steps)}`);
     if (!(learningRate > 0 && learningRate <= 1)) throw new PocketrankError('invalid_argument', `learningRate must be in (0, 1]; got ${String(learningRate)}`);
     await this.batcher.flush();

@@ -187,9 +187,9 @@ export interface FederationPrivacy {
 
 /** Options of `personalize()`. */
 export interface PersonalizeOptions {
-  /** Optimizer steps, 1 to 500; default 20. */
+  /** Optimizer steps, 1 to 500; default 10 (measured in `npm run simulate`: +5% NDCG@10 for a user's own next item). */
   steps?: number;
-  /** Adam learning rate; default 0.002. */
+  /** Adam learning rate; default 0.0005. */
   learningRate?: number;
 }
 
