@@ -161,11 +161,12 @@ try {
 
 if (want('server')) {
   // Node clients against the server process; its CPU time is read from /proc.
+  const serverRounds: Awaited<ReturnType<typeof benchServerRound>>[] = [];
+  latest.server_rounds = serverRounds;
   for (const clients of [10, 50, 100]) {
     process.stderr.write(`\nserver round, ${clients} clients`);
     const r = await benchServerRound(clients, 131_072);
-    (latest.server_rounds ??= []) as unknown[];
-    (latest.server_rounds as unknown[]).push(r);
+    serverRounds.push(r);
     rows.push({ metric: `secure-aggregation round, ${clients} clients × 131,072 values`, value: `${r.round_s.toFixed(1)} s wall, server CPU ${r.server_cpu_s.toFixed(2)} s`, baseline: '', ratio: `${r.submissions_per_server_cpu_s.toFixed(0)} submissions per server-CPU-s`, target: '' });
   }
   rows.push({ metric: 'secure-aggregation round, 1,000 clients', value: 'not run: full-graph Bonawitz is O(n²) per client (999 key agreements and Shamir shares of degree 666 each)', baseline: '', ratio: '', target: 'needs the SecAgg+ sparse graph' });

@@ -3,21 +3,12 @@
  * is its own): n in-process clients run the full protocol (keys, shares, masked vectors,
  * consistency, unmasking) with random updates of the real vector length.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startServerProcess } from '../scripts/server-process.js';
 import { runRound } from '../worker/federated/round-runner.js';
 import { createIdentity } from '../worker/secagg/signed-keys.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 /** utime + stime of a process, in seconds (Linux /proc). */
 function cpuSeconds(pid: number): number {
@@ -25,19 +16,9 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Starts `npm run server` with flags on a free port; resolves once /health answers. */
+/** Starts `npm run server` with flags on a free port and a fresh data folder; resolves once /health answers. */
 export async function startServerChild(flags: string[]): Promise<{ url: string; pid: number; stop: () => void }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(port), '--data-dir', mkdtempSync(join(tmpdir(), 'pocketrank-bench-')), ...flags], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${url}/health`).then((r) => r.ok, () => false)); i++) {
-    if (i > 600) {
-      child.kill('SIGTERM');
-      throw new Error('the federation server did not start');
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  // node runs the server itself (tsx is only its loader), so this pid is the one to measure.
+  const { url, child } = await startServerProcess(['--data-dir', mkdtempSync(join(tmpdir(), 'pocketrank-bench-')), ...flags], { timeoutMs: 30_000 });
   return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 

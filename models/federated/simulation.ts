@@ -13,7 +13,7 @@ import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import { makeBatches, nextItemExamples } from '../train/batches.js';
-import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../train/local-finetune.js';
+import { assignPart, federatedPart, federatedRowsMask, fineTuneOnHistory, flattenPart } from '../train/local-finetune.js';
 import { nextItemLoss } from '../train/next-item-loss.js';
 
 /** Knobs of one federated run. */
@@ -137,9 +137,7 @@ export async function centralizedFineTune(encoder: SasrecEncoder, users: readonl
   const optimizer = tf.train.adam(options.learningRate, 0.9, 0.98);
   const examples = nextItemExamples(users as number[][], encoder.cfg.maxLen);
   const start = tf.keep(tf.clone(part.table));
-  const rowFlags = new Float32Array(part.table.shape[0]!);
-  for (const r of options.federatedRows) rowFlags[r] = 1;
-  const mask = tf.keep(tf.tidy(() => tf.cast(tf.tile(tf.tensor2d(rowFlags, [rowFlags.length, 1]), [1, part.table.shape[1]!]), 'bool')));
+  const mask = tf.keep(federatedRowsMask(part));
   let best = { epoch: 0, ndcg: (await evaluate(sasrecScorer(encoder), validation)).metrics['NDCG@10']!, weights: flattenPart(part) };
   try {
     for (let epoch = 1; epoch <= options.maxEpochs; epoch++) {

@@ -62,18 +62,20 @@ export function assignPart(part: FederatedPart, flat: Float32Array): void {
     offset += v.size;
   }
   if (part.rows.length === 0) return;
-  const hidden = part.table.shape[1]!;
   tf.tidy(() => {
-    const values = tf.tensor2d(flat.subarray(offset), [part.rows.length, hidden]);
-    part.table.assign(tf.add(tf.mul(part.table, tf.sub(1, rowMask(part))), tf.scatterND(tf.tensor2d(part.rows, [part.rows.length, 1], 'int32'), values, part.table.shape)));
+    const values = tf.tensor2d(flat.subarray(offset), [part.rows.length, part.table.shape[1]!]);
+    const scattered = tf.scatterND(tf.tensor2d(part.rows, [part.rows.length, 1], 'int32'), values, part.table.shape);
+    part.table.assign(tf.where(federatedRowsMask(part), scattered, part.table));
   });
 }
 
-/** [vocab, 1]: 1 on the federated rows, 0 elsewhere. */
-function rowMask(part: FederatedPart): tf.Tensor2D {
-  const mask = new Float32Array(part.table.shape[0]!);
-  for (const r of part.rows) mask[r] = 1;
-  return tf.tensor2d(mask, [mask.length, 1]);
+/** Boolean, the table's shape: true on the federated rows. For `tf.where(mask, moved, kept)`. */
+export function federatedRowsMask(part: FederatedPart): tf.Tensor2D {
+  return tf.tidy(() => {
+    const flags = new Float32Array(part.table.shape[0]!);
+    for (const r of part.rows) flags[r] = 1;
+    return tf.cast(tf.tile(tf.tensor2d(flags, [flags.length, 1]), [1, part.table.shape[1]!]), 'bool') as tf.Tensor2D;
+  });
 }
 
 /** Knobs of on-device fine-tuning. */
@@ -121,7 +123,7 @@ export async function fineTuneOnHistory(encoder: SasrecEncoder, rows: readonly n
       cost.dispose();
       await options.between?.();
     }
-    if (tableBefore) tf.tidy(() => part.table.assign(tf.where(tf.cast(tf.tile(rowMask(part), [1, part.table.shape[1]!]), 'bool'), part.table, tableBefore)));
+    if (tableBefore) tf.tidy(() => part.table.assign(tf.where(federatedRowsMask(part), part.table, tableBefore)));
   } finally {
     tableBefore?.dispose();
     optimizer.dispose();

@@ -1,27 +1,12 @@
 /** `npm start`'s second half (after the build): the federation server and the demo shop both come up, and both stop. */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
+import { freePort, waitForOk } from '../../scripts/server-process.js';
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
-async function waitFor(url: string): Promise<Response> {
-  for (let i = 0; i < 600; i++) {
-    const response = await fetch(url).catch(() => undefined);
-    if (response?.ok) return response;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer`);
-}
+const waitFor = (url: string) => waitForOk(url, 60_000, 100);
 
 it('starts the federation server with the shipped model and the demo shop', async () => {
   const [shopPort, serverPort] = [await freePort(), await freePort()];

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, startServerProcess } from '../../scripts/server-process.js';
 import { runRound } from '../../worker/federated/round-runner.js';
 import { createIdentity } from '../../worker/secagg/signed-keys.js';
 
@@ -14,27 +14,8 @@ afterAll(() => {
   child?.kill('SIGKILL');
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 async function startServer(port: number, dataDir: string): Promise<void> {
-  // node itself runs the server (tsx as a loader), so SIGKILL hits the server, not a wrapper that would leave it running.
-  child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(port), '--data-dir', dataDir, '--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--phase-deadline-ms', '120000', '--clip', '10'], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('server did not start');
+  ({ child } = await startServerProcess(['--data-dir', dataDir, '--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--phase-deadline-ms', '120000', '--clip', '10'], { port, timeoutMs: 10_000 }));
 }
 
 async function killHard(): Promise<void> {
