@@ -17,6 +17,13 @@ function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   return result.data;
 }
 
+/** A client index from a query string; anything else is a 400. */
+function indexParam(raw: string): number {
+  const index = Number(raw);
+  if (!/^[0-9]{1,6}$/.test(raw) || index < 1) throw new ProtocolError(400, `invalid request: index must be a positive integer; got "${raw.slice(0, 20)}"`);
+  return index;
+}
+
 /**
  * The federation server's HTTP API (JSON over HTTPS in production, loopback in tests).
  * Bodies are validated with the shared zod schemas; any refusal is a 4xx with a message and
@@ -70,8 +77,8 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
     service.advertise(request.params.round, parse(Advertise, request.body));
     return { accepted: true };
   });
-  app.get<{ Params: { round: string } }>('/v1/rounds/:round/advertisements', async (request) =>
-    service.advertisements(request.params.round).map((a) => ({ index: a.index, identityKey: b64(a.identityKey), cipherPublicKey: b64(a.cipherPublicKey), maskPublicKey: b64(a.maskPublicKey), signature: b64(a.signature) })),
+  app.get<{ Params: { round: string }; Querystring: { index?: string } }>('/v1/rounds/:round/advertisements', async (request) =>
+    service.advertisements(request.params.round, request.query.index === undefined ? undefined : indexParam(request.query.index)).map((a) => ({ index: a.index, identityKey: b64(a.identityKey), cipherPublicKey: b64(a.cipherPublicKey), maskPublicKey: b64(a.maskPublicKey), signature: b64(a.signature) })),
   );
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/shares', async (request) => {
     service.shareKeys(request.params.round, parse(ShareKeys, request.body));

@@ -1,5 +1,5 @@
 import { decodeFixed } from '../../worker/secagg/fixed-point.js';
-import type { UnmaskResponse } from '../../worker/secagg/secagg-client.js';
+import type { RoundParams, UnmaskResponse } from '../../worker/secagg/secagg-client.js';
 import type { KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
 import { UnmaskError, unmaskSum } from '../secagg/unmask-sum.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
@@ -13,7 +13,7 @@ const u8 = (b: Buffer) => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffs
  * next model version, in one transaction once the arithmetic is done. A crash before the commit
  * leaves the round in `unmask` with every response stored, and the next tick redoes this.
  */
-export async function finalizeRound(store: RoundStore, config: ServerConfig, r: RoundRow, now: () => number, log: (event: string, fields: Record<string, unknown>) => void): Promise<void> {
+export async function finalizeRound(store: RoundStore, config: ServerConfig, r: RoundRow, params: RoundParams, now: () => number, log: (event: string, fields: Record<string, unknown>) => void): Promise<void> {
   const sharers = new Set(store.indices('share_senders', r.id));
   const ads = store.db.prepare('SELECT idx, cipher_pk, mask_pk FROM advertisements WHERE round_id = ?').all(r.id) as { idx: number; cipher_pk: Buffer; mask_pk: Buffer }[];
   const advertisements = new Map<number, KeyAdvertisement>(ads.filter((a) => sharers.has(a.idx)).map((a) => [a.idx, { client: a.idx, cipherPublicKey: u8(a.cipher_pk), maskPublicKey: u8(a.mask_pk) }]));
@@ -26,7 +26,7 @@ export async function finalizeRound(store: RoundStore, config: ServerConfig, r: 
   });
   let sum: Uint32Array;
   try {
-    sum = await unmaskSum({ params: { round: r.id, threshold: r.threshold, vectorLength: r.vector_length }, advertisements, masked, responses });
+    sum = await unmaskSum({ params, advertisements, masked, responses });
   } catch (error) {
     if (!(error instanceof UnmaskError) && !(error instanceof RangeError)) throw error;
     store.setPhase(r.id, 'aborted', now(), { abort_reason: `unmasking failed: ${error.message}` });

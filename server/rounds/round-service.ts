@@ -1,9 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { quantizationRange } from '../../worker/federated/privatize-update.js';
 import { fixedPointFor } from '../../worker/secagg/fixed-point.js';
+import { defaultDegree, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
+import { roundGraph } from '../../worker/secagg/secagg-client.js';
 import { composedRdp, epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accountant.js';
 import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
-import type { RoundRow, RoundStore } from '../store/round-store.js';
+import type { RoundFields, RoundRow, RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
 import { ProtocolError } from './protocol-error.js';
 import type { ServerConfig } from './server-config.js';
@@ -58,9 +60,9 @@ export class RoundService {
   }
 
   /** Public state of a round, for polling clients. */
-  roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; vectorLength: number; clip: number; noiseMultiplier: number; range: number; scale: number; participants: number; abortReason: string | null } {
+  roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; shareThreshold: number; degree: number; vectorLength: number; clip: number; noiseMultiplier: number; range: number; scale: number; participants: number; abortReason: string | null } {
     const r = this.requireRound(roundId);
-    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.store.count('participants', r.id), abortReason: r.abort_reason };
+    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, shareThreshold: r.share_threshold || r.threshold, degree: r.degree, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.store.count('participants', r.id), abortReason: r.abort_reason };
   }
 
   /**
@@ -119,21 +121,40 @@ export class RoundService {
     });
   }
 
-  /** The cohort's signed advertisements (U1), once key sharing has started. */
-  advertisements(roundId: string): { index: number; identityKey: Buffer; cipherPublicKey: Buffer; maskPublicKey: Buffer; signature: Buffer }[] {
+  /**
+   * The cohort's signed advertisements (U1), once key sharing has started; with `forIndex`,
+   * only that client's own and its neighbours' (all it needs in SecAgg+).
+   */
+  advertisements(roundId: string, forIndex?: number): { index: number; identityKey: Buffer; cipherPublicKey: Buffer; maskPublicKey: Buffer; signature: Buffer }[] {
     const r = this.requireRound(roundId);
     if (['checkin', 'advertise'].includes(r.phase)) throw new ProtocolError(409, 'advertisements are published once every key is in');
-    return this.store.db.prepare('SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ? ORDER BY a.idx').all(roundId) as never;
+    const all = this.store.db.prepare('SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ? ORDER BY a.idx').all(roundId) as { index: number; identityKey: Buffer; cipherPublicKey: Buffer; maskPublicKey: Buffer; signature: Buffer }[];
+    if (forIndex === undefined) return all;
+    const isPeer = this.peerTest(r, forIndex);
+    return all.filter((a) => isPeer(a.index));
+  }
+
+  /** Round parameters of the secure-aggregation code (graph included). */
+  secAggParams(r: RoundRow): { round: string; threshold: number; minSurvivors: number; vectorLength: number; graph?: { cohortSize: number; degree: number } } {
+    const cohortSize = this.store.count('participants', r.id);
+    return { round: r.id, threshold: r.share_threshold || r.threshold, minSurvivors: r.threshold, vectorLength: r.vector_length, ...(r.degree > 0 && { graph: { cohortSize, degree: r.degree } }) };
+  }
+
+  /** Whether a client is `index` itself or one of its neighbours (everyone in the complete graph). */
+  private peerTest(r: RoundRow, index: number): (other: number) => boolean {
+    const graph = roundGraph(this.secAggParams(r));
+    if (graph && (index < 1 || index > graph.size)) throw new ProtocolError(404, `index ${index} is not in round ${r.id}`);
+    return (other) => other === index || !graph || graph.adjacent(index, other);
   }
 
   shareKeys(roundId: string, body: ShareKeysBody): void {
     this.store.tx(() => {
       const r = this.authorize(roundId, 'share', body.index, body.token, 'advertisements');
-      const cohort = new Set(this.store.indices('advertisements', roundId));
+      const isPeer = this.peerTest(r, body.index);
+      const cohort = new Set(this.store.indices('advertisements', roundId).filter((i) => i !== body.index && isPeer(i)));
       const targets = body.bundles.map((b) => b.to);
-      const expected = [...cohort].filter((i) => i !== body.index);
-      if (new Set(targets).size !== targets.length || targets.length !== expected.length || targets.some((t) => !cohort.has(t) || t === body.index)) {
-        throw new ProtocolError(400, `expected exactly one bundle for each of the other ${expected.length} clients of the cohort`);
+      if (new Set(targets).size !== targets.length || targets.length !== cohort.size || targets.some((t) => !cohort.has(t))) {
+        throw new ProtocolError(400, `expected exactly one bundle for each of the other ${cohort.size} advertised clients of this client's neighbourhood`);
       }
       const insert = this.store.db.prepare('INSERT INTO share_bundles (round_id, from_idx, to_idx, sealed) VALUES (?, ?, ?, ?)');
       for (const b of body.bundles) insert.run(roundId, body.index, b.to, fromBase64(b.sealed));
@@ -208,7 +229,7 @@ export class RoundService {
     if (r.phase === 'unmask' && this.unmaskReady(r) && !this.finalizing.has(r.id)) {
       this.finalizing.add(r.id);
       try {
-        await finalizeRound(this.store, this.config, r, this.now, this.log);
+        await finalizeRound(this.store, this.config, r, this.secAggParams(r), this.now, this.log);
       } finally {
         this.finalizing.delete(r.id);
       }
@@ -224,7 +245,7 @@ export class RoundService {
   /** Moves a round forward when its phase is complete or its deadline passed (synchronous steps only). */
   private advanceSync(r: RoundRow): void {
     const expired = this.now() - r.phase_started_at >= this.config.phaseDeadlineMs;
-    const move = (phase: Phase, fields: { threshold?: number; range?: number; scale?: number; abort_reason?: string } = {}) => {
+    const move = (phase: Phase, fields: RoundFields = {}) => {
       this.store.setPhase(r.id, phase, this.now(), fields);
       this.log(phase === 'aborted' ? 'round_aborted' : 'round_phase', { round: r.id, phase, ...fields });
       this.advanceSync(this.store.round(r.id)!);
@@ -235,7 +256,11 @@ export class RoundService {
       if (n >= r.max_clients || (expired && n >= r.min_clients)) {
         const threshold = Math.max(2, Math.ceil(this.config.thresholdFraction * n));
         const range = quantizationRange({ clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold });
-        move('advertise', { threshold, range, scale: fixedPointFor(n, range).scale });
+        // Harary graphs have even degree; an odd request rounds up.
+        const asked = Math.min(n - 1, this.config.neighbors || defaultDegree(n));
+        const degree = asked < n - 1 && asked % 2 === 1 ? Math.min(n - 1, asked + 1) : asked;
+        const shareThreshold = degree >= n - 1 ? threshold : neighborhoodThreshold(degree, this.config.thresholdFraction);
+        move('advertise', { threshold, degree, share_threshold: shareThreshold, range, scale: fixedPointFor(n, range).scale });
       }
     } else if (r.phase in chain) {
       const [from, to, next] = chain[r.phase as keyof typeof chain];

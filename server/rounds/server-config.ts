@@ -8,6 +8,8 @@ export interface ServerConfig {
   maxClients: number;
   /** Share of the cohort whose shares unmask the round (t = ceil(fraction * n), at least 2). */
   thresholdFraction: number;
+  /** SecAgg+ graph degree: each client masks and shares with this many neighbours (0: 4 log2 n, complete up to ~24 clients). */
+  neighbors: number;
   /** How long a phase may wait for stragglers once its minimum is met, in ms. */
   phaseDeadlineMs: number;
   /** Length of the federated parameter vector. */
@@ -35,6 +37,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   minClients: 3,
   maxClients: 100,
   thresholdFraction: 2 / 3,
+  neighbors: 0,
   phaseDeadlineMs: 30_000,
   vectorLength: 1024,
   clip: 1,
@@ -49,7 +52,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
 
 const ENV: Record<keyof ServerConfig, string> = {
   port: 'POCKETRANK_PORT', host: 'POCKETRANK_HOST', dataDir: 'POCKETRANK_DATA_DIR', minClients: 'POCKETRANK_MIN_CLIENTS',
-  maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
+  maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', neighbors: 'POCKETRANK_NEIGHBORS', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
   vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', noiseMultiplier: 'POCKETRANK_NOISE_MULTIPLIER',
   population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR',
 };
@@ -75,6 +78,7 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   if (c.optimizer !== 'fedavg' && c.optimizer !== 'fedadam') throw new Error('optimizer must be fedavg or fedadam');
   if (!(c.minClients >= 2 && c.maxClients >= c.minClients)) throw new Error('need 2 <= minClients <= maxClients');
   if (!(c.noiseMultiplier >= 0 && c.population >= 1 && c.epsilonBudget > 0 && c.delta >= 0 && c.delta < 1 && c.clip > 0)) throw new Error('need noiseMultiplier >= 0, population >= 1, epsilonBudget > 0, 0 <= delta < 1, clip > 0');
+  if (!(c.neighbors === 0 || (Number.isInteger(c.neighbors) && c.neighbors >= 2))) throw new Error('neighbors must be 0 (automatic) or an integer >= 2');
   if (!(c.thresholdFraction > 0.5 && c.thresholdFraction <= 1)) throw new Error('thresholdFraction must be in (0.5, 1]: a majority is needed so two disjoint groups cannot both unmask');
   return c;
 }

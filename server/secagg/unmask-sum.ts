@@ -1,6 +1,6 @@
 import { agreeSeed } from '../../worker/secagg/key-agreement.js';
 import { addMask, expandMask } from '../../worker/secagg/mask-prg.js';
-import { pairSign, type RoundParams, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
+import { pairSign, roundGraph, type RoundParams, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
 import { reconstructSecret, type Share } from '../../worker/secagg/shamir.js';
 import type { KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
 
@@ -34,13 +34,16 @@ function collect(responses: readonly UnmaskResponse[], pick: (r: UnmaskResponse)
 /**
  * The sum of the survivors' inputs mod 2^32: their masked vectors, minus each survivor's
  * reconstructed self mask, minus the pairwise masks survivors shared with dropped clients
- * (rebuilt from the dropped clients' reconstructed mask keys). At no point is any single
+ * (rebuilt from the dropped clients' reconstructed mask keys; in SecAgg+ only the dropped
+ * client's neighbours had masks with it). At no point is any single
  * client's input in the clear: a survivor's self mask is only removed inside the sum.
  */
 export async function unmaskSum({ params, advertisements, masked, responses }: UnmaskInput): Promise<Uint32Array> {
   const survivors = [...masked.keys()];
-  if (survivors.length < params.threshold) throw new UnmaskError(`${survivors.length} uploads is below the threshold ${params.threshold}; the round is aborted`);
-  if (responses.length < params.threshold) throw new UnmaskError(`${responses.length} unmasking responses is below the threshold ${params.threshold}`);
+  const minSurvivors = params.minSurvivors ?? params.threshold;
+  if (survivors.length < minSurvivors) throw new UnmaskError(`${survivors.length} uploads is below the threshold ${minSurvivors}; the round is aborted`);
+  if (responses.length < minSurvivors) throw new UnmaskError(`${responses.length} unmasking responses is below the threshold ${minSurvivors}`);
+  const graph = roundGraph(params);
   const dropped = [...advertisements.keys()].filter((id) => !masked.has(id));
   const selfShares = collect(responses, (r) => r.selfMaskShares);
   const keyShares = collect(responses, (r) => r.maskKeyShares);
@@ -51,13 +54,18 @@ export async function unmaskSum({ params, advertisements, masked, responses }: U
     const y = masked.get(id)!;
     if (y.length !== params.vectorLength) throw new UnmaskError(`client ${id} uploaded ${y.length} values`);
     addMask(sum, y, 1);
-    const seed = reconstructSecret(selfShares.get(id) ?? [], params.threshold);
+    const shares = selfShares.get(id) ?? [];
+    if (shares.length < params.threshold) throw new UnmaskError(`only ${shares.length} self-mask shares of client ${id} came back; ${params.threshold} are needed`);
+    const seed = reconstructSecret(shares, params.threshold);
     addMask(sum, await expandMask(seed, params.vectorLength), -1);
   }
   for (const v of dropped) {
     const ad = advertisements.get(v)!;
-    const privateScalar = reconstructSecret(keyShares.get(v) ?? [], params.threshold);
+    const shares = keyShares.get(v) ?? [];
+    if (shares.length < params.threshold) throw new UnmaskError(`only ${shares.length} mask-key shares of dropped client ${v} came back; ${params.threshold} are needed`);
+    const privateScalar = reconstructSecret(shares, params.threshold);
     for (const u of survivors) {
+      if (graph && !graph.adjacent(u, v)) continue; // in SecAgg+ only v's neighbours masked with it
       const seed = await agreeSeed({ privateScalar, publicKey: ad.maskPublicKey }, advertisements.get(u)!.maskPublicKey, params.round);
       // Survivor u added pairSign(u, v) * PRG(s_uv); take it back out.
       addMask(sum, await expandMask(seed, params.vectorLength), pairSign(u, v) === 1 ? -1 : 1);

@@ -11,7 +11,12 @@ export interface RoundRow {
   id: string;
   model_version: number;
   phase: Phase;
+  /** Fewest survivors the round may sum (ceil(fraction * cohort)); also sizes the noise shares. */
   threshold: number;
+  /** SecAgg+ graph degree (cohort - 1: complete graph; 0: not chosen yet). */
+  degree: number;
+  /** Shamir threshold within a neighbourhood (equals `threshold` for the complete graph). */
+  share_threshold: number;
   vector_length: number;
   min_clients: number;
   max_clients: number;
@@ -27,6 +32,9 @@ export interface RoundRow {
   abort_reason: string | null;
 }
 
+/** Round settings fixed when a phase starts. */
+export type RoundFields = Partial<Pick<RoundRow, 'threshold' | 'degree' | 'share_threshold' | 'range' | 'scale'>> & { abort_reason?: string };
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS model_versions (
   version INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, params BLOB NOT NULL, optimizer_state BLOB, round_id TEXT
@@ -34,7 +42,8 @@ CREATE TABLE IF NOT EXISTS model_versions (
 CREATE TABLE IF NOT EXISTS rounds (
   id TEXT PRIMARY KEY, model_version INTEGER NOT NULL, phase TEXT NOT NULL, threshold INTEGER NOT NULL,
   vector_length INTEGER NOT NULL, min_clients INTEGER NOT NULL, max_clients INTEGER NOT NULL, clip REAL NOT NULL,
-  noise_multiplier REAL NOT NULL, range REAL NOT NULL, scale INTEGER NOT NULL, phase_started_at INTEGER NOT NULL, created_at INTEGER NOT NULL, abort_reason TEXT
+  noise_multiplier REAL NOT NULL, range REAL NOT NULL, scale INTEGER NOT NULL, phase_started_at INTEGER NOT NULL, created_at INTEGER NOT NULL, abort_reason TEXT,
+  degree INTEGER NOT NULL DEFAULT 0, share_threshold INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS participants (
   round_id TEXT NOT NULL, idx INTEGER NOT NULL, client_id TEXT NOT NULL, token_hash TEXT NOT NULL, identity_key BLOB NOT NULL,
@@ -75,6 +84,9 @@ export class RoundStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    // Databases from before SecAgg+ lack the graph columns; 0 there means the complete graph.
+    const columns = new Set((this.db.prepare('PRAGMA table_info(rounds)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('degree')) this.db.exec('ALTER TABLE rounds ADD COLUMN degree INTEGER NOT NULL DEFAULT 0; ALTER TABLE rounds ADD COLUMN share_threshold INTEGER NOT NULL DEFAULT 0;');
   }
 
   /** Runs `fn` in one transaction. */
@@ -110,16 +122,16 @@ export class RoundStore {
     return this.db.prepare("SELECT * FROM rounds WHERE phase NOT IN ('done', 'aborted') ORDER BY created_at").all() as RoundRow[];
   }
 
-  insertRound(r: Omit<RoundRow, 'abort_reason'>): void {
+  insertRound(r: Omit<RoundRow, 'abort_reason' | 'degree' | 'share_threshold'>): void {
     this.db
       .prepare('INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, clip, noise_multiplier, range, scale, phase_started_at, created_at) VALUES (@id, @model_version, @phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, @noise_multiplier, @range, @scale, @phase_started_at, @created_at)')
       .run(r);
   }
 
-  setPhase(id: string, phase: Phase, now: number, fields: { threshold?: number; range?: number; scale?: number; abort_reason?: string } = {}): void {
+  setPhase(id: string, phase: Phase, now: number, fields: RoundFields = {}): void {
     this.db
-      .prepare('UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), range = COALESCE(?, range), scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?')
-      .run(phase, now, fields.threshold ?? null, fields.range ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);
+      .prepare('UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), degree = COALESCE(?, degree), share_threshold = COALESCE(?, share_threshold), range = COALESCE(?, range), scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?')
+      .run(phase, now, fields.threshold ?? null, fields.degree ?? null, fields.share_threshold ?? null, fields.range ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);
   }
 
   /** Number of rows of a per-round table. */

@@ -69,4 +69,25 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     expect(rest[0]!.abortReason).toMatch(/threshold/);
     expect((await latestModel(server.url)).version).toBe(1);
   }, 120_000);
+
+  it('SecAgg+: 40 clients on a degree-6 graph exchange keys and shares with 6 neighbours each and still publish the exact mean, with dropouts', async () => {
+    const server = await startTestServer({ minClients: 40, maxClients: 40, vectorLength: LENGTH, phaseDeadlineMs: 2_000, clip: 10, neighbors: 6 });
+    stop = server.stop;
+    const outcomes = await clients(server.url, 40, (i) => (i < 2 ? 'share' : undefined));
+    const survivors = outcomes.filter((o) => o.i >= 2);
+    expect(survivors.map((o) => o.phase)).toEqual(Array(38).fill('done'));
+    const round = outcomes[0]!.round;
+    const info = (await (await fetch(`${server.url}/v1/rounds/${round}`)).json()) as { degree: number; shareThreshold: number; threshold: number };
+    expect(info).toMatchObject({ degree: 6, shareThreshold: 5, threshold: 27 });
+    // Each client sealed shares for its 6 neighbours only (not the 39 others), and saw 7 advertisements.
+    const perSender = server.store.db.prepare('SELECT COUNT(*) AS n FROM share_bundles WHERE round_id = ? GROUP BY from_idx').all(round) as { n: number }[];
+    expect(perSender).toHaveLength(40);
+    expect(perSender.every((r) => r.n === 6)).toBe(true);
+    const ads = (await (await fetch(`${server.url}/v1/rounds/${round}/advertisements?index=5`)).json()) as { index: number }[];
+    expect(ads).toHaveLength(7);
+    expect((await fetch(`${server.url}/v1/rounds/${round}/advertisements?index=x1`)).status).toBe(400);
+    const model = await latestModel(server.url);
+    expect(model.version).toBe(2);
+    expectMean(model.params, survivors.map((o) => o.i), 1e-6);
+  }, 120_000);
 });

@@ -1,23 +1,31 @@
 import { describe, expect, it } from 'vitest';
 import { UnmaskError, unmaskSum } from '../../server/secagg/unmask-sum.js';
 import { decodeFixed, encodeFixed, fixedPointFor } from '../../worker/secagg/fixed-point.js';
-import { SecAggClient, type RoundParams, type SignedAdvertisement, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
+import { defaultDegree, neighborGraph, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
+import { roundGraph, SecAggClient, type RoundParams, type SignedAdvertisement, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
 import { reconstructSecret, shareSecret } from '../../worker/secagg/shamir.js';
 import { createIdentity, type KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
 
 const LENGTH = 64;
 
 /** Plays one full round in process, relaying messages as the server would. */
-async function playRound(n: number, options: { dropAfterSharing?: number; threshold?: number; tamper?: boolean; length?: number; zeroInputs?: boolean } = {}) {
+async function playRound(n: number, options: { dropAfterSharing?: number; threshold?: number; tamper?: boolean; length?: number; zeroInputs?: boolean; degree?: number } = {}) {
   const length = options.length ?? LENGTH;
-  const params: RoundParams = { round: `test-${n}-${crypto.randomUUID()}`, threshold: options.threshold ?? Math.floor((2 * n) / 3) + 1, vectorLength: length };
+  const minSurvivors = options.threshold ?? Math.floor((2 * n) / 3) + 1;
+  const params: RoundParams = options.degree
+    ? // A fixed round id fixes the graph, so which neighbourhoods the dropouts hit is the same every run.
+      { round: `test-${n}-graph`, threshold: neighborhoodThreshold(options.degree, 2 / 3), minSurvivors, vectorLength: length, graph: { cohortSize: n, degree: options.degree } }
+    : { round: `test-${n}-${crypto.randomUUID()}`, threshold: minSurvivors, vectorLength: length };
+  const graph = roundGraph(params);
+  // What the server relays to client `id`: its neighbours' advertisements and its own.
+  const relayed = (id: number) => ads.filter((a) => a.ad.client === id || !graph || graph.adjacent(id, a.ad.client));
   const clients = await Promise.all(Array.from({ length: n }, async (_, i) => new SecAggClient(i + 1, await createIdentity(), params)));
   const ads: SignedAdvertisement[] = await Promise.all(clients.map((c) => c.advertise()));
   const identities = new Map(ads.map((a) => [a.ad.client, a.identityKey]));
   if (options.tamper) ads[1] = { ...ads[1]!, ad: { ...ads[1]!.ad, maskPublicKey: ads[0]!.ad.maskPublicKey } };
   const outbox = new Map<number, { from: number; sealed: Uint8Array<ArrayBuffer> }[]>();
   for (const c of clients) {
-    for (const { to, sealed } of await c.shareKeys(ads, (id) => identities.get(id))) {
+    for (const { to, sealed } of await c.shareKeys(relayed(c.id), (id) => identities.get(id))) {
       outbox.set(to, [...(outbox.get(to) ?? []), { from: c.id, sealed }]);
     }
   }
@@ -34,14 +42,14 @@ async function playRound(n: number, options: { dropAfterSharing?: number; thresh
   const survivors = [...masked.keys()];
   const responses: UnmaskResponse[] = [];
   const consistency: { client: number; signature: Uint8Array<ArrayBuffer> }[] = [];
-  if (survivors.length >= params.threshold) {
+  if (survivors.length >= minSurvivors) {
     for (const c of clients) if (!dropped.has(c.id)) consistency.push({ client: c.id, signature: await c.signSurvivorSet(survivors) });
     for (const c of clients) if (!dropped.has(c.id)) responses.push(await c.unmask(survivors, u2, consistency));
   }
   const advertisements = new Map<number, KeyAdvertisement>(ads.map((a) => [a.ad.client, a.ad]));
   const expected = new Uint32Array(length);
   for (const id of survivors) inputs.get(id)!.forEach((v, i) => (expected[i] = (expected[i]! + v) >>> 0));
-  return { params, clients, survivors, masked, responses, advertisements, expected, inputs, consistency, u2 };
+  return { params, graph, clients, survivors, masked, responses, advertisements, expected, inputs, consistency, u2 };
 }
 
 describe('Shamir sharing over GF(2^521 - 1)', () => {
@@ -116,6 +124,54 @@ describe('secure aggregation (Bonawitz et al. 2017)', () => {
       // source fails about once in a million runs, while any structure left from the input fails at once.
       expect(chi2).toBeLessThan(377);
     }
+  });
+});
+
+describe('SecAgg+ (Bell et al. 2020): masks and shares only along a random k-regular graph', () => {
+  it('builds the same k-regular, connected graph everywhere from the round id, and a different one per round', () => {
+    const g = neighborGraph('round-a', 1000, 40);
+    expect(g.degree).toBe(40);
+    for (const c of [1, 500, 1000]) {
+      const ns = g.neighbors(c);
+      expect(ns).toHaveLength(40);
+      expect(ns).not.toContain(c);
+      for (const v of ns) expect(g.neighbors(v)).toContain(c);
+    }
+    let edges = 0;
+    for (let c = 1; c <= 1000; c++) edges += g.neighbors(c).length;
+    expect(edges).toBe(1000 * 40);
+    // Connected: breadth-first search from client 1 reaches everyone.
+    const seen = new Set([1]);
+    const queue = [1];
+    while (queue.length) for (const v of g.neighbors(queue.pop()!)) if (!seen.has(v)) (seen.add(v), queue.push(v));
+    expect(seen.size).toBe(1000);
+    expect(neighborGraph('round-a', 1000, 40).neighbors(7)).toEqual(g.neighbors(7));
+    expect(neighborGraph('round-b', 1000, 40).neighbors(7)).not.toEqual(g.neighbors(7));
+    expect(neighborGraph('round-a', 10, 40).neighbors(3)).toEqual([1, 2, 4, 5, 6, 7, 8, 9, 10]);
+    expect([defaultDegree(10), defaultDegree(50), defaultDegree(1000)]).toEqual([9, 24, 40]);
+  });
+
+  it('unmasks exactly the sum of 120 clients of degree 16, each sharing with 16 peers instead of 119', async () => {
+    const round = await playRound(120, { degree: 16 });
+    expect(round.graph?.degree).toBe(16);
+    for (const r of round.responses) expect(r.selfMaskShares.length).toBe(17);
+    expect(await unmaskSum(round)).toEqual(round.expected);
+  }, 120_000);
+
+  it('recovers the survivors\' sum when clients drop after sharing keys: only their neighbours\' masks are rebuilt', async () => {
+    const round = await playRound(60, { degree: 12, dropAfterSharing: 8, threshold: 40 });
+    expect(round.survivors).toHaveLength(52);
+    expect(await unmaskSum(round)).toEqual(round.expected);
+  }, 120_000);
+
+  it('refuses an advertisement from a client outside the neighbourhood (a server padding the cohort)', async () => {
+    const params: RoundParams = { round: 'r-outsider', threshold: 3, minSurvivors: 5, vectorLength: 8, graph: { cohortSize: 30, degree: 4 } };
+    const graph = roundGraph(params)!;
+    const outsider = [...Array(30).keys()].map((i) => i + 1).find((v) => v !== 1 && !graph.adjacent(1, v))!;
+    const clients = await Promise.all([1, ...graph.neighbors(1), outsider].map(async (id) => new SecAggClient(id, await createIdentity(), params)));
+    const ads = await Promise.all(clients.map((c) => c.advertise()));
+    const identities = new Map(ads.map((a) => [a.ad.client, a.identityKey]));
+    await expect(clients[0]!.shareKeys(ads, (id) => identities.get(id))).rejects.toThrow(/not a neighbour/);
   });
 });
 

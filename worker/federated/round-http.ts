@@ -7,7 +7,14 @@ export interface RoundInfo {
   round: string;
   phase: Phase;
   modelVersion: number;
+  /** Fewest survivors the round may sum; also sizes this client's noise share. */
   threshold: number;
+  /** Shamir threshold within a neighbourhood. */
+  shareThreshold: number;
+  /** SecAgg+ graph degree (participants - 1: complete graph). */
+  degree: number;
+  /** Clients that checked in (the cohort 1..participants). */
+  participants: number;
   vectorLength: number;
   /** L2 clip norm the update is clipped to. */
   clip: number;

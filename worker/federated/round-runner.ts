@@ -98,7 +98,7 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
   let info = await http.waitWhile(round, ['checkin']);
   if (info.phase === 'aborted') return over(info);
   if (s.step === 'joined') {
-    client = new SecAggClient(index, options.identity, { round, threshold: info.threshold, vectorLength: info.vectorLength });
+    client = new SecAggClient(index, options.identity, { round, threshold: info.shareThreshold, minSurvivors: info.threshold, vectorLength: info.vectorLength, graph: { cohortSize: info.participants, degree: info.degree } });
     const signed = await client.advertise();
     await send('advertised', `/v1/rounds/${round}/advertise`, { index, token, cipherPublicKey: toBase64(signed.ad.cipherPublicKey), maskPublicKey: toBase64(signed.ad.maskPublicKey), signature: toBase64(signed.signature) });
   }
@@ -111,7 +111,7 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
   if (await stepped(['advertise'])) return over(info);
 
   if (s.step === 'advertised') {
-    const listed = await http.call<{ index: number; identityKey: string; cipherPublicKey: string; maskPublicKey: string; signature: string }[]>(`/v1/rounds/${round}/advertisements`);
+    const listed = await http.call<{ index: number; identityKey: string; cipherPublicKey: string; maskPublicKey: string; signature: string }[]>(`/v1/rounds/${round}/advertisements?index=${index}`);
     const cohort: SignedAdvertisement[] = listed.map((a) => ({ ad: { client: a.index, cipherPublicKey: fromBase64(a.cipherPublicKey), maskPublicKey: fromBase64(a.maskPublicKey) }, signature: fromBase64(a.signature), identityKey: fromBase64(a.identityKey) }));
     const identities = new Map(cohort.map((c) => [c.ad.client, c.identityKey]));
     const bundles = await client!.shareKeys(cohort, (id) => identities.get(id));

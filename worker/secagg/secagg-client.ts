@@ -1,5 +1,6 @@
 import { generateAgreementKeys, agreeSeed, type AgreementKeys } from './key-agreement.js';
 import { addMask, expandMask } from './mask-prg.js';
+import { neighborGraph, type NeighborGraph } from './neighbor-graph.js';
 import { bigIntToBytes, bytesToBigInt } from './prime-field.js';
 import { openFrom, sealFor } from './share-cipher.js';
 import { shareSecret, type Share } from './shamir.js';
@@ -8,9 +9,19 @@ import { signAdvertisement, signSurvivors, verifyAdvertisement, verifySurvivors,
 /** Public parameters of one secure-aggregation round. */
 export interface RoundParams {
   round: string;
-  /** Shares needed to unmask: below this many survivors the round aborts and reveals nothing. */
+  /** Shamir threshold: shares needed to rebuild one client's secrets (within its neighbourhood). */
   threshold: number;
   vectorLength: number;
+  /** Fewest survivors a sum may cover; below it the round aborts and reveals nothing (default: threshold). */
+  minSurvivors?: number;
+  /** SecAgg+ graph over the cohort 1..cohortSize; absent: the complete graph (Bonawitz). */
+  graph?: { cohortSize: number; degree: number };
+}
+
+/** The round's communication graph, or undefined for the complete graph. */
+export function roundGraph(params: RoundParams): NeighborGraph | undefined {
+  if (!params.graph || params.graph.degree >= params.graph.cohortSize - 1) return undefined;
+  return neighborGraph(params.round, params.graph.cohortSize, params.graph.degree);
 }
 
 /** A key advertisement as relayed by the server, with the sender's long-term identity key. */
@@ -65,6 +76,7 @@ function packShares(from: number, to: number, maskKey: Share, selfMask: Share): 
  * advertise two ECDH keys, secret-share the mask key and a self-mask seed t-of-n, upload the
  * input plus self mask plus pairwise masks (mod 2^32), then help unmask: for each peer, reveal
  * either its self-mask share (it survived) or its mask-key share (it dropped), never both.
+ * With `params.graph` the peers are only the client's neighbours (SecAgg+, Bell et al. 2020).
  */
 export class SecAggClient {
   private cipherKeys?: AgreementKeys;
@@ -76,6 +88,7 @@ export class SecAggClient {
   private unmaskedFor?: string;
   private identities = new Map<number, Uint8Array<ArrayBuffer>>();
   private signedSurvivors?: string;
+  private readonly graph?: NeighborGraph;
 
   /** @param id this client's index in the cohort (1-based; it is also its Shamir x). */
   constructor(
@@ -84,6 +97,16 @@ export class SecAggClient {
     private readonly params: RoundParams,
   ) {
     if (!Number.isInteger(id) || id < 1) throw new RangeError('client ids are positive integers');
+    this.graph = roundGraph(params);
+  }
+
+  private get minSurvivors(): number {
+    return this.params.minSurvivors ?? this.params.threshold;
+  }
+
+  /** Whether `client` is one of mine: everyone in the complete graph, neighbours in SecAgg+. */
+  private isPeer(client: number): boolean {
+    return client === this.id || !this.graph || this.graph.adjacent(this.id, client);
   }
 
   /** The client's state, structured-clone safe, for IndexedDB. */
@@ -127,6 +150,7 @@ export class SecAggClient {
     if (!this.maskKeys || !this.cipherKeys) throw new Error('advertise() first');
     if (cohort.length < this.params.threshold) throw new Error(`cohort of ${cohort.length} is below the threshold ${this.params.threshold}`);
     for (const { ad, signature } of cohort) {
+      if (!this.isPeer(ad.client)) throw new Error(`advertisement of client ${ad.client}, who is not a neighbour of ${this.id} in this round's graph`);
       const key = trustedIdentity(ad.client);
       if (!key || !(await verifyAdvertisement(key, this.params.round, ad, signature))) throw new Error(`advertisement of client ${ad.client} is not signed by its identity`);
       this.peers.set(ad.client, ad);
@@ -174,7 +198,7 @@ export class SecAggClient {
     const y = Uint32Array.from(input);
     addMask(y, await expandMask(this.selfSeed, y.length), 1);
     for (const v of sharedKeys) {
-      if (v === this.id) continue;
+      if (v === this.id || !this.isPeer(v)) continue;
       const peer = this.peers.get(v);
       if (!peer) throw new Error(`client ${v} was never advertised`);
       const seed = await agreeSeed(this.maskKeys, peer.maskPublicKey, this.params.round);
@@ -188,7 +212,7 @@ export class SecAggClient {
    * can later check that all of them were shown the same set.
    */
   async signSurvivorSet(survivors: readonly number[]): Promise<Uint8Array<ArrayBuffer>> {
-    if (survivors.length < this.params.threshold) throw new Error(`only ${survivors.length} survivors; the threshold is ${this.params.threshold}`);
+    if (survivors.length < this.minSurvivors) throw new Error(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
     if (!survivors.includes(this.id)) throw new Error('this client is not among the survivors');
     this.signedSurvivors = [...survivors].sort((a, b) => a - b).join(',');
     return signSurvivors(this.identity, this.params.round, survivors);
@@ -201,7 +225,7 @@ export class SecAggClient {
    * otherwise. Refuses a second, different request (which could ask for both shares of one client).
    */
   async unmask(survivors: readonly number[], sharedKeys: readonly number[], consistency: readonly { client: number; signature: Uint8Array<ArrayBuffer> }[]): Promise<UnmaskResponse> {
-    if (survivors.length < this.params.threshold) throw new Error(`only ${survivors.length} survivors; the threshold is ${this.params.threshold}`);
+    if (survivors.length < this.minSurvivors) throw new Error(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
     const alive = new Set(survivors);
     if (!alive.has(this.id)) throw new Error('this client is not among the survivors');
     if (this.signedSurvivors !== [...survivors].sort((a, b) => a - b).join(',')) throw new Error('the survivor set differs from the one this client signed');
@@ -210,6 +234,7 @@ export class SecAggClient {
       const key = this.identities.get(client);
       if (alive.has(client) && key && (await verifySurvivors(key, this.params.round, survivors, signature))) signers.add(client);
     }
+    // Only neighbours' identities are known here, so in SecAgg+ the check is per neighbourhood.
     if (signers.size < this.params.threshold) throw new Error(`only ${signers.size} survivors signed this survivor set; the threshold is ${this.params.threshold}`);
     const request = `${[...survivors].sort((a, b) => a - b)}|${[...sharedKeys].sort((a, b) => a - b)}`;
     if (this.unmaskedFor !== undefined && this.unmaskedFor !== request) throw new Error('a second, different unmasking request');
