@@ -43,8 +43,14 @@ export default defineConfig(({ mode }): UserConfig => {
       const integrity = `sha384-${createHash('sha384').update(readFileSync(`dist/${sdk}`)).digest('base64')}`;
       return { ...library('src/loader.ts', 'iife', 'pocketrank.loader.js', false), define: { __SDK_FILE__: JSON.stringify(sdk), __SDK_INTEGRITY__: JSON.stringify(integrity) } };
     }
-    case 'worker':
-      return { ...library('worker/worker.ts', 'es', 'pocketrank.worker.js', false), plugins: [copyWasmBinaries()] };
+    case 'worker': {
+      // The GPU and pure-JS backends are dynamic imports: separate chunks beside the worker,
+      // resolved against its URL (so a CDN-hosted worker fetches them from the CDN too).
+      const config = library('worker/worker.ts', 'es', 'pocketrank.worker.js', false);
+      const chunkFileNames = (chunk: { facadeModuleId?: string | null }) => `pocketrank.${/tfjs-backend-(webgpu|webgl|cpu)/.exec(chunk.facadeModuleId ?? '')?.[1] ?? 'shared'}-[hash].js`;
+      // allow-extension: chunks import shared code from the worker file itself, not through a facade.
+      return { ...config, build: { ...config.build, rollupOptions: { preserveEntrySignatures: 'allow-extension', output: { chunkFileNames } } }, plugins: [copyWasmBinaries()] };
+    }
     case 'bench':
       // The main-thread baseline that `npm run bench` compares pocketrank against.
       return { build: { outDir: 'bench/dist', emptyOutDir: true, minify: true, target: 'es2022', reportCompressedSize: false, lib: { entry: 'bench/naive-ranker.ts', formats: ['es'], fileName: () => 'naive.js' } } };

@@ -1,7 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
-import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { PocketrankError } from '../src/pocketrank-error.js';
 import type { AdapterInfo, BackendName, BackendPreference } from '../src/types.js';
@@ -48,8 +45,18 @@ function webglRenderer(): string | undefined {
   }
 }
 
+// WASM is what CPU-only devices run, so it is in the worker bundle; the GPU backends and the
+// pure-JS fallback are separate chunks fetched only when chosen, which keeps ~1 MB of script
+// that most starts never run out of the worker's start-up.
+const LAZY_BACKENDS: Partial<Record<BackendName, () => Promise<unknown>>> = {
+  webgpu: () => import('@tensorflow/tfjs-backend-webgpu'),
+  webgl: () => import('@tensorflow/tfjs-backend-webgl'),
+  cpu: () => import('@tensorflow/tfjs-backend-cpu'),
+};
+
 async function start(name: BackendName): Promise<boolean> {
   try {
+    await LAZY_BACKENDS[name]?.();
     // setBackend reports failure by returning false, not by throwing.
     if (!(await tf.setBackend(name))) return false;
     await tf.ready();
