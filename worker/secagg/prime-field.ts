@@ -31,6 +31,29 @@ export function inverse(a: bigint): bigint {
   return pow(a, P - 2n);
 }
 
+/**
+ * Inverses of many elements for the price of one (Montgomery's trick): prefix products, one
+ * Fermat inversion, then back-substitution. A Fermat inversion is ~1,000 multiplications of
+ * 521-bit numbers, and the server rebuilds one secret per client: with a different share set
+ * per neighbourhood in SecAgg+, this is what keeps a 1,000-client round's unmasking cheap.
+ */
+export function batchInverse(values: readonly bigint[]): bigint[] {
+  const prefix: bigint[] = [];
+  let acc = 1n;
+  for (const v of values) {
+    if (mod(v) === 0n) throw new RangeError('0 has no inverse');
+    prefix.push(acc);
+    acc = mod(acc * v);
+  }
+  let inv = inverse(acc);
+  const out = new Array<bigint>(values.length);
+  for (let i = values.length - 1; i >= 0; i--) {
+    out[i] = mod(inv * prefix[i]!);
+    inv = mod(inv * values[i]!);
+  }
+  return out;
+}
+
 /** Big-endian bytes to an integer. */
 export function bytesToBigInt(bytes: Uint8Array<ArrayBuffer>): bigint {
   let v = 0n;

@@ -1,4 +1,4 @@
-import { bigIntToBytes, bytesToBigInt, inverse, mod, randomElement } from './prime-field.js';
+import { batchInverse, bigIntToBytes, bytesToBigInt, mod, randomElement } from './prime-field.js';
 
 /** One share: the polynomial evaluated at a client's public, non-zero index. */
 export interface Share {
@@ -36,7 +36,9 @@ export function lagrangeAtZero(xs: readonly number[]): bigint[] {
   const key = xs.join(',');
   let weights = weightCache.get(key);
   if (!weights) {
-    weights = xs.map((xi, i) => {
+    const nums: bigint[] = [];
+    const dens: bigint[] = [];
+    xs.forEach((xi, i) => {
       let num = 1n;
       let den = 1n;
       xs.forEach((xj, j) => {
@@ -44,8 +46,11 @@ export function lagrangeAtZero(xs: readonly number[]): bigint[] {
         num = mod(num * BigInt(-xj));
         den = mod(den * BigInt(xi - xj));
       });
-      return mod(num * inverse(den));
+      nums.push(num);
+      dens.push(den);
     });
+    const inverses = batchInverse(dens);
+    weights = nums.map((num, i) => mod(num * inverses[i]!));
     if (weightCache.size > 64) weightCache.clear();
     weightCache.set(key, weights);
   }
