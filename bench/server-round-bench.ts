@@ -22,9 +22,9 @@ export async function startServerChild(flags: string[]): Promise<{ url: string; 
   return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 
-/** One round with `clients` participants and updates of `vectorLength` values. */
-export async function benchServerRound(clients: number, vectorLength: number): Promise<{ clients: number; vector_length: number; round_s: number; server_cpu_s: number; submissions_per_server_cpu_s: number }> {
-  const server = await startServerChild(['--min-clients', String(clients), '--max-clients', String(clients), '--vector-length', String(vectorLength), '--clip', '1', '--phase-deadline-ms', '600000']);
+/** One round with `clients` participants and updates of `vectorLength` values; `neighbors` 0 is the server's default graph. */
+export async function benchServerRound(clients: number, vectorLength: number, neighbors = 0): Promise<{ clients: number; vector_length: number; degree: number; round_s: number; server_cpu_s: number; submissions_per_server_cpu_s: number }> {
+  const server = await startServerChild(['--min-clients', String(clients), '--max-clients', String(clients), '--vector-length', String(vectorLength), '--clip', '1', '--phase-deadline-ms', '600000', '--neighbors', String(neighbors)]);
   try {
     const cpuBefore = cpuSeconds(server.pid);
     // Clients poll the round's phase; one poll per client per ~n ms keeps the server's load from
@@ -38,13 +38,14 @@ export async function benchServerRound(clients: number, vectorLength: number): P
     const roundSeconds = (performance.now() - started) / 1000;
     if (outcomes.some((o) => o.phase !== 'done')) throw new Error(`round did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
     const serverCpu = cpuSeconds(server.pid) - cpuBefore;
-    return { clients, vector_length: vectorLength, round_s: roundSeconds, server_cpu_s: serverCpu, submissions_per_server_cpu_s: clients / serverCpu };
+    const info = (await (await fetch(`${server.url}/v1/rounds/${outcomes[0]!.round}`)).json()) as { degree: number };
+    return { clients, vector_length: vectorLength, degree: info.degree, round_s: roundSeconds, server_cpu_s: serverCpu, submissions_per_server_cpu_s: clients / serverCpu };
   } finally {
     server.stop();
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [n, v] = process.argv.slice(2).map(Number);
-  console.log(await benchServerRound(n ?? 10, v ?? 1024));
+  const [n, v, k] = process.argv.slice(2).map(Number);
+  console.log(await benchServerRound(n ?? 10, v ?? 1024, k ?? 0));
 }

@@ -86,7 +86,8 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             server: url,
             clientId: crypto.randomUUID(),
             identity: await createIdentity(),
-            pollMs: 20,
+            // One poll per client per ~n ms: polling must not eat the CPU the clients need.
+            pollMs: Math.max(20, options.clientsPerRound),
             timeoutMs: 600_000,
             update: (info) => {
               const job = training.then(async () => {
@@ -128,28 +129,36 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
 
 /**
  * The ceiling: the same federated parameters fine-tuned centrally on every federated user's
- * history (Adam, batches of 128), for up to `maxEpochs` epochs, keeping the epoch with the best
- * validation NDCG@10 (early stopping on the federated users' validation items).
+ * history (Adam, batches of 128), for up to `maxEpochs` epochs, validated `evalsPerEpoch` times
+ * an epoch and stopped after `patience` checks without a better validation NDCG@10; the best
+ * checkpoint is kept (early stopping on the federated users' validation items). One epoch is
+ * too coarse a grain here: the gain peaks and fades within two epochs.
  */
-export async function centralizedFineTune(encoder: SasrecEncoder, users: readonly number[][], validation: readonly EvalCase[], options: { maxEpochs: number; learningRate: number; federatedRows: readonly number[]; seed: number; onEpoch?: (epoch: number, valid: Metrics) => void }): Promise<{ bestEpoch: number }> {
+export async function centralizedFineTune(encoder: SasrecEncoder, users: readonly number[][], validation: readonly EvalCase[], options: { maxEpochs: number; learningRate: number; federatedRows: readonly number[]; seed: number; evalsPerEpoch?: number; patience?: number; onCheck?: (epoch: number, valid: Metrics) => void }): Promise<{ bestEpoch: number }> {
   const part = federatedPart(encoder, options.federatedRows);
   const rand = mulberry32(options.seed);
   const optimizer = tf.train.adam(options.learningRate, 0.9, 0.98);
   const examples = nextItemExamples(users as number[][], encoder.cfg.maxLen);
   const start = tf.keep(tf.clone(part.table));
   const mask = tf.keep(federatedRowsMask(part));
+  const [checks, patience] = [options.evalsPerEpoch ?? 4, options.patience ?? 2];
   let best = { epoch: 0, ndcg: (await evaluate(sasrecScorer(encoder), validation)).metrics['NDCG@10']!, weights: flattenPart(part) };
+  let worse = 0;
   try {
-    for (let epoch = 1; epoch <= options.maxEpochs; epoch++) {
-      for (const batch of makeBatches(examples, 128, rand)) {
+    train: for (let epoch = 1; epoch <= options.maxEpochs; epoch++) {
+      const batches = [...makeBatches(examples, 128, rand)];
+      const every = Math.max(1, Math.ceil(batches.length / checks));
+      for (const [i, batch] of batches.entries()) {
         optimizer.minimize(() => tf.tidy(() => nextItemLoss(encoder, batch, 1024, rand)), false, [...part.encoderVars, part.table]);
         // Only the federated rows may move, as in the federated runs.
         tf.tidy(() => part.table.assign(tf.where(mask, part.table, start)));
+        if ((i + 1) % every !== 0 && i + 1 !== batches.length) continue;
+        const at = epoch - 1 + (i + 1) / batches.length;
+        const valid = (await evaluate(sasrecScorer(encoder), validation)).metrics;
+        options.onCheck?.(at, valid);
+        if (valid['NDCG@10']! > best.ndcg) [best, worse] = [{ epoch: at, ndcg: valid['NDCG@10']!, weights: flattenPart(part) }, 0];
+        else if (++worse >= patience) break train;
       }
-      const valid = (await evaluate(sasrecScorer(encoder), validation)).metrics;
-      options.onEpoch?.(epoch, valid);
-      if (valid['NDCG@10']! > best.ndcg) best = { epoch, ndcg: valid['NDCG@10']!, weights: flattenPart(part) };
-      else break;
     }
   } finally {
     optimizer.dispose();
