@@ -139,6 +139,8 @@ export interface Startup {
   catalogMs: number;
   storageMs: number;
   totalMs: number;
+  /** Where the model came from: 'cache' (Cache Storage on this device, no download) or 'network'. */
+  modelSource: 'network' | 'cache';
 }
 
 /** Snapshot returned by `status()`. */

@@ -7,6 +7,7 @@ import { EventStore } from './event-store.js';
 import { contributeToRound } from './federated/federated-client.js';
 import { loadCatalog } from './load-catalog.js';
 import { loadModel, type LoadedModel } from './load-model.js';
+import { modelCacheFetch } from './model-cache.js';
 import { outcome } from './outcome.js';
 import { personalizeModel, restorePersonalWeights } from './personalize-model.js';
 import { Ranker } from './ranker.js';
@@ -48,11 +49,13 @@ export class Engine implements EngineApi {
       try {
         // Everything that does not need the backend (downloads, catalog parsing, IndexedDB) runs while it starts.
         const started = performance.now();
-        const timed = <T>(p: Promise<T>, key: keyof Startup) => p.finally(() => (startup[key] = Math.round(performance.now() - started)));
-        const startup: Startup = { backendMs: 0, modelMs: 0, catalogMs: 0, storageMs: 0, totalMs: 0 };
+        const timed = <T>(p: Promise<T>, key: Exclude<keyof Startup, 'modelSource'>) => p.finally(() => (startup[key] = Math.round(performance.now() - started)));
+        const startup: Startup = { backendMs: 0, modelMs: 0, catalogMs: 0, storageMs: 0, totalMs: 0, modelSource: 'network' };
         const backend = timed(selectBackend(init.backend, init.wasmPaths), 'backendMs');
         const granted = init.consent === 'granted';
-        const [choiceResult, model, catalogResult, storeResult] = await Promise.allSettled([backend, timed(loadModel(init.modelUrl, backend), 'modelMs'), timed(loadCatalog(init.catalog), 'catalogMs'), timed(granted ? EventStore.open(init.dbName) : Promise.resolve(undefined), 'storageMs')]);
+        // The model is kept on the device only with consent, like everything else the SDK stores.
+        const modelFetch = granted ? modelCacheFetch(`pocketrank:${init.dbName}:model`, init.modelUrl) : undefined;
+        const [choiceResult, model, catalogResult, storeResult] = await Promise.allSettled([backend, timed(loadModel(init.modelUrl, backend, modelFetch?.fetch), 'modelMs'), timed(loadCatalog(init.catalog), 'catalogMs'), timed(granted ? EventStore.open(init.dbName) : Promise.resolve(undefined), 'storageMs')]);
         if (choiceResult.status === 'rejected' || model.status === 'rejected' || catalogResult.status === 'rejected' || storeResult.status === 'rejected') {
           if (model.status === 'fulfilled') model.value.model.dispose();
           if (storeResult.status === 'fulfilled') storeResult.value?.close();
@@ -61,6 +64,10 @@ export class Engine implements EngineApi {
         }
         const choice = choiceResult.value;
         const [loaded, catalog, store] = [model.value, catalogResult.value, storeResult.value];
+        if (modelFetch) {
+          startup.modelSource = modelFetch.source();
+          void modelFetch.prune();
+        }
         const crowdWeights = loaded.encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
         const personalized = store ? await restorePersonalWeights(store, loaded) : false;
         this.running = { init, choice, loaded, crowdWeights, ranker: new Ranker(loaded, catalog), store, unstored: [], shopper: new ShopperState(loaded.maxLen), consent: init.consent, personalized };

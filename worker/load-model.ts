@@ -40,14 +40,15 @@ function checkContract(url: string, model: LayersModel): LoadedModel {
 }
 
 /**
- * Loads a tfjs layers-format model from a URL and checks it; every failure names the URL.
+ * Loads a tfjs layers-format model from a URL (through `fetchFunc`, e.g. the on-device model
+ * cache, when given) and checks it; every failure names the URL.
  * The download starts at once; tensors are made only after `backendReady`, so fetching the
  * weights overlaps with compiling the backend.
  */
-export async function loadModel(url: string, backendReady: Promise<unknown> = Promise.resolve()): Promise<LoadedModel> {
+export async function loadModel(url: string, backendReady: Promise<unknown> = Promise.resolve(), fetchFunc?: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>): Promise<LoadedModel> {
   let model: LayersModel;
   try {
-    const artifacts = tf.io.http(url).load!();
+    const artifacts = tf.io.http(url, fetchFunc && { fetchFunc }).load!();
     // A failed backend is reported by its own promise; this one must not become an unhandled rejection.
     artifacts.catch(() => undefined);
     await backendReady;

@@ -115,6 +115,7 @@ const result = {
   federated_dp: { ...pick(last(private_)), epsilon: spent, delta, noiseMultiplier: z, perRound: private_.map((m) => m['NDCG@10']!) },
   centralized: { ...pick(centralized), bestEpoch },
   personalization: { users: personalization.users, before: pick(personalization.before), after: pick(personalization.after), steps: num('personalize-steps', 10), learningRate: num('personalize-lr', 0.0005) },
+  evaluatedRounds: Array.from({ length: rounds }, (_, i) => i + 1).filter((r) => r % runOptions.evalEvery === 0 || r === rounds),
   settings: { clients, population: federated.length, evaluatedUsers: cases.length, vectorLength, federatedItemRows: federatedRows.length, ...runOptions, federatedRows: undefined },
 };
 const gain = centralized['NDCG@10']! - pretrained['NDCG@10']!;
@@ -135,6 +136,7 @@ if (args.plot) {
     ndcgPlotSvg(
       [{ name: 'federated', color: '#1f77b4', values: result.federated.perRound }, { name: `federated, DP ε=${spent.toFixed(1)}`, color: '#d62728', values: result.federated_dp.perRound }],
       [{ name: 'pretrained', color: '#888', value: pretrained['NDCG@10']! }, { name: 'centralized', color: '#2ca02c', value: centralized['NDCG@10']! }],
+      result.evaluatedRounds,
     ),
   );
 }

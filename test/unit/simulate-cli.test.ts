@@ -11,7 +11,7 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
   it('pretrains, federates with and without DP through the real server, fine-tunes centrally, and reports all four', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pocketrank-sim-'));
     const [json, plot] = [join(dir, 'sim.json'), join(dir, 'sim.svg')];
-    const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '500', '--centralized-epochs', '1', '--personalize-users', '10', '--json', json, '--plot', plot];
+    const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '500', '--eval-every', '1', '--centralized-epochs', '1', '--personalize-users', '10', '--json', json, '--plot', plot];
     const { stdout } = await run(join('node_modules', '.bin', 'tsx'), ['models/cli/simulate.ts', ...flags], { maxBuffer: 1 << 24 });
     expect(stdout).toMatch(/centralized fine-tuning/);
     const result = JSON.parse(await readFile(json, 'utf8'));

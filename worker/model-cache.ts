@@ -1,0 +1,87 @@
+/** Where the model files of a start came from. */
+export type ModelSource = 'network' | 'cache';
+
+/** A fetch for `tf.io.http` that keeps the model on the device, and what it did. */
+export interface ModelFetch {
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+  /** 'cache' when model.json and every weight file came from Cache Storage. */
+  source(): ModelSource;
+  /** Deletes cached weights of other model versions (call once the model has loaded). */
+  prune(): Promise<void>;
+}
+
+// FNV-1a, twice with different offsets: a cache key for the manifest's text, not a security
+// boundary (Cache Storage is private to the origin), so no async WebCrypto on the start-up path.
+function manifestKey(text: string): string {
+  let [a, b] = [0x811c9dc5, 0x01000193 ^ text.length];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 16777619);
+    b = Math.imul(b ^ c, 2246822519);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+const urlOf = (input: RequestInfo | URL) => (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+
+/**
+ * Serves the model from Cache Storage so a returning shopper's start needs no network:
+ * model.json is stale-while-revalidate (the cached copy now, a background check for a newer
+ * one that the next start picks up), and weight files are keyed by the manifest's content, so a
+ * new model version never meets old weights. Any Cache Storage failure (quota, private mode,
+ * no `caches`) falls back to the network without an error.
+ */
+export function modelCacheFetch(cacheName: string, modelUrl: string): ModelFetch {
+  const opened: Promise<Cache | undefined> = typeof caches === 'undefined' ? Promise.resolve(undefined) : caches.open(cacheName).catch(() => undefined);
+  const manifestUrl = new URL(modelUrl, self.location.href).href;
+  let key = '';
+  let fromNetwork = 0;
+  const store = (cache: Cache, request: string, response: Response) => void cache.put(request, response).catch(() => undefined);
+
+  const get = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const cache = await opened;
+    const url = new URL(urlOf(input), self.location.href).href;
+    if (!cache) {
+      fromNetwork++;
+      return fetch(input, init);
+    }
+    if (url === manifestUrl) {
+      const hit = await cache.match(url).catch(() => undefined);
+      if (hit) {
+        const text = await hit.clone().text();
+        key = manifestKey(text);
+        void fetch(url, { ...init, cache: 'no-cache' })
+          .then(async (fresh) => {
+            if (fresh.ok && (await fresh.clone().text()) !== text) store(cache, url, fresh);
+          })
+          .catch(() => undefined);
+        return hit;
+      }
+      fromNetwork++;
+      const response = await fetch(input, init);
+      if (response.ok) {
+        key = manifestKey(await response.clone().text());
+        store(cache, url, response.clone());
+      }
+      return response;
+    }
+    // A weight file: only under the manifest it belongs to (a synthetic URL, never fetched).
+    const cacheKey = `${url}${url.includes('?') ? '&' : '?'}pocketrank-manifest=${key}`;
+    const hit = key ? await cache.match(cacheKey).catch(() => undefined) : undefined;
+    if (hit) return hit;
+    fromNetwork++;
+    const response = await fetch(input, init);
+    if (response.ok && key) store(cache, cacheKey, response.clone());
+    return response;
+  };
+  const prune = async () => {
+    const cache = await opened;
+    if (!cache || !key) return;
+    const stale = (await cache.keys()).filter((r) => {
+      const version = new URL(r.url).searchParams.get('pocketrank-manifest');
+      return version !== null && version !== key;
+    });
+    await Promise.all(stale.map((r) => cache.delete(r)));
+  };
+  return { fetch: get, source: () => (fromNetwork === 0 ? 'cache' : 'network'), prune: () => prune().catch(() => undefined) };
+}
