@@ -90,9 +90,11 @@ try {
   }
   if (want('session')) {
     process.stderr.write('\nsession');
-    const session = await repeated<{ long_tasks: number; longest_ms: number }>(browser, url, 'session', 200);
+    const session = await repeated<{ long_tasks: number; longest_ms: number; where: string }>(browser, url, 'session', 200);
     latest.long_tasks = Math.max(...session.map((s) => s.long_tasks));
-    rows.push({ metric: 'long tasks (> 50 ms) during track + recommend + on-device training', value: String(latest.long_tasks), baseline: '', ratio: '', target: 'none', pass: latest.long_tasks === 0 });
+    latest.long_task_phases = session.map((s) => s.where);
+    process.stderr.write(` [${session.map((s) => s.where || 'none').join(' | ')}]`);
+    rows.push({ metric: 'long tasks (> 50 ms) on the main thread: SDK start-up, 200 × track + recommend, on-device training', value: String(latest.long_tasks), baseline: '', ratio: '', target: 'none', pass: latest.long_tasks === 0 });
 
   }
   if (want('start')) {
@@ -117,7 +119,7 @@ try {
     latest.cold_start_ms = median(cold);
     latest.warm_start_ms = median(warm);
     rows.push({ metric: 'cold start to first recommendation', value: `${median(cold).toFixed(0)} ms (${spread(cold)})`, baseline: '', ratio: '', target: '≤ 1500 ms', pass: median(cold) <= 1500 });
-    rows.push({ metric: 'warm start (model in HTTP cache)', value: `${median(warm).toFixed(0)} ms (${spread(warm)})`, baseline: `cold ${median(cold).toFixed(0)} ms`, ratio: `${(median(cold) / median(warm)).toFixed(1)}x`, target: '≤ 300 ms', pass: median(warm) <= 300 });
+    rows.push({ metric: 'warm start (returning shopper: model from Cache Storage, database there)', value: `${median(warm).toFixed(0)} ms (${spread(warm)})`, baseline: `cold ${median(cold).toFixed(0)} ms`, ratio: `${(median(cold) / median(warm)).toFixed(1)}x`, target: '≤ 300 ms', pass: median(warm) <= 300 });
 
   }
   if (want('training')) {
