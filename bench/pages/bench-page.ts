@@ -195,6 +195,28 @@ const bench = {
   },
 
   /** Live tensors and tensor bytes before and after 1,000 recommendations. */
+  /** Starts a recommender with a history and keeps it open for worker-heap readings between steps. */
+  async heapOpen() {
+    const { rec } = await withHistory('wasm', db('heap'));
+    await rec.recommend({ k: 10 });
+    await rec.personalize({ steps: 2 });
+    (window as unknown as { heapRec: Recommender }).heapRec = rec;
+    return { tensors: (await rec.status()).tensors };
+  },
+
+  /** `calls` recommendations, or `trainings` personalize() runs, on the open recommender. */
+  async heapStep(calls: number, trainings: number) {
+    const rec = (window as unknown as { heapRec: Recommender }).heapRec;
+    for (let i = 0; i < calls; i++) await rec.recommend({ k: 10 });
+    for (let i = 0; i < trainings; i++) await rec.personalize({ steps: 5 });
+    return { tensors: (await rec.status()).tensors };
+  },
+
+  async heapClose() {
+    await (window as unknown as { heapRec: Recommender }).heapRec.close();
+    return {};
+  },
+
   async memory(calls: number) {
     const { rec } = await withHistory('wasm', db('mem'));
     await rec.recommend({ k: 10 });
