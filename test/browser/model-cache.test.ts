@@ -10,7 +10,7 @@ async function startAndRank(dbName: string, consent: 'granted' | 'denied' = 'gra
   try {
     rec.track({ type: 'view', itemId: 'sku-03' });
     const top = (await rec.recommend({ k: 5 })).map((r) => r.itemId);
-    return { source: (await rec.status()).startup.modelSource, top };
+    return { source: (await rec.status()).startup?.modelSource, top };
   } finally {
     await rec.close();
   }
@@ -59,7 +59,7 @@ describe('the model is kept on the device (Cache Storage, keyed by the manifest)
     expect(await caches.has(cacheName(dbName))).to.equal(true);
     const rec = await startFixture({ dbName });
     try {
-      expect((await rec.status()).startup.modelSource).to.equal('cache');
+      expect((await rec.status()).startup?.modelSource).to.equal('cache');
       await rec.forget();
       expect(await caches.has(cacheName(dbName))).to.equal(false);
     } finally {
