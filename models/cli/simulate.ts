@@ -1,5 +1,7 @@
 /**
  * npm run simulate -- --clients N --rounds R --epsilon E [--json f] [--plot f.svg] [--data file]
+ *   [--only federated,federated_dp,centralized,personalization] (a subset, e.g. one process per core)
+ * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
  *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --centralized-epochs 3 --centralized-lr 0.0003
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
@@ -22,7 +24,7 @@ import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { personalizationGain } from '../federated/personalization-gain.js';
 import { centralizedFineTune, noiseForEpsilon, runFederated } from '../federated/simulation.js';
-import { ndcgPlotSvg } from '../federated/plot-svg.js';
+import { mergeResults, resultPlot, resultTable, type SimulationResult } from '../federated/simulation-report.js';
 import { federatedPart, federatedRowsFor } from '../train/local-finetune.js';
 import { buildSasrec } from '../sasrec/build-sasrec.js';
 import { DEFAULT_SASREC } from '../sasrec/sasrec-config.js';
@@ -35,8 +37,26 @@ const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
+  only: 'string', merge: 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
+
+/** Prints the table and writes --json / --plot. */
+async function publish(result: SimulationResult): Promise<void> {
+  console.log(`\n${resultTable(result)}`);
+  if (args.json) await writeFile(args.json as string, JSON.stringify(result, null, 2));
+  if (args.plot) await writeFile(args.plot as string, resultPlot(result));
+}
+
+// --merge a.json,b.json joins the parts of one experiment that ran as separate processes.
+if (args.merge) {
+  await publish(mergeResults(await Promise.all((args.merge as string).split(',').map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SimulationResult))));
+  process.exit(0);
+}
+// --only federated,federated_dp,centralized,personalization runs a subset (e.g. one per core).
+const SETTINGS = ['federated', 'federated_dp', 'centralized', 'personalization'] as const;
+const only = new Set((args.only as string | undefined)?.split(',') ?? SETTINGS);
+for (const name of only) if (!(SETTINGS as readonly string[]).includes(name)) throw new Error(`--only takes ${SETTINGS.join(', ')}; got "${name}"`);
 // Defaults: cohorts of 128 and FedAdam at the centralized ceiling's batch size and learning rate,
 // so 160 rounds see about as many user gradients as the ceiling's best checkpoint.
 const [clients, rounds, epsilon] = [num('clients', 128), num('rounds', 160), num('epsilon', 8)];
@@ -95,48 +115,31 @@ const run = async (label: string, noiseMultiplier: number) => {
   bar.done(`NDCG@10 ${perRound[perRound.length - 1]!['NDCG@10']!.toFixed(4)}`);
   return perRound;
 };
-const plain = await run('federated', 0);
-const private_ = await run(`federated, DP`, z);
-
-reset();
-const { bestEpoch } = await centralizedFineTune(encoder, clientData, validation, { maxEpochs: num('centralized-epochs', 3), learningRate: num('centralized-lr', 0.0003), federatedRows, seed, onCheck: (e, m) => console.error(`centralized epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
-const centralized = await score();
-
-reset();
-const personalization = await personalizationGain(encoder, pretrainedWeights, shuffleInPlace([...cases], mulberry32(seed + 3)).slice(0, num('personalize-users', 300)), { steps: num('personalize-steps', 10), learningRate: num('personalize-lr', 0.0005), seed });
-
-const last = (xs: Metrics[]) => xs[xs.length - 1]!;
 const pick = (m: Metrics) => ({ 'NDCG@10': m['NDCG@10']!, 'HR@10': m['HR@10']! });
-const spent = dpFedAvgEpsilon(q, z, rounds, delta);
-const result = {
+const last = (xs: Metrics[]) => xs[xs.length - 1]!;
+const result: SimulationResult = {
   pretrained: pick(pretrained),
-  // perRound: NDCG@10 after every `evalEvery` rounds (and the last).
-  federated: { ...pick(last(plain)), perRound: plain.map((m) => m['NDCG@10']!) },
-  federated_dp: { ...pick(last(private_)), epsilon: spent, delta, noiseMultiplier: z, perRound: private_.map((m) => m['NDCG@10']!) },
-  centralized: { ...pick(centralized), bestEpoch },
-  personalization: { users: personalization.users, before: pick(personalization.before), after: pick(personalization.after), steps: num('personalize-steps', 10), learningRate: num('personalize-lr', 0.0005) },
+  // perRound: NDCG@10 after every `evalEvery` rounds (and the last), listed in evaluatedRounds.
   evaluatedRounds: Array.from({ length: rounds }, (_, i) => i + 1).filter((r) => r % runOptions.evalEvery === 0 || r === rounds),
   settings: { clients, population: federated.length, evaluatedUsers: cases.length, vectorLength, federatedItemRows: federatedRows.length, ...runOptions, federatedRows: undefined },
 };
-const gain = centralized['NDCG@10']! - pretrained['NDCG@10']!;
-const recovered = (m: Metrics) => (gain > 0 ? ((m['NDCG@10']! - pretrained['NDCG@10']!) / gain) * 100 : NaN);
-console.log(`\n${'setting'.padEnd(40)}${'NDCG@10'.padStart(9)}${'HR@10'.padStart(9)}  of the centralized gain`);
-const row = (name: string, m: Metrics, share = '') => console.log(`${name.padEnd(40)}${m['NDCG@10']!.toFixed(4).padStart(9)}${m['HR@10']!.toFixed(4).padStart(9)}  ${share}`);
-row('pretrained only', pretrained);
-row('federated, no DP', last(plain), `${recovered(last(plain)).toFixed(0)}%`);
-row(`federated, DP eps ${spent.toFixed(2)} (z ${z.toFixed(2)})`, last(private_), `${recovered(last(private_)).toFixed(0)}%`);
-row(`centralized fine-tuning (${bestEpoch.toFixed(2)} epochs)`, centralized, '100%');
-console.log(`\non-device personalization, no server (${personalization.users} users, ${result.personalization.steps} steps at lr ${result.personalization.learningRate}):`);
-row('  before', personalization.before);
-row('  after', personalization.after);
-if (args.json) await writeFile(args.json as string, JSON.stringify(result, null, 2));
-if (args.plot) {
-  await writeFile(
-    args.plot as string,
-    ndcgPlotSvg(
-      [{ name: 'federated', color: '#1f77b4', values: result.federated.perRound }, { name: `federated, DP ε=${spent.toFixed(1)}`, color: '#d62728', values: result.federated_dp.perRound }],
-      [{ name: 'pretrained', color: '#888', value: pretrained['NDCG@10']! }, { name: 'centralized', color: '#2ca02c', value: centralized['NDCG@10']! }],
-      result.evaluatedRounds,
-    ),
-  );
+if (only.has('federated')) {
+  const plain = await run('federated', 0);
+  result.federated = { ...pick(last(plain)), perRound: plain.map((m) => m['NDCG@10']!) };
 }
+if (only.has('federated_dp')) {
+  const private_ = await run(`federated, DP`, z);
+  result.federated_dp = { ...pick(last(private_)), epsilon: dpFedAvgEpsilon(q, z, rounds, delta), delta, noiseMultiplier: z, perRound: private_.map((m) => m['NDCG@10']!) };
+}
+if (only.has('centralized')) {
+  reset();
+  const { bestEpoch } = await centralizedFineTune(encoder, clientData, validation, { maxEpochs: num('centralized-epochs', 3), learningRate: num('centralized-lr', 0.0003), federatedRows, seed, onCheck: (e, m) => console.error(`centralized epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
+  result.centralized = { ...pick(await score()), bestEpoch };
+}
+if (only.has('personalization')) {
+  reset();
+  const [steps, learningRate] = [num('personalize-steps', 10), num('personalize-lr', 0.0005)];
+  const gain = await personalizationGain(encoder, pretrainedWeights, shuffleInPlace([...cases], mulberry32(seed + 3)).slice(0, num('personalize-users', 300)), { steps, learningRate, seed });
+  result.personalization = { users: gain.users, before: pick(gain.before), after: pick(gain.after), steps, learningRate };
+}
+await publish(result);

@@ -8,12 +8,18 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 
 describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
-  it('pretrains, federates with and without DP through the real server, fine-tunes centrally, and reports all four', async () => {
+  it('pretrains, federates with and without DP through the real server, fine-tunes centrally, and reports all four (as two processes, merged)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pocketrank-sim-'));
-    const [json, plot] = [join(dir, 'sim.json'), join(dir, 'sim.svg')];
-    const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '500', '--eval-every', '1', '--centralized-epochs', '1', '--personalize-users', '10', '--json', json, '--plot', plot];
-    const { stdout } = await run(join('node_modules', '.bin', 'tsx'), ['models/cli/simulate.ts', ...flags], { maxBuffer: 1 << 24 });
-    expect(stdout).toMatch(/centralized fine-tuning/);
+    const [json, plot, partA, partB, cache] = ['sim.json', 'sim.svg', 'a.json', 'b.json', 'pretrained.json'].map((f) => join(dir, f)) as [string, string, string, string, string];
+    const tsx = join('node_modules', '.bin', 'tsx');
+    const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '500', '--eval-every', '1', '--centralized-epochs', '1', '--personalize-users', '10', '--pretrained', cache];
+    // One part per core, as a long run would: the second reuses the first's pretrained weights.
+    await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated,centralized,personalization', '--json', partA], { maxBuffer: 1 << 24 });
+    await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--json', partB], { maxBuffer: 1 << 24 });
+    expect(JSON.parse(await readFile(partB, 'utf8'))).not.toHaveProperty('centralized');
+    const { stdout } = await run(tsx, ['models/cli/simulate.ts', '--merge', `${partA},${partB}`, '--json', json, '--plot', plot], { maxBuffer: 1 << 24 });
+    expect(stdout).toMatch(/federated, DP eps[\s\S]*centralized fine-tuning/);
+    await expect(run(tsx, ['models/cli/simulate.ts', '--merge', `${partA},${partA}`])).rejects.toThrow(/in more than one part/);
     const result = JSON.parse(await readFile(json, 'utf8'));
     for (const key of ['pretrained', 'federated', 'federated_dp', 'centralized']) expect(result[key]['NDCG@10']).toBeGreaterThanOrEqual(0);
     expect(result.federated.perRound).toHaveLength(3);

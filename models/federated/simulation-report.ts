@@ -1,0 +1,74 @@
+import { ndcgPlotSvg } from './plot-svg.js';
+
+/** NDCG@10 and HR@10 of one setting. */
+export interface Score {
+  'NDCG@10': number;
+  'HR@10': number;
+}
+
+/** What `npm run simulate` writes with --json; a run limited by --only carries only its settings. */
+export interface SimulationResult {
+  pretrained: Score;
+  federated?: Score & { perRound: number[] };
+  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; perRound: number[] };
+  centralized?: Score & { bestEpoch: number };
+  personalization?: { users: number; before: Score; after: Score; steps: number; learningRate: number };
+  evaluatedRounds?: number[];
+  settings: Record<string, unknown>;
+}
+
+/** The settings that must agree for parts of one experiment to be merged. */
+const SAME = ['clients', 'rounds', 'seed', 'population', 'evaluatedUsers', 'vectorLength', 'clip', 'serverLearningRate', 'localLearningRate', 'localSteps'] as const;
+
+/**
+ * Joins the parts of one experiment run as separate processes (e.g. `--only federated_dp` on one
+ * core and the rest on the other): every setting is taken from exactly one part.
+ */
+export function mergeResults(parts: readonly SimulationResult[]): SimulationResult {
+  if (parts.length === 0) throw new Error('nothing to merge');
+  const [first] = parts as [SimulationResult];
+  for (const part of parts) {
+    for (const key of SAME) {
+      if (JSON.stringify(part.settings[key]) !== JSON.stringify(first.settings[key])) throw new Error(`cannot merge: setting ${key} is ${JSON.stringify(part.settings[key])} in one part and ${JSON.stringify(first.settings[key])} in another`);
+    }
+    if (Math.abs(part.pretrained['NDCG@10'] - first.pretrained['NDCG@10']) > 1e-9) throw new Error('cannot merge: the parts start from different pretrained models');
+  }
+  const merged: SimulationResult = { ...first };
+  for (const key of ['federated', 'federated_dp', 'centralized', 'personalization'] as const) {
+    const having = parts.filter((p) => p[key] !== undefined);
+    if (having.length > 1) throw new Error(`cannot merge: ${key} is in more than one part`);
+    if (having[0]) Object.assign(merged, { [key]: having[0][key] });
+  }
+  merged.evaluatedRounds = parts.find((p) => p.evaluatedRounds)?.evaluatedRounds;
+  return merged;
+}
+
+/** The comparison table, with each federated setting's share of the centralized gain. */
+export function resultTable(result: SimulationResult): string {
+  const { pretrained, centralized } = result;
+  const gain = centralized ? centralized['NDCG@10'] - pretrained['NDCG@10'] : NaN;
+  const share = (m: Score) => (gain > 0 ? `${(((m['NDCG@10'] - pretrained['NDCG@10']) / gain) * 100).toFixed(0)}%` : 'n/a');
+  const lines = [`${'setting'.padEnd(44)}${'NDCG@10'.padStart(9)}${'HR@10'.padStart(9)}  of the centralized gain`];
+  const row = (name: string, m: Score, note = '') => lines.push(`${name.padEnd(44)}${m['NDCG@10'].toFixed(4).padStart(9)}${m['HR@10'].toFixed(4).padStart(9)}  ${note}`);
+  row('pretrained only', pretrained);
+  if (result.federated) row('federated, no DP', result.federated, share(result.federated));
+  if (result.federated_dp) row(`federated, DP eps ${result.federated_dp.epsilon.toFixed(2)} (z ${result.federated_dp.noiseMultiplier.toFixed(2)})`, result.federated_dp, share(result.federated_dp));
+  if (centralized) row(`centralized fine-tuning (${centralized.bestEpoch.toFixed(2)} epochs)`, centralized, '100%');
+  const p = result.personalization;
+  if (p) {
+    lines.push('', `on-device personalization, no server (${p.users} users, ${p.steps} steps at lr ${p.learningRate}):`);
+    row('  before', p.before);
+    row('  after', p.after);
+  }
+  return lines.join('\n');
+}
+
+/** NDCG@10 per evaluated round of both federated runs, against the pretrained and centralized levels. */
+export function resultPlot(result: SimulationResult): string {
+  const series = [
+    ...(result.federated ? [{ name: 'federated', color: '#1f77b4', values: result.federated.perRound }] : []),
+    ...(result.federated_dp ? [{ name: `federated, DP ε=${result.federated_dp.epsilon.toFixed(1)}`, color: '#d62728', values: result.federated_dp.perRound }] : []),
+  ];
+  const levels = [{ name: 'pretrained', color: '#888', value: result.pretrained['NDCG@10'] }, ...(result.centralized ? [{ name: 'centralized', color: '#2ca02c', value: result.centralized['NDCG@10'] }] : [])];
+  return ndcgPlotSvg(series, levels, result.evaluatedRounds);
+}
