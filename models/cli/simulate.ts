@@ -37,7 +37,7 @@ const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
-  only: 'string', merge: 'string',
+  only: 'string', merge: 'string', 'server-tau': 'number',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -99,7 +99,7 @@ const q = clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, rounds, delta);
 const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedadam') as 'fedavg' | 'fedadam';
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
-const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), federatedRows, seed };
+const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-3), federatedRows, seed };
 const run = async (label: string, noiseMultiplier: number) => {
   reset();
   const bar = new ProgressBar(label.padEnd(14), rounds);

@@ -18,7 +18,7 @@ export interface SimulationResult {
 }
 
 /** The settings that must agree for parts of one experiment to be merged. */
-const SAME = ['clients', 'rounds', 'seed', 'population', 'evaluatedUsers', 'vectorLength', 'clip', 'serverLearningRate', 'localLearningRate', 'localSteps'] as const;
+const SAME = ['clients', 'rounds', 'seed', 'population', 'evaluatedUsers', 'vectorLength', 'clip', 'serverLearningRate', 'serverAdamTau', 'localLearningRate', 'localSteps'] as const;
 
 /**
  * Joins the parts of one experiment run as separate processes (e.g. `--only federated_dp` on one

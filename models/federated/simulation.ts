@@ -29,6 +29,8 @@ export interface FederatedRunOptions {
   federatedRows: readonly number[];
   serverOptimizer: 'fedavg' | 'fedadam';
   serverLearningRate: number;
+  /** FedAdam's tau (default the server's, 1e-3). */
+  serverAdamTau?: number;
   seed: number;
   /** Evaluate after every this many rounds (and after the last); default 1. */
   evalEvery?: number;
@@ -56,7 +58,7 @@ export function noiseForEpsilon(epsilon: number, q: number, rounds: number, delt
 export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<Metrics[]> {
   const part = federatedPart(encoder, options.federatedRows);
   const initial = flattenPart(part);
-  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate };
+  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau };
   const store = new RoundStore(':memory:');
   const service = new RoundService(store, config, Date.now, () => undefined, initial);
   const app = createApp(service, store);

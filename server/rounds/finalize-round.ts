@@ -40,7 +40,7 @@ export async function finalizeRound(store: RoundStore, config: ServerConfig, r: 
     const latest = store.latestModel()!;
     const base = new Float32Array(u8(latest.params).buffer);
     const state = latest.optimizer_state ? new Float32Array(u8(latest.optimizer_state).buffer) : null;
-    const step = applyServerStep(config.optimizer, config.serverLearningRate, base, mean, state);
+    const step = applyServerStep(config.optimizer, config.serverLearningRate, base, mean, state, config.serverAdamTau);
     store.insertModel(latest.version + 1, step.params, step.state, r.id, now());
     store.setPhase(r.id, 'done', now());
     log('round_done', { round: r.id, survivors: masked.size, modelVersion: latest.version + 1 });

@@ -28,6 +28,8 @@ export interface ServerConfig {
   initialModel: string;
   optimizer: 'fedavg' | 'fedadam';
   serverLearningRate: number;
+  /** FedAdam's adaptivity term tau (Adam's epsilon). */
+  serverAdamTau: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -48,13 +50,14 @@ export const DEFAULT_CONFIG: ServerConfig = {
   initialModel: '',
   optimizer: 'fedavg',
   serverLearningRate: 1,
+  serverAdamTau: 1e-3,
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
   port: 'POCKETRANK_PORT', host: 'POCKETRANK_HOST', dataDir: 'POCKETRANK_DATA_DIR', minClients: 'POCKETRANK_MIN_CLIENTS',
   maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', neighbors: 'POCKETRANK_NEIGHBORS', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
   vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', noiseMultiplier: 'POCKETRANK_NOISE_MULTIPLIER',
-  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR',
+  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR', serverAdamTau: 'POCKETRANK_SERVER_ADAM_TAU',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
@@ -75,6 +78,7 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
     set(key, argv[++i]!, argv[i - 1]!);
   }
   const c = config as unknown as ServerConfig;
+  if (!(c.serverAdamTau > 0)) throw new Error('serverAdamTau must be > 0');
   if (c.optimizer !== 'fedavg' && c.optimizer !== 'fedadam') throw new Error('optimizer must be fedavg or fedadam');
   if (!(c.minClients >= 2 && c.maxClients >= c.minClients)) throw new Error('need 2 <= minClients <= maxClients');
   if (!(c.noiseMultiplier >= 0 && c.population >= 1 && c.epsilonBudget > 0 && c.delta >= 0 && c.delta < 1 && c.clip > 0)) throw new Error('need noiseMultiplier >= 0, population >= 1, epsilonBudget > 0, 0 <= delta < 1, clip > 0');

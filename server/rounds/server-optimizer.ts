@@ -6,13 +6,14 @@ export interface OptimizerStep {
 
 const BETA1 = 0.9;
 const BETA2 = 0.99;
-const TAU = 1e-3;
 
 /**
  * FedAvg: params + lr * meanDelta. FedAdam: Adam moments over rounds on meanDelta, with the
- * adaptivity term tau. `state` holds [m, v] for FedAdam and is null for FedAvg.
+ * adaptivity term tau (Adam's epsilon; it caps how far a coordinate with tiny updates moves,
+ * which is why it must sit below the typical update size). `state` holds [m, v] for FedAdam
+ * and is null for FedAvg.
  */
-export function applyServerStep(kind: 'fedavg' | 'fedadam', lr: number, params: Float32Array, meanDelta: Float32Array, state: Float32Array | null): OptimizerStep {
+export function applyServerStep(kind: 'fedavg' | 'fedadam', lr: number, params: Float32Array, meanDelta: Float32Array, state: Float32Array | null, tau = 1e-3): OptimizerStep {
   const next = new Float32Array(params.length);
   if (kind === 'fedavg') {
     for (let i = 0; i < params.length; i++) next[i] = params[i]! + lr * meanDelta[i]!;
@@ -24,7 +25,7 @@ export function applyServerStep(kind: 'fedavg' | 'fedadam', lr: number, params: 
     const d = meanDelta[i]!;
     const m = (moments[i] = BETA1 * moments[i]! + (1 - BETA1) * d);
     const v = (moments[n + i] = BETA2 * moments[n + i]! + (1 - BETA2) * d * d);
-    next[i] = params[i]! + (lr * m) / (Math.sqrt(v) + TAU);
+    next[i] = params[i]! + (lr * m) / (Math.sqrt(v) + tau);
   }
   return { params: next, state: moments };
 }
