@@ -3,7 +3,7 @@
  *   [--only federated,federated_dp,centralized,personalization] (a subset, e.g. one process per core)
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
- *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --centralized-epochs 3 --centralized-lr 0.0003
+ *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --centralized-epochs 3 --centralized-lr 0.0003
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
  * items' rows over the other half with each simulated client holding only its own history,
@@ -99,7 +99,7 @@ const q = clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, rounds, delta);
 const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedadam') as 'fedavg' | 'fedadam';
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
-const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-3), federatedRows, seed };
+const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-7), federatedRows, seed };
 const run = async (label: string, noiseMultiplier: number) => {
   reset();
   const bar = new ProgressBar(label.padEnd(14), rounds);

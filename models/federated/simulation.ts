@@ -29,7 +29,7 @@ export interface FederatedRunOptions {
   federatedRows: readonly number[];
   serverOptimizer: 'fedavg' | 'fedadam';
   serverLearningRate: number;
-  /** FedAdam's tau (default the server's, 1e-3). */
+  /** FedAdam's tau (default the server's, 1e-7). */
   serverAdamTau?: number;
   seed: number;
   /** Evaluate after every this many rounds (and after the last); default 1. */

@@ -28,7 +28,11 @@ export interface ServerConfig {
   initialModel: string;
   optimizer: 'fedavg' | 'fedadam';
   serverLearningRate: number;
-  /** FedAdam's adaptivity term tau (Adam's epsilon). */
+  /**
+   * FedAdam's adaptivity term tau (Adam's epsilon). 1e-7, the epsilon of the centralized Adam it
+   * stands in for: at 1e-3 it dwarfed most coordinates' mean updates and froze them (measured:
+   * 50 rounds of 128 gained nothing; at 1e-7, 30 rounds tracked centralized Adam step for step).
+   */
   serverAdamTau: number;
 }
 
@@ -50,7 +54,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   initialModel: '',
   optimizer: 'fedavg',
   serverLearningRate: 1,
-  serverAdamTau: 1e-3,
+  serverAdamTau: 1e-7,
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
