@@ -3,7 +3,7 @@
  *   [--only federated,federated_dp,centralized,personalization] (a subset, e.g. one process per core)
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
- *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --centralized-epochs 3 --centralized-lr 0.0003
+ *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
  * items' rows over the other half with each simulated client holding only its own history,
@@ -37,7 +37,7 @@ const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
-  only: 'string', merge: 'string', 'server-tau': 'number',
+  only: 'string', merge: 'string', 'server-tau': 'number', 'centralized-patience': 'number',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -133,7 +133,7 @@ if (only.has('federated_dp')) {
 }
 if (only.has('centralized')) {
   reset();
-  const { bestEpoch } = await centralizedFineTune(encoder, clientData, validation, { maxEpochs: num('centralized-epochs', 3), learningRate: num('centralized-lr', 0.0003), federatedRows, seed, onCheck: (e, m) => console.error(`centralized epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
+  const { bestEpoch } = await centralizedFineTune(encoder, clientData, validation, { maxEpochs: num('centralized-epochs', 3), learningRate: num('centralized-lr', 0.0003), patience: num('centralized-patience', 4), federatedRows, seed, onCheck: (e, m) => console.error(`centralized epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
   result.centralized = { ...pick(await score()), bestEpoch };
 }
 if (only.has('personalization')) {

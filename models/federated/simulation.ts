@@ -132,7 +132,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
 /**
  * The ceiling: the same federated parameters fine-tuned centrally on every federated user's
  * history (Adam, batches of 128), for up to `maxEpochs` epochs, validated `evalsPerEpoch` times
- * an epoch and stopped after `patience` checks without a better validation NDCG@10; the best
+ * an epoch and stopped after `patience` checks (default 4) without a better validation NDCG@10; the best
  * checkpoint is kept (early stopping on the federated users' validation items). One epoch is
  * too coarse a grain here: the gain peaks and fades within two epochs.
  */
@@ -143,7 +143,8 @@ export async function centralizedFineTune(encoder: SasrecEncoder, users: readonl
   const examples = nextItemExamples(users as number[][], encoder.cfg.maxLen);
   const start = tf.keep(tf.clone(part.table));
   const mask = tf.keep(federatedRowsMask(part));
-  const [checks, patience] = [options.evalsPerEpoch ?? 4, options.patience ?? 2];
+  // Validation dips before it rises (measured), so patience spans an epoch of checks.
+  const [checks, patience] = [options.evalsPerEpoch ?? 4, options.patience ?? 4];
   let best = { epoch: 0, ndcg: (await evaluate(sasrecScorer(encoder), validation)).metrics['NDCG@10']!, weights: flattenPart(part) };
   let worse = 0;
   try {
