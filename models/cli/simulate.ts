@@ -24,7 +24,7 @@ import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { personalizationGain } from '../federated/personalization-gain.js';
 import { centralizedFineTune, noiseForEpsilon, runFederated } from '../federated/simulation.js';
-import { mergeResults, resultPlot, resultTable, type SimulationResult } from '../federated/simulation-report.js';
+import { mergeResults, resultPlot, resultTable, SETTINGS, type SimulationResult } from '../federated/simulation-report.js';
 import { federatedPart, federatedRowsFor } from '../train/local-finetune.js';
 import { buildSasrec } from '../sasrec/build-sasrec.js';
 import { DEFAULT_SASREC } from '../sasrec/sasrec-config.js';
@@ -54,7 +54,6 @@ if (args.merge) {
   process.exit(0);
 }
 // --only federated,federated_dp,centralized,personalization runs a subset (e.g. one per core).
-const SETTINGS = ['federated', 'federated_dp', 'centralized', 'personalization'] as const;
 const only = new Set((args.only as string | undefined)?.split(',') ?? SETTINGS);
 for (const name of only) if (!(SETTINGS as readonly string[]).includes(name)) throw new Error(`--only takes ${SETTINGS.join(', ')}; got "${name}"`);
 // Defaults: cohorts of 128 and FedAdam at the centralized ceiling's batch size and learning rate,

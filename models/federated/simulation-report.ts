@@ -17,6 +17,9 @@ export interface SimulationResult {
   settings: Record<string, unknown>;
 }
 
+/** The settings one run can compute besides the pretrained score (`--only` picks among them). */
+export const SETTINGS = ['federated', 'federated_dp', 'centralized', 'personalization'] as const;
+
 /** The settings that must agree for parts of one experiment to be merged. */
 const SAME = ['clients', 'rounds', 'seed', 'population', 'evaluatedUsers', 'vectorLength', 'clip', 'serverLearningRate', 'serverAdamTau', 'localLearningRate', 'localSteps'] as const;
 
@@ -34,7 +37,7 @@ export function mergeResults(parts: readonly SimulationResult[]): SimulationResu
     if (Math.abs(part.pretrained['NDCG@10'] - first.pretrained['NDCG@10']) > 1e-9) throw new Error('cannot merge: the parts start from different pretrained models');
   }
   const merged: SimulationResult = { ...first };
-  for (const key of ['federated', 'federated_dp', 'centralized', 'personalization'] as const) {
+  for (const key of SETTINGS) {
     const having = parts.filter((p) => p[key] !== undefined);
     if (having.length > 1) throw new Error(`cannot merge: ${key} is in more than one part`);
     if (having[0]) Object.assign(merged, { [key]: having[0][key] });

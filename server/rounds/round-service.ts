@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { quantizationRange } from '../../worker/federated/privatize-update.js';
 import { fixedPointFor } from '../../worker/secagg/fixed-point.js';
-import { defaultDegree, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
-import { roundGraph } from '../../worker/secagg/secagg-client.js';
+import { defaultDegree, graphDegree, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
+import { roundGraph, type RoundParams } from '../../worker/secagg/secagg-client.js';
 import { composedRdp, epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accountant.js';
 import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
 import type { RoundFields, RoundRow, RoundStore } from '../store/round-store.js';
@@ -135,7 +135,7 @@ export class RoundService {
   }
 
   /** Round parameters of the secure-aggregation code (graph included). */
-  secAggParams(r: RoundRow): { round: string; threshold: number; minSurvivors: number; vectorLength: number; graph?: { cohortSize: number; degree: number } } {
+  secAggParams(r: RoundRow): RoundParams {
     const cohortSize = this.store.count('participants', r.id);
     return { round: r.id, threshold: r.share_threshold || r.threshold, minSurvivors: r.threshold, vectorLength: r.vector_length, ...(r.degree > 0 && { graph: { cohortSize, degree: r.degree } }) };
   }
@@ -256,9 +256,7 @@ export class RoundService {
       if (n >= r.max_clients || (expired && n >= r.min_clients)) {
         const threshold = Math.max(2, Math.ceil(this.config.thresholdFraction * n));
         const range = quantizationRange({ clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold });
-        // Harary graphs have even degree; an odd request rounds up.
-        const asked = Math.min(n - 1, this.config.neighbors || defaultDegree(n));
-        const degree = asked < n - 1 && asked % 2 === 1 ? Math.min(n - 1, asked + 1) : asked;
+        const degree = graphDegree(n, this.config.neighbors || defaultDegree(n));
         const shareThreshold = degree >= n - 1 ? threshold : neighborhoodThreshold(degree, this.config.thresholdFraction);
         move('advertise', { threshold, degree, share_threshold: shareThreshold, range, scale: fixedPointFor(n, range).scale });
       }

@@ -63,16 +63,24 @@ function seededRandom(seed: string): () => number {
   };
 }
 
+/**
+ * The degree a graph over n clients actually gets for a requested one: Harary graphs have even
+ * degree, so an odd request rounds up, and n - 1 or more is the complete graph (degree n - 1).
+ */
+export function graphDegree(n: number, requested: number): number {
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`a cohort has at least 2 clients; got ${n}`);
+  if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`the graph degree must be a positive integer; got ${requested}`);
+  return Math.min(n - 1, requested % 2 === 0 ? requested : requested + 1);
+}
+
 /** The graph of round `round` over clients 1..n with the given degree (n - 1 or more: complete). */
 export function neighborGraph(round: string, n: number, degree: number): NeighborGraph {
-  if (!Number.isInteger(n) || n < 2) throw new RangeError(`a cohort has at least 2 clients; got ${n}`);
   if (!Number.isInteger(degree) || degree < 2) throw new RangeError(`the graph degree must be an integer >= 2; got ${degree}`);
-  if (degree >= n - 1) {
+  const k = graphDegree(n, degree);
+  if (k === n - 1) {
     const all = Array.from({ length: n }, (_, i) => i + 1);
-    return { size: n, degree: n - 1, neighbors: (c) => (check(c, n), all.filter((x) => x !== c)), adjacent: (a, b) => (check(a, n), check(b, n), a !== b) };
+    return { size: n, degree: k, neighbors: (c) => (check(c, n), all.filter((x) => x !== c)), adjacent: (a, b) => (check(a, n), check(b, n), a !== b) };
   }
-  const k = degree % 2 === 0 ? degree : degree + 1;
-  if (k >= n - 1) return neighborGraph(round, n, n - 1);
   // Fisher-Yates over 1..n: ring position -> client, and back.
   const order = Array.from({ length: n }, (_, i) => i + 1);
   const random = seededRandom(`pocketrank-secagg+:${round}:${n}`);
