@@ -9,13 +9,18 @@ interface SimResult {
   pretrained: { 'NDCG@10': number };
   centralized: { 'NDCG@10': number };
   federated: { perRound: number[] };
-  federated_dp: { perRound: number[]; epsilon: number };
+  federated_dp: { perRound: number[]; epsilon: number; clients?: number; evaluatedRounds?: number[] };
+  evaluatedRounds?: number[];
+  settings: { clients: number };
 }
 
 function chart(sim: SimResult): SVGSVGElement {
+  // x is client updates (rounds x cohort): the DP run trades rounds for larger cohorts.
+  const updates = (values: number[], rounds: number[] | undefined, cohort: number) => values.map((_, i) => (rounds?.[i] ?? i + 1) * cohort);
+  const dp = sim.federated_dp;
   const series = [
-    { name: 'federated', color: '#1f77b4', values: sim.federated.perRound },
-    { name: `federated + DP (ε ${sim.federated_dp.epsilon.toFixed(1)})`, color: '#b0466b', values: sim.federated_dp.perRound },
+    { name: 'federated', color: '#1f77b4', values: sim.federated.perRound, at: updates(sim.federated.perRound, sim.evaluatedRounds, sim.settings.clients) },
+    { name: `federated + DP (ε ${dp.epsilon.toFixed(1)})`, color: '#b0466b', values: dp.perRound, at: updates(dp.perRound, dp.evaluatedRounds ?? sim.evaluatedRounds, dp.clients ?? sim.settings.clients) },
   ];
   const lines = [
     { name: 'pretrained', color: '#999', value: sim.pretrained['NDCG@10'] },
@@ -24,7 +29,8 @@ function chart(sim: SimResult): SVGSVGElement {
   const all = [...series.flatMap((s) => s.values), ...lines.map((l) => l.value)];
   const [lo, hi] = [Math.min(...all) * 0.98, Math.max(...all) * 1.02];
   const [w, h, pad] = [640, 260, 40];
-  const x = (i: number, n: number) => pad + (i / Math.max(1, n - 1)) * (w - 2 * pad);
+  const most = Math.max(1, ...series.flatMap((s) => s.at));
+  const x = (at: number) => pad + (at / most) * (w - 2 * pad);
   const y = (v: number) => h - pad - ((v - lo) / (hi - lo)) * (h - 2 * pad);
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
@@ -36,13 +42,13 @@ function chart(sim: SimResult): SVGSVGElement {
     node.textContent = text;
     svg.append(node);
   };
-  add('text', { x: 4, y: 14, 'font-size': 11 }, 'NDCG@10 on federated shoppers’ test items, per round');
+  add('text', { x: 4, y: 14, 'font-size': 11 }, `NDCG@10 on federated shoppers’ test items, by client updates (0 to ${most.toLocaleString('en-US')})`);
   lines.forEach((l, i) => {
     add('line', { x1: pad, x2: w - pad, y1: y(l.value), y2: y(l.value), stroke: l.color, 'stroke-dasharray': '4 3' });
     add('text', { x: w - pad - 150, y: y(l.value) - 4 - i * 2, 'font-size': 10, fill: l.color }, `${l.name} ${l.value.toFixed(4)}`);
   });
   series.forEach((s, i) => {
-    add('polyline', { fill: 'none', stroke: s.color, 'stroke-width': 2, points: s.values.map((v, j) => `${x(j, s.values.length)},${y(v)}`).join(' ') });
+    add('polyline', { fill: 'none', stroke: s.color, 'stroke-width': 2, points: s.values.map((v, j) => `${x(s.at[j]!)},${y(v)}`).join(' ') });
     add('text', { x: pad + 4, y: h - 8 - i * 12, 'font-size': 10, fill: s.color }, s.name);
   });
   return svg;

@@ -3,7 +3,9 @@
  *   [--only federated,federated_dp,centralized,personalization] (a subset, e.g. one process per core)
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
- *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
+ *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
+ *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 (the DP run's own cohort, rounds, server lr, and
+ *    share of the federated vector it sends, ranked on --dp-rank-users 1024 public users' gradients; default as without DP)
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
  * items' rows over the other half with each simulated client holding only its own history,
@@ -22,6 +24,7 @@ import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
+import { dpCoordinatesFor } from '../federated/dp-coordinates.js';
 import { personalizationGain } from '../federated/personalization-gain.js';
 import { centralizedFineTune, noiseForEpsilon, runFederated } from '../federated/simulation.js';
 import { mergeResults, resultPlot, resultTable, SETTINGS, type SimulationResult } from '../federated/simulation-report.js';
@@ -37,7 +40,8 @@ const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
-  only: 'string', merge: 'string', 'server-tau': 'number', 'centralized-patience': 'number',
+  only: 'string', merge: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number',
+  'dp-clients': 'number', 'dp-rounds': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -94,17 +98,22 @@ const score = async () => (await evaluate(sasrecScorer(encoder), cases)).metrics
 const pretrained = await score();
 
 const delta = 1 / federated.length;
-const q = clients / federated.length;
-const z = noiseForEpsilon(epsilon, q, rounds, delta);
+// DP-FedAvg's noise per coordinate of the mean is z * clip / cohort and spreads over every value
+// sent, so the DP run may use its own, larger cohorts (fewer rounds at the same client budget)
+// and send only the public top share of the vector.
+const dp = { clients: num('dp-clients', clients), rounds: num('dp-rounds', rounds), serverLearningRate: num('dp-server-lr', num('server-lr', 0.0003)), fraction: num('dp-coordinates', 1) };
+const q = dp.clients / federated.length;
+const z = noiseForEpsilon(epsilon, q, dp.rounds, delta);
 const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedadam') as 'fedavg' | 'fedadam';
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
-const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-7), federatedRows, seed };
-const run = async (label: string, noiseMultiplier: number) => {
+const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-7), neighbors: num('neighbors', 0), federatedRows, seed };
+const run = async (label: string, noiseMultiplier: number, overrides: Partial<typeof runOptions> & { coordinates?: number[] } = {}) => {
   reset();
-  const bar = new ProgressBar(label.padEnd(14), rounds);
+  const bar = new ProgressBar(label.padEnd(14), overrides.rounds ?? rounds);
   let last = '';
   const perRound = await runFederated(encoder, clientData, cases, {
     ...runOptions,
+    ...overrides,
     noiseMultiplier,
     onRound: (r, m, s) => {
       if (m) last = `NDCG@10 ${m['NDCG@10']!.toFixed(4)}`;
@@ -114,12 +123,13 @@ const run = async (label: string, noiseMultiplier: number) => {
   bar.done(`NDCG@10 ${perRound[perRound.length - 1]!['NDCG@10']!.toFixed(4)}`);
   return perRound;
 };
+const evaluated = (total: number) => Array.from({ length: total }, (_, i) => i + 1).filter((r) => r % runOptions.evalEvery === 0 || r === total);
 const pick = (m: Metrics) => ({ 'NDCG@10': m['NDCG@10']!, 'HR@10': m['HR@10']! });
 const last = (xs: Metrics[]) => xs[xs.length - 1]!;
 const result: SimulationResult = {
   pretrained: pick(pretrained),
   // perRound: NDCG@10 after every `evalEvery` rounds (and the last), listed in evaluatedRounds.
-  evaluatedRounds: Array.from({ length: rounds }, (_, i) => i + 1).filter((r) => r % runOptions.evalEvery === 0 || r === rounds),
+  evaluatedRounds: evaluated(rounds),
   settings: { clients, population: federated.length, evaluatedUsers: cases.length, vectorLength, federatedItemRows: federatedRows.length, ...runOptions, federatedRows: undefined },
 };
 if (only.has('federated')) {
@@ -127,8 +137,22 @@ if (only.has('federated')) {
   result.federated = { ...pick(last(plain)), perRound: plain.map((m) => m['NDCG@10']!) };
 }
 if (only.has('federated_dp')) {
-  const private_ = await run(`federated, DP`, z);
-  result.federated_dp = { ...pick(last(private_)), epsilon: dpFedAvgEpsilon(q, z, rounds, delta), delta, noiseMultiplier: z, perRound: private_.map((m) => m['NDCG@10']!) };
+  const publicSample = shuffleInPlace([...publicSeqs], mulberry32(seed + 4)).slice(0, num('dp-rank-users', 1024)).map((s) => s.slice(0, -2));
+  const coordinates = dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample, { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined;
+  if (coordinates) console.error(`DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`);
+  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverLearningRate: dp.serverLearningRate, coordinates });
+  result.federated_dp = {
+    ...pick(last(private_)),
+    epsilon: dpFedAvgEpsilon(q, z, dp.rounds, delta),
+    delta,
+    noiseMultiplier: z,
+    clients: dp.clients,
+    rounds: dp.rounds,
+    serverLearningRate: dp.serverLearningRate,
+    coordinates: coordinates?.length ?? vectorLength,
+    evaluatedRounds: evaluated(dp.rounds),
+    perRound: private_.map((m) => m['NDCG@10']!),
+  };
 }
 if (only.has('centralized')) {
   reset();

@@ -10,7 +10,8 @@ export interface Score {
 export interface SimulationResult {
   pretrained: Score;
   federated?: Score & { perRound: number[] };
-  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; perRound: number[] };
+  /** The DP run's cohort, rounds and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
+  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverLearningRate?: number; coordinates?: number; evaluatedRounds?: number[]; perRound: number[] };
   centralized?: Score & { bestEpoch: number };
   personalization?: { users: number; before: Score; after: Score; steps: number; learningRate: number };
   evaluatedRounds?: number[];
@@ -54,8 +55,14 @@ export function resultTable(result: SimulationResult): string {
   const lines = [`${'setting'.padEnd(44)}${'NDCG@10'.padStart(9)}${'HR@10'.padStart(9)}  of the centralized gain`];
   const row = (name: string, m: Score, note = '') => lines.push(`${name.padEnd(44)}${m['NDCG@10'].toFixed(4).padStart(9)}${m['HR@10'].toFixed(4).padStart(9)}  ${note}`);
   row('pretrained only', pretrained);
-  if (result.federated) row('federated, no DP', result.federated, share(result.federated));
-  if (result.federated_dp) row(`federated, DP eps ${result.federated_dp.epsilon.toFixed(2)} (z ${result.federated_dp.noiseMultiplier.toFixed(2)})`, result.federated_dp, share(result.federated_dp));
+  const clients = Number(result.settings.clients);
+  const rounds = Number(result.settings.rounds);
+  if (result.federated) row(`federated, no DP (${clients} x ${rounds})`, result.federated, share(result.federated));
+  const dp = result.federated_dp;
+  if (dp) {
+    const values = dp.coordinates !== undefined && dp.coordinates !== result.settings.vectorLength ? `, ${dp.coordinates} values` : '';
+    row(`federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${dp.clients ?? clients} x ${dp.rounds ?? rounds}${values})`, dp, share(dp));
+  }
   if (centralized) row(`centralized fine-tuning (${centralized.bestEpoch.toFixed(2)} epochs)`, centralized, '100%');
   const p = result.personalization;
   if (p) {
@@ -66,12 +73,18 @@ export function resultTable(result: SimulationResult): string {
   return lines.join('\n');
 }
 
-/** NDCG@10 per evaluated round of both federated runs, against the pretrained and centralized levels. */
+/**
+ * NDCG@10 of both federated runs against the client updates they used (rounds x cohort: the two
+ * runs may trade rounds for cohort size), with the pretrained and centralized levels.
+ */
 export function resultPlot(result: SimulationResult): string {
+  const clients = Number(result.settings.clients);
+  const rounds = result.evaluatedRounds ?? [];
+  const dp = result.federated_dp;
   const series = [
-    ...(result.federated ? [{ name: 'federated', color: '#1f77b4', values: result.federated.perRound }] : []),
-    ...(result.federated_dp ? [{ name: `federated, DP ε=${result.federated_dp.epsilon.toFixed(1)}`, color: '#d62728', values: result.federated_dp.perRound }] : []),
+    ...(result.federated ? [{ name: 'federated', color: '#1f77b4', values: result.federated.perRound, at: rounds.map((r) => r * clients) }] : []),
+    ...(dp ? [{ name: `federated, DP ε=${dp.epsilon.toFixed(1)}`, color: '#d62728', values: dp.perRound, at: (dp.evaluatedRounds ?? rounds).map((r) => r * (dp.clients ?? clients)) }] : []),
   ];
   const levels = [{ name: 'pretrained', color: '#888', value: result.pretrained['NDCG@10'] }, ...(result.centralized ? [{ name: 'centralized', color: '#2ca02c', value: result.centralized['NDCG@10'] }] : [])];
-  return ndcgPlotSvg(series, levels, result.evaluatedRounds);
+  return ndcgPlotSvg(series, levels, 'client updates (rounds x cohort)');
 }

@@ -27,10 +27,14 @@ export interface FederatedRunOptions {
   localOptimizer: 'adam' | 'sgd';
   /** Item-table rows federated with the encoder. */
   federatedRows: readonly number[];
+  /** Only these positions of the federated vector are sent (see dpCoordinatesFor); default all. */
+  coordinates?: readonly number[];
   serverOptimizer: 'fedavg' | 'fedadam';
   serverLearningRate: number;
   /** FedAdam's tau (default the server's, 1e-7). */
   serverAdamTau?: number;
+  /** SecAgg+ graph degree (0 = the server's default). It changes the cost of a round, never its exact sum. */
+  neighbors?: number;
   seed: number;
   /** Evaluate after every this many rounds (and after the last); default 1. */
   evalEvery?: number;
@@ -56,9 +60,9 @@ export function noiseForEpsilon(epsilon: number, q: number, rounds: number, delt
  * so their local training is serialized; the protocol messages still interleave.
  */
 export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<Metrics[]> {
-  const part = federatedPart(encoder, options.federatedRows);
+  const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
-  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau };
+  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors };
   const store = new RoundStore(':memory:');
   const service = new RoundService(store, config, Date.now, () => undefined, initial);
   const app = createApp(service, store);
@@ -96,7 +100,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
                 const trainStart = performance.now();
                 try {
                   assignPart(part, await download(info.modelVersion));
-                  const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows, optimizer: options.localOptimizer });
+                  const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows, federatedCoordinates: options.coordinates, optimizer: options.localOptimizer });
                   return delta;
                 } finally {
                   trainSeconds += (performance.now() - trainStart) / 1000;

@@ -19,15 +19,31 @@ export interface FederatedPart {
   rows: number[];
   /** Values in the flattened vector. */
   size: number;
+  /**
+   * A public subset of the vector's positions (ascending), when only those are federated: DP
+   * noise grows with the square root of the dimension, so a DP deployment sends fewer values.
+   */
+  coordinates?: Int32Array;
+  /** With `coordinates`: the whole vector when the part was taken; the other positions keep these values. */
+  base?: Float32Array;
 }
 
-/** The federated part of an encoder, for a list of table rows (empty: encoder only). */
-export function federatedPart(encoder: SasrecEncoder, rows: readonly number[] = []): FederatedPart {
+/**
+ * The federated part of an encoder, for a list of table rows (empty: encoder only), optionally
+ * narrowed to `coordinates` (positions in the encoder-then-rows vector, see {@link flattenPart}).
+ */
+export function federatedPart(encoder: SasrecEncoder, rows: readonly number[] = [], coordinates?: readonly number[]): FederatedPart {
   // By identity, not by name: layer weight names get suffixes when a model is built twice.
   const table = encoder.itemTable() as unknown as tf.Variable;
   const encoderVars = encoder.trainableWeights.map((w) => w.read() as tf.Variable).filter((v) => v !== table);
   const size = encoderVars.reduce((n, v) => n + v.size, 0) + rows.length * table.shape[1]!;
-  return { encoderVars, table, rows: [...rows], size };
+  const whole = { encoderVars, table, rows: [...rows], size };
+  if (!coordinates) return whole;
+  for (let i = 0; i < coordinates.length; i++) {
+    const c = coordinates[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= size || (i > 0 && c <= coordinates[i - 1]!)) throw new RangeError(`federated coordinates must be ascending positions below ${size}`);
+  }
+  return { ...whole, size: coordinates.length, coordinates: Int32Array.from(coordinates), base: flattenPart(whole) };
 }
 
 /**
@@ -41,9 +57,9 @@ export function federatedRowsFor(encoder: SasrecEncoder, popularity: ArrayLike<n
   return rows.sort((a, b) => popularity[b]! - popularity[a]! || a - b).slice(0, count).sort((a, b) => a - b);
 }
 
-/** Concatenates the part into one vector: encoder weights in order, then the listed rows. */
+/** Concatenates the part into one vector: encoder weights in order, then the listed rows (then narrowed to its coordinates). */
 export function flattenPart(part: FederatedPart): Float32Array {
-  const out = new Float32Array(part.size);
+  const out = new Float32Array(part.base?.length ?? part.size);
   let offset = 0;
   for (const v of part.encoderVars) {
     out.set(v.dataSync() as Float32Array, offset);
@@ -56,12 +72,18 @@ export function flattenPart(part: FederatedPart): Float32Array {
     out.set(rows.dataSync() as Float32Array, offset);
     rows.dispose();
   }
-  return out;
+  return part.coordinates ? Float32Array.from(part.coordinates, (c) => out[c]!) : out;
 }
 
-/** Writes a vector produced by flattenPart back into the model. */
+/** Writes a vector produced by flattenPart back into the model (positions outside a part's coordinates return to its base). */
 export function assignPart(part: FederatedPart, flat: Float32Array): void {
   if (flat.length !== part.size) throw new RangeError(`expected ${part.size} values, got ${flat.length}`);
+  if (part.coordinates) {
+    const whole = Float32Array.from(part.base!);
+    part.coordinates.forEach((c, i) => (whole[c] = flat[i]!));
+    assignPart({ ...part, size: whole.length, coordinates: undefined, base: undefined }, whole);
+    return;
+  }
   let offset = 0;
   for (const v of part.encoderVars) {
     const start = offset;
@@ -96,6 +118,8 @@ export interface FineTuneOptions {
   between?: () => Promise<void>;
   /** Table rows of the federated part (see {@link federatedPart}); only these rows of the table move. */
   federatedRows?: readonly number[];
+  /** Narrows the returned delta to these positions of the federated vector (see {@link federatedPart}). */
+  federatedCoordinates?: readonly number[];
   /** Adapt the whole item table: right for personalization that stays on the device. */
   trainItemTable?: boolean;
   /**
@@ -112,7 +136,7 @@ export interface FineTuneOptions {
  * in place and returns the delta of the federated part.
  */
 export async function fineTuneOnHistory(encoder: SasrecEncoder, rows: readonly number[], options: FineTuneOptions): Promise<{ delta: Float32Array; losses: number[] }> {
-  const part = federatedPart(encoder, options.federatedRows);
+  const part = federatedPart(encoder, options.federatedRows, options.federatedCoordinates);
   const before = flattenPart(part);
   const examples = nextItemExamples([rows as number[]], encoder.cfg.maxLen);
   const losses: number[] = [];
