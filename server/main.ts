@@ -9,7 +9,7 @@ import { readConfig } from './rounds/server-config.js';
 import { RoundStore } from './store/round-store.js';
 
 const config = readConfig(process.argv.slice(2), process.env);
-const initialParams = config.initialModel ? await federatedPartOf(config.initialModel) : undefined;
+const initialParams = config.initialModel ? await federatedPartOf(config.initialModel, { dpCoordinates: config.dpCoordinates }) : undefined;
 if (initialParams) config.vectorLength = initialParams.length;
 const store = new RoundStore(config.dataDir);
 const log = (event: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));

@@ -1,7 +1,7 @@
 /**
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
  *   --dropout 0.3 --lr 0.001 --batch 128 --max-len 50 --patience 6 --max-minutes 50 --valid-users 0
- *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1]
+ *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction 0.02]
  * Trains on the tfjs WASM backend, evaluates on the held-out test items, writes model.json,
  * weights.bin, catalog.json and training.json to --out.
  */
@@ -11,6 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadInteractions } from '../data/interactions.js';
 import { evalCases } from '../data/leave-one-out.js';
+import { mulberry32, shuffleInPlace } from '../data/rng.js';
+import { dpCoordinatesFor } from '../federated/dp-coordinates.js';
 import { buildCatalog, siblingMetadata } from '../catalog/build-catalog.js';
 import { evaluate } from '../eval/evaluate.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
@@ -24,7 +26,7 @@ import { parseArgs } from './args.js';
 const args = parseArgs(process.argv.slice(2), {
   data: 'string', out: 'string', epochs: 'number', seed: 'number', hidden: 'number', blocks: 'number', heads: 'number',
   dropout: 'number', lr: 'number', batch: 'number', 'max-len': 'number', patience: 'number', 'max-minutes': 'number',
-  'valid-users': 'number', negatives: 'number', refit: 'number', precision: 'string', 'model-id': 'string', 'model-version': 'string', datamaps: 'string', attributes: 'string',
+  'valid-users': 'number', negatives: 'number', refit: 'number', precision: 'string', 'model-id': 'string', 'model-version': 'string', datamaps: 'string', attributes: 'string', 'dp-fraction': 'number',
 });
 if (typeof args.data !== 'string' || typeof args.out !== 'string') {
   console.error('usage: npm run train -- --data <file> --out <dir> [options]');
@@ -58,8 +60,12 @@ const { metrics: testFloat32 } = await evaluate(sasrecScorer(result.encoder), te
 await mkdir(args.out, { recursive: true });
 // The item rows federated with the encoder: the most popular training items that fit the upload budget (public, in the metadata).
 const federatedRows = federatedRowsFor(result.encoder, [0, ...catalog.map((c) => c.popularity)]);
+// The positions a DP deployment federates, ranked on training users' clipped gradients (models/federated/dp-coordinates.ts).
+const dpFraction = num('dp-fraction', 0.02);
+const dpSample = shuffleInPlace(data.sequences.filter((s) => s.length >= 3).map((s) => s.slice(0, -2)), mulberry32(opts.seed)).slice(0, 1024);
+const dpCoordinates = dpFraction > 0 ? await dpCoordinatesFor(result.encoder, dpSample, { fraction: dpFraction, federatedRows, clip: 10, seed: opts.seed }) : undefined;
 const metadata = result.model.getUserDefinedMetadata() as { pocketrank: Record<string, unknown> };
-result.model.setUserDefinedMetadata({ ...metadata, pocketrank: { ...metadata.pocketrank, federatedRows } });
+result.model.setUserDefinedMetadata({ ...metadata, pocketrank: { ...metadata.pocketrank, federatedRows, ...(dpCoordinates && { dpCoordinates }) } });
 const saved = await saveLayersModel(result.model, args.out, precision);
 await writeFile(join(args.out, 'catalog.json'), JSON.stringify({ items: catalog }));
 const reloaded = await loadModelFromDisk(saved.modelJson);

@@ -12,6 +12,12 @@ export interface ModelMetadata {
   itemIds: string[];
   /** Table rows federated with the encoder (public: the most popular training items); absent: encoder only. */
   federatedRows?: number[];
+  /**
+   * Positions of the federated vector (encoder weights, then the federated rows) that a DP
+   * deployment federates: ranked on public (training) data, so the list reveals no shopper.
+   * A server started with `--dp-coordinates` federates only these; absent: the whole vector.
+   */
+  dpCoordinates?: number[];
 }
 
 /** Reads and checks the metadata; returns a reason string when it is unusable. */
@@ -23,6 +29,9 @@ export function parseModelMetadata(raw: unknown): ModelMetadata | string {
   if (!Array.isArray(meta.itemIds) || meta.itemIds.some((id) => typeof id !== 'string')) return 'model metadata itemIds must be an array of strings';
   if (meta.federatedRows !== undefined && (!Array.isArray(meta.federatedRows) || meta.federatedRows.some((r) => !Number.isInteger(r) || r < 1 || r > meta.itemIds!.length))) {
     return 'model metadata federatedRows must be table rows from 1 to the number of items';
+  }
+  if (meta.dpCoordinates !== undefined && (!Array.isArray(meta.dpCoordinates) || meta.dpCoordinates.length === 0 || meta.dpCoordinates.some((c, i, all) => !Number.isInteger(c) || c < 0 || (i > 0 && c <= all[i - 1]!)))) {
+    return 'model metadata dpCoordinates must be ascending positions of the federated vector';
   }
   return meta as ModelMetadata;
 }

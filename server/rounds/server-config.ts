@@ -34,6 +34,11 @@ export interface ServerConfig {
    * 50 rounds of 128 gained nothing; at 1e-7, 30 rounds tracked centralized Adam step for step).
    */
   serverAdamTau: number;
+  /**
+   * Federate only the initial model's `dpCoordinates` (public positions where the gradient
+   * concentrates): DP noise spreads over every value sent, so fewer values keep more signal.
+   */
+  dpCoordinates: boolean;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -55,13 +60,14 @@ export const DEFAULT_CONFIG: ServerConfig = {
   optimizer: 'fedavg',
   serverLearningRate: 1,
   serverAdamTau: 1e-7,
+  dpCoordinates: false,
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
   port: 'POCKETRANK_PORT', host: 'POCKETRANK_HOST', dataDir: 'POCKETRANK_DATA_DIR', minClients: 'POCKETRANK_MIN_CLIENTS',
   maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', neighbors: 'POCKETRANK_NEIGHBORS', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
   vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', noiseMultiplier: 'POCKETRANK_NOISE_MULTIPLIER',
-  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR', serverAdamTau: 'POCKETRANK_SERVER_ADAM_TAU',
+  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR', serverAdamTau: 'POCKETRANK_SERVER_ADAM_TAU', dpCoordinates: 'POCKETRANK_DP_COORDINATES',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
@@ -71,7 +77,8 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   const keys = Object.keys(DEFAULT_CONFIG) as (keyof ServerConfig)[];
   const set = (key: keyof ServerConfig, raw: string, source: string) => {
     const fallback = DEFAULT_CONFIG[key];
-    const value = typeof fallback === 'number' ? Number(raw) : raw;
+    if (typeof fallback === 'boolean' && raw !== 'true' && raw !== 'false') throw new Error(`${source} must be true or false; got "${raw}"`);
+    const value = typeof fallback === 'number' ? Number(raw) : typeof fallback === 'boolean' ? raw === 'true' : raw;
     if (typeof fallback === 'number' && Number.isNaN(value)) throw new Error(`${source} must be a number; got "${raw}"`);
     config[key] = value;
   };
@@ -83,6 +90,7 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   }
   const c = config as unknown as ServerConfig;
   if (!(c.serverAdamTau > 0)) throw new Error('serverAdamTau must be > 0');
+  if (c.dpCoordinates && !c.initialModel) throw new Error('dpCoordinates needs an initialModel that lists them');
   if (c.optimizer !== 'fedavg' && c.optimizer !== 'fedadam') throw new Error('optimizer must be fedavg or fedadam');
   if (!(c.minClients >= 2 && c.maxClients >= c.minClients)) throw new Error('need 2 <= minClients <= maxClients');
   if (!(c.noiseMultiplier >= 0 && c.population >= 1 && c.epsilonBudget > 0 && c.delta >= 0 && c.delta < 1 && c.clip > 0)) throw new Error('need noiseMultiplier >= 0, population >= 1, epsilonBudget > 0, 0 <= delta < 1, clip > 0');

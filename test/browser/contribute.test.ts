@@ -40,6 +40,41 @@ describe('contribute(): federated fine-tuning from the SDK', () => {
     }
   });
 
+  it('with a DP server that federates the model\'s dpCoordinates, each browser sends only those positions, and epsilon is spent', async () => {
+    const { dpUrl } = (await (await fetch('/__federation.json')).json()) as { dpUrl: string };
+    const before = ((await (await fetch(`${dpUrl}/v1/models/latest`)).json()) as { version: number }).version;
+    const oldParams = new Float32Array(await (await fetch(`${dpUrl}/v1/models/${before}`)).arrayBuffer());
+    const model = (await (await fetch(FIXTURE_MODEL)).json()) as { userDefinedMetadata: { pocketrank: { dpCoordinates: number[] } } };
+    const { dpCoordinates } = model.userDefinedMetadata.pocketrank;
+    // The server's global vector is the model's dpCoordinates only: a quarter of the whole part in this fixture.
+    expect(oldParams.length).to.equal(dpCoordinates.length);
+    const dbs = [0, 1, 2].map(() => uniqueDb('fed-dp'));
+    const recs = await Promise.all(dbs.map((dbName) => createRecommender({ model: FIXTURE_MODEL, dbName, backend: 'wasm', federation: { server: dpUrl, minNewEvents: 1 } })));
+    try {
+      recs.forEach((rec, r) => {
+        for (let i = 0; i < 4; i++) rec.track({ type: 'view', itemId: `sku-${String(7 * r + i + 1).padStart(2, '0')}` });
+      });
+      const top = await recs[0]!.recommend({ k: 5 });
+      const results = await Promise.all(recs.map((rec) => rec.contribute()));
+      for (const result of results) {
+        expect(result).to.include({ participated: true, phase: 'done', uploadedBytes: dpCoordinates.length * 4 });
+      }
+      const after = ((await (await fetch(`${dpUrl}/v1/models/latest`)).json()) as { version: number }).version;
+      expect(after).to.equal(before + 1);
+      const newParams = new Float32Array(await (await fetch(`${dpUrl}/v1/models/${after}`)).arrayBuffer());
+      expect(newParams.length).to.equal(dpCoordinates.length);
+      expect(newParams.some((v, i) => v !== oldParams[i])).to.equal(true);
+      // Contributing left this browser's serving weights exactly as they were.
+      expect(await recs[0]!.recommend({ k: 5 })).to.deep.equal(top);
+      const { federation } = await recs[0]!.status();
+      expect(federation!.noiseMultiplier).to.equal(1);
+      expect(federation!.epsilon).to.be.greaterThan(0);
+    } finally {
+      await Promise.all(recs.map((rec) => rec.close()));
+      await Promise.all(dbs.map(deleteDb));
+    }
+  });
+
   it('without options.federation it refuses and contacts no server', async () => {
     const rec = await startFixture();
     try {

@@ -53,7 +53,9 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
   const rows = ranker.rowsOf(history);
   if (!session && rows.length < 2) return { participated: false, reason: 'fewer than two known items in the history' };
   const federatedRows = loaded.meta.federatedRows ?? [];
-  const part = federatedPart(loaded.encoder, federatedRows);
+  // A DP server may federate only the model's public dpCoordinates: its vector length says which.
+  const dpCoordinates = loaded.meta.dpCoordinates;
+  const partFor = (vectorLength: number) => federatedPart(loaded.encoder, federatedRows, dpCoordinates?.length === vectorLength ? dpCoordinates : undefined);
   const run = () =>
     runRound({
       server,
@@ -64,6 +66,7 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
       persist: async (next) => store.putMeta(SESSION_KEY, next),
       update: async (info) => {
         const global = await globalParams(server, info.modelVersion);
+        const part = partFor(info.vectorLength);
         if (global.length !== info.vectorLength || global.length !== part.size) {
           throw new PocketrankError('model_load_failed', `the server's model (${global.length} values) does not match this model's federated part (${part.size})`);
         }
@@ -80,6 +83,7 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
             rand: mulberry32(crypto.getRandomValues(new Uint32Array(1))[0]!),
             between: () => new Promise((resolve) => setTimeout(resolve, 0)),
             federatedRows,
+            federatedCoordinates: part.coordinates && Array.from(part.coordinates),
           });
           return delta;
         } finally {
