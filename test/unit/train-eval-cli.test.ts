@@ -42,6 +42,10 @@ describe('npm run train / npm run eval on a CSV export', () => {
     const modelJson = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
     expect(modelJson.format).toBe('layers-model');
     expect(modelJson.userDefinedMetadata.pocketrank.itemIds).toHaveLength(40);
+    // The DP deployment's positions (2% of the federated vector), ascending.
+    const { dpCoordinates } = modelJson.userDefinedMetadata.pocketrank;
+    expect(dpCoordinates.length).toBeGreaterThan(0);
+    expect(dpCoordinates.every((c: number, i: number) => i === 0 || c > dpCoordinates[i - 1])).toBe(true);
 
     const json = join(dir, 'eval.json');
     const dump = join(dir, 'top.txt');
@@ -55,6 +59,7 @@ describe('npm run train / npm run eval on a CSV export', () => {
     const again = join(dir, 'again');
     await run(tsx, ['models/cli/train.ts', '--data', join(dir, 'shop.csv'), '--out', again, ...flags], { maxBuffer: 1 << 24 });
     expect(Buffer.compare(await readFile(join(again, 'weights.bin')), await readFile(join(out, 'weights.bin')))).toBe(0);
+    expect(JSON.parse(await readFile(join(again, 'model.json'), 'utf8')).userDefinedMetadata.pocketrank.dpCoordinates).toEqual(dpCoordinates);
 
     const lines = (await readFile(dump, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(400);
