@@ -163,6 +163,6 @@ if (only.has('personalization')) {
   reset();
   const [steps, learningRate] = [num('personalize-steps', 10), num('personalize-lr', 0.0005)];
   const gain = await personalizationGain(encoder, pretrainedWeights, shuffleInPlace([...cases], mulberry32(seed + 3)).slice(0, num('personalize-users', 300)), { steps, learningRate, seed });
-  result.personalization = { users: gain.users, before: pick(gain.before), after: pick(gain.after), steps, learningRate };
+  result.personalization = { users: gain.users, before: pick(gain.before), after: pick(gain.after), paired: gain.paired, steps, learningRate };
 }
 await publish(result);

@@ -1,3 +1,4 @@
+import type { PairedGain } from './personalization-gain.js';
 import { ndcgPlotSvg } from './plot-svg.js';
 
 /** NDCG@10 and HR@10 of one setting. */
@@ -13,7 +14,7 @@ export interface SimulationResult {
   /** The DP run's cohort, rounds and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
   federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverLearningRate?: number; coordinates?: number; evaluatedRounds?: number[]; perRound: number[] };
   centralized?: Score & { bestEpoch: number };
-  personalization?: { users: number; before: Score; after: Score; steps: number; learningRate: number };
+  personalization?: { users: number; before: Score; after: Score; paired?: PairedGain; steps: number; learningRate: number };
   evaluatedRounds?: number[];
   settings: Record<string, unknown>;
 }
@@ -69,6 +70,7 @@ export function resultTable(result: SimulationResult): string {
     lines.push('', `on-device personalization, no server (${p.users} users, ${p.steps} steps at lr ${p.learningRate}):`);
     row('  before', p.before);
     row('  after', p.after);
+    if (p.paired) lines.push(`  per user: NDCG@10 after - before ${p.paired.meanDiff >= 0 ? '+' : ''}${p.paired.meanDiff.toFixed(4)} ± ${p.paired.standardError.toFixed(4)} (standard error); held-out item ranked higher for ${p.paired.rankImproved}, lower for ${p.paired.rankWorsened}`);
   }
   return lines.join('\n');
 }

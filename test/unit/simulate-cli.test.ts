@@ -35,6 +35,11 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     expect(result.settings.federatedItemRows).toBeGreaterThan(1000);
     expect(result.personalization.users).toBe(10);
     expect(result.personalization.after['NDCG@10']).toBeGreaterThanOrEqual(0);
+    // Paired per user: the difference of the means is the mean difference, with its standard error.
+    const { paired } = result.personalization;
+    expect(paired.meanDiff).toBeCloseTo(result.personalization.after['NDCG@10'] - result.personalization.before['NDCG@10'], 10);
+    expect(paired.standardError).toBeGreaterThanOrEqual(0);
+    expect(paired.rankImproved + paired.rankWorsened).toBeLessThanOrEqual(10);
     expect(await readFile(plot, 'utf8')).toMatch(/^<svg[\s\S]*polyline[\s\S]*<\/svg>/);
   }, 600_000);
 });
