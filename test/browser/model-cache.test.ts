@@ -38,7 +38,7 @@ describe('the model is kept on the device (Cache Storage, keyed by the manifest)
       const third = await startAndRank(dbName);
       expect(third.source).to.equal('network');
       expect(third.top).to.deep.equal(first.top);
-      for (let i = 0; i < 50 && (await (await cache.match(MODEL_URL))!.text()) !== served; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && (await (await cache.match(MODEL_URL))!.text()) !== served; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await (await cache.match(MODEL_URL))!.text()).to.equal(served);
       const keys = new Set(await weightKeys(dbName));
       expect(keys.size).to.equal(1);
