@@ -4,6 +4,7 @@
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
  *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
+ *    --plain-clip C (the no-DP run's clip; default --clip) --weighting uniform|examples --select valid|last (no-DP run)
  *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 (the DP run's own cohort, rounds, server lr, and
  *    share of the federated vector it sends, ranked on --dp-rank-users 1024 public users' gradients; default as without DP)
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
@@ -26,7 +27,7 @@ import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { dpCoordinatesFor } from '../federated/dp-coordinates.js';
 import { personalizationGain } from '../federated/personalization-gain.js';
-import { centralizedFineTune, noiseForEpsilon, runFederated } from '../federated/simulation.js';
+import { centralizedFineTune, type FederatedRunOptions, noiseForEpsilon, runFederated } from '../federated/simulation.js';
 import { mergeResults, resultPlot, resultTable, SETTINGS, type SimulationResult } from '../federated/simulation-report.js';
 import { federatedPart, federatedRowsFor } from '../train/local-finetune.js';
 import { buildSasrec } from '../sasrec/build-sasrec.js';
@@ -41,6 +42,7 @@ const args = parseArgs(process.argv.slice(2), {
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
   only: 'string', merge: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number',
+  'plain-clip': 'number', weighting: 'string', select: 'string',
   'dp-clients': 'number', 'dp-rounds': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
@@ -107,7 +109,7 @@ const z = noiseForEpsilon(epsilon, q, dp.rounds, delta);
 const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedadam') as 'fedavg' | 'fedadam';
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
 const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-7), neighbors: num('neighbors', 0), federatedRows, seed };
-const run = async (label: string, noiseMultiplier: number, overrides: Partial<typeof runOptions> & { coordinates?: number[] } = {}) => {
+const run = async (label: string, noiseMultiplier: number, overrides: Partial<FederatedRunOptions> = {}) => {
   reset();
   const bar = new ProgressBar(label.padEnd(14), overrides.rounds ?? rounds);
   let last = '';
@@ -120,7 +122,7 @@ const run = async (label: string, noiseMultiplier: number, overrides: Partial<ty
       bar.update(r, `${last} (round ${s.round.toFixed(0)} s, training ${s.training.toFixed(0)} s)`);
     },
   });
-  bar.done(`NDCG@10 ${perRound[perRound.length - 1]!['NDCG@10']!.toFixed(4)}`);
+  bar.done(`NDCG@10 ${perRound.test[perRound.test.length - 1]!['NDCG@10']!.toFixed(4)}`);
   return perRound;
 };
 const evaluated = (total: number) => Array.from({ length: total }, (_, i) => i + 1).filter((r) => r % runOptions.evalEvery === 0 || r === total);
@@ -133,8 +135,20 @@ const result: SimulationResult = {
   settings: { clients, population: federated.length, evaluatedUsers: cases.length, vectorLength, federatedItemRows: federatedRows.length, ...runOptions, federatedRows: undefined },
 };
 if (only.has('federated')) {
-  const plain = await run('federated', 0);
-  result.federated = { ...pick(last(plain)), perRound: plain.map((m) => m['NDCG@10']!) };
+  // Without DP nothing needs clipping (--plain-clip, default --clip); --weighting examples weighs
+  // clients by their data as the ceiling's batches do; --select valid (default) reports the round
+  // with the best validation NDCG@10, as the ceiling reports its best epoch (a deployment would
+  // get that number from federated evaluation), --select last the final round.
+  const weighting = (args.weighting as string | undefined) ?? 'uniform';
+  if (weighting !== 'uniform' && weighting !== 'examples') throw new Error(`--weighting takes uniform or examples; got "${weighting}"`);
+  const select = (args.select as string | undefined) ?? 'valid';
+  if (select !== 'valid' && select !== 'last') throw new Error(`--select takes valid or last; got "${select}"`);
+  const meanPositions = clientData.reduce((s, u) => s + Math.max(0, Math.min(u.length - 1, encoder.cfg.maxLen)), 0) / clientData.length;
+  const clip = num('plain-clip', runOptions.clip);
+  const plain = await run('federated', 0, { clip, validationCases: validation, weighting: weighting === 'examples' ? { meanPositions, cap: Infinity } : undefined });
+  const valid = plain.validation.map((m) => m['NDCG@10']!);
+  const at = select === 'valid' ? valid.indexOf(Math.max(...valid)) : plain.test.length - 1;
+  result.federated = { ...pick(plain.test[at]!), selectedRound: evaluated(rounds)[at]!, select, clip, weighting, perRound: plain.test.map((m) => m['NDCG@10']!), perRoundValid: valid };
 }
 if (only.has('federated_dp')) {
   const publicSample = shuffleInPlace([...publicSeqs], mulberry32(seed + 4)).slice(0, num('dp-rank-users', 1024)).map((s) => s.slice(0, -2));
@@ -142,7 +156,8 @@ if (only.has('federated_dp')) {
   if (coordinates) console.error(`DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`);
   const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverLearningRate: dp.serverLearningRate, coordinates });
   result.federated_dp = {
-    ...pick(last(private_)),
+    // DP reports the last round: picking one by validation would spend privacy of its own.
+    ...pick(last(private_.test)),
     epsilon: dpFedAvgEpsilon(q, z, dp.rounds, delta),
     delta,
     noiseMultiplier: z,
@@ -151,7 +166,7 @@ if (only.has('federated_dp')) {
     serverLearningRate: dp.serverLearningRate,
     coordinates: coordinates?.length ?? vectorLength,
     evaluatedRounds: evaluated(dp.rounds),
-    perRound: private_.map((m) => m['NDCG@10']!),
+    perRound: private_.test.map((m) => m['NDCG@10']!),
   };
 }
 if (only.has('centralized')) {

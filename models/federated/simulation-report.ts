@@ -10,7 +10,8 @@ export interface Score {
 /** What `npm run simulate` writes with --json; a run limited by --only carries only its settings. */
 export interface SimulationResult {
   pretrained: Score;
-  federated?: Score & { perRound: number[] };
+  /** selectedRound: the round reported (best validation NDCG@10, or the last); perRoundValid: validation NDCG@10 at evaluatedRounds. */
+  federated?: Score & { perRound: number[]; perRoundValid?: number[]; selectedRound?: number; select?: string; clip?: number; weighting?: string };
   /** The DP run's cohort, rounds and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
   federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverLearningRate?: number; coordinates?: number; evaluatedRounds?: number[]; perRound: number[] };
   centralized?: Score & { bestEpoch: number };
@@ -58,7 +59,8 @@ export function resultTable(result: SimulationResult): string {
   row('pretrained only', pretrained);
   const clients = Number(result.settings.clients);
   const rounds = Number(result.settings.rounds);
-  if (result.federated) row(`federated, no DP (${clients} x ${rounds})`, result.federated, share(result.federated));
+  const f = result.federated;
+  if (f) row(`federated, no DP (${clients} x ${rounds}${f.selectedRound !== undefined && f.selectedRound !== rounds ? `, round ${f.selectedRound}` : ''})`, f, share(f));
   const dp = result.federated_dp;
   if (dp) {
     const values = dp.coordinates !== undefined && dp.coordinates !== result.settings.vectorLength ? `, ${dp.coordinates} values` : '';

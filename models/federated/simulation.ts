@@ -36,8 +36,16 @@ export interface FederatedRunOptions {
   /** SecAgg+ graph degree (0 = the server's default). It changes the cost of a round, never its exact sum. */
   neighbors?: number;
   seed: number;
+  /**
+   * Client weights (McMahan et al. 2018): a client scales its delta by min(positions / meanPositions, cap),
+   * positions being the next-item targets in its history, so the mean over a cohort weighs users
+   * by their data as a centralized batch does. Unset: every client weighs the same.
+   */
+  weighting?: { meanPositions: number; cap: number };
   /** Evaluate after every this many rounds (and after the last); default 1. */
   evalEvery?: number;
+  /** Also scored at every evaluation, to pick a round as the ceiling picks its epoch. */
+  validationCases?: readonly EvalCase[];
   onRound?: (round: number, metrics: Metrics | undefined, seconds: { round: number; training: number; evaluation: number }) => void;
 }
 
@@ -59,7 +67,7 @@ export function noiseForEpsilon(epsilon: number, q: number, rounds: number, delt
  * runner clips, noises, quantizes and masks the delta. In-process clients share one tfjs model,
  * so their local training is serialized; the protocol messages still interleave.
  */
-export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<Metrics[]> {
+export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<{ test: Metrics[]; validation: Metrics[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
   const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors };
@@ -81,6 +89,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   };
   let training = Promise.resolve();
   const perRound: Metrics[] = [];
+  const validation: Metrics[] = [];
   try {
     for (let round = 1; round <= options.rounds; round++) {
       const roundStart = performance.now();
@@ -101,6 +110,11 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
                 try {
                   assignPart(part, await download(info.modelVersion));
                   const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows, federatedCoordinates: options.coordinates, optimizer: options.localOptimizer });
+                  const w = options.weighting;
+                  if (w) {
+                    const weight = Math.min(Math.max(0, Math.min(users[u]!.length - 1, encoder.cfg.maxLen)) / w.meanPositions, w.cap);
+                    for (let i = 0; i < delta.length; i++) delta[i]! *= weight;
+                  }
                   return delta;
                 } finally {
                   trainSeconds += (performance.now() - trainStart) / 1000;
@@ -124,13 +138,14 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       const due = round % (options.evalEvery ?? 1) === 0 || round === options.rounds;
       const metrics = due ? (await evaluate(sasrecScorer(encoder), evalCases)).metrics : undefined;
       if (metrics) perRound.push(metrics);
+      if (due && options.validationCases) validation.push((await evaluate(sasrecScorer(encoder), options.validationCases)).metrics);
       options.onRound?.(round, metrics, { round: roundSeconds, training: trainSeconds, evaluation: (performance.now() - evalStart) / 1000 });
     }
   } finally {
     await app.close();
     store.close();
   }
-  return perRound;
+  return { test: perRound, validation };
 }
 
 /**
