@@ -32,6 +32,7 @@ import { mergeResults, resultPlot, resultTable, SETTINGS, type SimulationResult 
 import { federatedPart, federatedRowsFor } from '../train/local-finetune.js';
 import { buildSasrec } from '../sasrec/build-sasrec.js';
 import { DEFAULT_SASREC } from '../sasrec/sasrec-config.js';
+import { nextItemTargetCount } from '../train/batches.js';
 import { ProgressBar } from '../train/progress-bar.js';
 import { DEFAULT_TRAIN, trainSasrec } from '../train/train-sasrec.js';
 import { dpFedAvgEpsilon } from '../../server/privacy/rdp-accountant.js';
@@ -143,9 +144,10 @@ if (only.has('federated')) {
   if (weighting !== 'uniform' && weighting !== 'examples') throw new Error(`--weighting takes uniform or examples; got "${weighting}"`);
   const select = (args.select as string | undefined) ?? 'valid';
   if (select !== 'valid' && select !== 'last') throw new Error(`--select takes valid or last; got "${select}"`);
-  const meanPositions = clientData.reduce((s, u) => s + Math.max(0, Math.min(u.length - 1, encoder.cfg.maxLen)), 0) / clientData.length;
+  // The typical history length is a public constant in a deployment; the cap (the longest history's weight) never binds here.
+  const examples = clientData.reduce((s, u) => s + nextItemTargetCount(u, encoder.cfg.maxLen), 0) / clientData.length;
   const clip = num('plain-clip', runOptions.clip);
-  const plain = await run('federated', 0, { clip, validationCases: validation, weighting: weighting === 'examples' ? { meanPositions, cap: Infinity } : undefined });
+  const plain = await run('federated', 0, { clip, validationCases: validation, weighting: weighting === 'examples' ? { examples, cap: encoder.cfg.maxLen / examples } : undefined });
   const valid = plain.validation.map((m) => m['NDCG@10']!);
   const at = select === 'valid' ? valid.indexOf(Math.max(...valid)) : plain.test.length - 1;
   result.federated = { ...pick(plain.test[at]!), selectedRound: evaluated(rounds)[at]!, select, clip, weighting, perRound: plain.test.map((m) => m['NDCG@10']!), perRoundValid: valid };

@@ -5,6 +5,7 @@ import { RoundService } from '../../server/rounds/round-service.js';
 import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { RoundStore } from '../../server/store/round-store.js';
 import { runRound } from '../../worker/federated/round-runner.js';
+import type { ClientWeighting } from '../../worker/federated/privatize-update.js';
 import { createIdentity } from '../../worker/secagg/signed-keys.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import type { EvalCase } from '../data/leave-one-out.js';
@@ -12,7 +13,7 @@ import { evaluate } from '../eval/evaluate.js';
 import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { makeBatches, nextItemExamples } from '../train/batches.js';
+import { makeBatches, nextItemExamples, nextItemTargetCount } from '../train/batches.js';
 import { assignPart, federatedPart, federatedRowsMask, fineTuneOnHistory, flattenPart } from '../train/local-finetune.js';
 import { nextItemLoss } from '../train/next-item-loss.js';
 
@@ -36,12 +37,8 @@ export interface FederatedRunOptions {
   /** SecAgg+ graph degree (0 = the server's default). It changes the cost of a round, never its exact sum. */
   neighbors?: number;
   seed: number;
-  /**
-   * Client weights (McMahan et al. 2018): a client scales its delta by min(positions / meanPositions, cap),
-   * positions being the next-item targets in its history, so the mean over a cohort weighs users
-   * by their data as a centralized batch does. Unset: every client weighs the same.
-   */
-  weighting?: { meanPositions: number; cap: number };
+  /** The server's client weighting (ServerConfig.weightExamples / weightCap); default all alike. */
+  weighting?: ClientWeighting;
   /** Evaluate after every this many rounds (and after the last); default 1. */
   evalEvery?: number;
   /** Also scored at every evaluation, to pick a round as the ceiling picks its epoch. */
@@ -70,7 +67,7 @@ export function noiseForEpsilon(epsilon: number, q: number, rounds: number, delt
 export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<{ test: Metrics[]; validation: Metrics[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
-  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors };
+  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
   const store = new RoundStore(':memory:');
   const service = new RoundService(store, config, Date.now, () => undefined, initial);
   const app = createApp(service, store);
@@ -101,6 +98,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             server: url,
             clientId: crypto.randomUUID(),
             identity: await createIdentity(),
+            examples: nextItemTargetCount(users[u]!, encoder.cfg.maxLen),
             // One poll per client per ~n ms: polling must not eat the CPU the clients need.
             pollMs: Math.max(20, options.clientsPerRound),
             timeoutMs: 600_000,
@@ -110,11 +108,6 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
                 try {
                   assignPart(part, await download(info.modelVersion));
                   const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows, federatedCoordinates: options.coordinates, optimizer: options.localOptimizer });
-                  const w = options.weighting;
-                  if (w) {
-                    const weight = Math.min(Math.max(0, Math.min(users[u]!.length - 1, encoder.cfg.maxLen)) / w.meanPositions, w.cap);
-                    for (let i = 0; i < delta.length; i++) delta[i]! *= weight;
-                  }
                   return delta;
                 } finally {
                   trainSeconds += (performance.now() - trainStart) / 1000;

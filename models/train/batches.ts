@@ -16,6 +16,11 @@ export function nextItemExamples(train: readonly number[][], maxLen: number): Ex
   return out;
 }
 
+/** Scored next-item positions in one history: its weight in a centralized batch's mean loss. */
+export function nextItemTargetCount(rows: readonly number[], maxLen: number): number {
+  return Math.max(0, Math.min(rows.length - 1, maxLen));
+}
+
 /** A padded batch: `[size, len]` inputs and targets, left-padded with 0. */
 export interface Batch {
   size: number;

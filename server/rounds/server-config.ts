@@ -39,6 +39,13 @@ export interface ServerConfig {
    * concentrates): DP noise spreads over every value sent, so fewer values keep more signal.
    */
   dpCoordinates: boolean;
+  /**
+   * Client weighting (McMahan et al. 2018): 0 weighs every client alike; > 0 is the typical
+   * number of next-item examples in a history, and a client weighs min(examples / this, weightCap).
+   */
+  weightExamples: number;
+  /** Largest client weight; at most 1 with DP noise, so one client still moves the sum by at most clip. */
+  weightCap: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -61,6 +68,8 @@ export const DEFAULT_CONFIG: ServerConfig = {
   serverLearningRate: 1,
   serverAdamTau: 1e-7,
   dpCoordinates: false,
+  weightExamples: 0,
+  weightCap: 1,
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
@@ -68,6 +77,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', neighbors: 'POCKETRANK_NEIGHBORS', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
   vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', noiseMultiplier: 'POCKETRANK_NOISE_MULTIPLIER',
   population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR', serverAdamTau: 'POCKETRANK_SERVER_ADAM_TAU', dpCoordinates: 'POCKETRANK_DP_COORDINATES',
+  weightExamples: 'POCKETRANK_WEIGHT_EXAMPLES', weightCap: 'POCKETRANK_WEIGHT_CAP',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
@@ -90,6 +100,8 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   }
   const c = config as unknown as ServerConfig;
   if (!(c.serverAdamTau > 0)) throw new Error('serverAdamTau must be > 0');
+  if (!(c.weightExamples >= 0 && c.weightCap > 0)) throw new Error('need weightExamples >= 0 and weightCap > 0');
+  if (c.noiseMultiplier > 0 && c.weightCap > 1) throw new Error('weightCap must be <= 1 with DP noise: a heavier client would exceed the sensitivity the noise is calibrated to');
   if (c.dpCoordinates && !c.initialModel) throw new Error('dpCoordinates needs an initialModel that lists them');
   if (c.optimizer !== 'fedavg' && c.optimizer !== 'fedadam') throw new Error('optimizer must be fedavg or fedadam');
   if (!(c.minClients >= 2 && c.maxClients >= c.minClients)) throw new Error('need 2 <= minClients <= maxClients');

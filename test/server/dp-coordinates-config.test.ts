@@ -19,4 +19,11 @@ describe('--dp-coordinates: a DP server federates only the model\'s public dpCoo
     expect(() => readConfig(['--dp-coordinates', 'yes', '--initial-model', FIXTURE], {})).toThrow(/true or false/);
     expect(() => readConfig(['--dp-coordinates', 'true'], {})).toThrow(/initialModel/);
   });
+
+  it('client weighting: flags, and no weight above 1 with DP noise', () => {
+    expect(readConfig(['--weight-examples', '6.5', '--weight-cap', '4'], {})).toMatchObject({ weightExamples: 6.5, weightCap: 4 });
+    expect(readConfig([], { POCKETRANK_WEIGHT_EXAMPLES: '6' }).weightCap).toBe(1);
+    expect(() => readConfig(['--weight-cap', '2', '--noise-multiplier', '0.5'], {})).toThrow(/weightCap must be <= 1/);
+    expect(() => readConfig(['--weight-examples', '-1'], {})).toThrow(/weightExamples/);
+  });
 });

@@ -49,6 +49,24 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     expect(Math.max(...Array.from(stored, Math.abs))).toBeGreaterThan(2 ** 28);
   }, 120_000);
 
+  it('weighs clients by their data when the server says so (weightExamples), up to weightCap, over the same secure sum', async () => {
+    // Typical history: 4 examples; client i has i + 1, so weights 0.25, 0.5, ..., capped at 1.5.
+    const server = await startTestServer({ minClients: 8, maxClients: 8, vectorLength: LENGTH, phaseDeadlineMs: 10_000, clip: 10, weightExamples: 4, weightCap: 1.5 });
+    stop = server.stop;
+    const weight = (i: number) => Math.min((i + 1) / 4, 1.5);
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => runRound({ server: server.url, clientId: crypto.randomUUID(), identity: await createIdentity(), update: () => updateOf(i), examples: i + 1, pollMs: 50, timeoutMs: 60_000 })),
+    );
+    expect(outcomes.map((o) => o.phase)).toEqual(Array(8).fill('done'));
+    const model = await latestModel(server.url);
+    for (let j = 0; j < LENGTH; j++) {
+      const weighted = Array.from({ length: 8 }, (_, i) => weight(i) * updateOf(i)[j]!).reduce((a, b) => a + b, 0) / 8;
+      expect(Math.abs(model.params[j]! - weighted)).toBeLessThan(1e-6);
+    }
+    // The weighted mean differs from the plain one, so the weights did reach the sum.
+    expect(Math.max(...Array.from({ length: LENGTH }, (_, j) => Math.abs(model.params[j]! - Array.from({ length: 8 }, (_, i) => updateOf(i)[j]!).reduce((a, b) => a + b, 0) / 8)))).toBeGreaterThan(0.01);
+  }, 120_000);
+
   it('recovers the survivors\' mean when a third drop after sharing keys', async () => {
     const server = await startTestServer({ minClients: 9, maxClients: 9, vectorLength: LENGTH, phaseDeadlineMs: 1_500, clip: 10 });
     stop = server.stop;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clipL2, gaussianNoise, privatizeUpdate } from '../../worker/federated/privatize-update.js';
+import { clientWeight, clipL2, gaussianNoise, privatizeUpdate, quantizationRange } from '../../worker/federated/privatize-update.js';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
@@ -32,5 +32,20 @@ describe('DP-FedAvg client privatization', () => {
     for (let c = 0; c < dp.minSummands; c++) privatizeUpdate(new Float32Array(sum.length), dp).forEach((x, i) => (sum[i] = sum[i]! + x));
     const variance = sum.reduce((s, x) => s + x * x, 0) / sum.length;
     expect(Math.abs(variance / (dp.noiseMultiplier * dp.clip) ** 2 - 1)).toBeLessThan(0.03);
+  });
+
+  it('client weights (McMahan et al. 2018) scale the clipped update, stay within 1 under DP, and widen the quantization range', () => {
+    expect(clientWeight(3, { examples: 0, cap: 1 })).toBe(1);
+    expect(clientWeight(3, { examples: 6, cap: 1 })).toBe(0.5);
+    expect(clientWeight(30, { examples: 6, cap: 1 })).toBe(1);
+    expect(clientWeight(30, { examples: 6, cap: 2 })).toBe(2);
+    expect(() => clientWeight(-1, { examples: 6, cap: 1 })).toThrow(RangeError);
+    const big = Float32Array.from({ length: 100 }, () => 1);
+    // Clipped first (norm 10 -> 2), then weighted: norm 2 * 0.5.
+    expect(norm(privatizeUpdate(big, { clip: 2, noiseMultiplier: 0, minSummands: 2, weight: 0.5 }))).toBeCloseTo(1, 5);
+    expect(norm(privatizeUpdate(big, { clip: 2, noiseMultiplier: 0, minSummands: 2, weight: 3 }))).toBeCloseTo(6, 4);
+    // With noise, a weight above 1 would break the sensitivity the noise is calibrated to.
+    expect(() => privatizeUpdate(big, { clip: 2, noiseMultiplier: 1, minSummands: 2, weight: 1.5 })).toThrow(RangeError);
+    expect(quantizationRange({ clip: 2, noiseMultiplier: 0, minSummands: 2 }, 3)).toBe(6);
   });
 });

@@ -1,4 +1,5 @@
 import { mulberry32 } from '../../models/data/rng.js';
+import { nextItemTargetCount } from '../../models/train/batches.js';
 import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
 import { PocketrankError } from '../../src/pocketrank-error.js';
 import type { ContributionResult } from '../../src/types.js';
@@ -61,6 +62,7 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
       server,
       clientId: state.clientId,
       identity: state.identity,
+      examples: nextItemTargetCount(rows, loaded.encoder.cfg.maxLen),
       ...(session && { session }),
       // The session holds this round's secrets; it lives in this device's IndexedDB only.
       persist: async (next) => store.putMeta(SESSION_KEY, next),

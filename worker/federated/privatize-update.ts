@@ -40,6 +40,27 @@ export interface DpParams {
   noiseMultiplier: number;
   /** Fewest clients whose noise shares make up the sum (the unmasking threshold). */
   minSummands: number;
+  /**
+   * This client's weight (see clientWeight), applied after clipping; at most 1 whenever noise is
+   * added, so no client moves the sum by more than `clip`. Default 1.
+   */
+  weight?: number;
+}
+
+/** How a deployment weighs clients: `examples` 0 weighs all alike; otherwise by their data, up to `cap`. */
+export interface ClientWeighting {
+  examples: number;
+  cap: number;
+}
+
+/**
+ * DP-FedAvg's bounded client weight (McMahan et al. 2018): min(examples / weighting.examples, cap),
+ * so the mean over a cohort weighs shoppers by their data as a centralized batch weighs its
+ * examples (measured in the model card: uniform weights lose most of the centralized gain).
+ */
+export function clientWeight(examples: number, weighting: ClientWeighting): number {
+  if (!(examples >= 0) || !(weighting.examples >= 0) || !(weighting.cap > 0)) throw new RangeError(`bad client weighting: ${examples} examples, ${JSON.stringify(weighting)}`);
+  return weighting.examples === 0 ? 1 : Math.min(examples / weighting.examples, weighting.cap);
 }
 
 /**
@@ -47,8 +68,11 @@ export interface DpParams {
  * Returns a new array; the input is not modified.
  */
 export function privatizeUpdate(update: Float32Array, dp: DpParams): Float32Array {
+  const weight = dp.weight ?? 1;
+  if (!(weight >= 0) || (dp.noiseMultiplier > 0 && weight > 1)) throw new RangeError(`client weight ${weight} is outside [0, ${dp.noiseMultiplier > 0 ? 1 : 'inf'})`);
   const out = Float32Array.from(update);
   clipL2(out, dp.clip);
+  if (weight !== 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! * weight;
   if (dp.noiseMultiplier > 0) {
     const std = (dp.noiseMultiplier * dp.clip) / Math.sqrt(dp.minSummands);
     const noise = gaussianNoise(out.length);
@@ -58,9 +82,10 @@ export function privatizeUpdate(update: Float32Array, dp: DpParams): Float32Arra
 }
 
 /**
- * Fixed-point range per coordinate for a round: a clipped update has no coordinate above
- * `clip`, and a noise share exceeds six standard deviations with probability ~2e-9.
+ * Fixed-point range per coordinate for a round: a clipped update weighted by at most
+ * `maxWeight` has no coordinate above `maxWeight * clip`, and a noise share exceeds six standard
+ * deviations with probability ~2e-9.
  */
-export function quantizationRange(dp: DpParams): number {
-  return dp.clip + (6 * dp.noiseMultiplier * dp.clip) / Math.sqrt(dp.minSummands);
+export function quantizationRange(dp: DpParams, maxWeight = 1): number {
+  return maxWeight * dp.clip + (6 * dp.noiseMultiplier * dp.clip) / Math.sqrt(dp.minSummands);
 }

@@ -1,4 +1,5 @@
 import type { Phase } from '../../server/protocol/wire-format.js';
+import type { ClientWeighting } from './privatize-update.js';
 
 const RETRIES = 8;
 
@@ -24,6 +25,8 @@ export interface RoundInfo {
   range: number;
   scale: number;
   abortReason: string | null;
+  /** How this deployment weighs clients (examples 0: all alike); see clientWeight. */
+  weighting: ClientWeighting;
 }
 
 /**

@@ -2,7 +2,7 @@ import { fromBase64, toBase64, type Phase } from '../../server/protocol/wire-for
 import { encodeFixed } from '../secagg/fixed-point.js';
 import { SecAggClient, type SecAggSnapshot, type SignedAdvertisement } from '../secagg/secagg-client.js';
 import type { Identity } from '../secagg/signed-keys.js';
-import { privatizeUpdate } from './privatize-update.js';
+import { clientWeight, privatizeUpdate } from './privatize-update.js';
 import { RoundHttp, type RoundInfo } from './round-http.js';
 
 export type { RoundInfo } from './round-http.js';
@@ -33,6 +33,8 @@ export interface RoundRunnerOptions {
   identity: Identity;
   /** Produces this client's raw update for the round's model version; the runner clips and noises it. */
   update: (info: RoundInfo) => Promise<Float32Array> | Float32Array;
+  /** Next-item examples in this client's history: its weight when the server weighs clients by data. */
+  examples?: number;
   pollMs?: number;
   /** Gives up (and drops out, which the protocol tolerates) after this long. */
   timeoutMs?: number;
@@ -124,7 +126,8 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
     const mine = await http.call<{ sharedKeys: number[]; bundles: { from: number; sealed: string }[] }>(`/v1/rounds/${round}/shares/${index}`, { headers: { authorization: `Bearer ${token}` } });
     await client!.receiveShares(mine.bundles.map((b) => ({ from: b.from, sealed: fromBase64(b.sealed) })));
     // Clipped and noised here, before masking: nothing un-noised leaves the device, even masked.
-    const update = privatizeUpdate(await options.update(info), { clip: info.clip, noiseMultiplier: info.noiseMultiplier, minSummands: info.threshold });
+    const weight = info.weighting && options.examples !== undefined ? clientWeight(options.examples, info.weighting) : 1;
+    const update = privatizeUpdate(await options.update(info), { clip: info.clip, noiseMultiplier: info.noiseMultiplier, minSummands: info.threshold, weight });
     const masked = await client!.maskedInput(encodeFixed(update, { clip: info.range, scale: info.scale }), mine.sharedKeys);
     s = { ...s, uploadedBytes: masked.byteLength };
     await send('masked', `/v1/rounds/${round}/masked`, { index, token, vector: toBase64(new Uint8Array(masked.buffer)) });
