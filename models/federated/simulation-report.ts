@@ -24,7 +24,7 @@ export interface SimulationResult {
 export const SETTINGS = ['federated', 'federated_dp', 'centralized', 'personalization'] as const;
 
 /** The settings that must agree for parts of one experiment to be merged. */
-const SAME = ['clients', 'rounds', 'seed', 'population', 'evaluatedUsers', 'vectorLength', 'clip', 'serverLearningRate', 'serverAdamTau', 'localLearningRate', 'localSteps'] as const;
+const SAME = ['clients', 'seed', 'population', 'evaluatedUsers', 'vectorLength', 'clip', 'serverLearningRate', 'serverAdamTau', 'localLearningRate', 'localSteps'] as const;
 
 /**
  * Joins the parts of one experiment run as separate processes (e.g. `--only federated_dp` on one
@@ -39,13 +39,15 @@ export function mergeResults(parts: readonly SimulationResult[]): SimulationResu
     }
     if (Math.abs(part.pretrained['NDCG@10'] - first.pretrained['NDCG@10']) > 1e-9) throw new Error('cannot merge: the parts start from different pretrained models');
   }
-  const merged: SimulationResult = { ...first };
+  // Rounds may differ between parts: the run without DP sets the top-level rounds (the DP run carries its own).
+  const lead = parts.find((p) => p.federated) ?? first;
+  const merged: SimulationResult = { ...first, settings: lead.settings };
   for (const key of SETTINGS) {
     const having = parts.filter((p) => p[key] !== undefined);
     if (having.length > 1) throw new Error(`cannot merge: ${key} is in more than one part`);
     if (having[0]) Object.assign(merged, { [key]: having[0][key] });
   }
-  merged.evaluatedRounds = parts.find((p) => p.evaluatedRounds)?.evaluatedRounds;
+  merged.evaluatedRounds = lead.evaluatedRounds ?? parts.find((p) => p.evaluatedRounds)?.evaluatedRounds;
   return merged;
 }
 
