@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { quantizationRange } from '../../worker/federated/privatize-update.js';
+import { type ClientWeighting, maxClientWeight, quantizationRange } from '../../worker/federated/privatize-update.js';
 import { fixedPointFor } from '../../worker/secagg/fixed-point.js';
 import { defaultDegree, graphDegree, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
 import { roundGraph, type RoundParams } from '../../worker/secagg/secagg-client.js';
@@ -59,8 +59,13 @@ export class RoundService {
     });
   }
 
+  /** How clients weigh their updates this deployment (see ServerConfig.weightExamples). */
+  weighting(): ClientWeighting {
+    return { examples: this.config.weightExamples, cap: this.config.weightCap };
+  }
+
   /** Public state of a round, for polling clients. */
-  roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; shareThreshold: number; degree: number; vectorLength: number; clip: number; noiseMultiplier: number; range: number; scale: number; participants: number; abortReason: string | null; weighting: { examples: number; cap: number } } {
+  roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; shareThreshold: number; degree: number; vectorLength: number; clip: number; noiseMultiplier: number; range: number; scale: number; participants: number; abortReason: string | null; weighting: ClientWeighting } {
     const r = this.requireRound(roundId);
     return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, shareThreshold: r.share_threshold || r.threshold, degree: r.degree, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.store.count('participants', r.id), abortReason: r.abort_reason, weighting: this.weighting() };
   }
@@ -70,11 +75,6 @@ export class RoundService {
    * q = cohort / population and its noise multiplier, composed with the RDP accountant.
    * `projectedEpsilon` is what one more round at the largest cohort would bring it to.
    */
-  /** How clients weigh their updates this deployment (see ServerConfig.weightExamples). */
-  weighting(): { examples: number; cap: number } {
-    return { examples: this.config.weightExamples, cap: this.config.weightCap };
-  }
-
   privacy(): { epsilon: number; projectedEpsilon: number; delta: number; budget: number; rounds: number; noiseMultiplier: number } {
     const { population, noiseMultiplier, maxClients, epsilonBudget } = this.config;
     const delta = this.config.delta || 1 / population;
@@ -260,7 +260,7 @@ export class RoundService {
       const n = this.store.count('participants', r.id);
       if (n >= r.max_clients || (expired && n >= r.min_clients)) {
         const threshold = Math.max(2, Math.ceil(this.config.thresholdFraction * n));
-        const range = quantizationRange({ clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold }, this.weighting().examples > 0 ? this.weighting().cap : 1);
+        const range = quantizationRange({ clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold }, maxClientWeight(this.weighting()));
         const degree = graphDegree(n, this.config.neighbors || defaultDegree(n));
         const shareThreshold = degree >= n - 1 ? threshold : neighborhoodThreshold(degree, this.config.thresholdFraction);
         move('advertise', { threshold, degree, share_threshold: shareThreshold, range, scale: fixedPointFor(n, range).scale });

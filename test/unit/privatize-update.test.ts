@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientWeight, clipL2, gaussianNoise, privatizeUpdate, quantizationRange } from '../../worker/federated/privatize-update.js';
+import { clientWeight, clipL2, gaussianNoise, maxClientWeight, privatizeUpdate, quantizationRange } from '../../worker/federated/privatize-update.js';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
@@ -47,5 +47,7 @@ describe('DP-FedAvg client privatization', () => {
     // With noise, a weight above 1 would break the sensitivity the noise is calibrated to.
     expect(() => privatizeUpdate(big, { clip: 2, noiseMultiplier: 1, minSummands: 2, weight: 1.5 })).toThrow(RangeError);
     expect(quantizationRange({ clip: 2, noiseMultiplier: 0, minSummands: 2 }, 3)).toBe(6);
+    expect(maxClientWeight({ examples: 0, cap: 3 })).toBe(1);
+    expect(maxClientWeight({ examples: 6, cap: 3 })).toBe(3);
   });
 });

@@ -63,6 +63,11 @@ export function clientWeight(examples: number, weighting: ClientWeighting): numb
   return weighting.examples === 0 ? 1 : Math.min(examples / weighting.examples, weighting.cap);
 }
 
+/** The largest weight clientWeight can give under `weighting` (it sizes the fixed-point range). */
+export function maxClientWeight(weighting: ClientWeighting): number {
+  return weighting.examples === 0 ? 1 : weighting.cap;
+}
+
 /**
  * Clips and adds this client's noise share N(0, (z * clip)^2 / minSummands) per coordinate.
  * Returns a new array; the input is not modified.
