@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 } from '../data/rng.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { fineTuneOnHistory } from '../train/local-finetune.js';
+import { federatedGradient } from '../train/federated-gradient.js';
 
 /** Knobs of {@link dpCoordinatesFor}. */
 export interface DpCoordinateOptions {
@@ -24,20 +23,14 @@ export interface DpCoordinateOptions {
  */
 export async function dpCoordinatesFor(encoder: SasrecEncoder, publicSequences: readonly number[][], options: DpCoordinateOptions): Promise<number[]> {
   if (!(options.fraction > 0 && options.fraction <= 1)) throw new RangeError('fraction must be in (0, 1]');
-  const saved = encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
   let squares: Float64Array | undefined;
-  try {
-    for (const [i, seq] of publicSequences.entries()) {
-      const { delta } = await fineTuneOnHistory(encoder, seq, { steps: 1, learningRate: 1, negatives: 1024, rand: mulberry32(options.seed + i), federatedRows: options.federatedRows, optimizer: 'sgd' });
-      encoder.setWeights(saved);
-      let norm = 0;
-      for (const v of delta) norm += v * v;
-      const scale = Math.min(1, options.clip / Math.sqrt(norm || 1));
-      squares ??= new Float64Array(delta.length);
-      for (let j = 0; j < delta.length; j++) squares[j]! += (delta[j]! * scale) ** 2;
-    }
-  } finally {
-    saved.forEach((w) => w.dispose());
+  for (const [i, seq] of publicSequences.entries()) {
+    const { gradient } = await federatedGradient(encoder, seq, { negatives: 1024, rand: mulberry32(options.seed + i), federatedRows: options.federatedRows });
+    let norm = 0;
+    for (const v of gradient) norm += v * v;
+    const scale = Math.min(1, options.clip / Math.sqrt(norm || 1));
+    squares ??= new Float64Array(gradient.length);
+    for (let j = 0; j < gradient.length; j++) squares[j]! += (gradient[j]! * scale) ** 2;
   }
   if (!squares) throw new RangeError('no public sequences to rank coordinates with');
   const keep = Math.max(1, Math.round(squares.length * options.fraction));

@@ -15,6 +15,7 @@ import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import { makeBatches, nextItemExamples, nextItemTargetCount } from '../train/batches.js';
 import { assignPart, federatedPart, federatedRowsMask, fineTuneOnHistory, flattenPart } from '../train/local-finetune.js';
+import { federatedGradient } from '../train/federated-gradient.js';
 import { nextItemLoss } from '../train/next-item-loss.js';
 
 /** Knobs of one federated run. */
@@ -85,6 +86,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
     return params;
   };
   let training = Promise.resolve();
+  let assigned = -1;
   const perRound: Metrics[] = [];
   const validation: Metrics[] = [];
   try {
@@ -106,8 +108,17 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
               const job = training.then(async () => {
                 const trainStart = performance.now();
                 try {
-                  assignPart(part, await download(info.modelVersion));
-                  const { delta } = await fineTuneOnHistory(encoder, users[u]!, { steps: options.localSteps, learningRate: options.localLearningRate, negatives: 1024, rand, federatedRows: options.federatedRows, federatedCoordinates: options.coordinates, optimizer: options.localOptimizer });
+                  // A gradient leaves the model as it found it: assign each version once.
+                  if (assigned !== info.modelVersion) assignPart(part, await download(info.modelVersion));
+                  assigned = info.modelVersion;
+                  const local = { negatives: 1024, rand, federatedRows: options.federatedRows, federatedCoordinates: options.coordinates };
+                  if (options.localSteps === 1 && options.localOptimizer === 'sgd') {
+                    // FedSGD: the delta of one SGD step, without moving the model.
+                    const { gradient } = await federatedGradient(encoder, users[u]!, local);
+                    return gradient.map((g) => -options.localLearningRate * g);
+                  }
+                  assigned = -1;
+                  const { delta } = await fineTuneOnHistory(encoder, users[u]!, { ...local, steps: options.localSteps, learningRate: options.localLearningRate, optimizer: options.localOptimizer });
                   return delta;
                 } finally {
                   trainSeconds += (performance.now() - trainStart) / 1000;
@@ -126,6 +137,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       if (outcomes.some((o) => o.phase !== 'done')) throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
       const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
       assignPart(part, await download(version));
+      assigned = version;
       const roundSeconds = (performance.now() - roundStart) / 1000;
       const evalStart = performance.now();
       const due = round % (options.evalEvery ?? 1) === 0 || round === options.rounds;

@@ -1,6 +1,7 @@
 import { mulberry32 } from '../../models/data/rng.js';
 import { nextItemTargetCount } from '../../models/train/batches.js';
-import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
+import { federatedGradient } from '../../models/train/federated-gradient.js';
+import { assignPart, federatedPart, flattenPart } from '../../models/train/local-finetune.js';
 import { PocketrankError } from '../../src/pocketrank-error.js';
 import type { ContributionResult } from '../../src/types.js';
 import type { EventStore } from '../event-store.js';
@@ -77,17 +78,13 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
         try {
           // FedSGD: one gradient of this shopper's next-item loss; the server's Adam (FedAdam)
           // turns the cohort's mean into a step, as centralized training would (see the model card).
-          const { delta } = await fineTuneOnHistory(loaded.encoder, rows, {
-            steps: 1,
-            learningRate: 1,
-            optimizer: 'sgd',
+          const { gradient } = await federatedGradient(loaded.encoder, rows, {
             negatives: Math.min(1024, loaded.encoder.cfg.vocabSize - 2),
             rand: mulberry32(crypto.getRandomValues(new Uint32Array(1))[0]!),
-            between: () => new Promise((resolve) => setTimeout(resolve, 0)),
             federatedRows,
             federatedCoordinates: part.coordinates && Array.from(part.coordinates),
           });
-          return delta;
+          return gradient.map((g) => -g);
         } finally {
           assignPart(part, serving);
           ranker.refresh();
