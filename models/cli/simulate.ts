@@ -2,6 +2,7 @@
  * npm run simulate -- --clients N --rounds R --epsilon E [--json f] [--plot f.svg] [--data file]
  *   [--only federated,federated_dp,centralized,personalization] (a subset, e.g. one process per core)
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
+ * npm run simulate -- --pool s1.json,s2.json [--json f] (pools complete results of different seeds)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
  *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
  *    --plain-clip C (the no-DP run's clip; default --clip) --weighting uniform|examples --select valid|last (no-DP run)
@@ -28,6 +29,7 @@ import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { dpCoordinatesFor } from '../federated/dp-coordinates.js';
 import { personalizationGain } from '../federated/personalization-gain.js';
 import { centralizedFineTune, type FederatedRunOptions, noiseForEpsilon, runFederated } from '../federated/simulation.js';
+import { poolSeeds, poolTable } from '../federated/seed-pool.js';
 import { mergeResults, resultPlot, resultTable, SETTINGS, type SimulationResult } from '../federated/simulation-report.js';
 import { federatedPart, federatedRowsFor } from '../train/local-finetune.js';
 import { buildSasrec } from '../sasrec/build-sasrec.js';
@@ -42,7 +44,7 @@ const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
-  only: 'string', merge: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number',
+  only: 'string', merge: 'string', pool: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number',
   'plain-clip': 'number', weighting: 'string', select: 'string',
   'dp-clients': 'number', 'dp-rounds': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number',
 });
@@ -58,6 +60,13 @@ async function publish(result: SimulationResult): Promise<void> {
 // --merge a.json,b.json joins the parts of one experiment that ran as separate processes.
 if (args.merge) {
   await publish(mergeResults(await Promise.all((args.merge as string).split(',').map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SimulationResult))));
+  process.exit(0);
+}
+// --pool a.json,b.json pools complete results of different seeds into one share.
+if (args.pool) {
+  const pool = poolSeeds(await Promise.all((args.pool as string).split(',').map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SimulationResult)));
+  console.log(poolTable(pool));
+  if (args.json) await writeFile(args.json as string, JSON.stringify(pool, null, 2));
   process.exit(0);
 }
 // --only federated,federated_dp,centralized,personalization runs a subset (e.g. one per core).
@@ -156,7 +165,7 @@ if (only.has('federated_dp')) {
   const publicSample = shuffleInPlace([...publicSeqs], mulberry32(seed + 4)).slice(0, num('dp-rank-users', 1024)).map((s) => s.slice(0, -2));
   const coordinates = dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample, { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined;
   if (coordinates) console.error(`DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`);
-  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverLearningRate: dp.serverLearningRate, coordinates });
+  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverLearningRate: dp.serverLearningRate, coordinates, validationCases: validation });
   result.federated_dp = {
     // DP reports the last round: picking one by validation would spend privacy of its own.
     ...pick(last(private_.test)),
@@ -167,8 +176,11 @@ if (only.has('federated_dp')) {
     rounds: dp.rounds,
     serverLearningRate: dp.serverLearningRate,
     coordinates: coordinates?.length ?? vectorLength,
+    clip: runOptions.clip,
     evaluatedRounds: evaluated(dp.rounds),
     perRound: private_.test.map((m) => m['NDCG@10']!),
+    // Validation NDCG@10 per evaluated round: what a deployment's federated evaluation would show.
+    perRoundValid: private_.validation.map((m) => m['NDCG@10']!),
   };
 }
 if (only.has('centralized')) {

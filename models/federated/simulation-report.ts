@@ -12,8 +12,8 @@ export interface SimulationResult {
   pretrained: Score;
   /** selectedRound: the round reported (best validation NDCG@10, or the last); perRoundValid: validation NDCG@10 at evaluatedRounds. */
   federated?: Score & { perRound: number[]; perRoundValid?: number[]; selectedRound?: number; select?: string; clip?: number; weighting?: string };
-  /** The DP run's cohort, rounds and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
-  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverLearningRate?: number; coordinates?: number; evaluatedRounds?: number[]; perRound: number[] };
+  /** The DP run's cohort, rounds, clip and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
+  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverLearningRate?: number; coordinates?: number; clip?: number; evaluatedRounds?: number[]; perRound: number[]; perRoundValid?: number[] };
   centralized?: Score & { bestEpoch: number };
   personalization?: { users: number; before: Score; after: Score; paired?: PairedGain; steps: number; learningRate: number };
   evaluatedRounds?: number[];
@@ -24,7 +24,7 @@ export interface SimulationResult {
 export const SETTINGS = ['federated', 'federated_dp', 'centralized', 'personalization'] as const;
 
 /** The settings that must agree for parts of one experiment to be merged. */
-const SAME = ['clients', 'seed', 'population', 'evaluatedUsers', 'vectorLength', 'clip', 'serverLearningRate', 'serverAdamTau', 'localLearningRate', 'localSteps'] as const;
+const SAME = ['clients', 'seed', 'population', 'evaluatedUsers', 'vectorLength', 'serverLearningRate', 'serverAdamTau', 'localLearningRate', 'localSteps'] as const;
 
 /**
  * Joins the parts of one experiment run as separate processes (e.g. `--only federated_dp` on one
