@@ -6,7 +6,7 @@
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
  *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
  *    --plain-clip C (the no-DP run's clip; default --clip) --weighting uniform|examples --select valid|last (no-DP run)
- *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 (the DP run's own cohort, rounds, server lr, and
+ *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 --dp-weight-examples 0 (the DP run's own cohort, rounds, server lr, bounded client weights, and
  *    share of the federated vector it sends, ranked on --dp-rank-users 1024 public users' gradients; default as without DP)
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
@@ -46,7 +46,7 @@ const args = parseArgs(process.argv.slice(2), {
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
   only: 'string', merge: 'string', pool: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number',
   'plain-clip': 'number', weighting: 'string', select: 'string',
-  'dp-clients': 'number', 'dp-rounds': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number',
+  'dp-clients': 'number', 'dp-rounds': 'number', 'dp-weight-examples': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -165,7 +165,10 @@ if (only.has('federated_dp')) {
   const publicSample = shuffleInPlace([...publicSeqs], mulberry32(seed + 4)).slice(0, num('dp-rank-users', 1024)).map((s) => s.slice(0, -2));
   const coordinates = dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample, { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined;
   if (coordinates) console.error(`DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`);
-  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverLearningRate: dp.serverLearningRate, coordinates, validationCases: validation });
+  // --dp-weight-examples n: bounded weights min(examples / n, 1) after clipping, so one client still moves the sum by at most clip.
+  const weightExamples = num('dp-weight-examples', 0);
+  const weighting = weightExamples > 0 ? { examples: weightExamples, cap: 1 } : undefined;
+  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverLearningRate: dp.serverLearningRate, coordinates, validationCases: validation, weighting });
   result.federated_dp = {
     // DP reports the last round: picking one by validation would spend privacy of its own.
     ...pick(last(private_.test)),
@@ -177,6 +180,7 @@ if (only.has('federated_dp')) {
     serverLearningRate: dp.serverLearningRate,
     coordinates: coordinates?.length ?? vectorLength,
     clip: runOptions.clip,
+    ...(weighting && { weighting }),
     evaluatedRounds: evaluated(dp.rounds),
     perRound: private_.test.map((m) => m['NDCG@10']!),
     // Validation NDCG@10 per evaluated round: what a deployment's federated evaluation would show.

@@ -12,7 +12,7 @@ export interface SeedGains {
 /** Several seeds of `npm run simulate`, pooled. */
 export interface SeedPool {
   seeds: SeedGains[];
-  /** Federated gain summed over seeds over the centralized gain summed over seeds (absent when no seed has the run). */
+  /** Federated gain summed over seeds over the centralized gain summed over seeds (absent when no seed has the run or the ceilings gain nothing in total). */
   federatedShare?: number;
   federatedDpShare?: number;
 }
@@ -42,7 +42,8 @@ export function poolSeeds(results: readonly SimulationResult[]): SeedPool {
     const having = seeds.filter((s) => pick(s) !== undefined);
     if (having.length === 0) return undefined;
     const ceiling = having.reduce((sum, s) => sum + s.centralizedGain, 0);
-    if (!(ceiling > 0)) throw new Error('the centralized runs gain nothing in total: no share to report');
+    // No gain to recover: a share would be meaningless (the table says so).
+    if (!(ceiling > 0)) return undefined;
     return having.reduce((sum, s) => sum + pick(s)!, 0) / ceiling;
   };
   const federatedShare = share((s) => s.federatedGain);
@@ -53,9 +54,9 @@ export function poolSeeds(results: readonly SimulationResult[]): SeedPool {
 /** The per-seed table and the pooled shares. */
 export function poolTable(pool: SeedPool): string {
   const cell = (v: number | undefined) => (v === undefined ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(4)}`).padStart(12);
-  const pct = (v: number | undefined) => (v === undefined ? '—' : `${(v * 100).toFixed(0)}%`);
+  const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(0)}%`);
   const lines = [`${'seed'.padEnd(6)}${'pretrained'.padStart(12)}${'centralized'.padStart(12)}${'federated'.padStart(12)}${'DP'.padStart(12)}   (NDCG@10 gains)`];
-  for (const s of pool.seeds) lines.push(`${String(s.seed).padEnd(6)}${s.pretrained.toFixed(4).padStart(12)}${cell(s.centralizedGain)}${cell(s.federatedGain)}${cell(s.federatedDpGain)}   federated ${pct(s.federatedGain === undefined ? undefined : s.federatedGain / s.centralizedGain)} of its ceiling`);
+  for (const s of pool.seeds) lines.push(`${String(s.seed).padEnd(6)}${s.pretrained.toFixed(4).padStart(12)}${cell(s.centralizedGain)}${cell(s.federatedGain)}${cell(s.federatedDpGain)}   federated ${pct(s.federatedGain === undefined || !(s.centralizedGain > 0) ? undefined : s.federatedGain / s.centralizedGain)} of its ceiling`);
   lines.push(`pooled share of the centralized gain: federated ${pct(pool.federatedShare)}, federated with DP ${pct(pool.federatedDpShare)}`);
   return lines.join('\n');
 }

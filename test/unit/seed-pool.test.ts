@@ -23,9 +23,11 @@ describe('pooling simulation seeds', () => {
     expect(poolTable(pool)).toContain('pooled share of the centralized gain: federated 96%, federated with DP -19%');
   });
 
-  it('refuses what has no share: no ceiling, a ceiling that gains nothing, a seed twice, nothing', () => {
+  it('refuses what has no share (no ceiling, a seed twice, nothing) and reports none when the ceilings gain nothing', () => {
     expect(() => poolSeeds([{ ...seed(1, 0.036, 0.037, 0.0365), centralized: undefined }])).toThrow(/no centralized run/);
-    expect(() => poolSeeds([seed(1, 0.036, 0.035, 0.0365)])).toThrow(/gain nothing/);
+    const flat = poolSeeds([seed(1, 0.036, 0.035, 0.0365)]);
+    expect(flat.federatedShare).toBeUndefined();
+    expect(poolTable(flat)).toContain('pooled share of the centralized gain: federated n/a');
     expect(() => poolSeeds([seed(1, 0.036, 0.037, 0.0365), seed(1, 0.036, 0.037, 0.0365)])).toThrow(/once/);
     expect(() => poolSeeds([])).toThrow(/nothing/);
     expect(poolSeeds([seed(3, 0.036, 0.037)]).federatedShare).toBeUndefined();

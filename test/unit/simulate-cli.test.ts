@@ -15,8 +15,8 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '500', '--eval-every', '1', '--centralized-epochs', '1', '--personalize-users', '10', '--pretrained', cache];
     // One part per core, as a long run would: the second reuses the first's pretrained weights.
     await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated,centralized,personalization', '--weighting', 'examples', '--plain-clip', '100', '--json', partA], { maxBuffer: 1 << 24 });
-    // The DP run with its own cohort and rounds, sending the public top 2% of the vector.
-    await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-clients', '12', '--dp-rounds', '2', '--dp-server-lr', '0.001', '--dp-coordinates', '0.02', '--dp-rank-users', '20', '--json', partB], { maxBuffer: 1 << 24 });
+    // The DP run with its own cohort, rounds and bounded client weights, sending the public top 2% of the vector.
+    await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-clients', '12', '--dp-rounds', '2', '--dp-server-lr', '0.001', '--dp-coordinates', '0.02', '--dp-rank-users', '20', '--dp-weight-examples', '5', '--json', partB], { maxBuffer: 1 << 24 });
     expect(JSON.parse(await readFile(partB, 'utf8'))).not.toHaveProperty('centralized');
     const { stdout } = await run(tsx, ['models/cli/simulate.ts', '--merge', `${partA},${partB}`, '--json', json, '--plot', plot], { maxBuffer: 1 << 24 });
     expect(stdout).toMatch(/federated, DP eps [\d.]+ \(z [\d.]+, 12 x 2, 2621 values\)[\s\S]*centralized fine-tuning/);
@@ -24,6 +24,9 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     const result = JSON.parse(await readFile(json, 'utf8'));
     for (const key of ['pretrained', 'federated', 'federated_dp', 'centralized']) expect(result[key]['NDCG@10']).toBeGreaterThanOrEqual(0);
     expect(result.federated.perRound).toHaveLength(3);
+    // Seeds pool into one share (this run is its only seed).
+    const pooled = await run(tsx, ['models/cli/simulate.ts', '--pool', json], { maxBuffer: 1 << 24 });
+    expect(pooled.stdout).toMatch(/pooled share of the centralized gain: federated/);
     // Without DP the reported round is the one with the best validation NDCG@10, as for the ceiling.
     expect(result.federated).toMatchObject({ select: 'valid', clip: 100, weighting: 'examples' });
     const valid: number[] = result.federated.perRoundValid;
@@ -31,7 +34,8 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     expect(result.federated.selectedRound).toBe(valid.indexOf(Math.max(...valid)) + 1);
     expect(result.federated['NDCG@10']).toBe(result.federated.perRound[result.federated.selectedRound - 1]);
     expect(result.federated_dp.perRound).toHaveLength(2);
-    expect(result.federated_dp).toMatchObject({ clients: 12, rounds: 2, serverLearningRate: 0.001, coordinates: Math.round(result.settings.vectorLength * 0.02), evaluatedRounds: [1, 2] });
+    expect(result.federated_dp).toMatchObject({ clients: 12, rounds: 2, serverLearningRate: 0.001, coordinates: Math.round(result.settings.vectorLength * 0.02), evaluatedRounds: [1, 2], weighting: { examples: 5, cap: 1 } });
+    expect(result.federated_dp.perRoundValid).toHaveLength(2);
     expect(result.federated_dp.epsilon).toBeLessThanOrEqual(8);
     expect(result.federated_dp.epsilon).toBeGreaterThan(7);
     expect(result.federated_dp.noiseMultiplier).toBeGreaterThan(0);
