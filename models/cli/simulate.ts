@@ -57,14 +57,17 @@ async function publish(result: SimulationResult): Promise<void> {
   if (args.plot) await writeFile(args.plot as string, resultPlot(result));
 }
 
+/** The --json results named in a comma-separated list. */
+const readResults = (list: string) => Promise.all(list.split(',').map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SimulationResult));
+
 // --merge a.json,b.json joins the parts of one experiment that ran as separate processes.
 if (args.merge) {
-  await publish(mergeResults(await Promise.all((args.merge as string).split(',').map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SimulationResult))));
+  await publish(mergeResults(await readResults(args.merge as string)));
   process.exit(0);
 }
 // --pool a.json,b.json pools complete results of different seeds into one share.
 if (args.pool) {
-  const pool = poolSeeds(await Promise.all((args.pool as string).split(',').map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SimulationResult)));
+  const pool = poolSeeds(await readResults(args.pool as string));
   console.log(poolTable(pool));
   if (args.json) await writeFile(args.json as string, JSON.stringify(pool, null, 2));
   process.exit(0);

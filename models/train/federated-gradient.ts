@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import { makeBatches, nextItemExamples } from './batches.js';
-import { federatedPart } from './local-finetune.js';
+import { checkCoordinates, federatedPart } from './local-finetune.js';
 import { nextItemLoss } from './next-item-loss.js';
 
 /** Knobs of one federated gradient. */
@@ -23,9 +23,12 @@ export interface FederatedGradientOptions {
  * read-backs that a one-step fine-tune needs to recover its delta (4x faster per client).
  */
 export async function federatedGradient(encoder: SasrecEncoder, rows: readonly number[], options: FederatedGradientOptions): Promise<{ gradient: Float32Array; loss: number }> {
-  const part = federatedPart(encoder, options.federatedRows, options.federatedCoordinates);
+  // The whole part, narrowed here: a narrowed part would read back every weight as its base.
+  const part = federatedPart(encoder, options.federatedRows);
+  const coordinates = options.federatedCoordinates;
+  if (coordinates) checkCoordinates(coordinates, part.size);
   const examples = nextItemExamples([rows as number[]], encoder.cfg.maxLen);
-  if (examples.length === 0) return { gradient: new Float32Array(part.size), loss: 0 };
+  if (examples.length === 0) return { gradient: new Float32Array(coordinates?.length ?? part.size), loss: 0 };
   const [batch] = makeBatches(examples, 1, options.rand);
   const variables = part.rows.length > 0 ? [...part.encoderVars, part.table] : part.encoderVars;
   const { value, grads } = tf.variableGrads(() => tf.tidy(() => nextItemLoss(encoder, batch!, options.negatives, options.rand)), variables);
@@ -37,7 +40,7 @@ export async function federatedGradient(encoder: SasrecEncoder, rows: readonly n
   tf.dispose(grads);
   try {
     const [whole, loss] = await Promise.all([flat.data() as Promise<Float32Array>, value.data()]);
-    const gradient = part.coordinates ? Float32Array.from(part.coordinates, (c) => whole[c]!) : whole;
+    const gradient = coordinates ? Float32Array.from(coordinates, (c) => whole[c]!) : whole;
     return { gradient, loss: loss[0]! };
   } finally {
     flat.dispose();

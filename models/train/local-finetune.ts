@@ -39,11 +39,16 @@ export function federatedPart(encoder: SasrecEncoder, rows: readonly number[] = 
   const size = encoderVars.reduce((n, v) => n + v.size, 0) + rows.length * table.shape[1]!;
   const whole = { encoderVars, table, rows: [...rows], size };
   if (!coordinates) return whole;
+  checkCoordinates(coordinates, size);
+  return { ...whole, size: coordinates.length, coordinates: Int32Array.from(coordinates), base: flattenPart(whole) };
+}
+
+/** Throws a RangeError unless `coordinates` are ascending integer positions below `size`. */
+export function checkCoordinates(coordinates: readonly number[], size: number): void {
   for (let i = 0; i < coordinates.length; i++) {
     const c = coordinates[i]!;
     if (!Number.isInteger(c) || c < 0 || c >= size || (i > 0 && c <= coordinates[i - 1]!)) throw new RangeError(`federated coordinates must be ascending positions below ${size}`);
   }
-  return { ...whole, size: coordinates.length, coordinates: Int32Array.from(coordinates), base: flattenPart(whole) };
 }
 
 /**
