@@ -5,6 +5,7 @@ import { RoundService } from '../../server/rounds/round-service.js';
 import type { PublicSubspace } from '../../server/rounds/public-subspace.js';
 import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { RoundStore } from '../../server/store/round-store.js';
+import { RoundHttpError } from '../../worker/federated/round-http.js';
 import { runRound } from '../../worker/federated/round-runner.js';
 import type { ClientWeighting } from '../../worker/federated/privatize-update.js';
 import { createIdentity } from '../../worker/secagg/signed-keys.js';
@@ -138,7 +139,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             // A client too late for a phase (the machine stalled past the phase deadline) is
             // refused with 409 and drops out, as a closed tab would; the protocol completes the
             // round with the others. Anything else is a bug and ends the run.
-            if (error instanceof Error && /: 409 /.test(error.message)) return { phase: 'dropped' as const };
+            if (error instanceof RoundHttpError && error.status === 409) return { phase: 'dropped' as const };
             throw error;
           }),
         ),

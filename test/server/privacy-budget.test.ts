@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { dpFedAvgEpsilon } from '../../server/privacy/rdp-accountant.js';
 import { toBase64 } from '../../server/protocol/messages.js';
+import { RoundHttpError } from '../../worker/federated/round-http.js';
 import { runRound } from '../../worker/federated/round-runner.js';
 import { createIdentity } from '../../worker/secagg/signed-keys.js';
 import { startTestServer } from './start-test-server.js';
@@ -28,5 +29,11 @@ describe('per-deployment privacy budget', () => {
     const refused = await fetch(`${server.url}/v1/checkin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId: crypto.randomUUID(), identityKey: toBase64((await createIdentity()).publicKey) }) });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: string }).error).toMatch(/privacy budget spent/);
+    // A device is told the same, as a typed refusal that ends its saved session.
+    let saved: unknown = 'kept';
+    const refusal = await runRound({ server: server.url, clientId: crypto.randomUUID(), identity: await createIdentity(), update: () => new Float32Array(8), pollMs: 20, persist: async (s) => void (saved = s) }).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(RoundHttpError);
+    expect(refusal).toMatchObject({ status: 403, message: expect.stringMatching(/privacy budget spent/) });
+    expect(saved).toBeUndefined();
   }, 60_000);
 });

@@ -29,6 +29,20 @@ export interface RoundInfo {
   weighting: ClientWeighting;
 }
 
+/** The server refused a request (4xx), or kept failing (5xx after every retry): its status and answer. */
+export class RoundHttpError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status of the last answer. */
+    readonly status: number,
+    /** The server's machine-readable code, when it gave one. */
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = 'RoundHttpError';
+  }
+}
+
 /**
  * JSON over fetch to the federation server: 10 s timeouts, retries with backoff (up to 2 s) on
  * network errors and 5xx so a server restart is ridden out, 4xx final. A 409 `duplicate` means
@@ -49,9 +63,9 @@ export class RoundHttp {
         const response = await fetch(new URL(path, this.server), { ...init, signal: controller.signal, headers: { 'content-type': 'application/json', ...init.headers } });
         const body = (await response.json()) as T & { error?: string; code?: string };
         if (response.ok || (response.status === 409 && body.code === 'duplicate')) return body;
-        if (response.status < 500 || attempt >= RETRIES) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${body.error ?? ''}`);
+        if (response.status < 500 || attempt >= RETRIES) throw new RoundHttpError(`${init.method ?? 'GET'} ${path}: ${response.status} ${body.error ?? ''}`, response.status, body.code);
       } catch (error) {
-        if (attempt >= RETRIES || (error instanceof Error && /: 4\d\d /.test(error.message))) throw error;
+        if (attempt >= RETRIES || (error instanceof RoundHttpError && error.status < 500)) throw error;
       } finally {
         clearTimeout(timer);
       }

@@ -3,7 +3,7 @@ import { encodeFixed } from '../secagg/fixed-point.js';
 import { SecAggClient, type SecAggSnapshot, type SignedAdvertisement } from '../secagg/secagg-client.js';
 import type { Identity } from '../secagg/signed-keys.js';
 import { clientWeight, privatizeUpdate } from './privatize-update.js';
-import { RoundHttp, type RoundInfo } from './round-http.js';
+import { RoundHttp, RoundHttpError, type RoundInfo } from './round-http.js';
 
 export type { RoundInfo } from './round-http.js';
 
@@ -67,7 +67,7 @@ export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcom
   try {
     return await runSteps(options);
   } catch (error) {
-    if (error instanceof Error && /: 4\d\d /.test(error.message)) await options.persist?.(undefined);
+    if (error instanceof RoundHttpError && error.status >= 400 && error.status < 500) await options.persist?.(undefined);
     throw error;
   }
 }
