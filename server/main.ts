@@ -4,7 +4,6 @@
  */
 import { createApp } from './http/create-app.js';
 import { federatedPartOf } from './rounds/initial-model.js';
-import { readPublicSubspace } from './rounds/public-subspace.js';
 import { RoundService } from './rounds/round-service.js';
 import { readConfig } from './rounds/server-config.js';
 import { RoundStore } from './store/round-store.js';
@@ -12,16 +11,15 @@ import { RoundStore } from './store/round-store.js';
 const config = readConfig(process.argv.slice(2), process.env);
 const initialParams = config.initialModel ? await federatedPartOf(config.initialModel, { dpCoordinates: config.dpCoordinates }) : undefined;
 if (initialParams) config.vectorLength = initialParams.length;
-const subspace = config.dpSubspace ? await readPublicSubspace(config.dpSubspace, config.vectorLength) : undefined;
 const store = new RoundStore(config.dataDir);
 const log = (event: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
-const service = new RoundService(store, config, Date.now, log, initialParams, subspace);
+const service = new RoundService(store, config, Date.now, log, initialParams);
 const app = createApp(service, store);
 // Deadlines advance on a clock; a restart resumes every open round from the store.
 await service.tick();
 const timer = setInterval(() => void service.tick().catch((error: unknown) => log('tick_failed', { error: String(error) })), 250);
 await app.listen({ port: config.port, host: config.host });
-log('listening', { url: `http://${config.host}:${(app.server.address() as { port: number }).port}`, dataDir: config.dataDir, modelVersion: store.latestModel()!.version, ...(subspace && { subspaceRank: subspace.rank }) });
+log('listening', { url: `http://${config.host}:${(app.server.address() as { port: number }).port}`, dataDir: config.dataDir, modelVersion: store.latestModel()!.version });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     clearInterval(timer);

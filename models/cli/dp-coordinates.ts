@@ -6,9 +6,15 @@
  * instead of the whole vector (see the model card: DP noise spreads over every value sent).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { loadInteractions } from '../data/interactions.js';
+import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { dpCoordinatesFor } from '../federated/dp-coordinates.js';
+import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
+import { parseModelMetadata } from '../sasrec/model-metadata.js';
+import { findEncoder } from '../sasrec/sasrec-encoder.js';
 import { parseArgs } from './args.js';
-import { publicModelSample } from './public-model-sample.js';
 
 const args = parseArgs(process.argv.slice(2), { model: 'string', data: 'string', fraction: 'number', users: 'number', clip: 'number', seed: 'number' });
 if (typeof args.model !== 'string' || typeof args.data !== 'string') {
@@ -16,8 +22,16 @@ if (typeof args.model !== 'string' || typeof args.data !== 'string') {
   process.exit(2);
 }
 const num = (name: string, fallback: number) => (args[name] as number | undefined) ?? fallback;
+if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
+const model = await loadModelFromDisk(args.model);
+const encoder = findEncoder(model);
+const meta = parseModelMetadata(model.getUserDefinedMetadata());
+if (!encoder || typeof meta === 'string') throw new Error(`${args.model} is not a pocketrank model${typeof meta === 'string' ? `: ${meta}` : ''}`);
+const data = await loadInteractions(args.data);
+if (data.itemIds.length !== meta.itemIds.length) throw new Error(`${args.data} has ${data.itemIds.length} items; the model has ${meta.itemIds.length}: not its training data`);
+// The items each user's model saw in training: all but the held-out validation and test items.
 const seed = num('seed', 1);
-const { encoder, meta, sample } = await publicModelSample(args.model, args.data, num('users', 1024), seed);
+const sample = shuffleInPlace(data.sequences.filter((s) => s.length >= 3).map((s) => s.slice(0, -2)), mulberry32(seed)).slice(0, num('users', 1024));
 const coordinates = await dpCoordinatesFor(encoder, sample, { fraction: num('fraction', 0.02), federatedRows: meta.federatedRows ?? [], clip: num('clip', 10), seed });
 const json = JSON.parse(await readFile(args.model, 'utf8')) as { userDefinedMetadata: { pocketrank: Record<string, unknown> } };
 json.userDefinedMetadata.pocketrank.dpCoordinates = coordinates;

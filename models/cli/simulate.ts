@@ -6,8 +6,8 @@
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
  *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
  *    --plain-clip C (the no-DP run's clip; default --clip) --weighting uniform|examples --select valid|last (no-DP run)
- *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 --dp-weight-examples 0 --dp-subspace 0 (the DP run's own cohort, rounds, server lr, bounded client weights,
- *    share of the federated vector it sends, or rank of the public subspace the server projects onto, both from --dp-rank-users 1024 public users' gradients; default as without DP)
+ *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 --dp-weight-examples 0 (the DP run's own cohort, rounds, server lr, bounded client weights, and
+ *    share of the federated vector it sends, ranked on --dp-rank-users 1024 public users' gradients; default as without DP)
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
  * items' rows over the other half with each simulated client holding only its own history,
@@ -27,8 +27,6 @@ import { evaluate } from '../eval/evaluate.js';
 import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { dpCoordinatesFor } from '../federated/dp-coordinates.js';
-import { publicSubspaceBasis } from '../federated/public-subspace-basis.js';
-import { publicSubspace } from '../../server/rounds/public-subspace.js';
 import { personalizationGain } from '../federated/personalization-gain.js';
 import { centralizedFineTune, type FederatedRunOptions, noiseForEpsilon, runFederated } from '../federated/simulation.js';
 import { poolSeeds, poolTable } from '../federated/seed-pool.js';
@@ -48,7 +46,7 @@ const args = parseArgs(process.argv.slice(2), {
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
   only: 'string', merge: 'string', pool: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number',
   'plain-clip': 'number', weighting: 'string', select: 'string',
-  'dp-clients': 'number', 'dp-rounds': 'number', 'dp-weight-examples': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number', 'dp-subspace': 'number',
+  'dp-clients': 'number', 'dp-rounds': 'number', 'dp-weight-examples': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -173,12 +171,7 @@ if (only.has('federated_dp')) {
   // --dp-weight-examples n: bounded weights min(examples / n, 1) after clipping, so one client still moves the sum by at most clip.
   const weightExamples = num('dp-weight-examples', 0);
   const weighting = weightExamples > 0 ? { examples: weightExamples, cap: 1 } : undefined;
-  // --dp-subspace r: the server projects each noised mean onto the top r principal directions of the public users' contributions.
-  const rank = num('dp-subspace', 0);
-  if (rank > 0 && coordinates) throw new Error('--dp-subspace and --dp-coordinates are two ways to shrink the noised dimension; choose one');
-  const subspace = rank > 0 ? publicSubspace(await publicSubspaceBasis(encoder, publicSample, { rank, federatedRows, clip: runOptions.clip, weighting, seed }), vectorLength) : undefined;
-  if (subspace) console.error(`DP run projects each round's mean onto a rank-${rank} public subspace`);
-  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverLearningRate: dp.serverLearningRate, coordinates, subspace, validationCases: validation, weighting });
+  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverLearningRate: dp.serverLearningRate, coordinates, validationCases: validation, weighting });
   result.federated_dp = {
     // DP reports the last round: picking one by validation would spend privacy of its own.
     ...pick(last(private_.test)),
@@ -189,7 +182,6 @@ if (only.has('federated_dp')) {
     rounds: dp.rounds,
     serverLearningRate: dp.serverLearningRate,
     coordinates: coordinates?.length ?? vectorLength,
-    ...(subspace && { subspaceRank: subspace.rank }),
     clip: runOptions.clip,
     ...(weighting && { weighting }),
     evaluatedRounds: evaluated(dp.rounds),

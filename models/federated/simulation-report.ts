@@ -12,8 +12,8 @@ export interface SimulationResult {
   pretrained: Score;
   /** selectedRound: the round reported (best validation NDCG@10, or the last); perRoundValid: validation NDCG@10 at evaluatedRounds. */
   federated?: Score & { perRound: number[]; perRoundValid?: number[]; selectedRound?: number; select?: string; clip?: number; weighting?: string };
-  /** The DP run's cohort, rounds, clip and server learning rate may differ from the run without DP; `coordinates` is how many values it sends, `subspaceRank` the rank of the public subspace the server projected onto. */
-  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverLearningRate?: number; coordinates?: number; subspaceRank?: number; clip?: number; weighting?: { examples: number; cap: number }; evaluatedRounds?: number[]; perRound: number[]; perRoundValid?: number[] };
+  /** The DP run's cohort, rounds, clip and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
+  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverLearningRate?: number; coordinates?: number; clip?: number; weighting?: { examples: number; cap: number }; evaluatedRounds?: number[]; perRound: number[]; perRoundValid?: number[] };
   centralized?: Score & { bestEpoch: number };
   personalization?: { users: number; before: Score; after: Score; paired?: PairedGain; steps: number; learningRate: number };
   evaluatedRounds?: number[];
@@ -65,7 +65,7 @@ export function resultTable(result: SimulationResult): string {
   if (f) row(`federated, no DP (${clients} x ${rounds}${f.selectedRound !== undefined && f.selectedRound !== rounds ? `, round ${f.selectedRound}` : ''})`, f, share(f));
   const dp = result.federated_dp;
   if (dp) {
-    const values = dp.subspaceRank !== undefined ? `, rank ${dp.subspaceRank}` : dp.coordinates !== undefined && dp.coordinates !== result.settings.vectorLength ? `, ${dp.coordinates} values` : '';
+    const values = dp.coordinates !== undefined && dp.coordinates !== result.settings.vectorLength ? `, ${dp.coordinates} values` : '';
     row(`federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${dp.clients ?? clients} x ${dp.rounds ?? rounds}${values})`, dp, share(dp));
   }
   if (centralized) row(`centralized fine-tuning (${centralized.bestEpoch.toFixed(2)} epochs)`, centralized, '100%');

@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createApp } from '../../server/http/create-app.js';
 import { dpFedAvgEpsilon } from '../../server/privacy/rdp-accountant.js';
 import { RoundService } from '../../server/rounds/round-service.js';
-import type { PublicSubspace } from '../../server/rounds/public-subspace.js';
 import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { RoundStore } from '../../server/store/round-store.js';
 import { RoundHttpError } from '../../worker/federated/round-http.js';
@@ -33,8 +32,6 @@ export interface FederatedRunOptions {
   federatedRows: readonly number[];
   /** Only these positions of the federated vector are sent (see dpCoordinatesFor); default all. */
   coordinates?: readonly number[];
-  /** The server projects each round's mean onto this public subspace (see PublicSubspace). */
-  subspace?: PublicSubspace;
   serverOptimizer: 'fedavg' | 'fedadam';
   serverLearningRate: number;
   /** FedAdam's tau (default the server's, 1e-7). */
@@ -74,7 +71,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   const initial = flattenPart(part);
   const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
   const store = new RoundStore(':memory:');
-  const service = new RoundService(store, config, Date.now, () => undefined, initial, options.subspace);
+  const service = new RoundService(store, config, Date.now, () => undefined, initial);
   const app = createApp(service, store);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

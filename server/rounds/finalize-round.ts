@@ -4,18 +4,16 @@ import type { KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
 import { UnmaskError, unmaskSum } from '../secagg/unmask-sum.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';
-import { type PublicSubspace, projectOntoSubspace } from './public-subspace.js';
 import { applyServerStep } from './server-optimizer.js';
 
 const u8 = (b: Buffer) => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) as Uint8Array<ArrayBuffer>;
 
 /**
- * Unmasks the survivors' sum, averages it, projects it onto the public subspace when one is
- * configured (post-processing of the noised aggregate), takes the server optimizer step and
- * publishes the next model version, in one transaction once the arithmetic is done. A crash before the commit
+ * Unmasks the survivors' sum, averages it, takes the server optimizer step and publishes the
+ * next model version, in one transaction once the arithmetic is done. A crash before the commit
  * leaves the round in `unmask` with every response stored, and the next tick redoes this.
  */
-export async function finalizeRound(store: RoundStore, config: ServerConfig, r: RoundRow, params: RoundParams, now: () => number, log: (event: string, fields: Record<string, unknown>) => void, subspace?: PublicSubspace): Promise<void> {
+export async function finalizeRound(store: RoundStore, config: ServerConfig, r: RoundRow, params: RoundParams, now: () => number, log: (event: string, fields: Record<string, unknown>) => void): Promise<void> {
   const sharers = new Set(store.indices('share_senders', r.id));
   const ads = store.db.prepare('SELECT idx, cipher_pk, mask_pk FROM advertisements WHERE round_id = ?').all(r.id) as { idx: number; cipher_pk: Buffer; mask_pk: Buffer }[];
   const advertisements = new Map<number, KeyAdvertisement>(ads.filter((a) => sharers.has(a.idx)).map((a) => [a.idx, { client: a.idx, cipherPublicKey: u8(a.cipher_pk), maskPublicKey: u8(a.mask_pk) }]));
@@ -35,8 +33,7 @@ export async function finalizeRound(store: RoundStore, config: ServerConfig, r: 
     log('round_aborted', { round: r.id, reason: error.message });
     return;
   }
-  const average = decodeFixed(sum, { clip: r.range, scale: r.scale }).map((v) => v / masked.size);
-  const mean = subspace ? projectOntoSubspace(subspace, average) : average;
+  const mean = decodeFixed(sum, { clip: r.range, scale: r.scale }).map((v) => v / masked.size);
   store.tx(() => {
     const current = store.round(r.id);
     if (current?.phase !== 'unmask') return; // another finalizer won

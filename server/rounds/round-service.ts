@@ -8,7 +8,6 @@ import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody,
 import type { RoundFields, RoundRow, RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
 import { ProtocolError } from './protocol-error.js';
-import type { PublicSubspace } from './public-subspace.js';
 import type { ServerConfig } from './server-config.js';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -30,10 +29,7 @@ export class RoundService {
     private readonly now: () => number = Date.now,
     private readonly log: (event: string, fields: Record<string, unknown>) => void = () => undefined,
     initialParams?: Float32Array,
-    /** Each round's noised mean is projected onto it before the optimizer step (see {@link PublicSubspace}). */
-    private readonly subspace?: PublicSubspace,
   ) {
-    if (subspace && subspace.length !== config.vectorLength) throw new Error(`the public subspace is over ${subspace.length}-value vectors; vectorLength is ${config.vectorLength}`);
     if (initialParams && initialParams.length !== config.vectorLength) throw new Error(`initial parameters have ${initialParams.length} values; vectorLength is ${config.vectorLength}`);
     if (!store.latestModel()) store.insertModel(1, initialParams ?? new Float32Array(config.vectorLength), null, null, now());
   }
@@ -238,7 +234,7 @@ export class RoundService {
     if (r.phase === 'unmask' && this.unmaskReady(r) && !this.finalizing.has(r.id)) {
       this.finalizing.add(r.id);
       try {
-        await finalizeRound(this.store, this.config, r, this.secAggParams(r), this.now, this.log, this.subspace);
+        await finalizeRound(this.store, this.config, r, this.secAggParams(r), this.now, this.log);
       } finally {
         this.finalizing.delete(r.id);
       }

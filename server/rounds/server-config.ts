@@ -40,11 +40,6 @@ export interface ServerConfig {
    */
   dpCoordinates: boolean;
   /**
-   * File of a public subspace basis (`npm run dp-subspace`; empty: none): each round's noised
-   * mean is projected onto it, which keeps the signal and drops most of the DP noise.
-   */
-  dpSubspace: string;
-  /**
    * Client weighting (McMahan et al. 2018): 0 weighs every client alike; > 0 is the typical
    * number of next-item examples in a history, and a client weighs min(examples / this, weightCap).
    */
@@ -73,7 +68,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   serverLearningRate: 1,
   serverAdamTau: 1e-7,
   dpCoordinates: false,
-  dpSubspace: '',
   weightExamples: 0,
   weightCap: 1,
 };
@@ -82,7 +76,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   port: 'POCKETRANK_PORT', host: 'POCKETRANK_HOST', dataDir: 'POCKETRANK_DATA_DIR', minClients: 'POCKETRANK_MIN_CLIENTS',
   maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', neighbors: 'POCKETRANK_NEIGHBORS', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
   vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', noiseMultiplier: 'POCKETRANK_NOISE_MULTIPLIER',
-  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR', serverAdamTau: 'POCKETRANK_SERVER_ADAM_TAU', dpCoordinates: 'POCKETRANK_DP_COORDINATES', dpSubspace: 'POCKETRANK_DP_SUBSPACE',
+  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR', serverAdamTau: 'POCKETRANK_SERVER_ADAM_TAU', dpCoordinates: 'POCKETRANK_DP_COORDINATES',
   weightExamples: 'POCKETRANK_WEIGHT_EXAMPLES', weightCap: 'POCKETRANK_WEIGHT_CAP',
 };
 
@@ -109,7 +103,6 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   if (!(c.weightExamples >= 0 && c.weightCap > 0)) throw new Error('need weightExamples >= 0 and weightCap > 0');
   if (c.noiseMultiplier > 0 && c.weightCap > 1) throw new Error('weightCap must be <= 1 with DP noise: a heavier client would exceed the sensitivity the noise is calibrated to');
   if (c.dpCoordinates && !c.initialModel) throw new Error('dpCoordinates needs an initialModel that lists them');
-  if (c.dpCoordinates && c.dpSubspace) throw new Error('dpCoordinates and dpSubspace are two ways to shrink the noised dimension; choose one');
   if (c.optimizer !== 'fedavg' && c.optimizer !== 'fedadam') throw new Error('optimizer must be fedavg or fedadam');
   if (!(c.minClients >= 2 && c.maxClients >= c.minClients)) throw new Error('need 2 <= minClients <= maxClients');
   if (!(c.noiseMultiplier >= 0 && c.population >= 1 && c.epsilonBudget > 0 && c.delta >= 0 && c.delta < 1 && c.clip > 0)) throw new Error('need noiseMultiplier >= 0, population >= 1, epsilonBudget > 0, 0 <= delta < 1, clip > 0');

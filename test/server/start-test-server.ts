@@ -1,14 +1,13 @@
 import { createApp } from '../../server/http/create-app.js';
-import type { PublicSubspace } from '../../server/rounds/public-subspace.js';
 import { RoundService } from '../../server/rounds/round-service.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../server/rounds/server-config.js';
 import { RoundStore } from '../../server/store/round-store.js';
 
 /** A real federation server on an ephemeral loopback port, with its deadline clock running. */
-export async function startTestServer(overrides: Partial<ServerConfig>, initialParams?: Float32Array, subspace?: PublicSubspace): Promise<{ url: string; store: RoundStore; service: RoundService; stop: () => Promise<void> }> {
+export async function startTestServer(overrides: Partial<ServerConfig>, initialParams?: Float32Array): Promise<{ url: string; store: RoundStore; service: RoundService; stop: () => Promise<void> }> {
   const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', ...overrides };
   const store = new RoundStore(config.dataDir);
-  const service = new RoundService(store, config, Date.now, () => undefined, initialParams, subspace);
+  const service = new RoundService(store, config, Date.now, () => undefined, initialParams);
   const app = createApp(service, store);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const timer = setInterval(() => void service.tick(), 100);
