@@ -8,6 +8,7 @@
  *    --plain-clip C (the no-DP run's clip; default --clip) --weighting uniform|examples --select valid|last (no-DP run)
  *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 --dp-weight-examples 0 (the DP run's own cohort, rounds, server lr, bounded client weights, and
  *    share of the federated vector it sends, ranked on --dp-rank-users 1024 public users' gradients; default as without DP)
+ *    --dp-server-optimizer fedavg|fedadam (default --server-optimizer) --dp-part all|rows (rows: only the item rows' block is sent; the encoder stays as pretrained)
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
  * items' rows over the other half with each simulated client holding only its own history,
@@ -46,7 +47,7 @@ const args = parseArgs(process.argv.slice(2), {
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
   only: 'string', merge: 'string', pool: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number',
   'plain-clip': 'number', weighting: 'string', select: 'string',
-  'dp-clients': 'number', 'dp-rounds': 'number', 'dp-weight-examples': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number',
+  'dp-clients': 'number', 'dp-rounds': 'number', 'dp-weight-examples': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number', 'dp-server-optimizer': 'string', 'dp-part': 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -166,12 +167,22 @@ if (only.has('federated')) {
 }
 if (only.has('federated_dp')) {
   const publicSample = shuffleInPlace([...publicSeqs], mulberry32(seed + 4)).slice(0, num('dp-rank-users', 1024)).map((s) => s.slice(0, -2));
-  const coordinates = dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample, { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined;
-  if (coordinates) console.error(`DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`);
+  // --dp-part rows: centralized fine-tuning of the item rows alone recovers the whole ceiling's
+  // gain (model card), so a DP run may send that block only and spend no noise on the encoder.
+  const dpPart = (args['dp-part'] as string | undefined) ?? 'all';
+  if (dpPart !== 'all' && dpPart !== 'rows') throw new Error(`--dp-part takes all or rows; got "${dpPart}"`);
+  if (dpPart === 'rows' && dp.fraction < 1) throw new Error('--dp-part rows and --dp-coordinates < 1 exclude each other');
+  const encoderSize = federatedPart(encoder).size;
+  const rowsBlock = dpPart === 'rows' ? Array.from({ length: vectorLength - encoderSize }, (_, i) => encoderSize + i) : undefined;
+  const coordinates = rowsBlock ?? (dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample, { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined);
+  if (rowsBlock) console.error(`DP run federates the item rows only: ${rowsBlock.length} values`);
+  else if (coordinates) console.error(`DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`);
   // --dp-weight-examples n: bounded weights min(examples / n, 1) after clipping, so one client still moves the sum by at most clip.
   const weightExamples = num('dp-weight-examples', 0);
   const weighting = weightExamples > 0 ? { examples: weightExamples, cap: 1 } : undefined;
-  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverLearningRate: dp.serverLearningRate, coordinates, validationCases: validation, weighting });
+  const dpOptimizer = ((args['dp-server-optimizer'] as string | undefined) ?? serverOptimizer) as 'fedavg' | 'fedadam';
+  if (dpOptimizer !== 'fedavg' && dpOptimizer !== 'fedadam') throw new Error(`--dp-server-optimizer takes fedavg or fedadam; got "${dpOptimizer}"`);
+  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverOptimizer: dpOptimizer, serverLearningRate: dp.serverLearningRate, coordinates, validationCases: validation, weighting });
   result.federated_dp = {
     // DP reports the last round: picking one by validation would spend privacy of its own.
     ...pick(last(private_.test)),
@@ -180,7 +191,9 @@ if (only.has('federated_dp')) {
     noiseMultiplier: z,
     clients: dp.clients,
     rounds: dp.rounds,
+    serverOptimizer: dpOptimizer,
     serverLearningRate: dp.serverLearningRate,
+    part: dpPart,
     coordinates: coordinates?.length ?? vectorLength,
     clip: runOptions.clip,
     ...(weighting && { weighting }),

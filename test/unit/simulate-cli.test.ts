@@ -36,6 +36,12 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     expect(result.federated_dp.perRound).toHaveLength(2);
     expect(result.federated_dp).toMatchObject({ clients: 12, rounds: 2, serverLearningRate: 0.001, coordinates: Math.round(result.settings.vectorLength * 0.02), evaluatedRounds: [1, 2], weighting: { examples: 5, cap: 1 } });
     expect(result.federated_dp.perRoundValid).toHaveLength(2);
+    // --dp-part rows sends the item rows' block only (the encoder stays as pretrained), here with FedAvg on the server.
+    const rowsJson = join(dir, 'rows.json');
+    await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-clients', '8', '--dp-rounds', '1', '--dp-server-optimizer', 'fedavg', '--dp-server-lr', '1', '--dp-part', 'rows', '--json', rowsJson], { maxBuffer: 1 << 24 });
+    const rows = JSON.parse(await readFile(rowsJson, 'utf8'));
+    expect(rows.federated_dp).toMatchObject({ part: 'rows', serverOptimizer: 'fedavg', serverLearningRate: 1, coordinates: result.settings.federatedItemRows * 64 });
+    await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-part', 'rows', '--dp-coordinates', '0.02'])).rejects.toThrow(/exclude each other/);
     expect(result.federated_dp.epsilon).toBeLessThanOrEqual(8);
     expect(result.federated_dp.epsilon).toBeGreaterThan(7);
     expect(result.federated_dp.noiseMultiplier).toBeGreaterThan(0);
