@@ -9,6 +9,7 @@ import { runRound } from '../../worker/federated/round-runner.js';
 import type { ClientWeighting } from '../../worker/federated/privatize-update.js';
 import { createIdentity } from '../../worker/secagg/signed-keys.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
+import { limitFetch } from './fetch-limiter.js';
 import type { EvalCase } from '../data/leave-one-out.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Metrics } from '../eval/metrics.js';
@@ -69,12 +70,18 @@ export function noiseForEpsilon(epsilon: number, q: number, rounds: number, delt
 export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<{ test: Metrics[]; validation: Metrics[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
-  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: 600_000, optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
+  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * 100), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
   const store = new RoundStore(':memory:');
   const service = new RoundService(store, config, Date.now, () => undefined, initial);
   const app = createApp(service, store);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  // Thousands of in-process clients share one event loop with the server: a request can wait
+  // minutes to be read, which Node's default header and request timeouts (60 s, 300 s) refuse
+  // with 408, and each open request holds two descriptors, so cap those in flight.
+  app.server.requestTimeout = 3_600_000;
+  app.server.headersTimeout = 3_500_000;
+  const restoreFetch = limitFetch(512);
   const rand = mulberry32(options.seed);
   // Every client of a round starts from the same version: download it once.
   const versions = new Map<number, Promise<Float32Array>>();
@@ -105,6 +112,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             // One poll per client per ~n ms: polling must not eat the CPU the clients need.
             pollMs: Math.max(20, options.clientsPerRound),
             timeoutMs: 600_000,
+            requestTimeoutMs: 600_000,
             update: (info) => {
               const job = training.then(async () => {
                 const trainStart = performance.now();
@@ -156,6 +164,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       options.onRound?.(round, metrics, { round: roundSeconds, training: trainSeconds, evaluation: (performance.now() - evalStart) / 1000 });
     }
   } finally {
+    restoreFetch();
     await app.close();
     store.close();
   }

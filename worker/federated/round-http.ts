@@ -44,7 +44,7 @@ export class RoundHttpError extends Error {
 }
 
 /**
- * JSON over fetch to the federation server: 10 s timeouts, retries with backoff (up to 2 s) on
+ * JSON over fetch to the federation server: 10 s timeouts (by default), retries with backoff (up to 2 s) on
  * network errors and 5xx so a server restart is ridden out, 4xx final. A 409 `duplicate` means
  * the server already committed this submission (our earlier try's answer was lost): accepted.
  */
@@ -53,12 +53,13 @@ export class RoundHttp {
     private readonly server: string,
     private readonly pollMs: number,
     private readonly deadline: number,
+    private readonly requestTimeoutMs = 10_000,
   ) {}
 
   async call<T>(path: string, init: RequestInit = {}): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), 10_000);
+      const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
       try {
         const response = await fetch(new URL(path, this.server), { ...init, signal: controller.signal, headers: { 'content-type': 'application/json', ...init.headers } });
         const body = (await response.json()) as T & { error?: string; code?: string };

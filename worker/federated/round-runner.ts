@@ -38,6 +38,12 @@ export interface RoundRunnerOptions {
   pollMs?: number;
   /** Gives up (and drops out, which the protocol tolerates) after this long. */
   timeoutMs?: number;
+  /**
+   * Gives up on one request after this long and retries it (default 10 s). Thousands of
+   * in-process simulated clients share one event loop with the server, so their requests wait
+   * far longer than a device's would; timing them out only piles up retries and sockets.
+   */
+  requestTimeoutMs?: number;
   /** Test hook: stop after this step, as a device that closes its tab would. */
   dropAfter?: 'advertise' | 'share' | 'mask';
   /** A saved session to resume instead of checking in. */
@@ -73,7 +79,7 @@ export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcom
 }
 
 async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
-  const http = new RoundHttp(options.server, options.pollMs ?? 200, Date.now() + (options.timeoutMs ?? 120_000));
+  const http = new RoundHttp(options.server, options.pollMs ?? 200, Date.now() + (options.timeoutMs ?? 120_000), options.requestTimeoutMs);
   const persist = options.persist ?? (async () => undefined);
   let s: RoundSession = options.session ?? {
     server: options.server,

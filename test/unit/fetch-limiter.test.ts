@@ -1,0 +1,37 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { limitFetch } from '../../models/federated/fetch-limiter.js';
+
+let restore: (() => void) | undefined;
+afterEach(() => restore?.());
+
+describe('limitFetch', () => {
+  it('never has more requests in flight than the cap, however they arrive, and restores fetch', async () => {
+    let open = 0;
+    let most = 0;
+    const server = createServer((_, res) => {
+      most = Math.max(most, ++open);
+      setTimeout(() => {
+        open--;
+        res.end('ok');
+      }, 2 + Math.random() * 5);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const original = globalThis.fetch;
+    restore = limitFetch(5);
+    // Newcomers keep arriving while earlier requests finish.
+    const bodies = await Promise.all(Array.from({ length: 200 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i % 20));
+      return (await fetch(url)).text();
+    }));
+    expect(bodies.every((b) => b === 'ok')).toBe(true);
+    expect(most).toBeLessThanOrEqual(5);
+    expect(most).toBeGreaterThan(1);
+    restore();
+    restore = undefined;
+    expect(globalThis.fetch).toBe(original);
+    server.close();
+  });
+});
