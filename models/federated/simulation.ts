@@ -111,8 +111,9 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             examples: nextItemTargetCount(users[u]!, encoder.cfg.maxLen),
             // One poll per client per ~n ms: polling must not eat the CPU the clients need.
             pollMs: Math.max(20, options.clientsPerRound),
-            timeoutMs: 600_000,
-            requestTimeoutMs: 600_000,
+            // A round has five phases, each given up to the server's phase deadline.
+            timeoutMs: 5 * config.phaseDeadlineMs,
+            requestTimeoutMs: config.phaseDeadlineMs,
             update: (info) => {
               const job = training.then(async () => {
                 const trainStart = performance.now();
