@@ -93,8 +93,8 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
     service.maskedInput(request.params.round, parse(MaskedInput, request.body));
     return { accepted: true };
   });
-  app.get<{ Params: { round: string } }>('/v1/rounds/:round/survivors', async (request) => {
-    const { survivors, sharedKeys, signatures } = service.survivors(request.params.round);
+  app.get<{ Params: { round: string }; Querystring: { index?: string } }>('/v1/rounds/:round/survivors', async (request) => {
+    const { survivors, sharedKeys, signatures } = service.survivors(request.params.round, request.query.index === undefined ? undefined : indexParam(request.query.index));
     return { survivors, sharedKeys, signatures: signatures.map((s) => ({ index: s.index, signature: b64(s.signature) })) };
   });
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/consistency', async (request) => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type ClientWeighting, maxClientWeight, quantizationRange } from '../../worker/federated/privatize-update.js';
 import { fixedPointFor } from '../../worker/secagg/fixed-point.js';
-import { defaultDegree, graphDegree, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
+import { defaultDegree, graphDegree, type NeighborGraph, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
 import { roundGraph, type RoundParams } from '../../worker/secagg/secagg-client.js';
 import { composedRdp, epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accountant.js';
 import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
@@ -22,6 +22,8 @@ const SUBMISSION = { advertise: 'advertisements', share: 'share_senders', mask: 
  */
 export class RoundService {
   private finalizing = new Set<string>();
+  /** Each round's SecAgg+ graph, built once: the cohort is fixed from key advertisement on. */
+  private graphs = new Map<string, NeighborGraph | undefined>();
 
   constructor(
     private readonly store: RoundStore,
@@ -133,10 +135,9 @@ export class RoundService {
   advertisements(roundId: string, forIndex?: number): { index: number; identityKey: Buffer; cipherPublicKey: Buffer; maskPublicKey: Buffer; signature: Buffer }[] {
     const r = this.requireRound(roundId);
     if (['checkin', 'advertise'].includes(r.phase)) throw new ProtocolError(409, 'advertisements are published once every key is in');
-    const all = this.store.db.prepare('SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ? ORDER BY a.idx').all(roundId) as { index: number; identityKey: Buffer; cipherPublicKey: Buffer; maskPublicKey: Buffer; signature: Buffer }[];
-    if (forIndex === undefined) return all;
-    const isPeer = this.peerTest(r, forIndex);
-    return all.filter((a) => isPeer(a.index));
+    const peers = forIndex === undefined ? undefined : this.neighborhood(r, forIndex);
+    const only = peers ? ` AND a.idx IN (${peers.map(() => '?').join(', ')})` : '';
+    return this.store.db.prepare(`SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ?${only} ORDER BY a.idx`).all(roundId, ...(peers ?? [])) as never;
   }
 
   /** Round parameters of the secure-aggregation code (graph included). */
@@ -145,18 +146,32 @@ export class RoundService {
     return { round: r.id, threshold: r.share_threshold || r.threshold, minSurvivors: r.threshold, vectorLength: r.vector_length, ...(r.degree > 0 && { graph: { cohortSize, degree: r.degree } }) };
   }
 
-  /** Whether a client is `index` itself or one of its neighbours (everyone in the complete graph). */
-  private peerTest(r: RoundRow, index: number): (other: number) => boolean {
-    const graph = roundGraph(this.secAggParams(r));
-    if (graph && (index < 1 || index > graph.size)) throw new ProtocolError(404, `index ${index} is not in round ${r.id}`);
-    return (other) => other === index || !graph || graph.adjacent(index, other);
+  /**
+   * `index` and its neighbours, ascending, in a SecAgg+ round; undefined in the complete graph
+   * (everyone). Requests are answered from this set, never by scanning the cohort: with
+   * thousands of clients a scan per request made a round quadratic.
+   */
+  private neighborhood(r: RoundRow, index: number): number[] | undefined {
+    if (!this.graphs.has(r.id)) {
+      if (this.graphs.size >= 64) this.graphs.clear();
+      this.graphs.set(r.id, roundGraph(this.secAggParams(r)));
+    }
+    const graph = this.graphs.get(r.id);
+    if (!graph) return undefined;
+    if (!Number.isInteger(index) || index < 1 || index > graph.size) throw new ProtocolError(404, `index ${index} is not in round ${r.id}`);
+    return [index, ...graph.neighbors(index)].sort((a, b) => a - b);
+  }
+
+  /** Those of `table` in `index`'s neighbourhood (the whole table in the complete graph). */
+  private inNeighborhood(table: 'advertisements' | 'share_senders', r: RoundRow, index: number): number[] {
+    const peers = this.neighborhood(r, index);
+    return peers ? this.store.present(table, r.id, peers) : this.store.indices(table, r.id);
   }
 
   shareKeys(roundId: string, body: ShareKeysBody): void {
     this.store.tx(() => {
       const r = this.authorize(roundId, 'share', body.index, body.token, 'advertisements');
-      const isPeer = this.peerTest(r, body.index);
-      const cohort = new Set(this.store.indices('advertisements', roundId).filter((i) => i !== body.index && isPeer(i)));
+      const cohort = new Set(this.inNeighborhood('advertisements', r, body.index).filter((i) => i !== body.index));
       const targets = body.bundles.map((b) => b.to);
       if (new Set(targets).size !== targets.length || targets.length !== cohort.size || targets.some((t) => !cohort.has(t))) {
         throw new ProtocolError(400, `expected exactly one bundle for each of the other ${cohort.size} advertised clients of this client's neighbourhood`);
@@ -168,13 +183,16 @@ export class RoundService {
     });
   }
 
-  /** Bundles addressed to `index` from clients that completed key sharing (U2), once masking started. */
+  /**
+   * Bundles addressed to `index` from clients that completed key sharing, once masking started,
+   * and those key sharers (U2) among its neighbours: the only ones whose masks it adds.
+   */
   sharesFor(roundId: string, index: number, token: string): { sharedKeys: number[]; bundles: { from: number; sealed: Buffer }[] } {
     const r = this.requireRound(roundId);
     this.checkToken(roundId, index, token);
     if (['checkin', 'advertise', 'share'].includes(r.phase)) throw new ProtocolError(409, 'shares are delivered once key sharing has closed');
     const bundles = this.store.db.prepare('SELECT b.from_idx AS "from", b.sealed FROM share_bundles b JOIN share_senders s ON s.round_id = b.round_id AND s.idx = b.from_idx WHERE b.round_id = ? AND b.to_idx = ? ORDER BY b.from_idx').all(roundId, index) as never;
-    return { sharedKeys: this.store.indices('share_senders', roundId), bundles };
+    return { sharedKeys: this.inNeighborhood('share_senders', r, index), bundles };
   }
 
   maskedInput(roundId: string, body: MaskedInputBody): void {
@@ -189,13 +207,19 @@ export class RoundService {
 
   /**
    * Survivors (U3) and key sharers (U2) once uploads have closed; from the unmasking phase on,
-   * also the survivors' signatures over that set (the consistency check).
+   * also the survivors' signatures over that set (the consistency check). With `forIndex`, the
+   * key sharers and signatures are only that client's neighbourhood's, all it can use in SecAgg+
+   * (it holds shares and identity keys of its neighbours only); the survivor set stays whole,
+   * since every survivor signs the same one.
    */
-  survivors(roundId: string): { survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: Buffer }[] } {
+  survivors(roundId: string, forIndex?: number): { survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: Buffer }[] } {
     const r = this.requireRound(roundId);
     if (!['consistency', 'unmask', 'done'].includes(r.phase)) throw new ProtocolError(409, 'survivors are published once uploads have closed');
-    const signatures = r.phase === 'consistency' ? [] : (this.store.db.prepare('SELECT idx AS "index", signature FROM consistency_signatures WHERE round_id = ? ORDER BY idx').all(roundId) as { index: number; signature: Buffer }[]);
-    return { survivors: this.store.indices('masked_inputs', roundId), sharedKeys: this.store.indices('share_senders', roundId), signatures };
+    const peers = forIndex === undefined ? undefined : this.neighborhood(r, forIndex);
+    const only = peers ? ` AND idx IN (${peers.map(() => '?').join(', ')})` : '';
+    const signatures = r.phase === 'consistency' ? [] : (this.store.db.prepare(`SELECT idx AS "index", signature FROM consistency_signatures WHERE round_id = ?${only} ORDER BY idx`).all(roundId, ...(peers ?? [])) as { index: number; signature: Buffer }[]);
+    const sharedKeys = forIndex === undefined ? this.store.indices('share_senders', roundId) : this.inNeighborhood('share_senders', r, forIndex);
+    return { survivors: this.store.indices('masked_inputs', roundId), sharedKeys, signatures };
   }
 
   consistency(roundId: string, body: ConsistencyBody): void {
@@ -209,8 +233,10 @@ export class RoundService {
   async unmask(roundId: string, body: UnmaskBody): Promise<void> {
     this.store.tx(() => {
       this.authorize(roundId, 'unmask', body.index, body.token, 'consistency_signatures');
-      const survivors = new Set(this.store.indices('masked_inputs', roundId));
-      const sharers = new Set(this.store.indices('share_senders', roundId));
+      // Looked up for the shares named, not loaded whole: O(k) per response in SecAgg+.
+      const named = [...new Set([...body.selfMaskShares, ...body.maskKeyShares].map((s) => s.of))];
+      const survivors = new Set(this.store.present('masked_inputs', roundId, named));
+      const sharers = new Set(this.store.present('share_senders', roundId, named));
       if (body.selfMaskShares.some((s) => !survivors.has(s.of)) || body.maskKeyShares.some((s) => survivors.has(s.of) || !sharers.has(s.of))) {
         throw new ProtocolError(400, 'self-mask shares are for survivors only and mask-key shares for dropped clients only');
       }

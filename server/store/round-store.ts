@@ -144,6 +144,21 @@ export class RoundStore {
     return (this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? ORDER BY idx`).all(roundId) as { idx: number }[]).map((r) => r.idx);
   }
 
+  /**
+   * Which of `candidates` are present in a per-round table, ascending: a client's neighbourhood
+   * is looked up by key, so a SecAgg+ request costs O(k) however large the cohort.
+   */
+  present(table: RoundTable, roundId: string, candidates: readonly number[]): number[] {
+    const found: number[] = [];
+    // SQLite binds at most 32,766 parameters a statement.
+    for (let start = 0; start < candidates.length; start += 10_000) {
+      const slice = candidates.slice(start, start + 10_000);
+      const rows = this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? AND idx IN (${slice.map(() => '?').join(', ')})`).all(roundId, ...slice) as { idx: number }[];
+      for (const row of rows) found.push(row.idx);
+    }
+    return found.sort((a, b) => a - b);
+  }
+
   close(): void {
     this.db.close();
   }

@@ -104,6 +104,17 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     const ads = (await (await fetch(`${server.url}/v1/rounds/${round}/advertisements?index=5`)).json()) as { index: number }[];
     expect(ads).toHaveLength(7);
     expect((await fetch(`${server.url}/v1/rounds/${round}/advertisements?index=x1`)).status).toBe(400);
+    // A client's view of the survivors: the whole survivor set (all of them sign it), but key
+    // sharers and signatures of its neighbourhood only, so no request scans the cohort.
+    const neighborhood = ads.map((a) => a.index);
+    const all = (await (await fetch(`${server.url}/v1/rounds/${round}/survivors`)).json()) as { survivors: number[]; sharedKeys: number[]; signatures: { index: number }[] };
+    const mine = (await (await fetch(`${server.url}/v1/rounds/${round}/survivors?index=5`)).json()) as typeof all;
+    expect(all.survivors).toEqual(survivors.map((o) => o.index).sort((a, b) => a - b));
+    expect(mine.survivors).toEqual(all.survivors);
+    expect(mine.sharedKeys).toEqual(all.sharedKeys.filter((i) => neighborhood.includes(i)));
+    expect(mine.signatures.map((x) => x.index)).toEqual(all.signatures.map((x) => x.index).filter((i) => neighborhood.includes(i)));
+    expect(mine.signatures.length).toBeGreaterThan(0);
+    expect(mine.signatures.length).toBeLessThan(all.signatures.length);
     const model = await latestModel(server.url);
     expect(model.version).toBe(2);
     expectMean(model.params, survivors.map((o) => o.i), 1e-6);

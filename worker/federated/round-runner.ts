@@ -143,13 +143,13 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
 
   if (s.step === 'masked') {
     // Consistency check: sign the survivor set we were shown; unmask only if t survivors signed the same set.
-    const shown = await http.call<{ survivors: number[] }>(`/v1/rounds/${round}/survivors`);
+    const shown = await http.call<{ survivors: number[] }>(`/v1/rounds/${round}/survivors?index=${index}`);
     await send('signed', `/v1/rounds/${round}/consistency`, { index, token, signature: toBase64(await client!.signSurvivorSet(shown.survivors)) });
   }
   if (await stepped(['consistency'])) return over(info);
 
   if (s.step === 'signed') {
-    const { survivors, sharedKeys, signatures } = await http.call<{ survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: string }[] }>(`/v1/rounds/${round}/survivors`);
+    const { survivors, sharedKeys, signatures } = await http.call<{ survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: string }[] }>(`/v1/rounds/${round}/survivors?index=${index}`);
     const response = await client!.unmask(survivors, sharedKeys, signatures.map((x) => ({ client: x.index, signature: fromBase64(x.signature) })));
     const shares = (list: typeof response.selfMaskShares) => list.map((x) => ({ of: x.of, share: { x: x.share.x, y: hex(x.share.y) } }));
     await send('unmasked', `/v1/rounds/${round}/unmask`, { index, token, selfMaskShares: shares(response.selfMaskShares), maskKeyShares: shares(response.maskKeyShares) });
