@@ -76,6 +76,14 @@ if (args.pool) {
 // --only federated,federated_dp,centralized,personalization runs a subset (e.g. one per core).
 const only = new Set((args.only as string | undefined)?.split(',') ?? SETTINGS);
 for (const name of only) if (!(SETTINGS as readonly string[]).includes(name)) throw new Error(`--only takes ${SETTINGS.join(', ')}; got "${name}"`);
+/** A --server-optimizer style flag's value, checked (default `fallback`). */
+const serverOptimizerFlag = (flag: string, fallback: 'fedavg' | 'fedadam'): 'fedavg' | 'fedadam' => {
+  const value = (args[flag] as string | undefined) ?? fallback;
+  if (value !== 'fedavg' && value !== 'fedadam') throw new Error(`--${flag} takes fedavg or fedadam; got "${value}"`);
+  return value;
+};
+const serverOptimizer = serverOptimizerFlag('server-optimizer', 'fedadam');
+const dpOptimizer = serverOptimizerFlag('dp-server-optimizer', serverOptimizer);
 // Defaults: cohorts of 128 and FedAdam at the centralized ceiling's batch size and learning rate,
 // so 160 rounds see about as many user gradients as the ceiling's best checkpoint.
 const [clients, rounds, epsilon] = [num('clients', 128), num('rounds', 160), num('epsilon', 8)];
@@ -120,7 +128,6 @@ const delta = 1 / federated.length;
 const dp = { clients: num('dp-clients', clients), rounds: num('dp-rounds', rounds), serverLearningRate: num('dp-server-lr', num('server-lr', 0.0003)), fraction: num('dp-coordinates', 1) };
 const q = dp.clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, dp.rounds, delta);
-const serverOptimizer = ((args['server-optimizer'] as string | undefined) ?? 'fedadam') as 'fedavg' | 'fedadam';
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
 const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-7), neighbors: num('neighbors', 0), federatedRows, seed };
 const run = async (label: string, noiseMultiplier: number, overrides: Partial<FederatedRunOptions> = {}) => {
@@ -166,7 +173,6 @@ if (only.has('federated')) {
   result.federated = { ...pick(plain.test[at]!), selectedRound: evaluated(rounds)[at]!, select, clip, weighting, perRound: plain.test.map((m) => m['NDCG@10']!), perRoundValid: valid };
 }
 if (only.has('federated_dp')) {
-  const publicSample = shuffleInPlace([...publicSeqs], mulberry32(seed + 4)).slice(0, num('dp-rank-users', 1024)).map((s) => s.slice(0, -2));
   // --dp-part rows: centralized fine-tuning of the item rows alone recovers the whole ceiling's
   // gain (model card), so a DP run may send that block only and spend no noise on the encoder.
   const dpPart = (args['dp-part'] as string | undefined) ?? 'all';
@@ -174,14 +180,14 @@ if (only.has('federated_dp')) {
   if (dpPart === 'rows' && dp.fraction < 1) throw new Error('--dp-part rows and --dp-coordinates < 1 exclude each other');
   const encoderSize = federatedPart(encoder).size;
   const rowsBlock = dpPart === 'rows' ? Array.from({ length: vectorLength - encoderSize }, (_, i) => encoderSize + i) : undefined;
-  const coordinates = rowsBlock ?? (dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample, { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined);
+  // --dp-coordinates < 1: the coordinates ranked highest on public users' gradients.
+  const publicSample = () => shuffleInPlace([...publicSeqs], mulberry32(seed + 4)).slice(0, num('dp-rank-users', 1024)).map((s) => s.slice(0, -2));
+  const coordinates = rowsBlock ?? (dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample(), { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined);
   if (rowsBlock) console.error(`DP run federates the item rows only: ${rowsBlock.length} values`);
   else if (coordinates) console.error(`DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`);
   // --dp-weight-examples n: bounded weights min(examples / n, 1) after clipping, so one client still moves the sum by at most clip.
   const weightExamples = num('dp-weight-examples', 0);
   const weighting = weightExamples > 0 ? { examples: weightExamples, cap: 1 } : undefined;
-  const dpOptimizer = ((args['dp-server-optimizer'] as string | undefined) ?? serverOptimizer) as 'fedavg' | 'fedadam';
-  if (dpOptimizer !== 'fedavg' && dpOptimizer !== 'fedadam') throw new Error(`--dp-server-optimizer takes fedavg or fedadam; got "${dpOptimizer}"`);
   const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverOptimizer: dpOptimizer, serverLearningRate: dp.serverLearningRate, coordinates, validationCases: validation, weighting });
   result.federated_dp = {
     // DP reports the last round: picking one by validation would spend privacy of its own.

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_SASREC } from '../../models/sasrec/sasrec-config.js';
 
 const run = promisify(execFile);
 
@@ -40,8 +41,9 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     const rowsJson = join(dir, 'rows.json');
     await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-clients', '8', '--dp-rounds', '1', '--dp-server-optimizer', 'fedavg', '--dp-server-lr', '1', '--dp-part', 'rows', '--json', rowsJson], { maxBuffer: 1 << 24 });
     const rows = JSON.parse(await readFile(rowsJson, 'utf8'));
-    expect(rows.federated_dp).toMatchObject({ part: 'rows', serverOptimizer: 'fedavg', serverLearningRate: 1, coordinates: result.settings.federatedItemRows * 64 });
+    expect(rows.federated_dp).toMatchObject({ part: 'rows', serverOptimizer: 'fedavg', serverLearningRate: 1, coordinates: result.settings.federatedItemRows * DEFAULT_SASREC.hidden });
     await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-part', 'rows', '--dp-coordinates', '0.02'])).rejects.toThrow(/exclude each other/);
+    await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--server-optimizer', 'adam'])).rejects.toThrow(/--server-optimizer takes fedavg or fedadam; got "adam"/);
     expect(result.federated_dp.epsilon).toBeLessThanOrEqual(8);
     expect(result.federated_dp.epsilon).toBeGreaterThan(7);
     expect(result.federated_dp.noiseMultiplier).toBeGreaterThan(0);
