@@ -28,6 +28,7 @@ import { evaluate } from '../eval/evaluate.js';
 import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { dpCoordinatesFor } from '../federated/dp-coordinates.js';
+import { rowsBlock } from '../federated/dp-positions.js';
 import { personalizationGain } from '../federated/personalization-gain.js';
 import { centralizedFineTune, type FederatedRunOptions, noiseForEpsilon, runFederated } from '../federated/simulation.js';
 import { poolSeeds, poolTable } from '../federated/seed-pool.js';
@@ -178,12 +179,11 @@ if (only.has('federated_dp')) {
   const dpPart = (args['dp-part'] as string | undefined) ?? 'all';
   if (dpPart !== 'all' && dpPart !== 'rows') throw new Error(`--dp-part takes all or rows; got "${dpPart}"`);
   if (dpPart === 'rows' && dp.fraction < 1) throw new Error('--dp-part rows and --dp-coordinates < 1 exclude each other');
-  const encoderSize = federatedPart(encoder).size;
-  const rowsBlock = dpPart === 'rows' ? Array.from({ length: vectorLength - encoderSize }, (_, i) => encoderSize + i) : undefined;
+  const rows = dpPart === 'rows' ? rowsBlock(encoder, federatedRows) : undefined;
   // --dp-coordinates < 1: the coordinates ranked highest on public users' gradients.
   const publicSample = () => shuffleInPlace([...publicSeqs], mulberry32(seed + 4)).slice(0, num('dp-rank-users', 1024)).map((s) => s.slice(0, -2));
-  const coordinates = rowsBlock ?? (dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample(), { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined);
-  if (rowsBlock) console.error(`DP run federates the item rows only: ${rowsBlock.length} values`);
+  const coordinates = rows ?? (dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample(), { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined);
+  if (rows) console.error(`DP run federates the item rows only: ${rows.length} values`);
   else if (coordinates) console.error(`DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`);
   // --dp-weight-examples n: bounded weights min(examples / n, 1) after clipping, so one client still moves the sum by at most clip.
   const weightExamples = num('dp-weight-examples', 0);

@@ -1,9 +1,11 @@
 /**
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
  *   --dropout 0.3 --lr 0.001 --batch 128 --max-len 50 --patience 6 --max-minutes 50 --valid-users 0
- *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction 0.02]
+ *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F]
  * Trains on the tfjs WASM backend, evaluates on the held-out test items, writes model.json,
- * weights.bin, catalog.json and training.json to --out.
+ * weights.bin, catalog.json and training.json to --out. A DP deployment of the model federates
+ * the item rows' block (`dpPart: 'rows'`); --dp-fraction F lists the public top F of the
+ * federated vector instead (`dpCoordinates`), --dp-fraction 0 neither.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -60,12 +62,14 @@ const { metrics: testFloat32 } = await evaluate(sasrecScorer(result.encoder), te
 await mkdir(args.out, { recursive: true });
 // The item rows federated with the encoder: the most popular training items that fit the upload budget (public, in the metadata).
 const federatedRows = federatedRowsFor(result.encoder, [0, ...catalog.map((c) => c.popularity)]);
-// The positions a DP deployment federates, ranked on training users' clipped gradients (models/federated/dp-coordinates.ts).
-const dpFraction = num('dp-fraction', 0.02);
-const dpSample = shuffleInPlace(data.sequences.filter((s) => s.length >= 3).map((s) => s.slice(0, -2)), mulberry32(opts.seed)).slice(0, 1024);
-const dpCoordinates = dpFraction > 0 ? await dpCoordinatesFor(result.encoder, dpSample, { fraction: dpFraction, federatedRows, clip: 10, seed: opts.seed }) : undefined;
+// What a DP deployment federates: by default the item rows' block, where the centralized gain
+// lives (model card); --dp-fraction F: the top F of positions ranked on training users' clipped
+// gradients (models/federated/dp-coordinates.ts).
+const dpFraction = args['dp-fraction'] as number | undefined;
+const dpSample = () => shuffleInPlace(data.sequences.filter((s) => s.length >= 3).map((s) => s.slice(0, -2)), mulberry32(opts.seed)).slice(0, 1024);
+const dp = dpFraction === undefined ? { dpPart: 'rows' as const } : dpFraction > 0 ? { dpCoordinates: await dpCoordinatesFor(result.encoder, dpSample(), { fraction: dpFraction, federatedRows, clip: 10, seed: opts.seed }) } : {};
 const metadata = result.model.getUserDefinedMetadata() as { pocketrank: Record<string, unknown> };
-result.model.setUserDefinedMetadata({ ...metadata, pocketrank: { ...metadata.pocketrank, federatedRows, ...(dpCoordinates && { dpCoordinates }) } });
+result.model.setUserDefinedMetadata({ ...metadata, pocketrank: { ...metadata.pocketrank, federatedRows, ...dp } });
 const saved = await saveLayersModel(result.model, args.out, precision);
 await writeFile(join(args.out, 'catalog.json'), JSON.stringify({ items: catalog }));
 const reloaded = await loadModelFromDisk(saved.modelJson);

@@ -18,6 +18,12 @@ export interface ModelMetadata {
    * A server started with `--dp-coordinates` federates only these; absent: the whole vector.
    */
   dpCoordinates?: number[];
+  /**
+   * `rows`: a DP deployment federates the federated item rows' block only (the encoder stays as
+   * shipped), the part that carries the centralized fine-tuning gain (model card). Named, not
+   * listed, so model.json does not grow by a position per value. Excludes `dpCoordinates`.
+   */
+  dpPart?: 'rows';
 }
 
 /** Reads and checks the metadata; returns a reason string when it is unusable. */
@@ -33,5 +39,8 @@ export function parseModelMetadata(raw: unknown): ModelMetadata | string {
   if (meta.dpCoordinates !== undefined && (!Array.isArray(meta.dpCoordinates) || meta.dpCoordinates.length === 0 || meta.dpCoordinates.some((c, i, all) => !Number.isInteger(c) || c < 0 || (i > 0 && c <= all[i - 1]!)))) {
     return 'model metadata dpCoordinates must be ascending positions of the federated vector';
   }
+  if (meta.dpPart !== undefined && meta.dpPart !== 'rows') return `model metadata dpPart must be "rows"; got ${JSON.stringify(meta.dpPart)}`;
+  if (meta.dpPart !== undefined && meta.dpCoordinates !== undefined) return 'model metadata lists both dpPart and dpCoordinates; a DP deployment federates one of them';
+  if (meta.dpPart === 'rows' && !meta.federatedRows?.length) return 'model metadata dpPart "rows" needs federatedRows';
   return meta as ModelMetadata;
 }

@@ -69,6 +69,11 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
     expect(() => buildSasrec({ ...cfg, heads: 3 }, { modelId: 't', modelVersion: '1', itemIds })).toThrow(/heads/);
     expect(() => buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds: itemIds.slice(1) })).toThrow(/itemIds/);
     expect(parseModelMetadata({})).toMatch(/no userDefinedMetadata/);
+    const base = { contract: 1, modelId: 't', modelVersion: '1', itemIds: ['a', 'b'], federatedRows: [1, 2] };
+    expect(parseModelMetadata({ pocketrank: { ...base, dpPart: 'rows' } })).toMatchObject({ dpPart: 'rows' });
+    expect(parseModelMetadata({ pocketrank: { ...base, dpPart: 'encoder' } })).toMatch(/dpPart must be "rows"/);
+    expect(parseModelMetadata({ pocketrank: { ...base, dpPart: 'rows', dpCoordinates: [0, 1] } })).toMatch(/both dpPart and dpCoordinates/);
+    expect(parseModelMetadata({ pocketrank: { ...base, federatedRows: [], dpPart: 'rows' } })).toMatch(/needs federatedRows/);
   });
 });
 

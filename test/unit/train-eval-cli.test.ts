@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../models/data/rng.js';
+import { federatedPartOf } from '../../server/rounds/initial-model.js';
 
 const run = promisify(execFile);
 const tsx = join('node_modules', '.bin', 'tsx');
@@ -33,7 +34,7 @@ describe('npm run train / npm run eval on a CSV export', () => {
 
   it('trains, ships a loadable model and beats both baselines on sequential data', async () => {
     const out = join(dir, 'model');
-    const flags = ['--hidden', '16', '--blocks', '1', '--heads', '1', '--max-len', '12', '--epochs', '12', '--lr', '0.01', '--batch', '64', '--negatives', '0', '--dropout', '0.1'];
+    const flags = ['--hidden', '16', '--blocks', '1', '--heads', '1', '--max-len', '12', '--epochs', '12', '--lr', '0.01', '--batch', '64', '--negatives', '0', '--dropout', '0.1', '--dp-fraction', '0.02'];
     const train = await run(tsx, ['models/cli/train.ts', '--data', join(dir, 'shop.csv'), '--out', out, ...flags], { maxBuffer: 1 << 24 });
     expect(train.stdout).toMatch(/test, shipped float16 weights/);
     expect(train.stderr).toMatch(/epoch 1\/12 .*valid NDCG@10/);
@@ -42,7 +43,7 @@ describe('npm run train / npm run eval on a CSV export', () => {
     const modelJson = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
     expect(modelJson.format).toBe('layers-model');
     expect(modelJson.userDefinedMetadata.pocketrank.itemIds).toHaveLength(40);
-    // The DP deployment's positions (2% of the federated vector), ascending.
+    // --dp-fraction: the DP deployment's positions (2% of the federated vector), ascending.
     const { dpCoordinates } = modelJson.userDefinedMetadata.pocketrank;
     expect(dpCoordinates.length).toBeGreaterThan(0);
     expect(dpCoordinates.every((c: number, i: number) => i === 0 || c > dpCoordinates[i - 1])).toBe(true);
@@ -60,6 +61,17 @@ describe('npm run train / npm run eval on a CSV export', () => {
     await run(tsx, ['models/cli/train.ts', '--data', join(dir, 'shop.csv'), '--out', again, ...flags], { maxBuffer: 1 << 24 });
     expect(Buffer.compare(await readFile(join(again, 'weights.bin')), await readFile(join(out, 'weights.bin')))).toBe(0);
     expect(JSON.parse(await readFile(join(again, 'model.json'), 'utf8')).userDefinedMetadata.pocketrank.dpCoordinates).toEqual(dpCoordinates);
+    // npm run dp-coordinates --part rows names the item rows' block instead (the list goes): a DP
+    // server then starts from exactly the rows' values, the tail of the whole federated part.
+    await run(tsx, ['models/cli/dp-coordinates.ts', '--model', join(again, 'model.json'), '--part', 'rows']);
+    const rowsMeta = JSON.parse(await readFile(join(again, 'model.json'), 'utf8')).userDefinedMetadata.pocketrank;
+    expect(rowsMeta.dpPart).toBe('rows');
+    expect(rowsMeta.dpCoordinates).toBeUndefined();
+    const whole = await federatedPartOf(join(again, 'model.json'));
+    const rows = await federatedPartOf(join(again, 'model.json'), { dpCoordinates: true });
+    expect(rows.length).toBe(rowsMeta.federatedRows.length * 16);
+    expect(Array.from(rows)).toEqual(Array.from(whole.subarray(whole.length - rows.length)));
+    await expect(run(tsx, ['models/cli/dp-coordinates.ts', '--model', join(again, 'model.json'), '--part', 'encoder'])).rejects.toThrow(/usage/);
 
     const lines = (await readFile(dump, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(400);

@@ -1,4 +1,5 @@
 import { mulberry32 } from '../../models/data/rng.js';
+import { dpPositions } from '../../models/federated/dp-positions.js';
 import { nextItemTargetCount } from '../../models/train/batches.js';
 import { federatedGradient } from '../../models/train/federated-gradient.js';
 import { assignPart, federatedPart, flattenPart } from '../../models/train/local-finetune.js';
@@ -55,8 +56,8 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
   const rows = ranker.rowsOf(history);
   if (!session && rows.length < 2) return { participated: false, reason: 'fewer than two known items in the history' };
   const federatedRows = loaded.meta.federatedRows ?? [];
-  // A DP server may federate only the model's public dpCoordinates: its vector length says which.
-  const dpCoordinates = loaded.meta.dpCoordinates;
+  // A DP server may federate only the model's public DP positions: its vector length says which.
+  const dpCoordinates = dpPositions(loaded.encoder, loaded.meta);
   const partFor = (vectorLength: number) => federatedPart(loaded.encoder, federatedRows, dpCoordinates?.length === vectorLength ? dpCoordinates : undefined);
   const run = () =>
     runRound({
