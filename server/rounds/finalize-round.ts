@@ -1,7 +1,7 @@
 import { decodeFixed } from '../../worker/secagg/fixed-point.js';
 import type { RoundParams, UnmaskResponse } from '../../worker/secagg/secagg-client.js';
 import type { KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
-import { UnmaskError, unmaskSum } from '../secagg/unmask-sum.js';
+import { type MaskedInputs, UnmaskError, unmaskSum } from '../secagg/unmask-sum.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';
 import { applyServerStep } from './server-optimizer.js';
@@ -17,8 +17,18 @@ export async function finalizeRound(store: RoundStore, config: ServerConfig, r: 
   const sharers = new Set(store.indices('share_senders', r.id));
   const ads = store.db.prepare('SELECT idx, cipher_pk, mask_pk FROM advertisements WHERE round_id = ?').all(r.id) as { idx: number; cipher_pk: Buffer; mask_pk: Buffer }[];
   const advertisements = new Map<number, KeyAdvertisement>(ads.filter((a) => sharers.has(a.idx)).map((a) => [a.idx, { client: a.idx, cipherPublicKey: u8(a.cipher_pk), maskPublicKey: u8(a.mask_pk) }]));
-  const rows = store.db.prepare('SELECT idx, vector FROM masked_inputs WHERE round_id = ?').all(r.id) as { idx: number; vector: Buffer }[];
-  const masked = new Map(rows.map((m) => [m.idx, new Uint32Array(u8(m.vector).buffer)]));
+  // Read one upload at a time: a cohort of thousands holds gigabytes of masked vectors.
+  const uploaded = new Set(store.indices('masked_inputs', r.id));
+  const readVector = store.db.prepare('SELECT vector FROM masked_inputs WHERE round_id = ? AND idx = ?');
+  const masked: MaskedInputs = {
+    size: uploaded.size,
+    keys: () => uploaded.keys(),
+    has: (id) => uploaded.has(id),
+    get: (id) => {
+      const row = uploaded.has(id) ? (readVector.get(r.id, id) as { vector: Buffer } | undefined) : undefined;
+      return row && new Uint32Array(u8(row.vector).buffer);
+    },
+  };
   const responses = (store.db.prepare('SELECT idx, body FROM unmask_responses WHERE round_id = ?').all(r.id) as { idx: number; body: string }[]).map((row): UnmaskResponse => {
     const parsed = JSON.parse(row.body) as { selfMaskShares: { of: number; share: { x: number; y: string } }[]; maskKeyShares: { of: number; share: { x: number; y: string } }[] };
     const toShares = (list: typeof parsed.selfMaskShares) => list.map((s) => ({ of: s.of, share: { x: s.share.x, y: BigInt(`0x${s.share.y}`) } }));

@@ -7,13 +7,19 @@ import type { KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
 /** Why a round could not be unmasked; the server then discards it and learns nothing. */
 export class UnmaskError extends Error {}
 
+/**
+ * The survivors' masked vectors by client: a Map, or a view that reads one vector at a time
+ * (a round of thousands of 300 KB uploads need not sit in memory at once).
+ */
+export type MaskedInputs = Pick<ReadonlyMap<number, Uint32Array>, 'keys' | 'get' | 'has' | 'size'>;
+
 /** Everything the server holds at the unmasking step of one round. */
 export interface UnmaskInput {
   params: RoundParams;
   /** Advertisements of every client that shared keys (U2). */
   advertisements: ReadonlyMap<number, KeyAdvertisement>;
   /** Masked vectors of the clients that uploaded (U3 ⊆ U2). */
-  masked: ReadonlyMap<number, Uint32Array>;
+  masked: MaskedInputs;
   /** Unmasking responses from survivors. */
   responses: readonly UnmaskResponse[];
 }
