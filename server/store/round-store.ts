@@ -131,7 +131,19 @@ export class RoundStore {
   setPhase(id: string, phase: Phase, now: number, fields: RoundFields = {}): void {
     this.db
       .prepare('UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), degree = COALESCE(?, degree), share_threshold = COALESCE(?, share_threshold), range = COALESCE(?, range), scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?')
-      .run(phase, now, fields.threshold ?? null, fields.degree ?? null, fields.share_threshold ?? null, fields.range ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);
+      .run(phase, now, fields.threshold ?? null, fields.degree ?? null, fields.share_threshold ?? null, fields.range ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);    if (phase === 'done' || phase === 'aborted') this.purgeUploads(id);
+  }
+
+  /**
+   * Once a round has ended, its masked vectors, sealed share bundles and unmasking responses
+   * serve nothing (the sum is published, or will never be): they are deleted, so the server
+   * keeps no per-client upload past its round and its disk does not grow by the cohort's
+   * uploads (~300 KB each) every round. Who took part (the indices) stays, for accounting.
+   */
+  private purgeUploads(roundId: string): void {
+    this.db.prepare("UPDATE masked_inputs SET vector = x'' WHERE round_id = ?").run(roundId);
+    this.db.prepare('DELETE FROM share_bundles WHERE round_id = ?').run(roundId);
+    this.db.prepare('DELETE FROM unmask_responses WHERE round_id = ?').run(roundId);
   }
 
   /** Number of rows of a per-round table. */

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
 import { runRound, type RoundRunnerOptions } from '../../worker/federated/round-runner.js';
 import { createIdentity } from '../../worker/secagg/signed-keys.js';
 import { startTestServer } from './start-test-server.js';
@@ -21,6 +22,17 @@ async function clients(url: string, n: number, drop: (i: number) => RoundRunnerO
   );
 }
 
+/**
+ * Copies every masked vector and share bundle the server stores into temp tables as it stores
+ * them: a finished round's uploads are purged, and the tests look at what was kept meanwhile.
+ */
+function recordUploads(db: Database.Database): void {
+  db.exec(`CREATE TEMP TABLE seen_vectors (round_id TEXT, idx INTEGER, vector BLOB);
+    CREATE TEMP TABLE seen_bundles (round_id TEXT, from_idx INTEGER, to_idx INTEGER);
+    CREATE TEMP TRIGGER keep_vectors AFTER INSERT ON main.masked_inputs BEGIN INSERT INTO seen_vectors VALUES (new.round_id, new.idx, new.vector); END;
+    CREATE TEMP TRIGGER keep_bundles AFTER INSERT ON main.share_bundles BEGIN INSERT INTO seen_bundles VALUES (new.round_id, new.from_idx, new.to_idx); END;`);
+}
+
 async function latestModel(url: string): Promise<{ version: number; params: Float32Array }> {
   const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
   return { version, params: new Float32Array(await (await fetch(`${url}/v1/models/${version}`)).arrayBuffer()) };
@@ -37,16 +49,24 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
   it('publishes model v2 = v1 + mean of 8 clients\' updates; the server stores only masked vectors', async () => {
     const server = await startTestServer({ minClients: 8, maxClients: 8, vectorLength: LENGTH, phaseDeadlineMs: 10_000, clip: 10 });
     stop = server.stop;
+    recordUploads(server.store.db);
     const outcomes = await clients(server.url, 8);
     expect(outcomes.map((o) => o.phase)).toEqual(Array(8).fill('done'));
     expect(outcomes.every((o) => o.uploadedBytes === LENGTH * 4)).toBe(true);
     const model = await latestModel(server.url);
     expect(model.version).toBe(2);
     expectMean(model.params, [0, 1, 2, 3, 4, 5, 6, 7], 1e-6);
-    // What the server kept of client 1: a vector unrelated to its update.
-    const row = server.store.db.prepare('SELECT vector FROM masked_inputs WHERE idx = 1').get() as { vector: Buffer };
+    // What the server kept of client 1 during the round: a vector unrelated to its update.
+    const row = server.store.db.prepare('SELECT vector FROM seen_vectors WHERE idx = 1').get() as { vector: Buffer };
     const stored = new Int32Array(new Uint8Array(row.vector).buffer);
+    expect(stored).toHaveLength(LENGTH);
     expect(Math.max(...Array.from(stored, Math.abs))).toBeGreaterThan(2 ** 28);
+    // Once the sum is published the uploads are gone; who took part stays (privacy accounting).
+    const left = (sql: string) => (server.store.db.prepare(sql).get() as { n: number }).n;
+    expect(left('SELECT COALESCE(SUM(length(vector)), 0) AS n FROM masked_inputs')).toBe(0);
+    expect(left('SELECT COUNT(*) AS n FROM masked_inputs')).toBe(8);
+    expect(left('SELECT COUNT(*) AS n FROM share_bundles') + left('SELECT COUNT(*) AS n FROM unmask_responses')).toBe(0);
+    expect(left('SELECT COUNT(*) AS n FROM seen_bundles')).toBe(8 * 7);
   }, 120_000);
 
   it('weighs clients by their data when the server says so (weightExamples), up to weightCap, over the same secure sum', async () => {
@@ -86,11 +106,14 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     expect(rest.map((o) => o.phase)).toEqual(['aborted', 'aborted', 'aborted']);
     expect(rest[0]!.abortReason).toMatch(/threshold/);
     expect((await latestModel(server.url)).version).toBe(1);
+    // An aborted round's sealed shares go too: nothing will ever be unmasked from them.
+    expect((server.store.db.prepare('SELECT COUNT(*) AS n FROM share_bundles').get() as { n: number }).n).toBe(0);
   }, 120_000);
 
   it('SecAgg+: 40 clients on a degree-6 graph exchange keys and shares with 6 neighbours each and still publish the exact mean, with dropouts', async () => {
     const server = await startTestServer({ minClients: 40, maxClients: 40, vectorLength: LENGTH, phaseDeadlineMs: 2_000, clip: 10, neighbors: 6 });
     stop = server.stop;
+    recordUploads(server.store.db);
     const outcomes = await clients(server.url, 40, (i) => (i < 2 ? 'share' : undefined));
     const survivors = outcomes.filter((o) => o.i >= 2);
     expect(survivors.map((o) => o.phase)).toEqual(Array(38).fill('done'));
@@ -98,7 +121,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     const info = (await (await fetch(`${server.url}/v1/rounds/${round}`)).json()) as { degree: number; shareThreshold: number; threshold: number };
     expect(info).toMatchObject({ degree: 6, shareThreshold: 5, threshold: 27 });
     // Each client sealed shares for its 6 neighbours only (not the 39 others), and saw 7 advertisements.
-    const perSender = server.store.db.prepare('SELECT COUNT(*) AS n FROM share_bundles WHERE round_id = ? GROUP BY from_idx').all(round) as { n: number }[];
+    const perSender = server.store.db.prepare('SELECT COUNT(*) AS n FROM seen_bundles WHERE round_id = ? GROUP BY from_idx').all(round) as { n: number }[];
     expect(perSender).toHaveLength(40);
     expect(perSender.every((r) => r.n === 6)).toBe(true);
     const ads = (await (await fetch(`${server.url}/v1/rounds/${round}/advertisements?index=5`)).json()) as { index: number }[];
