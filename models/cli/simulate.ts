@@ -135,10 +135,20 @@ const run = async (label: string, noiseMultiplier: number, overrides: Partial<Fe
   reset();
   const bar = new ProgressBar(label.padEnd(14), overrides.rounds ?? rounds);
   let last = '';
+  const cohort = overrides.clientsPerRound ?? clients;
+  let phaseStart = performance.now();
   const perRound = await runFederated(encoder, clientData, cases, {
     ...runOptions,
     ...overrides,
     noiseMultiplier,
+    // Rounds of a thousand clients or more take minutes: say where each one is.
+    ...(cohort >= 1000 && {
+      onServerEvent: (event: string, fields: Record<string, unknown>) => {
+        if (event !== 'round_phase' && event !== 'round_done' && event !== 'round_aborted') return;
+        console.error(`\n${event} ${String(fields.phase ?? fields.reason ?? '')} after ${((performance.now() - phaseStart) / 1000).toFixed(0)} s`);
+        phaseStart = performance.now();
+      },
+    }),
     onRound: (r, m, s) => {
       if (m) last = `NDCG@10 ${m['NDCG@10']!.toFixed(4)}`;
       bar.update(r, `${last} (round ${s.round.toFixed(0)} s, training ${s.training.toFixed(0)} s)`);

@@ -47,6 +47,8 @@ export interface FederatedRunOptions {
   /** Also scored at every evaluation, to pick a round as the ceiling picks its epoch. */
   validationCases?: readonly EvalCase[];
   onRound?: (round: number, metrics: Metrics | undefined, seconds: { round: number; training: number; evaluation: number }) => void;
+  /** The server's round events (phase changes, aborts), e.g. to follow a round of thousands. */
+  onServerEvent?: (event: string, fields: Record<string, unknown>) => void;
 }
 
 /** Smallest noise multiplier whose epsilon after `rounds` rounds at sampling rate q stays within `epsilon` (binary search). */
@@ -72,7 +74,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   const initial = flattenPart(part);
   const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * 100), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
   const store = new RoundStore(':memory:');
-  const service = new RoundService(store, config, Date.now, () => undefined, initial);
+  const service = new RoundService(store, config, Date.now, options.onServerEvent ?? (() => undefined), initial);
   const app = createApp(service, store);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
