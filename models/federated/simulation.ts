@@ -10,6 +10,7 @@ import type { ClientWeighting } from '../../worker/federated/privatize-update.js
 import { createIdentity } from '../../worker/secagg/signed-keys.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { limitFetch } from './fetch-limiter.js';
+import { Slots } from './slots.js';
 import type { EvalCase } from '../data/leave-one-out.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Metrics } from '../eval/metrics.js';
@@ -84,6 +85,10 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   app.server.requestTimeout = 3_600_000;
   app.server.headersTimeout = 3_500_000;
   const restoreFetch = limitFetch(512);
+  // Back-pressure: a client trains only while fewer than this many trained clients have yet to
+  // upload, or thousands of ~400 KB masked uploads queue in this one process (the JS heap ran
+  // out at 11,182 a round); it costs nothing in time, as training and uploads share one thread.
+  const uploads = new Slots(256);
   const rand = mulberry32(options.seed);
   // Every client of a round starts from the same version: download it once.
   const versions = new Map<number, Promise<Float32Array>>();
@@ -105,8 +110,13 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       let trainSeconds = 0;
       const cohort = shuffleInPlace(users.map((_, i) => i), rand).slice(0, options.clientsPerRound);
       const outcomes = await Promise.all(
-        cohort.map(async (u) =>
-          runRound({
+        cohort.map(async (u) => {
+          let holding = false;
+          const done = () => {
+            if (holding) uploads.release();
+            holding = false;
+          };
+          return runRound({
             server: url,
             clientId: crypto.randomUUID(),
             identity: await createIdentity(),
@@ -116,7 +126,13 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             // A round has five phases, each given up to the server's phase deadline.
             timeoutMs: 5 * config.phaseDeadlineMs,
             requestTimeoutMs: config.phaseDeadlineMs,
-            update: (info) => {
+            // The runner saves its session after each step: past 'masked' the upload is in.
+            persist: async (session) => {
+              if (session?.step === 'masked' || session === undefined) done();
+            },
+            update: async (info) => {
+              await uploads.acquire();
+              holding = true;
               const job = training.then(async () => {
                 const trainStart = performance.now();
                 try {
@@ -143,14 +159,16 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
               );
               return job;
             },
-          }).catch((error: unknown) => {
-            // A client too late for a phase (the machine stalled past the phase deadline) is
-            // refused with 409 and drops out, as a closed tab would; the protocol completes the
-            // round with the others. Anything else is a bug and ends the run.
-            if (error instanceof RoundHttpError && error.status === 409) return { phase: 'dropped' as const };
-            throw error;
-          }),
-        ),
+          })
+            .catch((error: unknown) => {
+              // A client too late for a phase (the machine stalled past the phase deadline) is
+              // refused with 409 and drops out, as a closed tab would; the protocol completes the
+              // round with the others. Anything else is a bug and ends the run.
+              if (error instanceof RoundHttpError && error.status === 409) return { phase: 'dropped' as const };
+              throw error;
+            })
+            .finally(done);
+        }),
       );
       const dropped = outcomes.filter((o) => o.phase === 'dropped').length;
       if (outcomes.some((o) => o.phase !== 'done' && o.phase !== 'dropped') || dropped === outcomes.length) throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
