@@ -5,7 +5,7 @@ import { defaultDegree, graphDegree, type NeighborGraph, neighborhoodThreshold }
 import { roundGraph, type RoundParams } from '../../worker/secagg/secagg-client.js';
 import { composedRdp, epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accountant.js';
 import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
-import type { RoundFields, RoundRow, RoundStore } from '../store/round-store.js';
+import { placeholders, type RoundFields, type RoundRow, type RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
 import { ProtocolError } from './protocol-error.js';
 import type { ServerConfig } from './server-config.js';
@@ -136,7 +136,7 @@ export class RoundService {
     const r = this.requireRound(roundId);
     if (['checkin', 'advertise'].includes(r.phase)) throw new ProtocolError(409, 'advertisements are published once every key is in');
     const peers = forIndex === undefined ? undefined : this.neighborhood(r, forIndex);
-    const only = peers ? ` AND a.idx IN (${peers.map(() => '?').join(', ')})` : '';
+    const only = peers ? ` AND a.idx IN ${placeholders(peers.length)}` : '';
     return this.store.db.prepare(`SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ?${only} ORDER BY a.idx`).all(roundId, ...(peers ?? [])) as never;
   }
 
@@ -216,9 +216,9 @@ export class RoundService {
     const r = this.requireRound(roundId);
     if (!['consistency', 'unmask', 'done'].includes(r.phase)) throw new ProtocolError(409, 'survivors are published once uploads have closed');
     const peers = forIndex === undefined ? undefined : this.neighborhood(r, forIndex);
-    const only = peers ? ` AND idx IN (${peers.map(() => '?').join(', ')})` : '';
+    const only = peers ? ` AND idx IN ${placeholders(peers.length)}` : '';
     const signatures = r.phase === 'consistency' ? [] : (this.store.db.prepare(`SELECT idx AS "index", signature FROM consistency_signatures WHERE round_id = ?${only} ORDER BY idx`).all(roundId, ...(peers ?? [])) as { index: number; signature: Buffer }[]);
-    const sharedKeys = forIndex === undefined ? this.store.indices('share_senders', roundId) : this.inNeighborhood('share_senders', r, forIndex);
+    const sharedKeys = peers ? this.store.present('share_senders', roundId, peers) : this.store.indices('share_senders', roundId);
     return { survivors: this.store.indices('masked_inputs', roundId), sharedKeys, signatures };
   }
 

@@ -63,6 +63,9 @@ CREATE TABLE IF NOT EXISTS consistency_signatures (round_id TEXT NOT NULL, idx I
 CREATE TABLE IF NOT EXISTS unmask_responses (round_id TEXT NOT NULL, idx INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (round_id, idx));
 `;
 
+/** `(?, ?, ...)` with `count` parameters, for an `IN` list of client indices. */
+export const placeholders = (count: number): string => `(${Array.from({ length: count }, () => '?').join(', ')})`;
+
 /**
  * Durable state of the federation server in SQLite (WAL). Every accepted submission is
  * committed before the request is answered, so a crash (even kill -9) loses nothing that a
@@ -131,7 +134,8 @@ export class RoundStore {
   setPhase(id: string, phase: Phase, now: number, fields: RoundFields = {}): void {
     this.db
       .prepare('UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), degree = COALESCE(?, degree), share_threshold = COALESCE(?, share_threshold), range = COALESCE(?, range), scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?')
-      .run(phase, now, fields.threshold ?? null, fields.degree ?? null, fields.share_threshold ?? null, fields.range ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);    if (phase === 'done' || phase === 'aborted') this.purgeUploads(id);
+      .run(phase, now, fields.threshold ?? null, fields.degree ?? null, fields.share_threshold ?? null, fields.range ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);
+    if (phase === 'done' || phase === 'aborted') this.purgeUploads(id);
   }
 
   /**
@@ -165,7 +169,7 @@ export class RoundStore {
     // SQLite binds at most 32,766 parameters a statement.
     for (let start = 0; start < candidates.length; start += 10_000) {
       const slice = candidates.slice(start, start + 10_000);
-      const rows = this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? AND idx IN (${slice.map(() => '?').join(', ')})`).all(roundId, ...slice) as { idx: number }[];
+      const rows = this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? AND idx IN ${placeholders(slice.length)}`).all(roundId, ...slice) as { idx: number }[];
       for (const row of rows) found.push(row.idx);
     }
     return found.sort((a, b) => a - b);
