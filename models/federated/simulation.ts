@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { RoundStore } from '../../server/store/round-store.js';
 import { RoundHttpError } from '../../worker/federated/round-http.js';
 import { runRound } from '../../worker/federated/round-runner.js';
+import { SecAggRefusal } from '../../worker/secagg/secagg-refusal.js';
 import type { ClientWeighting } from '../../worker/federated/privatize-update.js';
 import { createIdentity } from '../../worker/secagg/signed-keys.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
@@ -20,6 +21,11 @@ import { makeBatches, nextItemExamples, nextItemTargetCount } from '../train/bat
 import { assignPart, federatedPart, federatedRowsMask, fineTuneOnHistory, flattenPart } from '../train/local-finetune.js';
 import { federatedGradient } from '../train/federated-gradient.js';
 import { nextItemLoss } from '../train/next-item-loss.js';
+
+// In-process clients train one after another (~0.1-0.15 s each here), so the masking phase of a
+// cohort of thousands needs that many times the cohort; at 100 ms a client a third of an 11,182
+// cohort missed it, and SecAgg+ neighbourhoods that lose a third fall below their threshold.
+const SERIAL_MS_PER_CLIENT = 250;
 
 /** Knobs of one federated run. */
 export interface FederatedRunOptions {
@@ -73,7 +79,7 @@ export function noiseForEpsilon(epsilon: number, q: number, rounds: number, delt
 export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<{ test: Metrics[]; validation: Metrics[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
-  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * 100), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
+  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * SERIAL_MS_PER_CLIENT), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
   const store = new RoundStore(':memory:');
   const service = new RoundService(store, config, Date.now, options.onServerEvent ?? (() => undefined), initial);
   const app = createApp(service, store);
@@ -165,6 +171,8 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
               // refused with 409 and drops out, as a closed tab would; the protocol completes the
               // round with the others. Anything else is a bug and ends the run.
               if (error instanceof RoundHttpError && error.status === 409) return { phase: 'dropped' as const };
+              // A client whose neighbourhood lost too many peers refuses to unmask: a dropout too.
+              if (error instanceof SecAggRefusal) return { phase: 'dropped' as const };
               throw error;
             })
             .finally(done);

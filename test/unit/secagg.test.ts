@@ -3,6 +3,7 @@ import { UnmaskError, unmaskSum } from '../../server/secagg/unmask-sum.js';
 import { decodeFixed, encodeFixed, fixedPointFor } from '../../worker/secagg/fixed-point.js';
 import { defaultDegree, neighborGraph, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
 import { roundGraph, SecAggClient, type RoundParams, type SignedAdvertisement, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
+import { SecAggRefusal } from '../../worker/secagg/secagg-refusal.js';
 import { reconstructSecret, shareSecret } from '../../worker/secagg/shamir.js';
 import { createIdentity, type KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
 
@@ -86,6 +87,8 @@ describe('secure aggregation (Bonawitz et al. 2017)', () => {
     expect(round.responses).toHaveLength(0);
     await expect(round.clients[6]!.signSurvivorSet(round.survivors)).rejects.toThrow(/threshold/);
     await expect(round.clients[6]!.unmask(round.survivors, round.u2, [])).rejects.toThrow(/threshold/);
+    // A refusal, typed so runners end the session and simulations count a dropout, not a bug.
+    await expect(round.clients[6]!.unmask(round.survivors, round.u2, [])).rejects.toBeInstanceOf(SecAggRefusal);
     await expect(unmaskSum(round)).rejects.toBeInstanceOf(UnmaskError);
   });
 
@@ -105,6 +108,7 @@ describe('secure aggregation (Bonawitz et al. 2017)', () => {
     // Signatures over another set (or too few) do not count.
     const forged = round.consistency.slice(0, 3);
     await expect(b.unmask(honest, round.u2, forged)).rejects.toThrow(/signed this survivor set/);
+    await expect(a.unmask(lie, round.u2, round.consistency)).rejects.toBeInstanceOf(SecAggRefusal);
   });
 
   it('rejects a key advertisement the server swapped', async () => {

@@ -1,6 +1,7 @@
 import { fromBase64, toBase64, type Phase } from '../../server/protocol/wire-format.js';
 import { encodeFixed } from '../secagg/fixed-point.js';
 import { SecAggClient, type SecAggSnapshot, type SignedAdvertisement } from '../secagg/secagg-client.js';
+import { SecAggRefusal } from '../secagg/secagg-refusal.js';
 import type { Identity } from '../secagg/signed-keys.js';
 import { clientWeight, privatizeUpdate } from './privatize-update.js';
 import { RoundHttp, RoundHttpError, type RoundInfo } from './round-http.js';
@@ -67,13 +68,15 @@ const DROP_AFTER: Record<NonNullable<RoundRunnerOptions['dropAfter']>, Step> = {
 /**
  * Runs (or resumes) the client side of one secure-aggregation round over HTTP: only public keys,
  * encrypted share bundles, a signature over the survivor set and the masked vector leave the device.
- * A refusal (4xx) ends the session for good; network trouble leaves it saved for a later resume.
+ * A refusal (the server's 4xx, or a SecAggRefusal of this client's checks) ends the session for
+ * good and is thrown; network trouble leaves it saved for a later resume.
  */
 export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcome> {
   try {
     return await runSteps(options);
   } catch (error) {
-    if (error instanceof RoundHttpError && error.status >= 400 && error.status < 500) await options.persist?.(undefined);
+    // A refusal, the server's (4xx) or this client's own (SecAggRefusal), ends the round for this client.
+    if ((error instanceof RoundHttpError && error.status >= 400 && error.status < 500) || error instanceof SecAggRefusal) await options.persist?.(undefined);
     throw error;
   }
 }

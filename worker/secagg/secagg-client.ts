@@ -1,6 +1,7 @@
 import { generateAgreementKeys, agreeSeed, type AgreementKeys } from './key-agreement.js';
 import { addMask, expandMask } from './mask-prg.js';
 import { neighborGraph, type NeighborGraph } from './neighbor-graph.js';
+import { SecAggRefusal } from './secagg-refusal.js';
 import { bigIntToBytes, bytesToBigInt } from './prime-field.js';
 import { openFrom, sealFor } from './share-cipher.js';
 import { shareSecret, type Share } from './shamir.js';
@@ -148,15 +149,15 @@ export class SecAggClient {
    */
   async shareKeys(cohort: readonly SignedAdvertisement[], trustedIdentity: (client: number) => Uint8Array<ArrayBuffer> | undefined): Promise<{ to: number; sealed: Uint8Array<ArrayBuffer> }[]> {
     if (!this.maskKeys || !this.cipherKeys) throw new Error('advertise() first');
-    if (cohort.length < this.params.threshold) throw new Error(`cohort of ${cohort.length} is below the threshold ${this.params.threshold}`);
+    if (cohort.length < this.params.threshold) throw new SecAggRefusal(`cohort of ${cohort.length} is below the threshold ${this.params.threshold}`);
     for (const { ad, signature } of cohort) {
-      if (!this.isPeer(ad.client)) throw new Error(`advertisement of client ${ad.client}, who is not a neighbour of ${this.id} in this round's graph`);
+      if (!this.isPeer(ad.client)) throw new SecAggRefusal(`advertisement of client ${ad.client}, who is not a neighbour of ${this.id} in this round's graph`);
       const key = trustedIdentity(ad.client);
-      if (!key || !(await verifyAdvertisement(key, this.params.round, ad, signature))) throw new Error(`advertisement of client ${ad.client} is not signed by its identity`);
+      if (!key || !(await verifyAdvertisement(key, this.params.round, ad, signature))) throw new SecAggRefusal(`advertisement of client ${ad.client} is not signed by its identity`);
       this.peers.set(ad.client, ad);
       this.identities.set(ad.client, key);
     }
-    if (!this.peers.has(this.id)) throw new Error('the cohort does not include this client');
+    if (!this.peers.has(this.id)) throw new SecAggRefusal('the cohort does not include this client');
     this.selfSeed = crypto.getRandomValues(new Uint8Array(32));
     const ids = [...this.peers.keys()];
     const maskKeyShares = shareSecret(this.maskKeys.privateScalar, this.params.threshold, ids);
@@ -179,10 +180,10 @@ export class SecAggClient {
     if (!this.cipherKeys) throw new Error('advertise() first');
     for (const { from, sealed } of bundles) {
       const peer = this.peers.get(from);
-      if (!peer) throw new Error(`shares from client ${from}, who is not in the cohort`);
+      if (!peer) throw new SecAggRefusal(`shares from client ${from}, who is not in the cohort`);
       const plain = await openFrom(this.cipherKeys, peer.cipherPublicKey, from, this.id, this.params.round, sealed);
       const view = new DataView(plain.buffer);
-      if (view.getUint32(0) !== from || view.getUint32(4) !== this.id) throw new Error(`share bundle from ${from} is misaddressed`);
+      if (view.getUint32(0) !== from || view.getUint32(4) !== this.id) throw new SecAggRefusal(`share bundle from ${from} is misaddressed`);
       const y = (offset: number) => bytesToBigInt(plain.subarray(offset, offset + SHARE_BYTES));
       this.held.set(from, { maskKey: { x: this.id, y: y(8) }, selfMask: { x: this.id, y: y(8 + SHARE_BYTES) } });
     }
@@ -200,7 +201,7 @@ export class SecAggClient {
     for (const v of sharedKeys) {
       if (v === this.id || !this.isPeer(v)) continue;
       const peer = this.peers.get(v);
-      if (!peer) throw new Error(`client ${v} was never advertised`);
+      if (!peer) throw new SecAggRefusal(`client ${v} was never advertised`);
       const seed = await agreeSeed(this.maskKeys, peer.maskPublicKey, this.params.round);
       addMask(y, await expandMask(seed, y.length), pairSign(this.id, v));
     }
@@ -212,8 +213,8 @@ export class SecAggClient {
    * can later check that all of them were shown the same set.
    */
   async signSurvivorSet(survivors: readonly number[]): Promise<Uint8Array<ArrayBuffer>> {
-    if (survivors.length < this.minSurvivors) throw new Error(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
-    if (!survivors.includes(this.id)) throw new Error('this client is not among the survivors');
+    if (survivors.length < this.minSurvivors) throw new SecAggRefusal(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
+    if (!survivors.includes(this.id)) throw new SecAggRefusal('this client is not among the survivors');
     this.signedSurvivors = [...survivors].sort((a, b) => a - b).join(',');
     return signSurvivors(this.identity, this.params.round, survivors);
   }
@@ -225,19 +226,19 @@ export class SecAggClient {
    * otherwise. Refuses a second, different request (which could ask for both shares of one client).
    */
   async unmask(survivors: readonly number[], sharedKeys: readonly number[], consistency: readonly { client: number; signature: Uint8Array<ArrayBuffer> }[]): Promise<UnmaskResponse> {
-    if (survivors.length < this.minSurvivors) throw new Error(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
+    if (survivors.length < this.minSurvivors) throw new SecAggRefusal(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
     const alive = new Set(survivors);
-    if (!alive.has(this.id)) throw new Error('this client is not among the survivors');
-    if (this.signedSurvivors !== [...survivors].sort((a, b) => a - b).join(',')) throw new Error('the survivor set differs from the one this client signed');
+    if (!alive.has(this.id)) throw new SecAggRefusal('this client is not among the survivors');
+    if (this.signedSurvivors !== [...survivors].sort((a, b) => a - b).join(',')) throw new SecAggRefusal('the survivor set differs from the one this client signed');
     const signers = new Set<number>();
     for (const { client, signature } of consistency) {
       const key = this.identities.get(client);
       if (alive.has(client) && key && (await verifySurvivors(key, this.params.round, survivors, signature))) signers.add(client);
     }
     // Only neighbours' identities are known here, so in SecAgg+ the check is per neighbourhood.
-    if (signers.size < this.params.threshold) throw new Error(`only ${signers.size} survivors signed this survivor set; the threshold is ${this.params.threshold}`);
+    if (signers.size < this.params.threshold) throw new SecAggRefusal(`only ${signers.size} survivors signed this survivor set; the threshold is ${this.params.threshold}`);
     const request = `${[...survivors].sort((a, b) => a - b)}|${[...sharedKeys].sort((a, b) => a - b)}`;
-    if (this.unmaskedFor !== undefined && this.unmaskedFor !== request) throw new Error('a second, different unmasking request');
+    if (this.unmaskedFor !== undefined && this.unmaskedFor !== request) throw new SecAggRefusal('a second, different unmasking request');
     this.unmaskedFor = request;
     const response: UnmaskResponse = { client: this.id, selfMaskShares: [], maskKeyShares: [] };
     for (const v of sharedKeys) {
