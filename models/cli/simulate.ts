@@ -4,7 +4,7 @@
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
  * npm run simulate -- --pool s1.json,s2.json [--json f] (pools complete results of different seeds)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
- *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
+ *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --threshold 0.667 (unmasking threshold, share of the cohort) --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
  *    --plain-clip C (the no-DP run's clip; default --clip) --weighting uniform|examples --select valid|last (no-DP run)
  *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 --dp-weight-examples 0 (the DP run's own cohort, rounds, server lr, bounded client weights, and
  *    share of the federated vector it sends, ranked on --dp-rank-users 1024 public users' gradients; default as without DP)
@@ -35,6 +35,7 @@ import { poolSeeds, poolTable } from '../federated/seed-pool.js';
 import { mergeResults, resultPlot, resultTable, SETTINGS, type SimulationResult } from '../federated/simulation-report.js';
 import { federatedPart, federatedRowsFor } from '../train/local-finetune.js';
 import { buildSasrec } from '../sasrec/build-sasrec.js';
+import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { DEFAULT_SASREC } from '../sasrec/sasrec-config.js';
 import { nextItemTargetCount } from '../train/batches.js';
 import { ProgressBar } from '../train/progress-bar.js';
@@ -46,7 +47,7 @@ const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
-  only: 'string', merge: 'string', pool: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number',
+  only: 'string', merge: 'string', pool: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number', threshold: 'number',
   'plain-clip': 'number', weighting: 'string', select: 'string',
   'dp-clients': 'number', 'dp-rounds': 'number', 'dp-weight-examples': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number', 'dp-server-optimizer': 'string', 'dp-part': 'string',
 });
@@ -130,7 +131,12 @@ const dp = { clients: num('dp-clients', clients), rounds: num('dp-rounds', round
 const q = dp.clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, dp.rounds, delta);
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
-const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-7), neighbors: num('neighbors', 0), federatedRows, seed };
+// --threshold: the round needs this share of its cohort to unmask, and each client's noise share
+// is sized so that many carry the whole calibrated noise; a higher one adds less surplus noise but
+// aborts the round when more of the cohort drops.
+const thresholdFraction = num('threshold', DEFAULT_CONFIG.thresholdFraction);
+if (!(thresholdFraction > 0.5 && thresholdFraction <= 1)) throw new Error(`--threshold takes a share in (0.5, 1]; got ${thresholdFraction}`);
+const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-7), neighbors: num('neighbors', 0), thresholdFraction, federatedRows, seed };
 const run = async (label: string, noiseMultiplier: number, overrides: Partial<FederatedRunOptions> = {}) => {
   reset();
   const bar = new ProgressBar(label.padEnd(14), overrides.rounds ?? rounds);
@@ -213,6 +219,10 @@ if (only.has('federated_dp')) {
     coordinates: coordinates?.length ?? vectorLength,
     clip: runOptions.clip,
     ...(weighting && { weighting }),
+    threshold: runOptions.thresholdFraction,
+    // Each client's noise share is sized for the threshold, so when the whole cohort reports the
+    // sum carries more noise than the accountant counts: z / sqrt(threshold).
+    effectiveNoiseMultiplier: z / Math.sqrt(runOptions.thresholdFraction),
     evaluatedRounds: evaluated(dp.rounds),
     perRound: private_.test.map((m) => m['NDCG@10']!),
     // Validation NDCG@10 per evaluated round: what a deployment's federated evaluation would show.

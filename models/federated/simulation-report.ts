@@ -13,7 +13,7 @@ export interface SimulationResult {
   /** selectedRound: the round reported (best validation NDCG@10, or the last); perRoundValid: validation NDCG@10 at evaluatedRounds. */
   federated?: Score & { perRound: number[]; perRoundValid?: number[]; selectedRound?: number; select?: string; clip?: number; weighting?: string };
   /** The DP run's cohort, rounds, clip and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
-  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverOptimizer?: 'fedavg' | 'fedadam'; serverLearningRate?: number; part?: 'all' | 'rows'; coordinates?: number; clip?: number; weighting?: { examples: number; cap: number }; evaluatedRounds?: number[]; perRound: number[]; perRoundValid?: number[] };
+  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverOptimizer?: 'fedavg' | 'fedadam'; serverLearningRate?: number; part?: 'all' | 'rows'; coordinates?: number; clip?: number; weighting?: { examples: number; cap: number }; threshold?: number; effectiveNoiseMultiplier?: number; evaluatedRounds?: number[]; perRound: number[]; perRoundValid?: number[] };
   centralized?: Score & { bestEpoch: number };
   personalization?: { users: number; before: Score; after: Score; paired?: PairedGain; steps: number; learningRate: number };
   evaluatedRounds?: number[];

@@ -46,6 +46,8 @@ export interface FederatedRunOptions {
   serverAdamTau?: number;
   /** SecAgg+ graph degree (0 = the server's default). It changes the cost of a round, never its exact sum. */
   neighbors?: number;
+  /** The server's unmasking threshold as a share of the cohort (default 2/3); clients' noise shares are sized for it. */
+  thresholdFraction?: number;
   seed: number;
   /** The server's client weighting (ServerConfig.weightExamples / weightCap); default all alike. */
   weighting?: ClientWeighting;
@@ -79,7 +81,7 @@ export function noiseForEpsilon(epsilon: number, q: number, rounds: number, delt
 export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<{ test: Metrics[]; validation: Metrics[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
-  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * SERIAL_MS_PER_CLIENT), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
+  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * SERIAL_MS_PER_CLIENT), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, thresholdFraction: options.thresholdFraction ?? DEFAULT_CONFIG.thresholdFraction, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
   const store = new RoundStore(':memory:');
   const service = new RoundService(store, config, Date.now, options.onServerEvent ?? (() => undefined), initial);
   const app = createApp(service, store);

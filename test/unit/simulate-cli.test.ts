@@ -39,9 +39,13 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     expect(result.federated_dp.perRoundValid).toHaveLength(2);
     // --dp-part rows sends the item rows' block only (the encoder stays as pretrained), here with FedAvg on the server.
     const rowsJson = join(dir, 'rows.json');
-    await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-clients', '8', '--dp-rounds', '1', '--dp-server-optimizer', 'fedavg', '--dp-server-lr', '1', '--dp-part', 'rows', '--json', rowsJson], { maxBuffer: 1 << 24 });
+    await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-clients', '8', '--dp-rounds', '1', '--dp-server-optimizer', 'fedavg', '--dp-server-lr', '1', '--dp-part', 'rows', '--threshold', '0.9', '--json', rowsJson], { maxBuffer: 1 << 24 });
     const rows = JSON.parse(await readFile(rowsJson, 'utf8'));
-    expect(rows.federated_dp).toMatchObject({ part: 'rows', serverOptimizer: 'fedavg', serverLearningRate: 1, coordinates: result.settings.federatedItemRows * DEFAULT_SASREC.hidden });
+    expect(rows.federated_dp).toMatchObject({ part: 'rows', serverOptimizer: 'fedavg', serverLearningRate: 1, coordinates: result.settings.federatedItemRows * DEFAULT_SASREC.hidden, threshold: 0.9 });
+    // Noise shares sized for 90% of the cohort: the whole cohort's sum carries z / sqrt(0.9).
+    expect(rows.federated_dp.effectiveNoiseMultiplier).toBeCloseTo(rows.federated_dp.noiseMultiplier / Math.sqrt(0.9), 10);
+    expect(result.federated_dp.threshold).toBeCloseTo(2 / 3, 10);
+    await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--threshold', '0.5'])).rejects.toThrow(/--threshold takes a share in \(0.5, 1\]; got 0.5/);
     await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-part', 'rows', '--dp-coordinates', '0.02'])).rejects.toThrow(/exclude each other/);
     await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--server-optimizer', 'adam'])).rejects.toThrow(/--server-optimizer takes fedavg or fedadam; got "adam"/);
     expect(result.federated_dp.epsilon).toBeLessThanOrEqual(8);
