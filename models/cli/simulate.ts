@@ -35,7 +35,7 @@ import { poolSeeds, poolTable } from '../federated/seed-pool.js';
 import { mergeResults, resultPlot, resultTable, SETTINGS, type SimulationResult } from '../federated/simulation-report.js';
 import { federatedPart, federatedRowsFor } from '../train/local-finetune.js';
 import { buildSasrec } from '../sasrec/build-sasrec.js';
-import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
+import { DEFAULT_CONFIG, checkThresholdFraction } from '../../server/rounds/server-config.js';
 import { DEFAULT_SASREC } from '../sasrec/sasrec-config.js';
 import { nextItemTargetCount } from '../train/batches.js';
 import { ProgressBar } from '../train/progress-bar.js';
@@ -135,7 +135,7 @@ const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd'
 // is sized so that many carry the whole calibrated noise; a higher one adds less surplus noise but
 // aborts the round when more of the cohort drops.
 const thresholdFraction = num('threshold', DEFAULT_CONFIG.thresholdFraction);
-if (!(thresholdFraction > 0.5 && thresholdFraction <= 1)) throw new Error(`--threshold takes a share in (0.5, 1]; got ${thresholdFraction}`);
+checkThresholdFraction(thresholdFraction);
 const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-7), neighbors: num('neighbors', 0), thresholdFraction, federatedRows, seed };
 const run = async (label: string, noiseMultiplier: number, overrides: Partial<FederatedRunOptions> = {}) => {
   reset();

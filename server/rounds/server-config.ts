@@ -107,6 +107,11 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   if (!(c.minClients >= 2 && c.maxClients >= c.minClients)) throw new Error('need 2 <= minClients <= maxClients');
   if (!(c.noiseMultiplier >= 0 && c.population >= 1 && c.epsilonBudget > 0 && c.delta >= 0 && c.delta < 1 && c.clip > 0)) throw new Error('need noiseMultiplier >= 0, population >= 1, epsilonBudget > 0, 0 <= delta < 1, clip > 0');
   if (!(c.neighbors === 0 || (Number.isInteger(c.neighbors) && c.neighbors >= 2))) throw new Error('neighbors must be 0 (automatic) or an integer >= 2');
-  if (!(c.thresholdFraction > 0.5 && c.thresholdFraction <= 1)) throw new Error('thresholdFraction must be in (0.5, 1]: a majority is needed so two disjoint groups cannot both unmask');
+  checkThresholdFraction(c.thresholdFraction);
   return c;
+}
+
+/** Throws unless `fraction` is a majority share of the cohort, in (0.5, 1]. */
+export function checkThresholdFraction(fraction: number): void {
+  if (!(fraction > 0.5 && fraction <= 1)) throw new Error(`thresholdFraction must be in (0.5, 1]: a majority is needed so two disjoint groups cannot both unmask; got ${fraction}`);
 }

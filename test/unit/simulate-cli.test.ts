@@ -45,7 +45,7 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     // Noise shares sized for 90% of the cohort: the whole cohort's sum carries z / sqrt(0.9).
     expect(rows.federated_dp.effectiveNoiseMultiplier).toBeCloseTo(rows.federated_dp.noiseMultiplier / Math.sqrt(0.9), 10);
     expect(result.federated_dp.threshold).toBeCloseTo(2 / 3, 10);
-    await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--threshold', '0.5'])).rejects.toThrow(/--threshold takes a share in \(0.5, 1\]; got 0.5/);
+    await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--threshold', '0.5'])).rejects.toThrow(/thresholdFraction must be in \(0.5, 1\].*got 0.5/);
     await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-part', 'rows', '--dp-coordinates', '0.02'])).rejects.toThrow(/exclude each other/);
     await expect(run(tsx, ['models/cli/simulate.ts', ...flags, '--server-optimizer', 'adam'])).rejects.toThrow(/--server-optimizer takes fedavg or fedadam; got "adam"/);
     expect(result.federated_dp.epsilon).toBeLessThanOrEqual(8);
