@@ -9,7 +9,8 @@
  *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 --dp-weight-examples 0 (the DP run's own cohort, rounds, server lr, bounded client weights, and
  *    share of the federated vector it sends, ranked on --dp-rank-users 1024 public users' gradients; default as without DP)
  *    --dp-server-optimizer fedavg|fedadam (default --server-optimizer) --dp-part all|rows (rows: only the item rows' block is sent; the encoder stays as pretrained)
- *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1]
+ *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1
+ *    --checkpoint dir (the federated runs save their state there after every round; run again to resume) --pause-after R (stop after round R)]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
  * items' rows over the other half with each simulated client holding only its own history,
  * through the real server and secure aggregation, and compares NDCG@10 / HR@10 on the federated
@@ -19,6 +20,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadInteractions } from '../data/interactions.js';
@@ -48,7 +50,7 @@ const args = parseArgs(process.argv.slice(2), {
   'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
   only: 'string', merge: 'string', pool: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number', threshold: 'number',
-  'plain-clip': 'number', weighting: 'string', select: 'string',
+  'plain-clip': 'number', weighting: 'string', select: 'string', checkpoint: 'string', 'pause-after': 'number',
   'dp-clients': 'number', 'dp-rounds': 'number', 'dp-weight-examples': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number', 'dp-server-optimizer': 'string', 'dp-part': 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
@@ -147,6 +149,9 @@ const run = async (label: string, noiseMultiplier: number, overrides: Partial<Fe
     ...runOptions,
     ...overrides,
     noiseMultiplier,
+    // One directory per run: a stopped simulation run again resumes each where it stopped.
+    ...(args.checkpoint !== undefined && { checkpoint: join(args.checkpoint as string, noiseMultiplier > 0 ? 'federated_dp' : 'federated') }),
+    ...(args['pause-after'] !== undefined && { pauseAfter: args['pause-after'] as number }),
     // Rounds of a thousand clients or more take minutes: say where each one is.
     ...(cohort >= 1000 && {
       onServerEvent: (event: string, fields: Record<string, unknown>) => {
@@ -160,6 +165,11 @@ const run = async (label: string, noiseMultiplier: number, overrides: Partial<Fe
       bar.update(r, `${last} (round ${s.round.toFixed(0)} s, training ${s.training.toFixed(0)} s)`);
     },
   });
+  if (!perRound.finished) {
+    // Nothing is published from a paused run: the same command without --pause-after resumes it.
+    console.error(`\n${label}: paused after round ${args['pause-after'] as number}; its state is in ${args.checkpoint as string}`);
+    process.exit(0);
+  }
   bar.done(`NDCG@10 ${perRound.test[perRound.test.length - 1]!['NDCG@10']!.toFixed(4)}`);
   return perRound;
 };

@@ -11,6 +11,7 @@ import type { ClientWeighting } from '../../worker/federated/privatize-update.js
 import { createIdentity } from '../../worker/secagg/signed-keys.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { limitFetch } from './fetch-limiter.js';
+import { RunCheckpoint } from './run-checkpoint.js';
 import { Slots } from './slots.js';
 import type { EvalCase } from '../data/leave-one-out.js';
 import { evaluate } from '../eval/evaluate.js';
@@ -58,6 +59,13 @@ export interface FederatedRunOptions {
   onRound?: (round: number, metrics: Metrics | undefined, seconds: { round: number; training: number; evaluation: number }) => void;
   /** The server's round events (phase changes, aborts), e.g. to follow a round of thousands. */
   onServerEvent?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * Directory that makes the run resumable (see RunCheckpoint): the server keeps its store there,
+   * and a run started again with the same settings continues after the last finished round.
+   */
+  checkpoint?: string;
+  /** With a checkpoint: stop once this round is done (to resume later), as if the run were killed there. */
+  pauseAfter?: number;
 }
 
 /** Smallest noise multiplier whose epsilon after `rounds` rounds at sampling rate q stays within `epsilon` (binary search). */
@@ -78,11 +86,17 @@ export function noiseForEpsilon(epsilon: number, q: number, rounds: number, delt
  * runner clips, noises, quantizes and masks the delta. In-process clients share one tfjs model,
  * so their local training is serialized; the protocol messages still interleave.
  */
-export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<{ test: Metrics[]; validation: Metrics[] }> {
+export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<{ test: Metrics[]; validation: Metrics[]; finished: boolean }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
   const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * SERIAL_MS_PER_CLIENT), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, thresholdFraction: options.thresholdFraction ?? DEFAULT_CONFIG.thresholdFraction, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
-  const store = new RoundStore(':memory:');
+  const { rounds: _, onRound: __, onServerEvent: ___, validationCases, checkpoint: dir, pauseAfter, federatedRows, coordinates, ...settings } = options;
+  const checkpoint = dir === undefined ? undefined : new RunCheckpoint(dir, { ...settings, federatedRows: federatedRows.length, coordinates: coordinates?.length, initialSum: initial.reduce((s, v) => s + v, 0), validation: validationCases?.length ?? 0, evaluation: evalCases.length });
+  const store = new RoundStore(checkpoint?.dir ?? ':memory:');
+  // A round left open by a stopped run lost its clients with the process: abort it, as its
+  // deadline would, so the new clients check in to a fresh round.
+  for (const open of store.openRounds()) store.setPhase(open.id, 'aborted', Date.now(), { abort_reason: 'the simulation restarted; its clients are gone' });
+  const resumedAfter = store.finishedRounds().length;
   const service = new RoundService(store, config, Date.now, options.onServerEvent ?? (() => undefined), initial);
   const app = createApp(service, store);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -97,7 +111,8 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   // upload, or thousands of ~400 KB masked uploads queue in this one process (the JS heap ran
   // out at 11,182 a round); it costs nothing in time, as training and uploads share one thread.
   const uploads = new Slots(256);
-  const rand = mulberry32(options.seed);
+  if (pauseAfter !== undefined && !checkpoint) throw new Error('pausing a run needs a checkpoint to resume it from');
+  const rand = mulberry32(checkpoint ? checkpoint.rngAfter(resumedAfter, options.seed) : options.seed);
   // Every client of a round starts from the same version: download it once.
   const versions = new Map<number, Promise<Float32Array>>();
   const download = (version: number) => {
@@ -112,10 +127,34 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   let assigned = -1;
   const perRound: Metrics[] = [];
   const validation: Metrics[] = [];
+  const isDue = (round: number) => round % (options.evalEvery ?? 1) === 0 || round === options.rounds;
+  // Scores the global model after `round` and keeps them in the checkpoint.
+  const score = async (round: number, rng: number) => {
+    const scores = { test: (await evaluate(sasrecScorer(encoder), evalCases)).metrics, validation: validationCases && (await evaluate(sasrecScorer(encoder), validationCases)).metrics };
+    checkpoint?.save(round, rng, scores);
+    return scores;
+  };
   try {
-    for (let round = 1; round <= options.rounds; round++) {
+    if (resumedAfter > 0) {
+      const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
+      assignPart(part, await download(version));
+      assigned = version;
+      console.error(`resuming from ${checkpoint!.dir} after round ${resumedAfter} (model version ${version})`);
+    }
+    for (let round = 1; round <= resumedAfter; round++) {
+      if (!isDue(round)) continue;
+      let scores = checkpoint!.scores(round);
+      // Stopped between the server's finishing the round and its evaluation: evaluate it now.
+      if (!scores.test && round === resumedAfter) scores = await score(round, rand.state);
+      if (!scores.test) throw new Error(`checkpoint ${checkpoint!.dir} has no scores for round ${round}`);
+      perRound.push(scores.test);
+      if (scores.validation) validation.push(scores.validation);
+      options.onRound?.(round, scores.test, { round: 0, training: 0, evaluation: 0 });
+    }
+    for (let round = resumedAfter + 1; round <= options.rounds; round++) {
       const roundStart = performance.now();
       let trainSeconds = 0;
+      const refusals = new Map<string, number>();
       const cohort = shuffleInPlace(users.map((_, i) => i), rand).slice(0, options.clientsPerRound);
       const outcomes = await Promise.all(
         cohort.map(async (u) => {
@@ -172,9 +211,12 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
               // A client too late for a phase (the machine stalled past the phase deadline) is
               // refused with 409 and drops out, as a closed tab would; the protocol completes the
               // round with the others. Anything else is a bug and ends the run.
-              if (error instanceof RoundHttpError && error.status === 409) return { phase: 'dropped' as const };
               // A client whose neighbourhood lost too many peers refuses to unmask: a dropout too.
-              if (error instanceof SecAggRefusal) return { phase: 'dropped' as const };
+              if ((error instanceof RoundHttpError && error.status === 409) || error instanceof SecAggRefusal) {
+                const reason = `${error.constructor.name}: ${error.message.replace(/\d+/g, '#')}`;
+                refusals.set(reason, (refusals.get(reason) ?? 0) + 1);
+                return { phase: 'dropped' as const };
+              }
               throw error;
             })
             .finally(done);
@@ -182,24 +224,26 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       );
       const dropped = outcomes.filter((o) => o.phase === 'dropped').length;
       if (outcomes.some((o) => o.phase !== 'done' && o.phase !== 'dropped') || dropped === outcomes.length) throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
-      if (dropped > 0) console.error(`round ${round}: ${dropped} of ${outcomes.length} clients dropped out (late for a phase)`);
+      if (dropped > 0) console.error(`round ${round}: ${dropped} of ${outcomes.length} clients dropped out: ${[...refusals].map(([reason, n]) => `${n} × ${reason}`).join('; ')}`);
       const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
       assignPart(part, await download(version));
       assigned = version;
+      const rng = rand.state;
+      checkpoint?.save(round, rng);
       const roundSeconds = (performance.now() - roundStart) / 1000;
       const evalStart = performance.now();
-      const due = round % (options.evalEvery ?? 1) === 0 || round === options.rounds;
-      const metrics = due ? (await evaluate(sasrecScorer(encoder), evalCases)).metrics : undefined;
-      if (metrics) perRound.push(metrics);
-      if (due && options.validationCases) validation.push((await evaluate(sasrecScorer(encoder), options.validationCases)).metrics);
-      options.onRound?.(round, metrics, { round: roundSeconds, training: trainSeconds, evaluation: (performance.now() - evalStart) / 1000 });
+      const scores = isDue(round) ? await score(round, rng) : undefined;
+      if (scores) perRound.push(scores.test);
+      if (scores?.validation) validation.push(scores.validation);
+      options.onRound?.(round, scores?.test, { round: roundSeconds, training: trainSeconds, evaluation: (performance.now() - evalStart) / 1000 });
+      if (round === pauseAfter && round < options.rounds) return { test: perRound, validation, finished: false };
     }
   } finally {
     restoreFetch();
     await app.close();
     store.close();
   }
-  return { test: perRound, validation };
+  return { test: perRound, validation, finished: true };
 }
 
 /**
