@@ -51,7 +51,7 @@ export interface Recommender {
    * @throws PocketrankError `invalid_argument` for ids not in the catalog (nothing changes).
    */
   setStock(updates: Record<string, boolean>): Promise<void>;
-  /** Writes pending events, frees the model and stops the worker. Idempotent. */
+  /** Writes pending events, lets the model cache finish its background writes (up to 10 s), frees the model and stops the worker. Idempotent. */
   close(): Promise<void>;
 }
 

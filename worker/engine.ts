@@ -7,12 +7,16 @@ import { EventStore } from './event-store.js';
 import { contributeToRound } from './federated/federated-client.js';
 import { loadCatalog } from './load-catalog.js';
 import { loadModel, type LoadedModel } from './load-model.js';
-import { modelCacheFetch } from './model-cache.js';
+import { type ModelFetch, modelCacheFetch } from './model-cache.js';
 import { outcome } from './outcome.js';
 import { personalizeModel, restorePersonalWeights } from './personalize-model.js';
 import { Ranker } from './ranker.js';
 import { selectBackend, type BackendChoice } from './select-backend.js';
 import { ShopperState } from './shopper-state.js';
+
+// How long close() waits for the model cache's background writes: bounded, as a revalidation
+// hangs with the network.
+const CACHE_SETTLE_MS = 10_000;
 
 interface Running {
   init: EngineInit;
@@ -28,6 +32,8 @@ interface Running {
   shopper: ShopperState;
   consent: ConsentState;
   personalized: boolean;
+  /** The model's Cache Storage fetch (with consent), whose background writes close() lets finish. */
+  modelFetch: ModelFetch | undefined;
 }
 
 /** The worker-side engine: backend, model, catalog, on-device history and ranking. */
@@ -70,7 +76,7 @@ export class Engine implements EngineApi {
         }
         const crowdWeights = loaded.encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
         const personalized = store ? await restorePersonalWeights(store, loaded) : false;
-        this.running = { init, choice, loaded, crowdWeights, ranker: new Ranker(loaded, catalog), store, unstored: [], shopper: new ShopperState(loaded.maxLen), consent: init.consent, personalized };
+        this.running = { init, choice, loaded, crowdWeights, ranker: new Ranker(loaded, catalog), store, unstored: [], shopper: new ShopperState(loaded.maxLen), consent: init.consent, personalized, modelFetch };
         if (store) await this.loadHistory();
         startup.totalMs = Math.round(performance.now() - started);
         this.startup = startup;
@@ -199,6 +205,9 @@ export class Engine implements EngineApi {
       state.crowdWeights.forEach((w) => w.dispose());
       state.loaded.model.dispose();
       state.store?.close();
+      // The page may terminate the worker once this resolves: a refreshed manifest not yet
+      // written would leave the stale one for the next start.
+      await state.modelFetch?.settled(CACHE_SETTLE_MS);
     });
   }
 

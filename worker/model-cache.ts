@@ -8,6 +8,11 @@ export interface ModelFetch {
   source(): ModelSource;
   /** Deletes cached weights of other model versions (call once the model has loaded). */
   prune(): Promise<void>;
+  /**
+   * Resolves once the background work (writes, the manifest's revalidation, pruning) is done, or
+   * after `timeoutMs`: a worker terminated before it would leave a stale manifest for next time.
+   */
+  settled(timeoutMs: number): Promise<void>;
 }
 
 // FNV-1a, twice with different offsets: a cache key for the manifest's text, not a security
@@ -36,7 +41,12 @@ export function modelCacheFetch(cacheName: string, modelUrl: string): ModelFetch
   const manifestUrl = new URL(modelUrl, self.location.href).href;
   let key = '';
   let fromNetwork = 0;
-  const store = (cache: Cache, request: string, response: Response) => void cache.put(request, response).catch(() => undefined);
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    const done: Promise<unknown> = work.catch(() => undefined).finally(() => pending.delete(done));
+    pending.add(done);
+  };
+  const store = (cache: Cache, request: string, response: Response) => track(cache.put(request, response));
 
   const get = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const cache = await opened;
@@ -50,11 +60,11 @@ export function modelCacheFetch(cacheName: string, modelUrl: string): ModelFetch
       if (hit) {
         const text = await hit.clone().text();
         key = manifestKey(text);
-        void fetch(url, { ...init, cache: 'no-cache' })
-          .then(async (fresh) => {
+        track(
+          fetch(url, { ...init, cache: 'no-cache' }).then(async (fresh) => {
             if (fresh.ok && (await fresh.clone().text()) !== text) store(cache, url, fresh);
-          })
-          .catch(() => undefined);
+          }),
+        );
         return hit;
       }
       fromNetwork++;
@@ -83,5 +93,19 @@ export function modelCacheFetch(cacheName: string, modelUrl: string): ModelFetch
     });
     await Promise.all(stale.map((r) => cache.delete(r)));
   };
-  return { fetch: get, source: () => (fromNetwork === 0 ? 'cache' : 'network'), prune: () => prune().catch(() => undefined) };
+  const settled = async (timeoutMs: number) => {
+    const timedOut = new Promise<true>((resolve) => setTimeout(() => resolve(true), timeoutMs));
+    // Work can start more work (a revalidation stores the fresh manifest): wait until none is left.
+    while (pending.size > 0) if (await Promise.race([Promise.all([...pending]).then(() => false as const), timedOut])) return;
+  };
+  return {
+    fetch: get,
+    source: () => (fromNetwork === 0 ? 'cache' : 'network'),
+    prune: () => {
+      const work = prune().catch(() => undefined);
+      track(work);
+      return work;
+    },
+    settled,
+  };
 }
