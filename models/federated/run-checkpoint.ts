@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RoundStore } from '../../server/store/round-store.js';
 import type { Metrics } from '../eval/metrics.js';
 
 /** What the simulation keeps beside the server's store after each round: the server keeps the rest. */
@@ -41,6 +42,32 @@ export class RunCheckpoint {
   /** Scores saved for `round`, if it was evaluated. */
   scores(round: number): { test?: Metrics; validation?: Metrics } {
     return this.progress.rounds.find((r) => r.round === round) ?? {};
+  }
+
+  /**
+   * The server's store in this directory. A round the stopped run left open lost its clients
+   * with the process: it is aborted, as its deadline would abort it, so new clients start afresh.
+   */
+  openStore(): RoundStore {
+    const store = new RoundStore(this.dir);
+    for (const open of store.openRounds()) store.setPhase(open.id, 'aborted', Date.now(), { abort_reason: 'the simulation restarted; its clients are gone' });
+    return store;
+  }
+
+  /**
+   * The saved scores of the due rounds among the first `finished`; `scoreLast` evaluates the last
+   * one when the run stopped between the server's finishing it and its evaluation.
+   */
+  async restoreScores(finished: number, isDue: (round: number) => boolean, scoreLast: () => Promise<{ test: Metrics; validation?: Metrics }>): Promise<{ round: number; test: Metrics; validation?: Metrics }[]> {
+    const restored: { round: number; test: Metrics; validation?: Metrics }[] = [];
+    for (let round = 1; round <= finished; round++) {
+      if (!isDue(round)) continue;
+      let scores = this.scores(round);
+      if (!scores.test && round === finished) scores = await scoreLast();
+      if (!scores.test) throw new Error(`checkpoint ${this.dir} has no scores for round ${round}`);
+      restored.push({ round, test: scores.test, ...(scores.validation && { validation: scores.validation }) });
+    }
+    return restored;
   }
 
   /** Records a finished round (and, once known, its scores); written atomically. */

@@ -92,10 +92,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * SERIAL_MS_PER_CLIENT), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, thresholdFraction: options.thresholdFraction ?? DEFAULT_CONFIG.thresholdFraction, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
   const { rounds: _, onRound: __, onServerEvent: ___, validationCases, checkpoint: dir, pauseAfter, federatedRows, coordinates, ...settings } = options;
   const checkpoint = dir === undefined ? undefined : new RunCheckpoint(dir, { ...settings, federatedRows: federatedRows.length, coordinates: coordinates?.length, initialSum: initial.reduce((s, v) => s + v, 0), validation: validationCases?.length ?? 0, evaluation: evalCases.length });
-  const store = new RoundStore(checkpoint?.dir ?? ':memory:');
-  // A round left open by a stopped run lost its clients with the process: abort it, as its
-  // deadline would, so the new clients check in to a fresh round.
-  for (const open of store.openRounds()) store.setPhase(open.id, 'aborted', Date.now(), { abort_reason: 'the simulation restarted; its clients are gone' });
+  const store = checkpoint?.openStore() ?? new RoundStore(':memory:');
   const resumedAfter = store.finishedRounds().length;
   const service = new RoundService(store, config, Date.now, options.onServerEvent ?? (() => undefined), initial);
   const app = createApp(service, store);
@@ -141,15 +138,10 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       assigned = version;
       console.error(`resuming from ${checkpoint!.dir} after round ${resumedAfter} (model version ${version})`);
     }
-    for (let round = 1; round <= resumedAfter; round++) {
-      if (!isDue(round)) continue;
-      let scores = checkpoint!.scores(round);
-      // Stopped between the server's finishing the round and its evaluation: evaluate it now.
-      if (!scores.test && round === resumedAfter) scores = await score(round, rand.state);
-      if (!scores.test) throw new Error(`checkpoint ${checkpoint!.dir} has no scores for round ${round}`);
-      perRound.push(scores.test);
-      if (scores.validation) validation.push(scores.validation);
-      options.onRound?.(round, scores.test, { round: 0, training: 0, evaluation: 0 });
+    for (const { round, test, validation: valid } of (await checkpoint?.restoreScores(resumedAfter, isDue, () => score(resumedAfter, rand.state))) ?? []) {
+      perRound.push(test);
+      if (valid) validation.push(valid);
+      options.onRound?.(round, test, { round: 0, training: 0, evaluation: 0 });
     }
     for (let round = resumedAfter + 1; round <= options.rounds; round++) {
       const roundStart = performance.now();
