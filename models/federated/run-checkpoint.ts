@@ -40,7 +40,7 @@ export class RunCheckpoint {
   }
 
   /** Scores saved for `round`, if it was evaluated. */
-  scores(round: number): { test?: Metrics; validation?: Metrics } {
+  private scores(round: number): { test?: Metrics; validation?: Metrics } {
     return this.progress.rounds.find((r) => r.round === round) ?? {};
   }
 

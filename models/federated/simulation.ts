@@ -92,6 +92,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * SERIAL_MS_PER_CLIENT), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, thresholdFraction: options.thresholdFraction ?? DEFAULT_CONFIG.thresholdFraction, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
   const { rounds: _, onRound: __, onServerEvent: ___, validationCases, checkpoint: dir, pauseAfter, federatedRows, coordinates, ...settings } = options;
   const checkpoint = dir === undefined ? undefined : new RunCheckpoint(dir, { ...settings, federatedRows: federatedRows.length, coordinates: coordinates?.length, initialSum: initial.reduce((s, v) => s + v, 0), validation: validationCases?.length ?? 0, evaluation: evalCases.length });
+  if (pauseAfter !== undefined && !checkpoint) throw new Error('pausing a run needs a checkpoint to resume it from');
   const store = checkpoint?.openStore() ?? new RoundStore(':memory:');
   const resumedAfter = store.finishedRounds().length;
   const service = new RoundService(store, config, Date.now, options.onServerEvent ?? (() => undefined), initial);
@@ -108,7 +109,6 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   // upload, or thousands of ~400 KB masked uploads queue in this one process (the JS heap ran
   // out at 11,182 a round); it costs nothing in time, as training and uploads share one thread.
   const uploads = new Slots(256);
-  if (pauseAfter !== undefined && !checkpoint) throw new Error('pausing a run needs a checkpoint to resume it from');
   const rand = mulberry32(checkpoint ? checkpoint.rngAfter(resumedAfter, options.seed) : options.seed);
   // Every client of a round starts from the same version: download it once.
   const versions = new Map<number, Promise<Float32Array>>();
@@ -122,6 +122,13 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   };
   let training = Promise.resolve();
   let assigned = -1;
+  // The global model after the last finished round, into the shared encoder.
+  const adoptLatest = async () => {
+    const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
+    assignPart(part, await download(version));
+    assigned = version;
+    return version;
+  };
   const perRound: Metrics[] = [];
   const validation: Metrics[] = [];
   const isDue = (round: number) => round % (options.evalEvery ?? 1) === 0 || round === options.rounds;
@@ -132,12 +139,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
     return scores;
   };
   try {
-    if (resumedAfter > 0) {
-      const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
-      assignPart(part, await download(version));
-      assigned = version;
-      console.error(`resuming from ${checkpoint!.dir} after round ${resumedAfter} (model version ${version})`);
-    }
+    if (resumedAfter > 0) console.error(`resuming from ${checkpoint!.dir} after round ${resumedAfter} (model version ${await adoptLatest()})`);
     for (const { round, test, validation: valid } of (await checkpoint?.restoreScores(resumedAfter, isDue, () => score(resumedAfter, rand.state))) ?? []) {
       perRound.push(test);
       if (valid) validation.push(valid);
@@ -217,9 +219,7 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       const dropped = outcomes.filter((o) => o.phase === 'dropped').length;
       if (outcomes.some((o) => o.phase !== 'done' && o.phase !== 'dropped') || dropped === outcomes.length) throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
       if (dropped > 0) console.error(`round ${round}: ${dropped} of ${outcomes.length} clients dropped out: ${[...refusals].map(([reason, n]) => `${n} × ${reason}`).join('; ')}`);
-      const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
-      assignPart(part, await download(version));
-      assigned = version;
+      await adoptLatest();
       const rng = rand.state;
       checkpoint?.save(round, rng);
       const roundSeconds = (performance.now() - roundStart) / 1000;
