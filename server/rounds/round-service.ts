@@ -24,6 +24,12 @@ export class RoundService {
   private finalizing = new Set<string>();
   /** Each round's SecAgg+ graph, built once: the cohort is fixed from key advertisement on. */
   private graphs = new Map<string, NeighborGraph | undefined>();
+  /**
+   * Each round's participant count once check-in has closed. Every waiting client polls
+   * `roundInfo`; counting a cohort of thousands per poll was most of the server's time while a
+   * large round was unmasking (profiled), starving the unmasking itself.
+   */
+  private cohorts = new Map<string, number>();
 
   constructor(
     private readonly store: RoundStore,
@@ -69,7 +75,14 @@ export class RoundService {
   /** Public state of a round, for polling clients. */
   roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; shareThreshold: number; degree: number; vectorLength: number; clip: number; noiseMultiplier: number; range: number; scale: number; participants: number; abortReason: string | null; weighting: ClientWeighting } {
     const r = this.requireRound(roundId);
-    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, shareThreshold: r.share_threshold || r.threshold, degree: r.degree, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.store.count('participants', r.id), abortReason: r.abort_reason, weighting: this.weighting() };
+    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, shareThreshold: r.share_threshold || r.threshold, degree: r.degree, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.participants(r), abortReason: r.abort_reason, weighting: this.weighting() };
+  }
+
+  private participants(r: RoundRow): number {
+    if (r.phase === 'checkin') return this.store.count('participants', r.id);
+    let n = this.cohorts.get(r.id);
+    if (n === undefined) this.cohorts.set(r.id, (n = this.store.count('participants', r.id)));
+    return n;
   }
 
   /**
