@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { UnmaskError, unmaskSum } from '../../server/secagg/unmask-sum.js';
 import { decodeFixed, encodeFixed, fixedPointFor } from '../../worker/secagg/fixed-point.js';
 import { defaultDegree, neighborGraph, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
+import { batchInverse, inverse, mod, P, randomElement } from '../../worker/secagg/prime-field.js';
 import { roundGraph, SecAggClient, type RoundParams, type SignedAdvertisement, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
 import { SecAggRefusal } from '../../worker/secagg/secagg-refusal.js';
 import { reconstructSecret, shareSecret } from '../../worker/secagg/shamir.js';
@@ -52,6 +53,16 @@ async function playRound(n: number, options: { dropAfterSharing?: number; thresh
   for (const id of survivors) inputs.get(id)!.forEach((v, i) => (expected[i] = (expected[i]! + v) >>> 0));
   return { params, graph, clients, survivors, masked, responses, advertisements, expected, inputs, consistency, u2 };
 }
+
+describe('GF(2^521 - 1) inverses', () => {
+  it('a * inverse(a) = 1 for random and edge elements, one by one and in a batch; 0 has none', () => {
+    const values = [1n, 2n, P - 1n, P + 3n, -5n, ...Array.from({ length: 20 }, () => randomElement())];
+    for (const v of values) expect(mod(v * inverse(v))).toBe(1n);
+    batchInverse(values).forEach((inv, i) => expect(mod(values[i]! * inv)).toBe(1n));
+    expect(() => inverse(P)).toThrow(RangeError);
+    expect(() => batchInverse([3n, 0n])).toThrow(RangeError);
+  });
+});
 
 describe('Shamir sharing over GF(2^521 - 1)', () => {
   it('recovers a 256-bit secret from any t shares', () => {
