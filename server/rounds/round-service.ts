@@ -81,7 +81,11 @@ export class RoundService {
   private participants(r: RoundRow): number {
     if (r.phase === 'checkin') return this.store.count('participants', r.id);
     let n = this.cohorts.get(r.id);
-    if (n === undefined) this.cohorts.set(r.id, (n = this.store.count('participants', r.id)));
+    if (n === undefined) {
+      // Bounded like the graphs: only the open rounds' clients poll.
+      if (this.cohorts.size >= 64) this.cohorts.clear();
+      this.cohorts.set(r.id, (n = this.store.count('participants', r.id)));
+    }
     return n;
   }
 
