@@ -90,7 +90,8 @@ export function poolSeeds(results: readonly SimulationResult[]): SeedPool {
 
 /** The per-seed table and the pooled shares. */
 export function poolTable(pool: SeedPool): string {
-  const cell = (v: number | undefined) => (v === undefined ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(4)}`).padStart(12);
+  const signed = (v: number, digits: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+  const cell = (v: number | undefined) => (v === undefined ? '—' : signed(v, 4)).padStart(12);
   const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(0)}%`);
   const lines = [`${'seed'.padEnd(6)}${'pretrained'.padStart(12)}${'centralized'.padStart(12)}${'federated'.padStart(12)}${'DP'.padStart(12)}   (NDCG@10 gains)`];
   for (const s of pool.seeds) {
@@ -100,10 +101,9 @@ export function poolTable(pool: SeedPool): string {
   lines.push(`pooled share of the centralized gain: federated ${pct(pool.federatedShare)}, federated with DP ${pct(pool.federatedDpShare)}`);
   for (const [name, m] of [['federated', pool.federatedMargin], ['federated with DP', pool.federatedDpMargin]] as const) {
     if (!m) continue;
-    const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(5)}`;
     const side = m.mean >= 0 ? 'above' : 'below';
     const distance = m.standardError > 0 ? `${Math.abs(m.mean / m.standardError).toFixed(1)} standard errors ${side}` : side;
-    lines.push(`${name}: gain minus ${pct(m.target)} of the ceiling's, mean over seeds ${signed(m.mean)} ± ${m.standardError.toFixed(5)} (standard error; ${distance} the target)`);
+    lines.push(`${name}: gain minus ${pct(m.target)} of the ceiling's, mean over seeds ${signed(m.mean, 5)} ± ${m.standardError.toFixed(5)} (standard error; ${distance} the target)`);
   }
   return lines.join('\n');
 }
