@@ -5,16 +5,23 @@ import { Slots } from './slots.js';
  * clients would otherwise open a socket each at once (plus the server's end of each) and run out
  * of file descriptors (EMFILE), as a real population spread over many machines never does.
  * Requests past the cap wait their turn; returns a function that restores the original `fetch`.
+ * Requests the server may hold (long polls, `wait=` in the query) take slots of their own
+ * (`maxHeld`): thousands of clients waiting on a phase would otherwise fill every slot and leave
+ * none for the submissions that move the phase.
  */
-export function limitFetch(maxInFlight: number): () => void {
+export function limitFetch(maxInFlight: number, maxHeld = maxInFlight): () => void {
   const original = globalThis.fetch;
   const slots = new Slots(maxInFlight);
+  const held = new Slots(maxHeld);
   globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
-    await slots.acquire();
+    const input = args[0];
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const pool = /[?&]wait=/.test(url) ? held : slots;
+    await pool.acquire();
     try {
       return await original(...args);
     } finally {
-      slots.release();
+      pool.release();
     }
   };
   return () => {

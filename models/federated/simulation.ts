@@ -87,10 +87,11 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   // Thousands of in-process clients share one event loop with the server: a request can wait
   // minutes to be read, which Node's default header and request timeouts (60 s, 300 s) refuse
-  // with 408, and each open request holds two descriptors, so cap those in flight.
+  // with 408, and each open request holds two descriptors, so cap those in flight (held status
+  // requests apart: every client of a round can be waiting on one, and submissions must get by).
   app.server.requestTimeout = 3_600_000;
   app.server.headersTimeout = 3_500_000;
-  const restoreFetch = limitFetch(512);
+  const restoreFetch = limitFetch(512, 4096);
   // Back-pressure: a client trains only while fewer than this many trained clients have yet to
   // upload, or thousands of ~400 KB masked uploads queue in this one process (the JS heap ran
   // out at 11,182 a round); it costs nothing in time, as training and uploads share one thread.
@@ -148,9 +149,10 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
             clientId: crypto.randomUUID(),
             identity: await createIdentity(),
             examples: nextItemTargetCount(users[u]!, encoder.cfg.maxLen),
-            // Waiting clients poll ~250 times a second in all, whatever the cohort: the clients and
-            // the server share this process, and at one poll a millisecond (n clients, n ms apart)
-            // answering polls took most of it while 11,182 clients waited on unmasking (profiled).
+            // Status requests are held until the phase moves; a client whose hold ran out (or that
+            // waited for a held-request slot past it) asks again at once. Polling apart from that
+            // stays near 250 a second in all: at one a millisecond, answering polls took most of
+            // the process while 11,182 clients waited on unmasking (profiled).
             pollMs: Math.max(20, 4 * options.clientsPerRound),
             // A round has five phases, each given up to the server's phase deadline.
             timeoutMs: 5 * config.phaseDeadlineMs,

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { Advertise, CheckIn, Consistency, MaskedInput, ShareKeys, toBase64, Unmask } from '../protocol/messages.js';
+import { Advertise, CheckIn, Consistency, MaskedInput, type Phase, PHASES, ShareKeys, toBase64, Unmask } from '../protocol/messages.js';
+import { MAX_HOLD_MS } from '../rounds/phase-watch.js';
 import { ProtocolError } from '../rounds/protocol-error.js';
 import type { RoundService } from '../rounds/round-service.js';
 import type { RoundStore } from '../store/round-store.js';
@@ -22,6 +23,19 @@ function indexParam(raw: string): number {
   const index = Number(raw);
   if (!/^[0-9]{1,6}$/.test(raw) || index < 1) throw new ProtocolError(400, `invalid request: index must be a positive integer; got "${raw.slice(0, 20)}"`);
   return index;
+}
+
+/**
+ * `?while=<phase>,<phase>&wait=<ms>` of a round's status: answer once the round has left those
+ * phases, holding the request up to `wait` (default and cap MAX_HOLD_MS). Undefined: answer now.
+ */
+function holdParams(query: { while?: string; wait?: string }): { phases: Phase[]; holdMs: number } | undefined {
+  if (query.while === undefined) return undefined;
+  const phases = query.while.split(',');
+  const unknown = phases.find((p) => !(PHASES as readonly string[]).includes(p));
+  if (unknown !== undefined) throw new ProtocolError(400, `invalid request: while names no phase "${unknown.slice(0, 20)}"; phases are ${PHASES.join(', ')}`);
+  if (query.wait !== undefined && !/^[0-9]{1,9}$/.test(query.wait)) throw new ProtocolError(400, `invalid request: wait must be milliseconds, a non-negative integer; got "${query.wait.slice(0, 20)}"`);
+  return { phases: phases as Phase[], holdMs: query.wait === undefined ? MAX_HOLD_MS : Number(query.wait) };
 }
 
 /**
@@ -55,6 +69,9 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
     return undefined;
   });
 
+  // Held status requests would keep close() waiting out their holds.
+  app.addHook('preClose', async () => service.releaseHolds());
+
   app.get('/health', async () => ({ ok: true, modelVersion: store.latestModel()!.version, openRounds: store.openRounds().length, vectorLength: service.config.vectorLength }));
 
   // Infinity (no DP, or no budget) is not JSON: it is reported as null.
@@ -72,7 +89,10 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
 
   app.get('/v1/rounds', async () => store.openRounds().map((r) => ({ round: r.id, phase: r.phase, modelVersion: r.model_version })));
   app.post('/v1/checkin', async (request) => service.checkIn(parse(CheckIn, request.body)));
-  app.get<{ Params: { round: string } }>('/v1/rounds/:round', async (request) => service.roundInfo(request.params.round));
+  app.get<{ Params: { round: string }; Querystring: { while?: string; wait?: string } }>('/v1/rounds/:round', async (request) => {
+    const hold = holdParams(request.query);
+    return hold ? service.roundInfoWhile(request.params.round, hold.phases, hold.holdMs) : service.roundInfo(request.params.round);
+  });
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/advertise', async (request) => {
     service.advertise(request.params.round, parse(Advertise, request.body));
     return { accepted: true };

@@ -7,6 +7,7 @@ import { composedRdp, epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accounta
 import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
 import { placeholders, type RoundFields, type RoundRow, type RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
+import { PhaseWatch } from './phase-watch.js';
 import { ProtocolError } from './protocol-error.js';
 import type { ServerConfig } from './server-config.js';
 
@@ -30,6 +31,7 @@ export class RoundService {
    * large round was unmasking (profiled), starving the unmasking itself.
    */
   private cohorts = new Map<string, number>();
+  private readonly watch = new PhaseWatch();
 
   constructor(
     private readonly store: RoundStore,
@@ -40,6 +42,7 @@ export class RoundService {
   ) {
     if (initialParams && initialParams.length !== config.vectorLength) throw new Error(`initial parameters have ${initialParams.length} values; vectorLength is ${config.vectorLength}`);
     if (!store.latestModel()) store.insertModel(1, initialParams ?? new Float32Array(config.vectorLength), null, null, now());
+    store.onPhaseChange((roundId) => this.watch.changed(roundId));
   }
 
   /** A device joins the open round (a new one is opened when none is). Returns its index and secret token. */
@@ -76,6 +79,20 @@ export class RoundService {
   roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; shareThreshold: number; degree: number; vectorLength: number; clip: number; noiseMultiplier: number; range: number; scale: number; participants: number; abortReason: string | null; weighting: ClientWeighting } {
     const r = this.requireRound(roundId);
     return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, shareThreshold: r.share_threshold || r.threshold, degree: r.degree, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.participants(r), abortReason: r.abort_reason, weighting: this.weighting() };
+  }
+
+  /**
+   * `roundInfo` once the round is in none of `phases`, held up to `holdMs` until then (a long
+   * poll: see PhaseWatch); a round that does not exist is a 404 at once.
+   */
+  roundInfoWhile(roundId: string, phases: readonly Phase[], holdMs: number): Promise<ReturnType<RoundService['roundInfo']>> {
+    this.requireRound(roundId);
+    return this.watch.hold(roundId, phases, holdMs, () => this.roundInfo(roundId));
+  }
+
+  /** Answers every held status request now; the HTTP app calls it as it closes. */
+  releaseHolds(): void {
+    this.watch.close();
   }
 
   private participants(r: RoundRow): number {

@@ -73,6 +73,7 @@ export const placeholders = (count: number): string => `(${Array.from({ length: 
  */
 export class RoundStore {
   readonly db: Database.Database;
+  private readonly phaseListeners = new Set<(roundId: string) => void>();
 
   /** Opens (creating) `<dataDir>/pocketrank.sqlite`; `:memory:` for tests that need no disk. */
   constructor(dataDir: string) {
@@ -136,6 +137,16 @@ export class RoundStore {
       .prepare('UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), degree = COALESCE(?, degree), share_threshold = COALESCE(?, share_threshold), range = COALESCE(?, range), scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?')
       .run(phase, now, fields.threshold ?? null, fields.degree ?? null, fields.share_threshold ?? null, fields.range ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);
     if (phase === 'done' || phase === 'aborted') this.purgeUploads(id);
+    for (const listener of this.phaseListeners) listener(id);
+  }
+
+  /**
+   * Calls `listener` with the round's id after every phase change (inside the change's
+   * transaction: a listener must re-read, not assume it committed). Returns the unsubscribe.
+   */
+  onPhaseChange(listener: (roundId: string) => void): () => void {
+    this.phaseListeners.add(listener);
+    return () => this.phaseListeners.delete(listener);
   }
 
   /**

@@ -34,4 +34,27 @@ describe('limitFetch', () => {
     expect(globalThis.fetch).toBe(original);
     server.close();
   });
+
+  it('gives requests the server may hold (wait=) slots of their own, so they never block the rest', async () => {
+    const release: (() => void)[] = [];
+    const server = createServer((req, res) => {
+      // Held requests answer only when told; everything else at once.
+      if (req.url?.includes('wait=')) release.push(() => res.end('held'));
+      else res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    restore = limitFetch(2, 3);
+    const holds = Array.from({ length: 5 }, () => fetch(`${url}status?wait=1000`).then((r) => r.text()));
+    // Every held slot is taken and two holds queue, yet plain requests still pass.
+    expect(await Promise.all(Array.from({ length: 6 }, async () => (await fetch(url)).text()))).toEqual(Array(6).fill('ok'));
+    while (release.length < 3) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(release.length).toBe(3);
+    while (release.length > 0) release.shift()!();
+    await new Promise((r) => setTimeout(r, 100));
+    while (release.length > 0) release.shift()!();
+    expect(await Promise.all(holds)).toEqual(Array(5).fill('held'));
+    server.close();
+  });
 });

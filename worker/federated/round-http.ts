@@ -54,12 +54,14 @@ export class RoundHttp {
     private readonly pollMs: number,
     private readonly deadline: number,
     private readonly requestTimeoutMs = 10_000,
+    private readonly holdMs = 20_000,
   ) {}
 
-  async call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  /** `extraTimeoutMs` on top of the request timeout is for a request the server may hold that long. */
+  async call<T>(path: string, init: RequestInit = {}, extraTimeoutMs = 0): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
+      const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs + extraTimeoutMs);
       try {
         const response = await fetch(new URL(path, this.server), { ...init, signal: controller.signal, headers: { 'content-type': 'application/json', ...init.headers } });
         const body = (await response.json()) as T & { error?: string; code?: string };
@@ -78,13 +80,19 @@ export class RoundHttp {
     return this.call<T>(path, { method: 'POST', body: JSON.stringify(body) });
   }
 
-  /** Polls the round until it leaves `phases`. */
+  /**
+   * Waits until the round leaves `phases`. The server holds each status request until the phase
+   * moves (up to holdMs); an answer that comes back sooner with the phase unchanged (a server
+   * without long polls, or a proxy cutting held requests) is asked again after pollMs.
+   */
   async waitWhile(round: string, phases: Phase[]): Promise<RoundInfo> {
     for (;;) {
-      const info = await this.call<RoundInfo>(`/v1/rounds/${round}`);
+      const hold = Math.max(0, Math.min(this.holdMs, this.deadline - Date.now()));
+      const asked = Date.now();
+      const info = await this.call<RoundInfo>(hold > 0 ? `/v1/rounds/${round}?while=${phases.join(',')}&wait=${hold}` : `/v1/rounds/${round}`, {}, hold);
       if (!phases.includes(info.phase)) return info;
       if (Date.now() > this.deadline) throw new Error(`round ${round} still in ${info.phase} at the client's deadline`);
-      await new Promise((r) => setTimeout(r, this.pollMs));
+      if (Date.now() - asked < hold) await new Promise((r) => setTimeout(r, this.pollMs));
     }
   }
 }

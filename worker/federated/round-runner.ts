@@ -36,7 +36,13 @@ export interface RoundRunnerOptions {
   update: (info: RoundInfo) => Promise<Float32Array> | Float32Array;
   /** Next-item examples in this client's history: its weight when the server weighs clients by data. */
   examples?: number;
+  /** Between status requests the server answered without holding them (default 200 ms). */
   pollMs?: number;
+  /**
+   * How long the server may hold a status request until the round's phase moves (default 20 s;
+   * 0: plain polling every pollMs).
+   */
+  longPollMs?: number;
   /** Gives up (and drops out, which the protocol tolerates) after this long. */
   timeoutMs?: number;
   /**
@@ -82,7 +88,7 @@ export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcom
 }
 
 async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
-  const http = new RoundHttp(options.server, options.pollMs ?? 200, Date.now() + (options.timeoutMs ?? 120_000), options.requestTimeoutMs);
+  const http = new RoundHttp(options.server, options.pollMs ?? 200, Date.now() + (options.timeoutMs ?? 120_000), options.requestTimeoutMs, options.longPollMs);
   const persist = options.persist ?? (async () => undefined);
   let s: RoundSession = options.session ?? {
     server: options.server,

@@ -1,0 +1,75 @@
+import type { Phase } from '../protocol/wire-format.js';
+
+/** The longest a status request is held (ms): under common proxies' and browsers' idle cut-offs. */
+export const MAX_HOLD_MS = 30_000;
+
+interface Waiter {
+  wake: () => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Long-polling of a round's phase. Every waiting client used to ask for the round's status every
+ * few hundred milliseconds, which for a cohort of thousands is the server's main load while
+ * nothing changes; a held request is answered once the phase moves (or the hold runs out), so
+ * each client asks about once per phase.
+ */
+export class PhaseWatch {
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private closed = false;
+
+  /** Wakes everyone holding on `roundId`; the store calls it on every phase change. */
+  changed(roundId: string): void {
+    const set = this.waiters.get(roundId);
+    if (!set) return;
+    this.waiters.delete(roundId);
+    for (const w of set) w.wake();
+  }
+
+  /**
+   * Answers `read()` once its phase is not one of `phases`, or after `holdMs` (capped at
+   * MAX_HOLD_MS), or when the server closes, whichever comes first. A wake-up re-reads rather than
+   * trusting the notice: a phase change inside a transaction that rolled back moved nothing.
+   */
+  async hold<T extends { phase: Phase }>(roundId: string, phases: readonly Phase[], holdMs: number, read: () => T): Promise<T> {
+    const until = Date.now() + Math.min(holdMs, MAX_HOLD_MS);
+    for (;;) {
+      const info = read();
+      const left = until - Date.now();
+      if (!phases.includes(info.phase) || left <= 0 || this.closed) return info;
+      await this.next(roundId, left);
+    }
+  }
+
+  /** Releases every held request (the server is shutting down; clients ask again elsewhere). */
+  close(): void {
+    this.closed = true;
+    for (const roundId of [...this.waiters.keys()]) this.changed(roundId);
+  }
+
+  /** Requests held now, for tests and health checks. */
+  get holding(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
+  private next(roundId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(roundId);
+      if (!set) this.waiters.set(roundId, (set = new Set()));
+      const waiter: Waiter = {
+        wake: () => {
+          clearTimeout(waiter.timer);
+          resolve();
+        },
+        timer: setTimeout(() => {
+          set.delete(waiter);
+          if (set.size === 0 && this.waiters.get(roundId) === set) this.waiters.delete(roundId);
+          resolve();
+        }, ms),
+      };
+      set.add(waiter);
+    });
+  }
+}
