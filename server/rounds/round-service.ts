@@ -1,14 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type ClientWeighting, maxClientWeight, quantizationRange } from '../../worker/federated/privatize-update.js';
-import { fixedPointFor } from '../../worker/secagg/fixed-point.js';
-import { defaultDegree, graphDegree, type NeighborGraph, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
-import { roundGraph, type RoundParams } from '../../worker/secagg/secagg-client.js';
-import { composedRdp, epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accountant.js';
+import type { ClientWeighting } from '../../worker/federated/privatize-update.js';
+import { type PrivacySpent, privacySpent } from '../privacy/privacy-spent.js';
 import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
-import { placeholders, type RoundFields, type RoundRow, type RoundStore } from '../store/round-store.js';
+import { placeholders, type RoundRow, type RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
+import { nextPhase } from './next-phase.js';
 import { PhaseWatch } from './phase-watch.js';
 import { ProtocolError } from './protocol-error.js';
+import { RoundCohorts } from './round-cohorts.js';
 import type { ServerConfig } from './server-config.js';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -23,14 +22,7 @@ const SUBMISSION = { advertise: 'advertisements', share: 'share_senders', mask: 
  */
 export class RoundService {
   private finalizing = new Set<string>();
-  /** Each round's SecAgg+ graph, built once: the cohort is fixed from key advertisement on. */
-  private graphs = new Map<string, NeighborGraph | undefined>();
-  /**
-   * Each round's participant count once check-in has closed. Every waiting client polls
-   * `roundInfo`; counting a cohort of thousands per poll was most of the server's time while a
-   * large round was unmasking (profiled), starving the unmasking itself.
-   */
-  private cohorts = new Map<string, number>();
+  private readonly cohorts: RoundCohorts;
   private readonly watch = new PhaseWatch();
 
   constructor(
@@ -43,6 +35,7 @@ export class RoundService {
     if (initialParams && initialParams.length !== config.vectorLength) throw new Error(`initial parameters have ${initialParams.length} values; vectorLength is ${config.vectorLength}`);
     if (!store.latestModel()) store.insertModel(1, initialParams ?? new Float32Array(config.vectorLength), null, null, now());
     store.onPhaseChange((roundId) => this.watch.changed(roundId));
+    this.cohorts = new RoundCohorts(store);
   }
 
   /** A device joins the open round (a new one is opened when none is). Returns its index and secret token. */
@@ -78,7 +71,7 @@ export class RoundService {
   /** Public state of a round, for polling clients. */
   roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; shareThreshold: number; degree: number; vectorLength: number; clip: number; noiseMultiplier: number; range: number; scale: number; participants: number; abortReason: string | null; weighting: ClientWeighting } {
     const r = this.requireRound(roundId);
-    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, shareThreshold: r.share_threshold || r.threshold, degree: r.degree, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.participants(r), abortReason: r.abort_reason, weighting: this.weighting() };
+    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, shareThreshold: r.share_threshold || r.threshold, degree: r.degree, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.cohorts.size(r), abortReason: r.abort_reason, weighting: this.weighting() };
   }
 
   /**
@@ -95,35 +88,9 @@ export class RoundService {
     this.watch.close();
   }
 
-  private participants(r: RoundRow): number {
-    if (r.phase === 'checkin') return this.store.count('participants', r.id);
-    let n = this.cohorts.get(r.id);
-    if (n === undefined) {
-      // Bounded like the graphs: only the open rounds' clients poll.
-      if (this.cohorts.size >= 64) this.cohorts.clear();
-      this.cohorts.set(r.id, (n = this.store.count('participants', r.id)));
-    }
-    return n;
-  }
-
-  /**
-   * Privacy spent so far by DP-FedAvg: each finished round is a sampled Gaussian mechanism with
-   * q = cohort / population and its noise multiplier, composed with the RDP accountant.
-   * `projectedEpsilon` is what one more round at the largest cohort would bring it to.
-   */
-  privacy(): { epsilon: number; projectedEpsilon: number; delta: number; budget: number; rounds: number; noiseMultiplier: number } {
-    const { population, noiseMultiplier, maxClients, epsilonBudget } = this.config;
-    const delta = this.config.delta || 1 / population;
-    const rounds = this.store.finishedRounds();
-    const total = (extra: { cohort: number; noise_multiplier: number }[]) => {
-      const all = [...rounds, ...extra];
-      if (all.length === 0) return 0;
-      if (all.some((r) => r.noise_multiplier === 0)) return Infinity;
-      const rdp = RDP_ORDERS.map(() => 0);
-      for (const r of all) composedRdp(Math.min(1, r.cohort / population), r.noise_multiplier, 1).forEach((v, i) => (rdp[i] = rdp[i]! + v));
-      return epsilonFromRdp(rdp, delta).epsilon;
-    };
-    return { epsilon: total([]), projectedEpsilon: total([{ cohort: maxClients, noise_multiplier: noiseMultiplier }]), delta, budget: epsilonBudget, rounds: rounds.length, noiseMultiplier };
+  /** Privacy spent so far by DP-FedAvg (see privacySpent). */
+  privacy(): PrivacySpent {
+    return privacySpent(this.store.finishedRounds(), this.config);
   }
 
   private requireRound(roundId: string): RoundRow {
@@ -169,43 +136,15 @@ export class RoundService {
   advertisements(roundId: string, forIndex?: number): { index: number; identityKey: Buffer; cipherPublicKey: Buffer; maskPublicKey: Buffer; signature: Buffer }[] {
     const r = this.requireRound(roundId);
     if (['checkin', 'advertise'].includes(r.phase)) throw new ProtocolError(409, 'advertisements are published once every key is in');
-    const peers = forIndex === undefined ? undefined : this.neighborhood(r, forIndex);
+    const peers = forIndex === undefined ? undefined : this.cohorts.neighborhood(r, forIndex);
     const only = peers ? ` AND a.idx IN ${placeholders(peers.length)}` : '';
     return this.store.db.prepare(`SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ?${only} ORDER BY a.idx`).all(roundId, ...(peers ?? [])) as never;
-  }
-
-  /** Round parameters of the secure-aggregation code (graph included). */
-  secAggParams(r: RoundRow): RoundParams {
-    const cohortSize = this.store.count('participants', r.id);
-    return { round: r.id, threshold: r.share_threshold || r.threshold, minSurvivors: r.threshold, vectorLength: r.vector_length, ...(r.degree > 0 && { graph: { cohortSize, degree: r.degree } }) };
-  }
-
-  /**
-   * `index` and its neighbours, ascending, in a SecAgg+ round; undefined in the complete graph
-   * (everyone). Requests are answered from this set, never by scanning the cohort: with
-   * thousands of clients a scan per request made a round quadratic.
-   */
-  private neighborhood(r: RoundRow, index: number): number[] | undefined {
-    if (!this.graphs.has(r.id)) {
-      if (this.graphs.size >= 64) this.graphs.clear();
-      this.graphs.set(r.id, roundGraph(this.secAggParams(r)));
-    }
-    const graph = this.graphs.get(r.id);
-    if (!graph) return undefined;
-    if (!Number.isInteger(index) || index < 1 || index > graph.size) throw new ProtocolError(404, `index ${index} is not in round ${r.id}`);
-    return [index, ...graph.neighbors(index)].sort((a, b) => a - b);
-  }
-
-  /** Those of `table` in `index`'s neighbourhood (the whole table in the complete graph). */
-  private inNeighborhood(table: 'advertisements' | 'share_senders', r: RoundRow, index: number): number[] {
-    const peers = this.neighborhood(r, index);
-    return peers ? this.store.present(table, r.id, peers) : this.store.indices(table, r.id);
   }
 
   shareKeys(roundId: string, body: ShareKeysBody): void {
     this.store.tx(() => {
       const r = this.authorize(roundId, 'share', body.index, body.token, 'advertisements');
-      const cohort = new Set(this.inNeighborhood('advertisements', r, body.index).filter((i) => i !== body.index));
+      const cohort = new Set(this.cohorts.inNeighborhood('advertisements', r, body.index).filter((i) => i !== body.index));
       const targets = body.bundles.map((b) => b.to);
       if (new Set(targets).size !== targets.length || targets.length !== cohort.size || targets.some((t) => !cohort.has(t))) {
         throw new ProtocolError(400, `expected exactly one bundle for each of the other ${cohort.size} advertised clients of this client's neighbourhood`);
@@ -226,7 +165,7 @@ export class RoundService {
     this.checkToken(roundId, index, token);
     if (['checkin', 'advertise', 'share'].includes(r.phase)) throw new ProtocolError(409, 'shares are delivered once key sharing has closed');
     const bundles = this.store.db.prepare('SELECT b.from_idx AS "from", b.sealed FROM share_bundles b JOIN share_senders s ON s.round_id = b.round_id AND s.idx = b.from_idx WHERE b.round_id = ? AND b.to_idx = ? ORDER BY b.from_idx').all(roundId, index) as never;
-    return { sharedKeys: this.inNeighborhood('share_senders', r, index), bundles };
+    return { sharedKeys: this.cohorts.inNeighborhood('share_senders', r, index), bundles };
   }
 
   maskedInput(roundId: string, body: MaskedInputBody): void {
@@ -249,7 +188,7 @@ export class RoundService {
   survivors(roundId: string, forIndex?: number): { survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: Buffer }[] } {
     const r = this.requireRound(roundId);
     if (!['consistency', 'unmask', 'done'].includes(r.phase)) throw new ProtocolError(409, 'survivors are published once uploads have closed');
-    const peers = forIndex === undefined ? undefined : this.neighborhood(r, forIndex);
+    const peers = forIndex === undefined ? undefined : this.cohorts.neighborhood(r, forIndex);
     const only = peers ? ` AND idx IN ${placeholders(peers.length)}` : '';
     const signatures = r.phase === 'consistency' ? [] : (this.store.db.prepare(`SELECT idx AS "index", signature FROM consistency_signatures WHERE round_id = ?${only} ORDER BY idx`).all(roundId, ...(peers ?? [])) as { index: number; signature: Buffer }[]);
     const sharedKeys = peers ? this.store.present('share_senders', roundId, peers) : this.store.indices('share_senders', roundId);
@@ -294,7 +233,7 @@ export class RoundService {
     if (r.phase === 'unmask' && this.unmaskReady(r) && !this.finalizing.has(r.id)) {
       this.finalizing.add(r.id);
       try {
-        await finalizeRound(this.store, this.config, r, this.secAggParams(r), this.now, this.log);
+        await finalizeRound(this.store, this.config, r, this.cohorts.params(r), this.now, this.log);
       } finally {
         this.finalizing.delete(r.id);
       }
@@ -307,31 +246,14 @@ export class RoundService {
     return responses === this.store.count('consistency_signatures', r.id) || (expired && responses >= r.threshold);
   }
 
-  /** Moves a round forward when its phase is complete or its deadline passed (synchronous steps only). */
+  /** Moves a round forward while its phase is complete or its deadline passed (synchronous steps only). */
   private advanceSync(r: RoundRow): void {
-    const expired = this.now() - r.phase_started_at >= this.config.phaseDeadlineMs;
-    const move = (phase: Phase, fields: RoundFields = {}) => {
-      this.store.setPhase(r.id, phase, this.now(), fields);
-      this.log(phase === 'aborted' ? 'round_aborted' : 'round_phase', { round: r.id, phase, ...fields });
-      this.advanceSync(this.store.round(r.id)!);
-    };
-    const chain = { advertise: ['participants', 'advertisements', 'share'], share: ['advertisements', 'share_senders', 'mask'], mask: ['share_senders', 'masked_inputs', 'consistency'], consistency: ['masked_inputs', 'consistency_signatures', 'unmask'] } as const;
-    if (r.phase === 'checkin') {
-      const n = this.store.count('participants', r.id);
-      if (n >= r.max_clients || (expired && n >= r.min_clients)) {
-        const threshold = Math.max(2, Math.ceil(this.config.thresholdFraction * n));
-        const range = quantizationRange({ clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold }, maxClientWeight(this.weighting()));
-        const degree = graphDegree(n, this.config.neighbors || defaultDegree(n));
-        const shareThreshold = degree >= n - 1 ? threshold : neighborhoodThreshold(degree, this.config.thresholdFraction);
-        move('advertise', { threshold, degree, share_threshold: shareThreshold, range, scale: fixedPointFor(n, range).scale });
-      }
-    } else if (r.phase in chain) {
-      const [from, to, next] = chain[r.phase as keyof typeof chain];
-      const [expectedCount, got] = [this.store.count(from, r.id), this.store.count(to, r.id)];
-      if (got === expectedCount) move(next);
-      else if (expired) move(got >= r.threshold ? next : 'aborted', got >= r.threshold ? {} : { abort_reason: `only ${got} clients reached ${next}; the threshold is ${r.threshold}` });
-    } else if (r.phase === 'unmask' && expired && this.store.count('unmask_responses', r.id) < r.threshold) {
-      move('aborted', { abort_reason: 'too few unmasking responses before the deadline; nothing was revealed' });
+    for (;;) {
+      const next = nextPhase(r, this.store, this.config, this.weighting(), this.now());
+      if (!next) return;
+      this.store.setPhase(r.id, next.phase, this.now(), next.fields);
+      this.log(next.phase === 'aborted' ? 'round_aborted' : 'round_phase', { round: r.id, phase: next.phase, ...next.fields });
+      r = this.store.round(r.id)!;
     }
   }
 }

@@ -1,0 +1,52 @@
+import { type NeighborGraph } from '../../worker/secagg/neighbor-graph.js';
+import { roundGraph, type RoundParams } from '../../worker/secagg/secagg-client.js';
+import type { RoundRow, RoundStore } from '../store/round-store.js';
+import { ProtocolError } from './protocol-error.js';
+
+/**
+ * What a round's cohort fixes once check-in closes, computed once and answered from: its size
+ * and its SecAgg+ graph. With thousands of clients, counting the cohort per status request was
+ * most of the server's time while a large round unmasked (profiled), and scanning it per
+ * request made a round quadratic. Only open rounds are asked about: bounded caches suffice.
+ */
+export class RoundCohorts {
+  private graphs = new Map<string, NeighborGraph | undefined>();
+  private sizes = new Map<string, number>();
+
+  constructor(private readonly store: RoundStore) {}
+
+  /** Clients that checked in: a live count while check-in is open, the fixed cohort after. */
+  size(r: RoundRow): number {
+    if (r.phase === 'checkin') return this.store.count('participants', r.id);
+    let n = this.sizes.get(r.id);
+    if (n === undefined) {
+      if (this.sizes.size >= 64) this.sizes.clear();
+      this.sizes.set(r.id, (n = this.store.count('participants', r.id)));
+    }
+    return n;
+  }
+
+  /** Round parameters of the secure-aggregation code (graph included). */
+  params(r: RoundRow): RoundParams {
+    const cohortSize = this.size(r);
+    return { round: r.id, threshold: r.share_threshold || r.threshold, minSurvivors: r.threshold, vectorLength: r.vector_length, ...(r.degree > 0 && { graph: { cohortSize, degree: r.degree } }) };
+  }
+
+  /** `index` and its neighbours, ascending, in a SecAgg+ round; undefined in the complete graph (everyone). */
+  neighborhood(r: RoundRow, index: number): number[] | undefined {
+    if (!this.graphs.has(r.id)) {
+      if (this.graphs.size >= 64) this.graphs.clear();
+      this.graphs.set(r.id, roundGraph(this.params(r)));
+    }
+    const graph = this.graphs.get(r.id);
+    if (!graph) return undefined;
+    if (!Number.isInteger(index) || index < 1 || index > graph.size) throw new ProtocolError(404, `index ${index} is not in round ${r.id}`);
+    return [index, ...graph.neighbors(index)].sort((a, b) => a - b);
+  }
+
+  /** Those of `table` in `index`'s neighbourhood (the whole table in the complete graph). */
+  inNeighborhood(table: 'advertisements' | 'share_senders', r: RoundRow, index: number): number[] {
+    const peers = this.neighborhood(r, index);
+    return peers ? this.store.present(table, r.id, peers) : this.store.indices(table, r.id);
+  }
+}
