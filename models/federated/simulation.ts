@@ -87,11 +87,15 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   // Thousands of in-process clients share one event loop with the server: a request can wait
   // minutes to be read, which Node's default header and request timeouts (60 s, 300 s) refuse
-  // with 408, and each open request holds two descriptors, so cap those in flight (held status
-  // requests apart: every client of a round can be waiting on one, and submissions must get by).
+  // with 408, and each open request holds two descriptors, so cap those in flight. Held status
+  // requests get slots of their own (every client of a round can be waiting on one, and
+  // submissions must get by), but few: with 4,096 of them the connections opened at once
+  // overflowed the listen backlog (511) while training held the event loop, and connects timed
+  // out (a full-participation run failed so). 256 held for ~20 s each still answer a phase
+  // change at once and ask ~13 times a second in all.
   app.server.requestTimeout = 3_600_000;
   app.server.headersTimeout = 3_500_000;
-  const restoreFetch = limitFetch(512, 4096);
+  const restoreFetch = limitFetch(512, 256);
   // Back-pressure: a client trains only while fewer than this many trained clients have yet to
   // upload, or thousands of ~400 KB masked uploads queue in this one process (the JS heap ran
   // out at 11,182 a round); it costs nothing in time, as training and uploads share one thread.
