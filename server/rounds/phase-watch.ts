@@ -47,13 +47,6 @@ export class PhaseWatch {
     for (const roundId of [...this.waiters.keys()]) this.changed(roundId);
   }
 
-  /** Requests held now, for tests and health checks. */
-  get holding(): number {
-    let n = 0;
-    for (const set of this.waiters.values()) n += set.size;
-    return n;
-  }
-
   private next(roundId: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
       let set = this.waiters.get(roundId);
