@@ -13,6 +13,9 @@ const CHAIN = {
   consistency: ['masked_inputs', 'consistency_signatures', 'unmask'],
 } as const;
 
+/** Whether the round's current phase has run past the server's phase deadline. */
+export const phaseExpired = (r: RoundRow, config: ServerConfig, now: number): boolean => now - r.phase_started_at >= config.phaseDeadlineMs;
+
 /**
  * Where a round goes next, if anywhere: a phase moves on when everyone expected has submitted,
  * or at its deadline with at least the threshold (aborted below it). Closing check-in fixes the
@@ -20,7 +23,7 @@ const CHAIN = {
  * decided here: it needs the asynchronous arithmetic of finalizeRound.
  */
 export function nextPhase(r: RoundRow, store: RoundStore, config: ServerConfig, weighting: ClientWeighting, now: number): { phase: Phase; fields: RoundFields } | undefined {
-  const expired = now - r.phase_started_at >= config.phaseDeadlineMs;
+  const expired = phaseExpired(r, config, now);
   if (r.phase === 'checkin') {
     const n = store.count('participants', r.id);
     if (n < r.max_clients && !(expired && n >= r.min_clients)) return undefined;

@@ -4,7 +4,7 @@ import { type PrivacySpent, privacySpent } from '../privacy/privacy-spent.js';
 import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
 import { placeholders, type RoundRow, type RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
-import { nextPhase } from './next-phase.js';
+import { nextPhase, phaseExpired } from './next-phase.js';
 import { PhaseWatch } from './phase-watch.js';
 import { ProtocolError } from './protocol-error.js';
 import { RoundCohorts } from './round-cohorts.js';
@@ -242,8 +242,7 @@ export class RoundService {
 
   private unmaskReady(r: RoundRow): boolean {
     const responses = this.store.count('unmask_responses', r.id);
-    const expired = this.now() - r.phase_started_at >= this.config.phaseDeadlineMs;
-    return responses === this.store.count('consistency_signatures', r.id) || (expired && responses >= r.threshold);
+    return responses === this.store.count('consistency_signatures', r.id) || (phaseExpired(r, this.config, this.now()) && responses >= r.threshold);
   }
 
   /** Moves a round forward while its phase is complete or its deadline passed (synchronous steps only). */
