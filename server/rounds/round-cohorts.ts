@@ -46,7 +46,11 @@ export class RoundCohorts {
 
   /** Those of `table` in `index`'s neighbourhood (the whole table in the complete graph). */
   inNeighborhood(table: 'advertisements' | 'share_senders', r: RoundRow, index: number): number[] {
-    const peers = this.neighborhood(r, index);
-    return peers ? this.store.present(table, r.id, peers) : this.store.indices(table, r.id);
+    return this.among(table, r.id, this.neighborhood(r, index));
+  }
+
+  /** Those of `table` among `peers` (a neighbourhood), or the whole table when there are none. */
+  among(table: 'advertisements' | 'share_senders', roundId: string, peers: number[] | undefined): number[] {
+    return peers ? this.store.present(table, roundId, peers) : this.store.indices(table, roundId);
   }
 }

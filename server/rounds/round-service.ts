@@ -191,8 +191,7 @@ export class RoundService {
     const peers = forIndex === undefined ? undefined : this.cohorts.neighborhood(r, forIndex);
     const only = peers ? ` AND idx IN ${placeholders(peers.length)}` : '';
     const signatures = r.phase === 'consistency' ? [] : (this.store.db.prepare(`SELECT idx AS "index", signature FROM consistency_signatures WHERE round_id = ?${only} ORDER BY idx`).all(roundId, ...(peers ?? [])) as { index: number; signature: Buffer }[]);
-    const sharedKeys = peers ? this.store.present('share_senders', roundId, peers) : this.store.indices('share_senders', roundId);
-    return { survivors: this.store.indices('masked_inputs', roundId), sharedKeys, signatures };
+    return { survivors: this.store.indices('masked_inputs', roundId), sharedKeys: this.cohorts.among('share_senders', roundId, peers), signatures };
   }
 
   consistency(roundId: string, body: ConsistencyBody): void {
