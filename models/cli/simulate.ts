@@ -29,7 +29,7 @@ import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { evaluate } from '../eval/evaluate.js';
 import type { Metrics } from '../eval/metrics.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
-import { centralizedFineTune } from '../federated/centralized-fine-tune.js';
+import { centralizedCeiling } from '../federated/centralized-ceiling.js';
 import { dpCoordinatesFor } from '../federated/dp-coordinates.js';
 import { rowsBlock } from '../federated/dp-positions.js';
 import { personalizationGain } from '../federated/personalization-gain.js';
@@ -49,7 +49,7 @@ import { parseArgs } from './args.js';
 
 const args = parseArgs(process.argv.slice(2), {
   data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
-  'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'number',
+  'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'string',
   'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
   only: 'string', merge: 'string', pool: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number', threshold: 'number',
   'plain-clip': 'number', weighting: 'string', select: 'string', checkpoint: 'string', 'pause-after': 'number',
@@ -123,7 +123,12 @@ const federatedRows = federatedRowsFor(encoder, popularity);
 const vectorLength = federatedPart(encoder, federatedRows).size;
 console.error(`federated part: encoder + ${federatedRows.length} item rows = ${vectorLength} values (${((vectorLength * 4) / 1024).toFixed(0)} KB masked)`);
 const pretrainedWeights = encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
-const reset = () => encoder.setWeights(pretrainedWeights);
+// Each setting starts from the pretrained weights and dropout stream, so its result is the same
+// whether this process pretrained or loaded --pretrained.
+const reset = () => {
+  encoder.setWeights(pretrainedWeights);
+  encoder.restartDropout();
+};
 const score = async () => (await evaluate(sasrecScorer(encoder), cases)).metrics;
 const pretrained = await score();
 
@@ -242,9 +247,9 @@ if (only.has('federated_dp')) {
   };
 }
 if (only.has('centralized')) {
-  reset();
-  const { bestEpoch } = await centralizedFineTune(encoder, clientData, validation, { maxEpochs: num('centralized-epochs', 3), learningRate: num('centralized-lr', 0.0003), patience: num('centralized-patience', 4), federatedRows, seed, onCheck: (e, m) => console.error(`centralized epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
-  result.centralized = { ...pick(await score()), bestEpoch };
+  const learningRates = String(args['centralized-lr'] ?? '0.0003').split(',').map(Number);
+  const { chosen, trials } = await centralizedCeiling(encoder, clientData, validation, { learningRates, maxEpochs: num('centralized-epochs', 3), patience: num('centralized-patience', 4), federatedRows, seed, reset, onCheck: (lr, e, m) => console.error(`centralized lr ${lr} epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
+  result.centralized = { ...pick(await score()), bestEpoch: chosen.bestEpoch, learningRate: chosen.learningRate, trials };
 }
 if (only.has('personalization')) {
   reset();

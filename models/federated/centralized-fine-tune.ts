@@ -16,7 +16,7 @@ import { nextItemLoss } from '../train/next-item-loss.js';
  * checkpoint is kept (early stopping on the federated users' validation items). One epoch is
  * too coarse a grain here: the gain peaks and fades within two epochs.
  */
-export async function centralizedFineTune(encoder: SasrecEncoder, users: readonly number[][], validation: readonly EvalCase[], options: { maxEpochs: number; learningRate: number; federatedRows: readonly number[]; seed: number; evalsPerEpoch?: number; patience?: number; onCheck?: (epoch: number, valid: Metrics) => void }): Promise<{ bestEpoch: number }> {
+export async function centralizedFineTune(encoder: SasrecEncoder, users: readonly number[][], validation: readonly EvalCase[], options: { maxEpochs: number; learningRate: number; federatedRows: readonly number[]; seed: number; evalsPerEpoch?: number; patience?: number; onCheck?: (epoch: number, valid: Metrics) => void }): Promise<{ bestEpoch: number; validNdcg: number }> {
   const part = federatedPart(encoder, options.federatedRows);
   const rand = mulberry32(options.seed);
   const optimizer = tf.train.adam(options.learningRate, 0.9, 0.98);
@@ -49,5 +49,5 @@ export async function centralizedFineTune(encoder: SasrecEncoder, users: readonl
     mask.dispose();
   }
   assignPart(part, best.weights);
-  return { bestEpoch: best.epoch };
+  return { bestEpoch: best.epoch, validNdcg: best.ndcg };
 }

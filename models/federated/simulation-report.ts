@@ -1,3 +1,4 @@
+import type { CeilingTrial } from './centralized-ceiling.js';
 import type { PairedGain } from './personalization-gain.js';
 import { ndcgPlotSvg } from './plot-svg.js';
 
@@ -14,7 +15,8 @@ export interface SimulationResult {
   federated?: Score & { perRound: number[]; perRoundValid?: number[]; selectedRound?: number; select?: string; clip?: number; weighting?: string };
   /** The DP run's cohort, rounds, clip and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
   federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverOptimizer?: 'fedavg' | 'fedadam'; serverLearningRate?: number; part?: 'all' | 'rows'; coordinates?: number; clip?: number; weighting?: { examples: number; cap: number }; threshold?: number; effectiveNoiseMultiplier?: number; evaluatedRounds?: number[]; perRound: number[]; perRoundValid?: number[] };
-  centralized?: Score & { bestEpoch: number };
+  /** learningRate: the rate validation chose among `trials` (older results name neither). */
+  centralized?: Score & { bestEpoch: number; learningRate?: number; trials?: CeilingTrial[] };
   personalization?: { users: number; before: Score; after: Score; paired?: PairedGain; steps: number; learningRate: number };
   evaluatedRounds?: number[];
   settings: Record<string, unknown>;
@@ -68,7 +70,7 @@ export function resultTable(result: SimulationResult): string {
     const values = dp.coordinates !== undefined && dp.coordinates !== result.settings.vectorLength ? `, ${dp.coordinates} values` : '';
     row(`federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${dp.clients ?? clients} x ${dp.rounds ?? rounds}${values})`, dp, share(dp));
   }
-  if (centralized) row(`centralized fine-tuning (${centralized.bestEpoch.toFixed(2)} epochs)`, centralized, '100%');
+  if (centralized) row(`centralized fine-tuning (${centralized.bestEpoch.toFixed(2)} epochs${centralized.learningRate === undefined ? '' : `, lr ${centralized.learningRate}`})`, centralized, '100%');
   const p = result.personalization;
   if (p) {
     lines.push('', `on-device personalization, no server (${p.users} users, ${p.steps} steps at lr ${p.learningRate}):`);

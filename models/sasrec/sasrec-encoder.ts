@@ -62,6 +62,15 @@ export class SasrecEncoder extends layers.Layer {
     for (let q = 0; q < maxLen; q++) for (let k = q + 1; k < maxLen; k++) this.causal[q * maxLen + k] = MASKED;
   }
 
+  /**
+   * Restarts the dropout stream: training from given weights then draws the same masks whatever
+   * this encoder ran before (a simulation that pretrained in-process and one that loaded the
+   * cached pretrained weights fine-tune identically).
+   */
+  restartDropout(): void {
+    this.dropoutCalls = 0;
+  }
+
   override build(): void {
     const { vocabSize, maxLen, hidden, blocks, seed } = this.cfg;
     let s = seed;

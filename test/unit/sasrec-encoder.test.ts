@@ -30,6 +30,16 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
     expect(Array.from(last(a))).not.toEqual(Array.from(last(b)));
   });
 
+  it('draws the same dropout masks after restartDropout, whatever ran before', () => {
+    const ids = tf.tensor2d([[0, 0, 3, 4, 5, 6, 7, 8]], [1, 8], 'int32');
+    const { encoder } = buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds });
+    const first = encoder.encode(ids, true).dataSync();
+    const later = encoder.encode(ids, true).dataSync();
+    expect(Array.from(later)).not.toEqual(Array.from(first));
+    encoder.restartDropout();
+    expect(Array.from(encoder.encode(ids, true).dataSync())).toEqual(Array.from(first));
+  });
+
   it('ignores padding: more leading zeros give the same answer', () => {
     const { model } = buildSasrec({ ...cfg, maxLen: 8 }, { modelId: 't', modelVersion: '1', itemIds });
     const out = model.predict(tf.tensor2d([[0, 0, 0, 0, 0, 3, 9, 2], [0, 0, 0, 0, 0, 3, 9, 2]], [2, 8], 'int32')) as tf.Tensor;

@@ -15,7 +15,7 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     const tsx = join('node_modules', '.bin', 'tsx');
     const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '500', '--eval-every', '1', '--centralized-epochs', '1', '--personalize-users', '10', '--pretrained', cache];
     // One part per core, as a long run would: the second reuses the first's pretrained weights.
-    await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated,centralized,personalization', '--weighting', 'examples', '--plain-clip', '100', '--json', partA], { maxBuffer: 1 << 24 });
+    await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated,centralized,personalization', '--centralized-lr', '0.0003,0.001', '--weighting', 'examples', '--plain-clip', '100', '--json', partA], { maxBuffer: 1 << 24 });
     // The DP run with its own cohort, rounds and bounded client weights, sending the public top 2% of the vector.
     await run(tsx, ['models/cli/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-clients', '12', '--dp-rounds', '2', '--dp-server-lr', '0.001', '--dp-coordinates', '0.02', '--dp-rank-users', '20', '--dp-weight-examples', '5', '--json', partB], { maxBuffer: 1 << 24 });
     expect(JSON.parse(await readFile(partB, 'utf8'))).not.toHaveProperty('centralized');
@@ -25,6 +25,11 @@ describe('npm run simulate (3 rounds on Amazon Beauty)', () => {
     const result = JSON.parse(await readFile(json, 'utf8'));
     for (const key of ['pretrained', 'federated', 'federated_dp', 'centralized']) expect(result[key]['NDCG@10']).toBeGreaterThanOrEqual(0);
     expect(result.federated.perRound).toHaveLength(3);
+    // The ceiling tried both learning rates and kept the one validation preferred.
+    const trials: { learningRate: number; validNdcg: number }[] = result.centralized.trials;
+    expect(trials.map((t) => t.learningRate)).toEqual([0.0003, 0.001]);
+    expect(result.centralized.learningRate).toBe(trials.reduce((a, b) => (b.validNdcg > a.validNdcg ? b : a)).learningRate);
+    expect(stdout).toContain(`epochs, lr ${result.centralized.learningRate})`);
     // Seeds pool into one share (this run is its only seed).
     const pooled = await run(tsx, ['models/cli/simulate.ts', '--pool', json], { maxBuffer: 1 << 24 });
     expect(pooled.stdout).toMatch(/pooled share of the centralized gain: federated/);
