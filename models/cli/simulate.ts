@@ -4,7 +4,7 @@
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
  * npm run simulate -- --pool s1.json,s2.json [--json f] (pools complete results of different seeds)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
- *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --threshold 0.667 (unmasking threshold, share of the cohort) --centralized-epochs 3 --centralized-lr 0.0003 --centralized-patience 4
+ *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --threshold 0.667 (unmasking threshold, share of the cohort) --centralized-epochs 6 --centralized-lr 0.0003,0.0001 (each tried, validation keeps one) --centralized-patience 4
  *    --plain-clip C (the no-DP run's clip; default --clip) --weighting uniform|examples --select valid|last (no-DP run)
  *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 --dp-weight-examples 0 (the DP run's own cohort, rounds, server lr, bounded client weights, and
  *    share of the federated vector it sends, ranked on --dp-rank-users 1024 public users' gradients; default as without DP)
@@ -247,8 +247,8 @@ if (only.has('federated_dp')) {
   };
 }
 if (only.has('centralized')) {
-  const learningRates = String(args['centralized-lr'] ?? '0.0003').split(',').map(Number);
-  const { chosen, trials } = await centralizedCeiling(encoder, clientData, validation, { learningRates, maxEpochs: num('centralized-epochs', 3), patience: num('centralized-patience', 4), federatedRows, seed, reset, onCheck: (lr, e, m) => console.error(`centralized lr ${lr} epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
+  const learningRates = String(args['centralized-lr'] ?? '0.0003,0.0001').split(',').map(Number);
+  const { chosen, trials } = await centralizedCeiling(encoder, clientData, validation, { learningRates, maxEpochs: num('centralized-epochs', 6), patience: num('centralized-patience', 4), federatedRows, seed, reset, onCheck: (lr, e, m) => console.error(`centralized lr ${lr} epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
   result.centralized = { ...pick(await score()), bestEpoch: chosen.bestEpoch, learningRate: chosen.learningRate, trials };
 }
 if (only.has('personalization')) {
