@@ -5,9 +5,9 @@ import { evalCases, leaveOneOut } from '../../models/data/leave-one-out.js';
 import { centralizedCeiling } from '../../models/federated/centralized-ceiling.js';
 import { centralizedFineTune } from '../../models/federated/centralized-fine-tune.js';
 import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
+import { ringWalk } from '../fixtures/ring-walk.js';
 
 const N = 40;
-const walk = (start: number, step: number, length: number) => Array.from({ length }, (_, i) => ((start - 1 + i * step) % N) + 1);
 
 describe('the centralized ceiling tunes its learning rate on validation', () => {
   beforeAll(async () => {
@@ -22,7 +22,7 @@ describe('the centralized ceiling tunes its learning rate on validation', () => 
       encoder.setWeights(start);
       encoder.restartDropout();
     };
-    const splits = leaveOneOut(Array.from({ length: 120 }, (_, u) => walk(1 + (u % N), 1 + (u % 3), 9)));
+    const splits = leaveOneOut(Array.from({ length: 120 }, (_, u) => ringWalk(N, 1 + (u % N), 1 + (u % 3), 9)));
     const users = splits.map((s) => s.train);
     const validation = evalCases(splits, 'valid');
     const options = { maxEpochs: 2, patience: 8, federatedRows: Array.from({ length: N }, (_, i) => i + 1), seed: 3, reset };

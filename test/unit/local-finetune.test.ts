@@ -8,9 +8,9 @@ import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
 import { makeBatches, nextItemExamples } from '../../models/train/batches.js';
 import { federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
 import { nextItemLoss } from '../../models/train/next-item-loss.js';
+import { ringWalk } from '../fixtures/ring-walk.js';
 
 const N = 40;
-const ring = (start: number, step: number, length: number) => Array.from({ length }, (_, i) => ((start - 1 + i * step) % N) + 1);
 
 describe('on-device fine-tuning', () => {
   beforeAll(async () => {
@@ -21,7 +21,7 @@ describe('on-device fine-tuning', () => {
     const { encoder } = buildSasrec({ vocabSize: N + 1, maxLen: 20, hidden: 16, blocks: 1, heads: 1, dropout: 0, seed: 5 }, { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) });
     const rand = mulberry32(9);
     // The crowd walks the ring one step at a time.
-    const crowd = Array.from({ length: 200 }, (_, u) => ring(1 + (u % N), 1, 12));
+    const crowd = Array.from({ length: 200 }, (_, u) => ringWalk(N, 1 + (u % N), 1, 12));
     const optimizer = tf.train.adam(0.02);
     const vars = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
     for (let epoch = 0; epoch < 8; epoch++) {
