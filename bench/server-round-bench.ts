@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess } from '../scripts/server-process.js';
 import { runRound } from '../worker/federated/round-runner.js';
-import { createIdentity } from '../worker/secagg/signed-keys.js';
+import { createIdentity } from '../protocol/secagg/signed-keys.js';
 
 /** utime + stime of a process, in seconds (Linux /proc). */
 function cpuSeconds(pid: number): number {

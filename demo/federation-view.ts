@@ -3,7 +3,7 @@
 // NDCG@10 per round from the committed `npm run simulate` run.
 import { createRecommender, type CatalogItem, type FederationPrivacy, type Recommender } from 'pocketrank';
 import { privacyState } from './privacy-view.js';
-import { el, MODEL_URL } from './shop-data.js';
+import { el, MODEL_URL, SIM_RESULT_URL } from './shop-data.js';
 
 interface SimResult {
   pretrained: { 'NDCG@10': number };
@@ -97,10 +97,10 @@ export async function federationPage(rec: Recommender, items: CatalogItem[], ser
   panel.append(run, log);
   const simPanel = el('div', 'panel');
   try {
-    const sim = (await (await fetch(new URL('federated.json', MODEL_URL))).json()) as SimResult;
+    const sim = (await (await fetch(SIM_RESULT_URL)).json()) as SimResult;
     simPanel.append(el('h2', '', 'What federation buys (simulation on Amazon Beauty)'), chart(sim), el('p', 'hint', 'From npm run simulate: pretrained on half of the shoppers, federated over the other half through the real server and secure aggregation.'));
   } catch {
-    simPanel.append(el('p', 'hint', 'No simulation result shipped; run npm run simulate -- --json models/beauty/federated.json.'));
+    simPanel.append(el('p', 'hint', 'No simulation result shipped; run npm run simulate -- --json experiments/results/federated.json.'));
   }
   return [el('h2', '', 'Federated learning'), panel, simPanel];
 }

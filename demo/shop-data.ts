@@ -4,6 +4,9 @@ import type { CatalogItem } from 'pocketrank';
 
 export const MODEL_URL = new URL('../models/beauty/model.json', location.href).href;
 
+/** What `npm run simulate` measured on Beauty (seed 1), charted in the federation view. */
+export const SIM_RESULT_URL = new URL('../experiments/results/federated.json', location.href).href;
+
 /** Product page on amazon.com. */
 export const amazonUrl = (asin: string): string => `https://www.amazon.com/dp/${encodeURIComponent(asin)}`;
 

@@ -1,59 +1,14 @@
 import { releaseProxy, wrap, type Remote } from 'comlink';
 import { EventBatcher } from './event-batcher.js';
-import { validateEvent, type TrackInput } from './event-schema.js';
-import { PocketrankError } from './pocketrank-error.js';
-import { CHANGE_EVENT } from './recs-element.js';
+import { validateEvent, type TrackInput } from '../contract/event-schema.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
+import { CHANGE_EVENT } from './change-event.js';
 import { resolveWorkerUrl } from './resolve-worker-url.js';
 import { validateOptions, validateQuery } from './validate-options.js';
-import type { EngineApi, Outcome } from './worker-protocol.js';
-import type { ConsentState, StoredData, ContributionResult, FederationPrivacy, PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from './types.js';
-
-/** A running recommender: a worker holding the model and the shopper's history. */
-export interface Recommender {
-  /**
-   * Records one shopper event. Validated here and queued; costs microseconds.
-   * @throws PocketrankError `invalid_event` (nothing is stored) or `closed`.
-   */
-  track(event: TrackInput): void;
-  /** Top-k items for the stored history, ranked on the device. Pending events are written first. */
-  recommend(query: RecommendQuery): Promise<Recommendation[]>;
-  /** Resolves once every tracked event is in IndexedDB. */
-  flush(): Promise<void>;
-  /** Backend, model and storage facts. */
-  status(): Promise<RecommenderStatus>;
-  /**
-   * Fine-tunes the model on this shopper's stored history, on the device, without any server.
-   * Runs in the worker between recommend() calls; one tab at a time. The personalized weights
-   * stay in IndexedDB for this model version.
-   * @throws PocketrankError `invalid_argument` (too little history, bad options) or `busy` (another tab is training).
-   */
-  personalize(options?: PersonalizeOptions): Promise<PersonalizeResult>;
-  /**
-   * Takes part in one federated round with the server of `options.federation`, when this device
-   * is eligible: a local fine-tuning delta, clipped, noised and masked, is all that is sent.
-   * @throws PocketrankError `invalid_argument` (no federation configured), `not_allowed` (Global Privacy Control) or `busy`.
-   */
-  contribute(): Promise<ContributionResult>;
-  /**
-   * Sets storage consent. `'granted'` stores this session's events and the ones to come;
-   * `'denied'` deletes what is stored and keeps ranking from memory for this page only.
-   */
-  consent(state: ConsentState): Promise<void>;
-  /**
-   * Deletes everything pocketrank stored on this device (the IndexedDB database, its caches,
-   * personalized weights) and forgets this session's history; resolves when it is gone.
-   */
-  forget(): Promise<void>;
-  /** What is stored about the shopper on this device, exactly (for a privacy panel). */
-  storedData(): Promise<StoredData>;
-  /**
-   * Marks catalog items in or out of stock; out-of-stock items are never recommended.
-   * @throws PocketrankError `invalid_argument` for ids not in the catalog (nothing changes).
-   */
-  setStock(updates: Record<string, boolean>): Promise<void>;
-  /** Writes pending events, lets the model cache finish its background writes (up to 10 s), frees the model and stops the worker. Idempotent. */
-  close(): Promise<void>;
-}
+import type { EngineApi, Outcome } from '../contract/worker-protocol.js';
+import type { Recommender } from '../contract/recommender.js';
+import type { PrivacyReport } from '../protocol/responses.js';
+import type { ConsentState, StoredData, ContributionResult, FederationPrivacy, PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from '../contract/types.js';
 
 const DEFAULT_FLUSH_MS = 250;
 
@@ -67,7 +22,7 @@ async function fetchPrivacy(server: string): Promise<FederationPrivacy> {
   try {
     const response = await fetch(new URL('/v1/privacy', server), { signal: AbortSignal.timeout(3_000) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const p = (await response.json()) as Omit<FederationPrivacy, 'server'>;
+    const p = (await response.json()) as PrivacyReport;
     return { server, epsilon: p.epsilon, delta: p.delta, budget: p.budget, rounds: p.rounds, noiseMultiplier: p.noiseMultiplier };
   } catch (error) {
     return { server, epsilon: null, delta: 0, budget: null, rounds: 0, noiseMultiplier: 0, error: `privacy report unavailable: ${String(error)}` };

@@ -1,4 +1,4 @@
-import type { TrackedEvent } from './event-schema.js';
+import type { TrackedEvent } from '../contract/event-schema.js';
 
 /** Sends a batch somewhere durable; resolves once it is stored. */
 export type BatchSink = (events: TrackedEvent[]) => Promise<void>;

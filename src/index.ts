@@ -1,12 +1,13 @@
 export { createRecommender } from './create-recommender.js';
-export type { Recommender } from './create-recommender.js';
-export { PocketrankError, isPocketrankError } from './pocketrank-error.js';
-export type { PocketrankErrorCode } from './pocketrank-error.js';
-export { EVENT_TYPES, validateEvent } from './event-schema.js';
-export { defineRecsElement, reasonText, CHANGE_EVENT } from './recs-element.js';
+export type { Recommender } from '../contract/recommender.js';
+export { PocketrankError, isPocketrankError } from '../contract/pocketrank-error.js';
+export type { PocketrankErrorCode } from '../contract/pocketrank-error.js';
+export { EVENT_TYPES, validateEvent } from '../contract/event-schema.js';
+export { defineRecsElement, reasonText } from './recs-element.js';
+export { CHANGE_EVENT } from './change-event.js';
 export type { RecsElementOptions } from './recs-element.js';
 export { SCENARIOS } from './validate-options.js';
-export type { EventType, EventContext, TrackInput, TrackedEvent } from './event-schema.js';
+export type { EventType, EventContext, TrackInput, TrackedEvent } from '../contract/event-schema.js';
 export type {
   AdapterInfo,
   AttributeValue,
@@ -26,4 +27,4 @@ export type {
   Scenario,
   Startup,
   StoredData,
-} from './types.js';
+} from '../contract/types.js';

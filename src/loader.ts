@@ -9,7 +9,7 @@
  *     data-model="https://shop.example/model/model.json"></script>
  */
 import type * as Sdk from './index.js';
-import type { Recommender } from './create-recommender.js';
+import type { Recommender } from '../contract/recommender.js';
 
 declare const __SDK_FILE__: string;
 declare const __SDK_INTEGRITY__: string;

@@ -1,8 +1,6 @@
-import type { Recommender } from './create-recommender.js';
-import type { Explanation, Recommendation, RecommendQuery, Scenario } from './types.js';
-
-/** Fired on `window` when the shopper's history changed (events stored, forget, consent): widgets refresh. */
-export const CHANGE_EVENT = 'pocketrank:change';
+import type { Recommender } from '../contract/recommender.js';
+import { CHANGE_EVENT } from './change-event.js';
+import type { Explanation, Recommendation, RecommendQuery, Scenario } from '../contract/types.js';
 
 /** Options of {@link defineRecsElement}. */
 export interface RecsElementOptions {

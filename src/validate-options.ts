@@ -1,6 +1,6 @@
-import { PocketrankError } from './pocketrank-error.js';
-import type { AttributeValue, BackendPreference, RecommenderOptions, RecommendQuery, Scenario } from './types.js';
-import type { EngineInit } from './worker-protocol.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
+import type { AttributeValue, BackendPreference, RecommenderOptions, RecommendQuery, Scenario } from '../contract/types.js';
+import type { EngineInit } from '../contract/worker-protocol.js';
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 const MAX_K = 1000;

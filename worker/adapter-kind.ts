@@ -1,4 +1,4 @@
-import type { AdapterInfo } from '../src/types.js';
+import type { AdapterInfo } from '../contract/types.js';
 
 // Software rasterizers that expose WebGPU/WebGL on machines without a usable GPU.
 const SOFTWARE_MARKERS = ['swiftshader', 'llvmpipe', 'softpipe', 'lavapipe', 'microsoft basic render', 'warp', 'software'];

@@ -1,4 +1,4 @@
-import type { AttributeValue, CatalogItem, RecommendQuery } from '../src/types.js';
+import type { AttributeValue, CatalogItem, RecommendQuery } from '../contract/types.js';
 
 /** Added to the score of a row that must not be returned; far below any real score, still finite on every backend. */
 export const BLOCKED = Math.fround(-1e30); // float32-exact, so it compares equal after a round trip through a Float32Array

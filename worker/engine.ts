@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrackedEvent } from '../src/event-schema.js';
-import { PocketrankError } from '../src/pocketrank-error.js';
-import type { ContributionResult, Startup, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from '../src/types.js';
-import type { ConsentState, EngineApi, EngineInit, Outcome, StoredData } from '../src/worker-protocol.js';
+import type { TrackedEvent } from '../contract/event-schema.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
+import type { ContributionResult, Startup, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from '../contract/types.js';
+import type { ConsentState, EngineApi, EngineInit, Outcome, StoredData } from '../contract/worker-protocol.js';
 import { EventStore } from './event-store.js';
 import { contributeToRound } from './federated/federated-client.js';
 import { loadCatalog } from './load-catalog.js';

@@ -1,6 +1,6 @@
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { TrackedEvent } from '../src/event-schema.js';
-import { PocketrankError } from '../src/pocketrank-error.js';
+import type { TrackedEvent } from '../contract/event-schema.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
 
 /** A stored event with its sequence number (1, 2, … in write order; never reused). */
 export type StoredEvent = TrackedEvent & { seq?: number };

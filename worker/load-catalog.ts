@@ -1,5 +1,5 @@
-import { PocketrankError } from '../src/pocketrank-error.js';
-import type { CatalogItem } from '../src/types.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
+import type { CatalogItem } from '../contract/types.js';
 
 function fail(source: string, why: string): never {
   throw new PocketrankError('catalog_load_failed', `catalog ${source}: ${why}`);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { parseModelMetadata, type ModelMetadata } from '../models/sasrec/model-metadata.js';
 import { findEncoder, type SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
-import { PocketrankError } from '../src/pocketrank-error.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
 
 /** A model that passed the contract checks. */
 export interface LoadedModel {

@@ -1,5 +1,5 @@
-import { isPocketrankError } from '../src/pocketrank-error.js';
-import type { Outcome } from '../src/worker-protocol.js';
+import { isPocketrankError } from '../contract/pocketrank-error.js';
+import type { Outcome } from '../contract/worker-protocol.js';
 
 /** Runs an engine operation and turns any failure into a typed Outcome for the client to rethrow. */
 export async function outcome<T>(run: () => Promise<T>): Promise<Outcome<T>> {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mulberry32 } from '../models/data/rng.js';
 import { fineTuneOnHistory } from '../models/train/local-finetune.js';
-import { PocketrankError } from '../src/pocketrank-error.js';
-import type { PersonalizeOptions, PersonalizeResult } from '../src/types.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
+import type { PersonalizeOptions, PersonalizeResult } from '../contract/types.js';
 import type { EventStore } from './event-store.js';
 import type { LoadedModel } from './load-model.js';
 import type { Ranker } from './ranker.js';

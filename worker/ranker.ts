@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { PocketrankError } from '../src/pocketrank-error.js';
-import type { CatalogItem, Explanation, Recommendation, RecommendQuery } from '../src/types.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
+import type { CatalogItem, Explanation, Recommendation, RecommendQuery } from '../contract/types.js';
 import { baseBias, encodeHistory, indexCatalog, isBlocked, queryBias } from './candidate-bias.js';
 import { explainByOcclusion } from './explain-ranking.js';
 import type { LoadedModel } from './load-model.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { PocketrankError } from '../src/pocketrank-error.js';
-import type { AdapterInfo, BackendName, BackendPreference } from '../src/types.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
+import type { AdapterInfo, BackendName, BackendPreference } from '../contract/types.js';
 import { classifyAdapter, isSoftwareName, type RawAdapterFacts } from './adapter-kind.js';
 
 /** The backend the engine runs on, and why. */

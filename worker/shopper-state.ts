@@ -1,4 +1,4 @@
-import { isItemInterest, type TrackedEvent } from '../src/event-schema.js';
+import { isItemInterest, type TrackedEvent } from '../contract/event-schema.js';
 
 /** One entry of the model's input history. */
 export interface HistoryEntry {

@@ -1,4 +1,4 @@
-import { PocketrankError } from '../src/pocketrank-error.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
 
 /**
  * Runs `fn` holding the device-wide training lock of one database (Web Locks), so two tabs of

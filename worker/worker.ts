@@ -6,6 +6,6 @@ import { expose } from 'comlink';
 import { Engine } from './engine.js';
 
 export { Engine };
-export type { EngineApi } from '../src/worker-protocol.js';
+export type { EngineApi } from '../contract/worker-protocol.js';
 
 expose(new Engine());

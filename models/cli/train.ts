@@ -14,7 +14,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { loadInteractions } from '../data/interactions.js';
 import { evalCases } from '../data/leave-one-out.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
-import { dpCoordinatesFor } from '../federated/dp-coordinates.js';
+import { dpCoordinatesFor } from '../train/dp-coordinates.js';
 import { buildCatalog, siblingMetadata } from '../catalog/build-catalog.js';
 import { evaluate } from '../eval/evaluate.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
@@ -64,7 +64,7 @@ await mkdir(args.out, { recursive: true });
 const federatedRows = federatedRowsFor(result.encoder, [0, ...catalog.map((c) => c.popularity)]);
 // What a DP deployment federates: by default the item rows' block, where the centralized gain
 // lives (model card); --dp-fraction F: the top F of positions ranked on training users' clipped
-// gradients (models/federated/dp-coordinates.ts).
+// gradients (models/train/dp-coordinates.ts).
 const dpFraction = args['dp-fraction'] as number | undefined;
 const dpSample = () => shuffleInPlace(data.sequences.filter((s) => s.length >= 3).map((s) => s.slice(0, -2)), mulberry32(opts.seed)).slice(0, 1024);
 const dp = dpFraction === undefined ? { dpPart: 'rows' as const } : dpFraction > 0 ? { dpCoordinates: await dpCoordinatesFor(result.encoder, dpSample(), { fraction: dpFraction, federatedRows, clip: 10, seed: opts.seed }) } : {};

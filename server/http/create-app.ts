@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { Advertise, CheckIn, Consistency, MaskedInput, type Phase, PHASES, ShareKeys, toBase64, Unmask } from '../protocol/messages.js';
+import { Advertise, CheckIn, Consistency, MaskedInput, type Phase, PHASES, ShareKeys, toBase64, Unmask } from '../../protocol/messages.js';
+import type { AdvertisementEntry, Accepted, PrivacyReport, SharesReply, SurvivorsReply } from '../../protocol/responses.js';
 import { MAX_HOLD_MS } from '../rounds/phase-watch.js';
 import { ProtocolError } from '../rounds/protocol-error.js';
 import type { RoundService } from '../rounds/round-service.js';
@@ -75,7 +76,7 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
   app.get('/health', async () => ({ ok: true, modelVersion: store.latestModel()!.version, openRounds: store.openRounds().length, vectorLength: service.config.vectorLength }));
 
   // Infinity (no DP, or no budget) is not JSON: it is reported as null.
-  app.get('/v1/privacy', async () => {
+  app.get('/v1/privacy', async (): Promise<PrivacyReport> => {
     const p = service.privacy();
     const finite = (v: number) => (Number.isFinite(v) ? v : null);
     return { epsilon: finite(p.epsilon), delta: p.delta, budget: finite(p.budget), rounds: p.rounds, noiseMultiplier: p.noiseMultiplier, nextRoundEpsilon: finite(p.projectedEpsilon) };
@@ -93,35 +94,35 @@ export function createApp(service: RoundService, store: RoundStore, options: { l
     const hold = holdParams(request.query);
     return hold ? service.roundInfoWhile(request.params.round, hold.phases, hold.holdMs) : service.roundInfo(request.params.round);
   });
-  app.post<{ Params: { round: string } }>('/v1/rounds/:round/advertise', async (request) => {
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/advertise', async (request): Promise<Accepted> => {
     service.advertise(request.params.round, parse(Advertise, request.body));
     return { accepted: true };
   });
-  app.get<{ Params: { round: string }; Querystring: { index?: string } }>('/v1/rounds/:round/advertisements', async (request) =>
+  app.get<{ Params: { round: string }; Querystring: { index?: string } }>('/v1/rounds/:round/advertisements', async (request): Promise<AdvertisementEntry[]> =>
     service.advertisements(request.params.round, request.query.index === undefined ? undefined : indexParam(request.query.index)).map((a) => ({ index: a.index, identityKey: b64(a.identityKey), cipherPublicKey: b64(a.cipherPublicKey), maskPublicKey: b64(a.maskPublicKey), signature: b64(a.signature) })),
   );
-  app.post<{ Params: { round: string } }>('/v1/rounds/:round/shares', async (request) => {
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/shares', async (request): Promise<Accepted> => {
     service.shareKeys(request.params.round, parse(ShareKeys, request.body));
     return { accepted: true };
   });
-  app.get<{ Params: { round: string; index: string }; Headers: { authorization?: string } }>('/v1/rounds/:round/shares/:index', async (request) => {
+  app.get<{ Params: { round: string; index: string }; Headers: { authorization?: string } }>('/v1/rounds/:round/shares/:index', async (request): Promise<SharesReply> => {
     const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
     const { sharedKeys, bundles } = service.sharesFor(request.params.round, Number(request.params.index), token);
     return { sharedKeys, bundles: bundles.map((b) => ({ from: b.from, sealed: b64(b.sealed) })) };
   });
-  app.post<{ Params: { round: string } }>('/v1/rounds/:round/masked', async (request) => {
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/masked', async (request): Promise<Accepted> => {
     service.maskedInput(request.params.round, parse(MaskedInput, request.body));
     return { accepted: true };
   });
-  app.get<{ Params: { round: string }; Querystring: { index?: string } }>('/v1/rounds/:round/survivors', async (request) => {
+  app.get<{ Params: { round: string }; Querystring: { index?: string } }>('/v1/rounds/:round/survivors', async (request): Promise<SurvivorsReply> => {
     const { survivors, sharedKeys, signatures } = service.survivors(request.params.round, request.query.index === undefined ? undefined : indexParam(request.query.index));
     return { survivors, sharedKeys, signatures: signatures.map((s) => ({ index: s.index, signature: b64(s.signature) })) };
   });
-  app.post<{ Params: { round: string } }>('/v1/rounds/:round/consistency', async (request) => {
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/consistency', async (request): Promise<Accepted> => {
     service.consistency(request.params.round, parse(Consistency, request.body));
     return { accepted: true };
   });
-  app.post<{ Params: { round: string } }>('/v1/rounds/:round/unmask', async (request) => {
+  app.post<{ Params: { round: string } }>('/v1/rounds/:round/unmask', async (request): Promise<Accepted> => {
     await service.unmask(request.params.round, parse(Unmask, request.body));
     return { accepted: true };
   });

@@ -1,6 +1,6 @@
-import { decodeFixed } from '../../worker/secagg/fixed-point.js';
-import type { RoundParams, UnmaskResponse } from '../../worker/secagg/secagg-client.js';
-import type { KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
+import { decodeFixed } from '../../protocol/secagg/fixed-point.js';
+import type { RoundParams, UnmaskResponse } from '../../protocol/secagg/secagg-client.js';
+import type { KeyAdvertisement } from '../../protocol/secagg/signed-keys.js';
 import { type MaskedInputs, UnmaskError, unmaskSum } from '../secagg/unmask-sum.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';

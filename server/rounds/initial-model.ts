@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadModelFromDisk } from '../../models/sasrec/load-model-dir.js';
 import { findEncoder } from '../../models/sasrec/sasrec-encoder.js';
-import { dpPositions } from '../../models/federated/dp-positions.js';
+import { dpPositions } from '../../models/train/dp-positions.js';
 import { parseModelMetadata } from '../../models/sasrec/model-metadata.js';
 import { federatedPart, flattenPart } from '../../models/train/local-finetune.js';
 

@@ -1,7 +1,7 @@
-import { type ClientWeighting, maxClientWeight, quantizationRange } from '../../worker/federated/privatize-update.js';
-import { fixedPointFor } from '../../worker/secagg/fixed-point.js';
-import { defaultDegree, graphDegree, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
-import type { Phase } from '../protocol/wire-format.js';
+import { type ClientWeighting, maxClientWeight, quantizationRange } from '../../protocol/privacy/privatize-update.js';
+import { fixedPointFor } from '../../protocol/secagg/fixed-point.js';
+import { defaultDegree, graphDegree, neighborhoodThreshold } from '../../protocol/secagg/neighbor-graph.js';
+import type { Phase } from '../../protocol/wire-format.js';
 import type { RoundFields, RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';
 

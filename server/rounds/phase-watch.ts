@@ -1,4 +1,4 @@
-import type { Phase } from '../protocol/wire-format.js';
+import type { Phase } from '../../protocol/wire-format.js';
 
 /** The longest a status request is held (ms): under common proxies' and browsers' idle cut-offs. */
 export const MAX_HOLD_MS = 30_000;

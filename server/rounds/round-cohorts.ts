@@ -1,5 +1,5 @@
-import { type NeighborGraph } from '../../worker/secagg/neighbor-graph.js';
-import { roundGraph, type RoundParams } from '../../worker/secagg/secagg-client.js';
+import { type NeighborGraph } from '../../protocol/secagg/neighbor-graph.js';
+import { roundGraph, type RoundParams } from '../../protocol/secagg/secagg-client.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import { ProtocolError } from './protocol-error.js';
 

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { ClientWeighting } from '../../worker/federated/privatize-update.js';
+import type { ClientWeighting } from '../../protocol/privacy/privatize-update.js';
+import type { CheckInReply, RoundInfo } from '../../protocol/responses.js';
 import { type PrivacySpent, privacySpent } from '../privacy/privacy-spent.js';
-import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../protocol/messages.js';
+import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../../protocol/messages.js';
 import { placeholders, type RoundRow, type RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
 import { nextPhase, phaseExpired } from './next-phase.js';
@@ -39,7 +40,7 @@ export class RoundService {
   }
 
   /** A device joins the open round (a new one is opened when none is). Returns its index and secret token. */
-  checkIn(body: CheckInBody): { round: string; index: number; token: string } {
+  checkIn(body: CheckInBody): CheckInReply {
     return this.store.tx(() => {
       let round = this.store.openRounds().find((r) => r.phase === 'checkin');
       if (!round) {
@@ -69,7 +70,7 @@ export class RoundService {
   }
 
   /** Public state of a round, for polling clients. */
-  roundInfo(roundId: string): { round: string; phase: Phase; modelVersion: number; threshold: number; shareThreshold: number; degree: number; vectorLength: number; clip: number; noiseMultiplier: number; range: number; scale: number; participants: number; abortReason: string | null; weighting: ClientWeighting } {
+  roundInfo(roundId: string): RoundInfo {
     const r = this.requireRound(roundId);
     return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, shareThreshold: r.share_threshold || r.threshold, degree: r.degree, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.cohorts.size(r), abortReason: r.abort_reason, weighting: this.weighting() };
   }
@@ -78,7 +79,7 @@ export class RoundService {
    * `roundInfo` once the round is in none of `phases`, held up to `holdMs` until then (a long
    * poll: see PhaseWatch); a round that does not exist is a 404 at once.
    */
-  roundInfoWhile(roundId: string, phases: readonly Phase[], holdMs: number): Promise<ReturnType<RoundService['roundInfo']>> {
+  roundInfoWhile(roundId: string, phases: readonly Phase[], holdMs: number): Promise<RoundInfo> {
     this.requireRound(roundId);
     return this.watch.hold(roundId, phases, holdMs, () => this.roundInfo(roundId));
   }

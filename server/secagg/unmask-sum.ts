@@ -1,8 +1,8 @@
-import { agreeSeed } from '../../worker/secagg/key-agreement.js';
-import { addMask, expandMask } from '../../worker/secagg/mask-prg.js';
-import { pairSign, roundGraph, type RoundParams, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
-import { reconstructSecret, type Share } from '../../worker/secagg/shamir.js';
-import type { KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
+import { agreeSeed } from '../../protocol/secagg/key-agreement.js';
+import { addMask, expandMask } from '../../protocol/secagg/mask-prg.js';
+import { pairSign, roundGraph, type RoundParams, type UnmaskResponse } from '../../protocol/secagg/secagg-client.js';
+import { reconstructSecret, type Share } from '../../protocol/secagg/shamir.js';
+import type { KeyAdvertisement } from '../../protocol/secagg/signed-keys.js';
 
 /** Why a round could not be unmasked; the server then discards it and learns nothing. */
 export class UnmaskError extends Error {}

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Phase } from '../protocol/messages.js';
+import type { Phase } from '../../protocol/messages.js';
 
 /** Per-round tables with one row per client index. */
 export type RoundTable = 'participants' | 'advertisements' | 'share_senders' | 'masked_inputs' | 'consistency_signatures' | 'unmask_responses';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startServerProcess } from '../../scripts/server-process.js';
 import { runRound } from '../../worker/federated/round-runner.js';
-import { createIdentity } from '../../worker/secagg/signed-keys.js';
+import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 
 const LENGTH = 32;
 const updateOf = (i: number) => Float32Array.from({ length: LENGTH }, (_, j) => ((i + j) % 5) / 10 - 0.2);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { toBase64 } from '../../server/protocol/messages.js';
+import { toBase64 } from '../../protocol/messages.js';
 import { runRound } from '../../worker/federated/round-runner.js';
-import { createIdentity } from '../../worker/secagg/signed-keys.js';
+import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 import { startTestServer } from './start-test-server.js';
 
 let stop: (() => Promise<void>) | undefined;

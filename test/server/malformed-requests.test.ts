@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../models/data/rng.js';
-import { toBase64 } from '../../server/protocol/messages.js';
-import { SecAggClient } from '../../worker/secagg/secagg-client.js';
-import { createIdentity } from '../../worker/secagg/signed-keys.js';
+import { toBase64 } from '../../protocol/messages.js';
+import { SecAggClient } from '../../protocol/secagg/secagg-client.js';
+import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 import { startTestServer } from './start-test-server.js';
 
 let stop: (() => Promise<void>) | undefined;

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { runRound, type RoundSession } from '../../worker/federated/round-runner.js';
-import { createIdentity } from '../../worker/secagg/signed-keys.js';
+import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 import { startTestServer } from './start-test-server.js';
 
 let stop: (() => Promise<void>) | undefined;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { runRound, type RoundRunnerOptions } from '../../worker/federated/round-runner.js';
-import { createIdentity } from '../../worker/secagg/signed-keys.js';
+import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 import { startTestServer } from './start-test-server.js';
 
 const LENGTH = 32;

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { toBase64 } from '../../server/protocol/messages.js';
-import { createIdentity } from '../../worker/secagg/signed-keys.js';
+import { toBase64 } from '../../protocol/messages.js';
+import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 import { startTestServer } from './start-test-server.js';
 
 let stop: (() => Promise<void>) | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogItem } from '../../src/types.js';
+import type { CatalogItem } from '../../contract/types.js';
 import { BLOCKED, baseBias, encodeHistory, indexCatalog, matchesFilter, queryBias } from '../../worker/candidate-bias.js';
 
 const vocab = ['a', 'b', 'c', 'd'];

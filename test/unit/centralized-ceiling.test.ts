@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evalCases, leaveOneOut } from '../../models/data/leave-one-out.js';
-import { centralizedCeiling } from '../../models/federated/centralized-ceiling.js';
-import { centralizedFineTune } from '../../models/federated/centralized-fine-tune.js';
+import { centralizedCeiling } from '../../experiments/federated/centralized-ceiling.js';
+import { centralizedFineTune } from '../../experiments/federated/centralized-fine-tune.js';
 import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
 import { ringWalk } from '../fixtures/ring-walk.js';
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../models/data/rng.js';
-import { dpCoordinatesFor } from '../../models/federated/dp-coordinates.js';
+import { dpCoordinatesFor } from '../../models/train/dp-coordinates.js';
 import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
 import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
 

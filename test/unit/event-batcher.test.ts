@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EventBatcher } from '../../src/event-batcher.js';
-import type { TrackedEvent } from '../../src/event-schema.js';
+import type { TrackedEvent } from '../../contract/event-schema.js';
 
 const ev = (i: number): TrackedEvent => ({ type: 'view', itemId: `i${i}`, timestamp: 1_700_000_000_000 + i });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isItemInterest, validateEvent } from '../../src/event-schema.js';
-import { PocketrankError } from '../../src/pocketrank-error.js';
+import { isItemInterest, validateEvent } from '../../contract/event-schema.js';
+import { PocketrankError } from '../../contract/pocketrank-error.js';
 
 const NOW = Date.UTC(2026, 10, 23);
 

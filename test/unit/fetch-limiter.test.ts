@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { limitFetch } from '../../models/federated/fetch-limiter.js';
+import { limitFetch } from '../../experiments/federated/fetch-limiter.js';
 
 let restore: (() => void) | undefined;
 afterEach(() => restore?.());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientWeight, clipL2, gaussianNoise, maxClientWeight, privatizeUpdate, quantizationRange } from '../../worker/federated/privatize-update.js';
+import { clientWeight, clipL2, gaussianNoise, maxClientWeight, privatizeUpdate, quantizationRange } from '../../protocol/privacy/privatize-update.js';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 

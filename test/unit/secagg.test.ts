@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { UnmaskError, unmaskSum } from '../../server/secagg/unmask-sum.js';
-import { decodeFixed, encodeFixed, fixedPointFor } from '../../worker/secagg/fixed-point.js';
-import { defaultDegree, neighborGraph, neighborhoodThreshold } from '../../worker/secagg/neighbor-graph.js';
-import { batchInverse, inverse, mod, P, randomElement } from '../../worker/secagg/prime-field.js';
-import { roundGraph, SecAggClient, type RoundParams, type SignedAdvertisement, type UnmaskResponse } from '../../worker/secagg/secagg-client.js';
-import { SecAggRefusal } from '../../worker/secagg/secagg-refusal.js';
-import { reconstructSecret, shareSecret } from '../../worker/secagg/shamir.js';
-import { createIdentity, type KeyAdvertisement } from '../../worker/secagg/signed-keys.js';
+import { decodeFixed, encodeFixed, fixedPointFor } from '../../protocol/secagg/fixed-point.js';
+import { defaultDegree, neighborGraph, neighborhoodThreshold } from '../../protocol/secagg/neighbor-graph.js';
+import { batchInverse, inverse, mod, P, randomElement } from '../../protocol/secagg/prime-field.js';
+import { roundGraph, SecAggClient, type RoundParams, type SignedAdvertisement, type UnmaskResponse } from '../../protocol/secagg/secagg-client.js';
+import { SecAggRefusal } from '../../protocol/secagg/secagg-refusal.js';
+import { reconstructSecret, shareSecret } from '../../protocol/secagg/shamir.js';
+import { createIdentity, type KeyAdvertisement } from '../../protocol/secagg/signed-keys.js';
 
 const LENGTH = 64;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { poolSeeds, poolTable } from '../../models/federated/seed-pool.js';
-import type { SimulationResult } from '../../models/federated/simulation-report.js';
+import { poolSeeds, poolTable } from '../../experiments/federated/seed-pool.js';
+import type { SimulationResult } from '../../experiments/federated/simulation-report.js';
 
 const score = (ndcg: number) => ({ 'NDCG@10': ndcg, 'HR@10': 2 * ndcg });
 const seed = (s: number, pre: number, cen: number, fed?: number, dp?: number): SimulationResult => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrackedEvent } from '../../src/event-schema.js';
+import type { TrackedEvent } from '../../contract/event-schema.js';
 import { ShopperState } from '../../worker/shopper-state.js';
 
 const t0 = 1_700_000_000_000;

@@ -27,7 +27,7 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
     const [json, cache, checkpoint] = ['sim.json', 'pretrained.json', 'ck'].map((f) => join(dir, f)) as [string, string, string];
     const tsx = join('node_modules', '.bin', 'tsx');
     const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '300', '--eval-every', '1', '--pretrained', cache, '--only', 'federated_dp', '--dp-clients', '10', '--dp-rounds', '3', '--dp-server-optimizer', 'fedavg', '--dp-server-lr', '1', '--dp-part', 'rows', '--checkpoint', checkpoint, '--json', json];
-    const paused = await run(tsx, ['models/cli/simulate.ts', ...flags, '--pause-after', '1'], { maxBuffer: 1 << 24 });
+    const paused = await run(tsx, ['experiments/simulate.ts', ...flags, '--pause-after', '1'], { maxBuffer: 1 << 24 });
     expect(paused.stderr).toMatch(/paused after round 1/);
     expect(existsSync(json)).toBe(false);
     const runDir = join(checkpoint, 'federated_dp');
@@ -44,7 +44,7 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
     store.close();
 
     // The same command resumes: rounds 2 and 3 run, round 1's score comes from the checkpoint.
-    const resumed = await run(tsx, ['models/cli/simulate.ts', ...flags], { maxBuffer: 1 << 24 });
+    const resumed = await run(tsx, ['experiments/simulate.ts', ...flags], { maxBuffer: 1 << 24 });
     expect(resumed.stderr).toMatch(/resuming from .* after round 1 \(model version 2\)/);
     const result = JSON.parse(await readFile(json, 'utf8'));
     expect(result.federated_dp.perRound).toHaveLength(3);
@@ -60,6 +60,6 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
       after.close();
     }
     const otherLr = flags.map((f, i) => (flags[i - 1] === '--dp-server-lr' ? '2' : f));
-    await expect(run(tsx, ['models/cli/simulate.ts', ...otherLr])).rejects.toThrow(/was written by a run with other settings/);
+    await expect(run(tsx, ['experiments/simulate.ts', ...otherLr])).rejects.toThrow(/was written by a run with other settings/);
   }, 300_000);
 });

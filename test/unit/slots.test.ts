@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Slots } from '../../models/federated/slots.js';
+import { Slots } from '../../experiments/federated/slots.js';
 
 describe('Slots', () => {
   it('never lets more than max hold at once, serves waiters in arrival order, and frees every slot', async () => {

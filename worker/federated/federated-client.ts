@@ -1,14 +1,14 @@
 import { mulberry32 } from '../../models/data/rng.js';
-import { dpPositions } from '../../models/federated/dp-positions.js';
+import { dpPositions } from '../../models/train/dp-positions.js';
 import { nextItemTargetCount } from '../../models/train/batches.js';
 import { federatedGradient } from '../../models/train/federated-gradient.js';
 import { assignPart, federatedPart, flattenPart } from '../../models/train/local-finetune.js';
-import { PocketrankError } from '../../src/pocketrank-error.js';
-import type { ContributionResult } from '../../src/types.js';
+import { PocketrankError } from '../../contract/pocketrank-error.js';
+import type { ContributionResult } from '../../contract/types.js';
 import type { EventStore } from '../event-store.js';
 import type { LoadedModel } from '../load-model.js';
 import type { Ranker } from '../ranker.js';
-import { createIdentity, type Identity } from '../secagg/signed-keys.js';
+import { createIdentity, type Identity } from '../../protocol/secagg/signed-keys.js';
 import { withTrainingLock } from '../training-lock.js';
 import { runRound, type RoundSession } from './round-runner.js';
 

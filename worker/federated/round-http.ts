@@ -1,33 +1,7 @@
-import type { Phase } from '../../server/protocol/wire-format.js';
-import type { ClientWeighting } from './privatize-update.js';
+import type { Phase } from '../../protocol/wire-format.js';
+import type { RoundInfo } from '../../protocol/responses.js';
 
 const RETRIES = 8;
-
-/** Public facts of a round, as the server reports them. */
-export interface RoundInfo {
-  round: string;
-  phase: Phase;
-  modelVersion: number;
-  /** Fewest survivors the round may sum; also sizes this client's noise share. */
-  threshold: number;
-  /** Shamir threshold within a neighbourhood. */
-  shareThreshold: number;
-  /** SecAgg+ graph degree (participants - 1: complete graph). */
-  degree: number;
-  /** Clients that checked in (the cohort 1..participants). */
-  participants: number;
-  vectorLength: number;
-  /** L2 clip norm the update is clipped to. */
-  clip: number;
-  /** DP noise multiplier; this client adds its share of the noise. */
-  noiseMultiplier: number;
-  /** Fixed-point range per coordinate. */
-  range: number;
-  scale: number;
-  abortReason: string | null;
-  /** How this deployment weighs clients (examples 0: all alike); see clientWeight. */
-  weighting: ClientWeighting;
-}
 
 /** The server refused a request (4xx), or kept failing (5xx after every retry): its status and answer. */
 export class RoundHttpError extends Error {

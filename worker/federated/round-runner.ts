@@ -1,12 +1,13 @@
-import { fromBase64, toBase64, type Phase } from '../../server/protocol/wire-format.js';
-import { encodeFixed } from '../secagg/fixed-point.js';
-import { SecAggClient, type SecAggSnapshot, type SignedAdvertisement } from '../secagg/secagg-client.js';
-import { SecAggRefusal } from '../secagg/secagg-refusal.js';
-import type { Identity } from '../secagg/signed-keys.js';
-import { clientWeight, privatizeUpdate } from './privatize-update.js';
-import { RoundHttp, RoundHttpError, type RoundInfo } from './round-http.js';
+import { fromBase64, toBase64, type Phase } from '../../protocol/wire-format.js';
+import { encodeFixed } from '../../protocol/secagg/fixed-point.js';
+import { SecAggClient, type SecAggSnapshot, type SignedAdvertisement } from '../../protocol/secagg/secagg-client.js';
+import { SecAggRefusal } from '../../protocol/secagg/secagg-refusal.js';
+import type { Identity } from '../../protocol/secagg/signed-keys.js';
+import { clientWeight, privatizeUpdate } from '../../protocol/privacy/privatize-update.js';
+import type { AdvertisementEntry, CheckInReply, RoundInfo, SharesReply, SurvivorsReply } from '../../protocol/responses.js';
+import { RoundHttp, RoundHttpError } from './round-http.js';
 
-export type { RoundInfo } from './round-http.js';
+export type { RoundInfo } from '../../protocol/responses.js';
 
 type Step = 'joined' | 'advertised' | 'shared' | 'masked' | 'signed' | 'unmasked';
 
@@ -92,7 +93,7 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
   const persist = options.persist ?? (async () => undefined);
   let s: RoundSession = options.session ?? {
     server: options.server,
-    ...(await http.post<{ round: string; index: number; token: string }>('/v1/checkin', { clientId: options.clientId, identityKey: toBase64(options.identity.publicKey) })),
+    ...(await http.post<CheckInReply>('/v1/checkin', { clientId: options.clientId, identityKey: toBase64(options.identity.publicKey) })),
     step: 'joined',
     uploadedBytes: 0,
   };
@@ -128,7 +129,7 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
   if (await stepped(['advertise'])) return over(info);
 
   if (s.step === 'advertised') {
-    const listed = await http.call<{ index: number; identityKey: string; cipherPublicKey: string; maskPublicKey: string; signature: string }[]>(`/v1/rounds/${round}/advertisements?index=${index}`);
+    const listed = await http.call<AdvertisementEntry[]>(`/v1/rounds/${round}/advertisements?index=${index}`);
     const cohort: SignedAdvertisement[] = listed.map((a) => ({ ad: { client: a.index, cipherPublicKey: fromBase64(a.cipherPublicKey), maskPublicKey: fromBase64(a.maskPublicKey) }, signature: fromBase64(a.signature), identityKey: fromBase64(a.identityKey) }));
     const identities = new Map(cohort.map((c) => [c.ad.client, c.identityKey]));
     const bundles = await client!.shareKeys(cohort, (id) => identities.get(id));
@@ -138,7 +139,7 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
   if (await stepped(['share'])) return over(info);
 
   if (s.step === 'shared') {
-    const mine = await http.call<{ sharedKeys: number[]; bundles: { from: number; sealed: string }[] }>(`/v1/rounds/${round}/shares/${index}`, { headers: { authorization: `Bearer ${token}` } });
+    const mine = await http.call<SharesReply>(`/v1/rounds/${round}/shares/${index}`, { headers: { authorization: `Bearer ${token}` } });
     await client!.receiveShares(mine.bundles.map((b) => ({ from: b.from, sealed: fromBase64(b.sealed) })));
     // Clipped and noised here, before masking: nothing un-noised leaves the device, even masked.
     const weight = info.weighting && options.examples !== undefined ? clientWeight(options.examples, info.weighting) : 1;
@@ -152,13 +153,13 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
 
   if (s.step === 'masked') {
     // Consistency check: sign the survivor set we were shown; unmask only if t survivors signed the same set.
-    const shown = await http.call<{ survivors: number[] }>(`/v1/rounds/${round}/survivors?index=${index}`);
+    const shown = await http.call<SurvivorsReply>(`/v1/rounds/${round}/survivors?index=${index}`);
     await send('signed', `/v1/rounds/${round}/consistency`, { index, token, signature: toBase64(await client!.signSurvivorSet(shown.survivors)) });
   }
   if (await stepped(['consistency'])) return over(info);
 
   if (s.step === 'signed') {
-    const { survivors, sharedKeys, signatures } = await http.call<{ survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: string }[] }>(`/v1/rounds/${round}/survivors?index=${index}`);
+    const { survivors, sharedKeys, signatures } = await http.call<SurvivorsReply>(`/v1/rounds/${round}/survivors?index=${index}`);
     const response = await client!.unmask(survivors, sharedKeys, signatures.map((x) => ({ client: x.index, signature: fromBase64(x.signature) })));
     const shares = (list: typeof response.selfMaskShares) => list.map((x) => ({ of: x.of, share: { x: x.share.x, y: hex(x.share.y) } }));
     await send('unmasked', `/v1/rounds/${round}/unmask`, { index, token, selfMaskShares: shares(response.selfMaskShares), maskKeyShares: shares(response.maskKeyShares) });

@@ -1,7 +1,7 @@
 // A module worker that takes part in one federated round with the real protocol code, as the
 // SDK worker does: WebCrypto keys, masks and shares in the browser, fetch to the server.
 import { runRound } from '../../../worker/federated/round-runner.js';
-import { createIdentity } from '../../../worker/secagg/signed-keys.js';
+import { createIdentity } from '../../../protocol/secagg/signed-keys.js';
 
 self.onmessage = async (event: MessageEvent<{ server: string; update: number[] }>) => {
   try {

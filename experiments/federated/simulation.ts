@@ -4,21 +4,21 @@ import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { RoundStore } from '../../server/store/round-store.js';
 import { RoundHttpError } from '../../worker/federated/round-http.js';
 import { runRound } from '../../worker/federated/round-runner.js';
-import { SecAggRefusal } from '../../worker/secagg/secagg-refusal.js';
-import type { ClientWeighting } from '../../worker/federated/privatize-update.js';
-import { createIdentity } from '../../worker/secagg/signed-keys.js';
-import { mulberry32, shuffleInPlace } from '../data/rng.js';
+import { SecAggRefusal } from '../../protocol/secagg/secagg-refusal.js';
+import type { ClientWeighting } from '../../protocol/privacy/privatize-update.js';
+import { createIdentity } from '../../protocol/secagg/signed-keys.js';
+import { mulberry32, shuffleInPlace } from '../../models/data/rng.js';
 import { limitFetch } from './fetch-limiter.js';
 import { RunCheckpoint } from './run-checkpoint.js';
 import { Slots } from './slots.js';
-import type { EvalCase } from '../data/leave-one-out.js';
-import { evaluate } from '../eval/evaluate.js';
-import type { Metrics } from '../eval/metrics.js';
-import { sasrecScorer } from '../eval/sasrec-scorer.js';
-import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { nextItemTargetCount } from '../train/batches.js';
-import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../train/local-finetune.js';
-import { federatedGradient } from '../train/federated-gradient.js';
+import type { EvalCase } from '../../models/data/leave-one-out.js';
+import { evaluate } from '../../models/eval/evaluate.js';
+import type { Metrics } from '../../models/eval/metrics.js';
+import { sasrecScorer } from '../../models/eval/sasrec-scorer.js';
+import type { SasrecEncoder } from '../../models/sasrec/sasrec-encoder.js';
+import { nextItemTargetCount } from '../../models/train/batches.js';
+import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
+import { federatedGradient } from '../../models/train/federated-gradient.js';
 
 // In-process clients train one after another (~0.1-0.15 s each here), so the masking phase of a
 // cohort of thousands needs that many times the cohort; at 100 ms a client a third of an 11,182

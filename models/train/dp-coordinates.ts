@@ -1,6 +1,6 @@
 import { mulberry32 } from '../data/rng.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { federatedGradient } from '../train/federated-gradient.js';
+import { federatedGradient } from './federated-gradient.js';
 
 /** Knobs of {@link dpCoordinatesFor}. */
 export interface DpCoordinateOptions {

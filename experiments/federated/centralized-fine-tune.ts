@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvalCase } from '../data/leave-one-out.js';
-import { mulberry32 } from '../data/rng.js';
-import { evaluate } from '../eval/evaluate.js';
-import type { Metrics } from '../eval/metrics.js';
-import { sasrecScorer } from '../eval/sasrec-scorer.js';
-import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { makeBatches, nextItemExamples } from '../train/batches.js';
-import { assignPart, federatedPart, federatedRowsMask, flattenPart } from '../train/local-finetune.js';
-import { nextItemLoss } from '../train/next-item-loss.js';
+import type { EvalCase } from '../../models/data/leave-one-out.js';
+import { mulberry32 } from '../../models/data/rng.js';
+import { evaluate } from '../../models/eval/evaluate.js';
+import type { Metrics } from '../../models/eval/metrics.js';
+import { sasrecScorer } from '../../models/eval/sasrec-scorer.js';
+import type { SasrecEncoder } from '../../models/sasrec/sasrec-encoder.js';
+import { makeBatches, nextItemExamples } from '../../models/train/batches.js';
+import { assignPart, federatedPart, federatedRowsMask, flattenPart } from '../../models/train/local-finetune.js';
+import { nextItemLoss } from '../../models/train/next-item-loss.js';
 
 /**
  * The ceiling: the same federated parameters fine-tuned centrally on every federated user's

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RoundStore } from '../../server/store/round-store.js';
-import type { Metrics } from '../eval/metrics.js';
+import type { Metrics } from '../../models/eval/metrics.js';
 
 /** What the simulation keeps beside the server's store after each round: the server keeps the rest. */
 interface Progress {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvalCase } from '../data/leave-one-out.js';
-import { mulberry32 } from '../data/rng.js';
-import { metricsFromRanks, rankOfTarget, type Metrics } from '../eval/metrics.js';
-import { sasrecScorer } from '../eval/sasrec-scorer.js';
-import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { fineTuneOnHistory } from '../train/local-finetune.js';
+import type { EvalCase } from '../../models/data/leave-one-out.js';
+import { mulberry32 } from '../../models/data/rng.js';
+import { metricsFromRanks, rankOfTarget, type Metrics } from '../../models/eval/metrics.js';
+import { sasrecScorer } from '../../models/eval/sasrec-scorer.js';
+import type { SasrecEncoder } from '../../models/sasrec/sasrec-encoder.js';
+import { fineTuneOnHistory } from '../../models/train/local-finetune.js';
 
 /** The per-user comparison behind a personalization claim: before/after is paired, user by user. */
 export interface PairedGain {

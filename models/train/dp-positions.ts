@@ -1,6 +1,6 @@
 import type { ModelMetadata } from '../sasrec/model-metadata.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { federatedPart } from '../train/local-finetune.js';
+import { federatedPart } from './local-finetune.js';
 
 /**
  * The positions of the federated vector (encoder weights, then the federated rows) that a DP

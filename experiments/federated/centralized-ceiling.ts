@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvalCase } from '../data/leave-one-out.js';
-import type { Metrics } from '../eval/metrics.js';
-import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
+import type { EvalCase } from '../../models/data/leave-one-out.js';
+import type { Metrics } from '../../models/eval/metrics.js';
+import type { SasrecEncoder } from '../../models/sasrec/sasrec-encoder.js';
 import { centralizedFineTune } from './centralized-fine-tune.js';
 
 /** One learning rate the ceiling tried: where its validation NDCG@10 peaked, and how high. */

@@ -1,3 +1,4 @@
+import type { PrivacyReport } from '../protocol/responses.js';
 import type { TrackedEvent } from './event-schema.js';
 
 /** Tensor backends the worker can run the model on. */
@@ -173,16 +174,12 @@ export interface RecommenderStatus {
   federation?: FederationPrivacy;
 }
 
-/** Differential-privacy accounting of a federation (DP-FedAvg with an RDP accountant). */
-export interface FederationPrivacy {
+/**
+ * Differential-privacy accounting of a federation (DP-FedAvg with an RDP accountant): the
+ * server's `GET /v1/privacy` report, with the server it came from.
+ */
+export interface FederationPrivacy extends Omit<PrivacyReport, 'nextRoundEpsilon'> {
   server: string;
-  /** Epsilon spent so far; null when rounds ran without DP noise (unbounded). */
-  epsilon: number | null;
-  delta: number;
-  /** The deployment's budget; null when none is set. */
-  budget: number | null;
-  rounds: number;
-  noiseMultiplier: number;
   /** Set when the server could not be asked. */
   error?: string;
 }
