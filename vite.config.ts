@@ -12,7 +12,9 @@ function copyWasmBinaries(): Plugin {
     name: 'pocketrank-copy-wasm',
     apply: 'build',
     async closeBundle() {
-      await Promise.all(WASM_FILES.map((f) => copyFile(`node_modules/@tensorflow/tfjs-backend-wasm/dist/${f}`, `dist/${f}`)));
+      await Promise.all(
+        WASM_FILES.map((f) => copyFile(`node_modules/@tensorflow/tfjs-backend-wasm/dist/${f}`, `dist/${f}`)),
+      );
     },
   };
 }
@@ -36,24 +38,49 @@ export default defineConfig(({ mode }): UserConfig => {
       return library('src/index.ts', 'es', 'pocketrank.js', true);
     case 'iife':
       // A classic script has no import.meta; resolve-worker-url.ts falls back to document.currentScript.
-      return { ...library('src/index.ts', 'iife', 'pocketrank.iife.js', false), define: { 'import.meta.url': 'undefined' } };
+      return {
+        ...library('src/index.ts', 'iife', 'pocketrank.iife.js', false),
+        define: { 'import.meta.url': 'undefined' },
+      };
     case 'loader': {
       // Pins the SDK bundle it loads by hash, so an integrity attribute on the loader covers the SDK too.
       const sdk = 'pocketrank.iife.js';
-      const integrity = `sha384-${createHash('sha384').update(readFileSync(`dist/${sdk}`)).digest('base64')}`;
-      return { ...library('src/loader.ts', 'iife', 'pocketrank.loader.js', false), define: { __SDK_FILE__: JSON.stringify(sdk), __SDK_INTEGRITY__: JSON.stringify(integrity) } };
+      const integrity = `sha384-${createHash('sha384')
+        .update(readFileSync(`dist/${sdk}`))
+        .digest('base64')}`;
+      return {
+        ...library('src/loader.ts', 'iife', 'pocketrank.loader.js', false),
+        define: { __SDK_FILE__: JSON.stringify(sdk), __SDK_INTEGRITY__: JSON.stringify(integrity) },
+      };
     }
     case 'worker': {
       // The GPU and pure-JS backends are dynamic imports: separate chunks beside the worker,
       // resolved against its URL (so a CDN-hosted worker fetches them from the CDN too).
       const config = library('worker/worker.ts', 'es', 'pocketrank.worker.js', false);
-      const chunkFileNames = (chunk: { facadeModuleId?: string | null }) => `pocketrank.${/tfjs-backend-(webgpu|webgl|cpu)/.exec(chunk.facadeModuleId ?? '')?.[1] ?? 'shared'}-[hash].js`;
+      const chunkFileNames = (chunk: { facadeModuleId?: string | null }) =>
+        `pocketrank.${/tfjs-backend-(webgpu|webgl|cpu)/.exec(chunk.facadeModuleId ?? '')?.[1] ?? 'shared'}-[hash].js`;
       // allow-extension: chunks import shared code from the worker file itself, not through a facade.
-      return { ...config, build: { ...config.build, rollupOptions: { preserveEntrySignatures: 'allow-extension', output: { chunkFileNames } } }, plugins: [copyWasmBinaries()] };
+      return {
+        ...config,
+        build: {
+          ...config.build,
+          rollupOptions: { preserveEntrySignatures: 'allow-extension', output: { chunkFileNames } },
+        },
+        plugins: [copyWasmBinaries()],
+      };
     }
     case 'bench':
       // The main-thread baseline that `npm run bench` compares pocketrank against.
-      return { build: { outDir: 'bench/dist', emptyOutDir: true, minify: true, target: 'es2022', reportCompressedSize: false, lib: { entry: 'bench/naive-ranker.ts', formats: ['es'], fileName: () => 'naive.js' } } };
+      return {
+        build: {
+          outDir: 'bench/dist',
+          emptyOutDir: true,
+          minify: true,
+          target: 'es2022',
+          reportCompressedSize: false,
+          lib: { entry: 'bench/naive-ranker.ts', formats: ['es'], fileName: () => 'naive.js' },
+        },
+      };
     case 'demo':
       return {
         root: '.',
@@ -64,7 +91,11 @@ export default defineConfig(({ mode }): UserConfig => {
       };
     default:
       return {
-        test: { include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/e2e/**/*.test.ts'], environment: 'node', testTimeout: 60_000 },
+        test: {
+          include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+        },
       } as UserConfig;
   }
 });

@@ -22,7 +22,10 @@ export default {
     // Tests import 'pocketrank' (typed from src/ by tsconfig paths) and run against the built bundle.
     startFederationServer(),
     startCdnServer(),
-    { name: 'pocketrank-built-bundle', resolveImport: ({ source }) => (source === 'pocketrank' ? '/dist/pocketrank.js' : undefined) },
+    {
+      name: 'pocketrank-built-bundle',
+      resolveImport: ({ source }) => (source === 'pocketrank' ? '/dist/pocketrank.js' : undefined),
+    },
   ],
   browsers: [
     playwrightLauncher({

@@ -28,12 +28,27 @@ export async function openBench(browser: Browser, url: string): Promise<Page> {
 }
 
 /** Calls one bench-page function with arguments. */
-export async function call<T extends Record<string, number | string>>(page: Page, name: string, ...args: unknown[]): Promise<T> {
-  return page.evaluate(([n, a]) => ((window as unknown as { bench: BenchApi }).bench[n as string]! as (...x: unknown[]) => Promise<T>)(...(a as unknown[])), [name, args] as const) as Promise<T>;
+export async function call<T extends Record<string, number | string>>(
+  page: Page,
+  name: string,
+  ...args: unknown[]
+): Promise<T> {
+  return page.evaluate(
+    ([n, a]) =>
+      ((window as unknown as { bench: BenchApi }).bench[n as string]! as (...x: unknown[]) => Promise<T>)(
+        ...(a as unknown[]),
+      ),
+    [name, args] as const,
+  ) as Promise<T>;
 }
 
 /** Runs a bench-page function REPEATS times, each in a fresh page. */
-export async function repeated<T extends Record<string, number | string>>(browser: Browser, url: string, name: string, ...args: unknown[]): Promise<T[]> {
+export async function repeated<T extends Record<string, number | string>>(
+  browser: Browser,
+  url: string,
+  name: string,
+  ...args: unknown[]
+): Promise<T[]> {
   const out: T[] = [];
   for (let r = 0; r < REPEATS; r++) {
     const page = await openBench(browser, url);
@@ -50,6 +65,18 @@ export async function repeated<T extends Record<string, number | string>>(browse
 /** The table as Markdown. */
 export function markdownTable(rows: readonly Row[]): string {
   const header = ['metric', 'pocketrank', 'baseline (same run)', 'ratio', 'target', ''];
-  const table = [header, ...rows.map((r) => [r.metric, r.value, r.baseline, r.ratio, r.target, r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS'])];
-  return table.map((cells, i) => `| ${cells.join(' | ')} |${i === 0 ? `\n|${cells.map(() => ' --- ').join('|')}|` : ''}`).join('\n');
+  const table = [
+    header,
+    ...rows.map((r) => [
+      r.metric,
+      r.value,
+      r.baseline,
+      r.ratio,
+      r.target,
+      r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS',
+    ]),
+  ];
+  return table
+    .map((cells, i) => `| ${cells.join(' | ')} |${i === 0 ? `\n|${cells.map(() => ' --- ').join('|')}|` : ''}`)
+    .join('\n');
 }

@@ -22,11 +22,23 @@ const { url, server } = await serveRepo(process.cwd());
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--enable-unsafe-webgpu',
+    '--use-webgpu-adapter=swiftshader',
+  ],
 });
 const rows: Row[] = [];
 // Other work on the machine inflates absolute times (ratios much less): the load is recorded with the results.
-const latest: Record<string, unknown> = { date: new Date().toISOString(), repeats: REPEATS, load_average_at_start: loadavg()[0] };
+const latest: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  repeats: REPEATS,
+  load_average_at_start: loadavg()[0],
+};
 try {
   if (want('recommend')) {
     process.stderr.write('naive baseline');
@@ -42,7 +54,13 @@ try {
       try {
         runs = await repeated(browser, url, 'recommend', backend, 300);
       } catch (error) {
-        rows.push({ metric: `recommend() p50, ${backend}`, value: 'did not start', baseline: '', ratio: '', target: '' });
+        rows.push({
+          metric: `recommend() p50, ${backend}`,
+          value: 'did not start',
+          baseline: '',
+          ratio: '',
+          target: '',
+        });
         continue;
       }
       const p50s = runs.map((r) => r.p50);
@@ -63,21 +81,28 @@ try {
     latest.recommend_after_track_p50_ms = median(fresh.map((f) => f.p50));
     rows.push({
       metric: 'track() + recommend(), wasm (encoder reruns)',
-      value: `${(latest.recommend_after_track_p50_ms as number).toFixed(2)} / ${median(fresh.map((f) => f.p95)).toFixed(2)} ms (${spread(fresh.map((f) => f.p50))})`,
+      value:
+        `${(latest.recommend_after_track_p50_ms as number).toFixed(2)} / ` +
+        `${median(fresh.map((f) => f.p95)).toFixed(2)} ms (${spread(fresh.map((f) => f.p50))})`,
       baseline: `naive main thread ${naiveP50.toFixed(2)} ms`,
       ratio: `${(naiveP50 / (latest.recommend_after_track_p50_ms as number)).toFixed(1)}x faster`,
       target: '',
     });
     latest.recommend_p50_ms = recommendP50;
     latest.recommend_p95_ms = recommendP95;
-
   }
   if (want('track')) {
     process.stderr.write('\ntrack');
     const track = await repeated<{ p50_us: number }>(browser, url, 'track', 5000);
     latest.track_p50_us = median(track.map((t) => t.p50_us));
-    rows.push({ metric: 'track() main-thread cost, p50', value: `${(latest.track_p50_us as number).toFixed(1)} µs (${spread(track.map((t) => t.p50_us))})`, baseline: '', ratio: '', target: '≤ 20 µs', pass: (latest.track_p50_us as number) <= 20 });
-
+    rows.push({
+      metric: 'track() main-thread cost, p50',
+      value: `${(latest.track_p50_us as number).toFixed(1)} µs (${spread(track.map((t) => t.p50_us))})`,
+      baseline: '',
+      ratio: '',
+      target: '≤ 20 µs',
+      pass: (latest.track_p50_us as number) <= 20,
+    });
   }
   if (want('idb')) {
     process.stderr.write('\nidb');
@@ -86,17 +111,34 @@ try {
     latest.idb_batched_eps = median(idb.map((i) => i.batched_eps));
     latest.idb_naive_eps = median(idb.map((i) => i.naive_eps));
     latest.idb_batched_over_naive = idbRatio;
-    rows.push({ metric: 'IndexedDB ingest', value: `${Math.round(latest.idb_batched_eps as number)} events/s`, baseline: `1 awaited tx per event ${Math.round(latest.idb_naive_eps as number)} events/s`, ratio: `${idbRatio.toFixed(1)}x`, target: '≥ 10x', pass: idbRatio >= 10 });
-
+    rows.push({
+      metric: 'IndexedDB ingest',
+      value: `${Math.round(latest.idb_batched_eps as number)} events/s`,
+      baseline: `1 awaited tx per event ${Math.round(latest.idb_naive_eps as number)} events/s`,
+      ratio: `${idbRatio.toFixed(1)}x`,
+      target: '≥ 10x',
+      pass: idbRatio >= 10,
+    });
   }
   if (want('session')) {
     process.stderr.write('\nsession');
-    const session = await repeated<{ long_tasks: number; longest_ms: number; where: string }>(browser, url, 'session', 200);
+    const session = await repeated<{ long_tasks: number; longest_ms: number; where: string }>(
+      browser,
+      url,
+      'session',
+      200,
+    );
     latest.long_tasks = Math.max(...session.map((s) => s.long_tasks));
     latest.long_task_phases = session.map((s) => s.where);
     process.stderr.write(` [${session.map((s) => s.where || 'none').join(' | ')}]`);
-    rows.push({ metric: 'long tasks (> 50 ms) on the main thread: SDK start-up, 200 × track + recommend, on-device training', value: String(latest.long_tasks), baseline: '', ratio: '', target: 'none', pass: latest.long_tasks === 0 });
-
+    rows.push({
+      metric: 'long tasks (> 50 ms) on the main thread: SDK start-up, 200 × track + recommend, on-device training',
+      value: String(latest.long_tasks),
+      baseline: '',
+      ratio: '',
+      target: 'none',
+      pass: latest.long_tasks === 0,
+    });
   }
   if (want('start')) {
     process.stderr.write('\nstart-up');
@@ -110,31 +152,72 @@ try {
       for (const bucket of [cold, warm]) {
         await page.goto(`${url}/bench/pages/bench.html`);
         await page.waitForFunction(() => document.title === 'bench ready');
-        const phases = await call<{ ms: number; backendMs: number; modelMs: number; catalogMs: number; storageMs: number; totalMs: number }>(page, 'start', dbName);
+        const phases = await call<{
+          ms: number;
+          backendMs: number;
+          modelMs: number;
+          catalogMs: number;
+          storageMs: number;
+          totalMs: number;
+        }>(page, 'start', dbName);
         bucket.push(phases.ms);
-        if (bucket === warm) process.stderr.write(` [worker: backend ${phases.backendMs} model ${phases.modelMs} catalog ${phases.catalogMs} storage ${phases.storageMs} total ${phases.totalMs} ms]`);
+        if (bucket === warm)
+          process.stderr.write(
+            ` [worker: backend ${phases.backendMs} model ${phases.modelMs} catalog ${phases.catalogMs} storage ${phases.storageMs} total ${phases.totalMs} ms]`,
+          );
       }
       await context.close();
       process.stderr.write('.');
     }
     latest.cold_start_ms = median(cold);
     latest.warm_start_ms = median(warm);
-    rows.push({ metric: 'cold start to first recommendation', value: `${median(cold).toFixed(0)} ms (${spread(cold)})`, baseline: '', ratio: '', target: '≤ 1500 ms', pass: median(cold) <= 1500 });
-    rows.push({ metric: 'warm start (returning shopper: model from Cache Storage, database there)', value: `${median(warm).toFixed(0)} ms (${spread(warm)})`, baseline: `cold ${median(cold).toFixed(0)} ms`, ratio: `${(median(cold) / median(warm)).toFixed(1)}x`, target: '≤ 300 ms', pass: median(warm) <= 300 });
-
+    rows.push({
+      metric: 'cold start to first recommendation',
+      value: `${median(cold).toFixed(0)} ms (${spread(cold)})`,
+      baseline: '',
+      ratio: '',
+      target: '≤ 1500 ms',
+      pass: median(cold) <= 1500,
+    });
+    rows.push({
+      metric: 'warm start (returning shopper: model from Cache Storage, database there)',
+      value: `${median(warm).toFixed(0)} ms (${spread(warm)})`,
+      baseline: `cold ${median(cold).toFixed(0)} ms`,
+      ratio: `${(median(cold) / median(warm)).toFixed(1)}x`,
+      target: '≤ 300 ms',
+      pass: median(warm) <= 300,
+    });
   }
   if (want('training')) {
-  const training: Record<string, number> = {};
+    const training: Record<string, number> = {};
     // Every backend that starts; WebGL and WebGPU run on software renderers here (reported, not tuned for).
     for (const backend of ['wasm', 'webgl', 'webgpu', 'cpu'] as const) {
       process.stderr.write(`\npersonalize ${backend}`);
-      const runs = await repeated<{ steps_per_s: number; positions_per_s: number }>(browser, url, 'personalize', backend, backend === 'webgpu' || backend === 'webgl' ? 5 : 20).catch((error: Error) => {
-        rows.push({ metric: `on-device fine-tuning, ${backend}`, value: `did not run: ${error.message.split('\n')[0]}`, baseline: '', ratio: '', target: '' });
+      const runs = await repeated<{ steps_per_s: number; positions_per_s: number }>(
+        browser,
+        url,
+        'personalize',
+        backend,
+        backend === 'webgpu' || backend === 'webgl' ? 5 : 20,
+      ).catch((error: Error) => {
+        rows.push({
+          metric: `on-device fine-tuning, ${backend}`,
+          value: `did not run: ${error.message.split('\n')[0]}`,
+          baseline: '',
+          ratio: '',
+          target: '',
+        });
         return undefined;
       });
       if (!runs) continue;
       training[backend] = median(runs.map((r) => r.positions_per_s));
-      rows.push({ metric: `on-device fine-tuning, ${backend}${backend === 'webgl' || backend === 'webgpu' ? ' (software renderer here)' : ''}`, value: `${Math.round(training[backend]!)} positions/s (${median(runs.map((r) => r.steps_per_s)).toFixed(1)} steps/s)`, baseline: '', ratio: '', target: '' });
+      rows.push({
+        metric: `on-device fine-tuning, ${backend}${backend === 'webgl' || backend === 'webgpu' ? ' (software renderer here)' : ''}`,
+        value: `${Math.round(training[backend]!)} positions/s (${median(runs.map((r) => r.steps_per_s)).toFixed(1)} steps/s)`,
+        baseline: '',
+        ratio: '',
+        target: '',
+      });
     }
     latest.train_positions_per_s = training;
   }
@@ -142,9 +225,21 @@ try {
     process.stderr.write('\nmemory');
     const memory = await repeated<{ tensors_before: number; tensors_after: number }>(browser, url, 'memory', 1000);
     latest.tensors_after_1000_recommend = memory.map((m) => m.tensors_after - m.tensors_before);
-    rows.push({ metric: 'tensor growth over 1,000 recommend()', value: String(Math.max(...(latest.tensors_after_1000_recommend as number[]))), baseline: '', ratio: '', target: '0', pass: Math.max(...(latest.tensors_after_1000_recommend as number[])) === 0 });
+    rows.push({
+      metric: 'tensor growth over 1,000 recommend()',
+      value: String(Math.max(...(latest.tensors_after_1000_recommend as number[]))),
+      baseline: '',
+      ratio: '',
+      target: '0',
+      pass: Math.max(...(latest.tensors_after_1000_recommend as number[])) === 0,
+    });
     process.stderr.write('\nmemory after training');
-    const trained = await repeated<{ tensors_growth: number; tensor_bytes_growth: number }>(browser, url, 'memoryTraining', 10);
+    const trained = await repeated<{ tensors_growth: number; tensor_bytes_growth: number }>(
+      browser,
+      url,
+      'memoryTraining',
+      10,
+    );
     latest.tensors_after_10_trainings = trained.map((m) => m.tensors_growth);
     latest.tensor_bytes_after_10_trainings = trained.map((m) => m.tensor_bytes_growth);
     const grown = Math.max(...trained.map((m) => m.tensors_growth));
@@ -168,17 +263,60 @@ try {
     latest.worker_heap_bytes = heaps;
     const mb = (b: number) => `${(b / 1024 / 1024).toFixed(2)} MB`;
     const growth = (key: 'recommend' | 'train') => median(heaps.map((h) => h[key] - h.start));
-    rows.push({ metric: 'worker JS heap after 1,000 recommend() / then 10 personalize() (after GC)', value: `${mb(median(heaps.map((h) => h.recommend)))} / ${mb(median(heaps.map((h) => h.train)))}`, baseline: `after start-up ${mb(median(heaps.map((h) => h.start)))}`, ratio: `growth ${(growth('recommend') / 1024).toFixed(0)} KB / ${(growth('train') / 1024).toFixed(0)} KB`, target: 'no growth (< 1 MB)', pass: growth('recommend') < 1024 * 1024 && growth('train') < 1024 * 1024 });
-    rows.push({ metric: 'tensor growth over 10 personalize() runs', value: `${grown} tensors, ${Math.max(...trained.map((m) => m.tensor_bytes_growth))} bytes`, baseline: '', ratio: '', target: '0', pass: grown === 0 });
+    rows.push({
+      metric: 'worker JS heap after 1,000 recommend() / then 10 personalize() (after GC)',
+      value: `${mb(median(heaps.map((h) => h.recommend)))} / ${mb(median(heaps.map((h) => h.train)))}`,
+      baseline: `after start-up ${mb(median(heaps.map((h) => h.start)))}`,
+      ratio: `growth ${(growth('recommend') / 1024).toFixed(0)} KB / ${(growth('train') / 1024).toFixed(0)} KB`,
+      target: 'no growth (< 1 MB)',
+      pass: growth('recommend') < 1024 * 1024 && growth('train') < 1024 * 1024,
+    });
+    rows.push({
+      metric: 'tensor growth over 10 personalize() runs',
+      value: `${grown} tensors, ${Math.max(...trained.map((m) => m.tensor_bytes_growth))} bytes`,
+      baseline: '',
+      ratio: '',
+      target: '0',
+      pass: grown === 0,
+    });
   }
   if (want('federated')) {
     process.stderr.write('\nfederated round (browser clients)');
-    const fed = await startServerChild(['--initial-model', 'models/beauty/model.json', '--min-clients', '3', '--max-clients', '3', '--clip', '1', '--noise-multiplier', '0.5', '--population', '1000', '--phase-deadline-ms', '60000']);
+    const fed = await startServerChild([
+      '--initial-model',
+      'models/beauty/model.json',
+      '--min-clients',
+      '3',
+      '--max-clients',
+      '3',
+      '--clip',
+      '1',
+      '--noise-multiplier',
+      '0.5',
+      '--population',
+      '1000',
+      '--phase-deadline-ms',
+      '60000',
+    ]);
     try {
-      const runs = await repeated<{ client_ms: number; uploaded_bytes: number; train_ms: number }>(browser, url, 'federatedRound', fed.url);
+      const runs = await repeated<{ client_ms: number; uploaded_bytes: number; train_ms: number }>(
+        browser,
+        url,
+        'federatedRound',
+        fed.url,
+      );
       latest.federated_round_client_ms = median(runs.map((r) => r.client_ms));
       latest.federated_upload_bytes = median(runs.map((r) => r.uploaded_bytes));
-      rows.push({ metric: 'federated round, client time (train + clip + noise + mask + upload + protocol), 3 browsers', value: `${(median(runs.map((r) => r.client_ms)) / 1000).toFixed(1)} s (${spread(runs.map((r) => r.client_ms / 1000))}), ${(median(runs.map((r) => r.uploaded_bytes)) / 1024).toFixed(0)} KB up`, baseline: `local training alone ${(median(runs.map((r) => r.train_ms)) / 1000).toFixed(1)} s`, ratio: '', target: '≤ 512 KB up', pass: median(runs.map((r) => r.uploaded_bytes)) <= 512 * 1024 + 64 * 1024 });
+      rows.push({
+        metric: 'federated round, client time (train + clip + noise + mask + upload + protocol), 3 browsers',
+        value:
+          `${(median(runs.map((r) => r.client_ms)) / 1000).toFixed(1)} s (` +
+          `${spread(runs.map((r) => r.client_ms / 1000))}), ${(median(runs.map((r) => r.uploaded_bytes)) / 1024).toFixed(0)} KB up`,
+        baseline: `local training alone ${(median(runs.map((r) => r.train_ms)) / 1000).toFixed(1)} s`,
+        ratio: '',
+        target: '≤ 512 KB up',
+        pass: median(runs.map((r) => r.uploaded_bytes)) <= 512 * 1024 + 64 * 1024,
+      });
     } finally {
       fed.stop();
     }
@@ -194,7 +332,13 @@ if (want('server')) {
   latest.server_rounds = serverRounds;
   // Each cohort on the default graph (complete up to ~24 clients, SecAgg+ above), and 100 clients
   // on the complete graph as the baseline: plain Bonawitz, measured in the same run.
-  const cases: { clients: number; neighbors: number }[] = [{ clients: 10, neighbors: 0 }, { clients: 50, neighbors: 0 }, { clients: 100, neighbors: 99 }, { clients: 100, neighbors: 0 }, { clients: 1000, neighbors: 0 }];
+  const cases: { clients: number; neighbors: number }[] = [
+    { clients: 10, neighbors: 0 },
+    { clients: 50, neighbors: 0 },
+    { clients: 100, neighbors: 99 },
+    { clients: 100, neighbors: 0 },
+    { clients: 1000, neighbors: 0 },
+  ];
   for (const { clients, neighbors } of cases) {
     process.stderr.write(`\nserver round, ${clients} clients${neighbors ? `, degree ${neighbors}` : ''}`);
     const r = await benchServerRound(clients, 131_072, neighbors);
@@ -203,7 +347,9 @@ if (want('server')) {
     const complete = serverRounds.find((x) => x.clients === clients && x.degree === clients - 1 && x !== r);
     rows.push({
       metric: `secure-aggregation round, ${clients.toLocaleString('en')} clients × 131,072 values, ${graph}`,
-      value: `${r.round_s.toFixed(1)} s wall, server CPU ${r.server_cpu_s.toFixed(2)} s, ${r.submissions_per_server_cpu_s.toFixed(0)} submissions per server-CPU-s`,
+      value:
+        `${r.round_s.toFixed(1)} s wall, server CPU ${r.server_cpu_s.toFixed(2)} s, ` +
+        `${r.submissions_per_server_cpu_s.toFixed(0)} submissions per server-CPU-s`,
       baseline: complete ? `complete graph ${complete.round_s.toFixed(1)} s wall` : '',
       ratio: complete ? `${(complete.round_s / r.round_s).toFixed(1)}x faster` : '',
       target: '',
@@ -215,17 +361,41 @@ if (want('sizes')) {
   process.stderr.write('\ncustom tfjs build');
   const custom = await measureCustomTfjs();
   latest.custom_tfjs = custom;
-  rows.push({ metric: `custom tfjs build: WASM backend + the ${custom.kernels} kernels pocketrank runs${custom.custom_runs ? ' (runs the whole workload)' : ' (FAILED to run the workload)'}`, value: `${(custom.custom.brotli / 1024).toFixed(0)} KB brotli`, baseline: `all backends, all kernels ${(custom.full.brotli / 1024).toFixed(0)} KB`, ratio: `saves ${((custom.full.brotli - custom.custom.brotli) / 1024).toFixed(0)} KB (${((1 - custom.custom.brotli / custom.full.brotli) * 100).toFixed(0)}%)`, target: '', pass: custom.custom_runs });
+  rows.push({
+    metric:
+      `custom tfjs build: WASM backend + the ${custom.kernels} kernels pocketrank runs` +
+      `${custom.custom_runs ? ' (runs the whole workload)' : ' (FAILED to run the workload)'}`,
+    value: `${(custom.custom.brotli / 1024).toFixed(0)} KB brotli`,
+    baseline: `all backends, all kernels ${(custom.full.brotli / 1024).toFixed(0)} KB`,
+    ratio:
+      `saves ${((custom.full.brotli - custom.custom.brotli) / 1024).toFixed(0)} KB (` +
+      `${((1 - custom.custom.brotli / custom.full.brotli) * 100).toFixed(0)}%)`,
+    target: '',
+    pass: custom.custom_runs,
+  });
 }
 
 const sizes = JSON.parse(await readFile('dist/sizes.json', 'utf8')) as { file: string; raw: number; brotli: number }[];
 for (const s of sizes.filter((f) => f.file.endsWith('.js'))) {
-  rows.push({ metric: `size ${s.file}`, value: `${(s.brotli / 1024).toFixed(1)} KB brotli, ${(s.raw / 1024).toFixed(1)} KB raw`, baseline: '', ratio: '', target: '' });
+  rows.push({
+    metric: `size ${s.file}`,
+    value: `${(s.brotli / 1024).toFixed(1)} KB brotli, ${(s.raw / 1024).toFixed(1)} KB raw`,
+    baseline: '',
+    ratio: '',
+    target: '',
+  });
 }
 latest.sizes = sizes;
 const weights = (await stat('models/beauty/weights.bin')).size;
 latest.model_weight_bytes = weights;
-rows.push({ metric: 'model weights (float16)', value: `${(weights / 1024 / 1024).toFixed(2)} MB`, baseline: '', ratio: '', target: '≤ 2 MB', pass: weights <= 2 * 1024 * 1024 });
+rows.push({
+  metric: 'model weights (float16)',
+  value: `${(weights / 1024 / 1024).toFixed(2)} MB`,
+  baseline: '',
+  ratio: '',
+  target: '≤ 2 MB',
+  pass: weights <= 2 * 1024 * 1024,
+});
 const loader = sizes.find((s) => s.file === 'pocketrank.loader.js');
 latest.loader_brotli_bytes = loader?.brotli ?? null;
 
@@ -233,10 +403,14 @@ const markdown = markdownTable(rows);
 console.log(`\n\n${markdown}\n`);
 await mkdir('bench/results', { recursive: true });
 await writeFile(ONLY ? 'bench/results/partial.json' : 'bench/results/latest.json', JSON.stringify(latest, null, 2));
-if (!ONLY) await writeFile(
-  'BENCHMARKS.md',
-  `# Benchmarks\n\nWritten by \`npm run bench\` on ${latest.date as string}: headless Chromium on this machine (2 cores, no GPU; WebGPU is the SwiftShader software adapter), ${REPEATS} repeats, medians with the min–max range of the repeats; 1-minute load average at the start ${(latest.load_average_at_start as number).toFixed(1)} on 2 cores. Raw numbers: \`bench/results/latest.json\`.\n\n${markdown}\n`,
-);
+if (!ONLY)
+  await writeFile(
+    'BENCHMARKS.md',
+    `# Benchmarks\n\nWritten by \`npm run bench\` on ${latest.date as string}: headless Chromium on this ` +
+      `machine (2 cores, no GPU; WebGPU is the SwiftShader software adapter), ${REPEATS} repeats, medians with ` +
+      `the min–max range of the repeats; 1-minute load average at the start ` +
+      `${(latest.load_average_at_start as number).toFixed(1)} on 2 cores. Raw numbers: \`bench/results/latest.json\`.\n\n${markdown}\n`,
+  );
 if (loader && loader.brotli > LOADER_LIMIT) {
   console.error(`loader is ${loader.brotli} bytes brotli, over the ${LOADER_LIMIT}-byte budget`);
   process.exit(1);

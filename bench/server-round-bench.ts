@@ -18,13 +18,40 @@ function cpuSeconds(pid: number): number {
 
 /** Starts `npm run server` with flags on a free port and a fresh data folder; resolves once /health answers. */
 export async function startServerChild(flags: string[]): Promise<{ url: string; pid: number; stop: () => void }> {
-  const { url, child } = await startServerProcess(['--data-dir', mkdtempSync(join(tmpdir(), 'pocketrank-bench-')), ...flags], { timeoutMs: 30_000 });
+  const { url, child } = await startServerProcess(
+    ['--data-dir', mkdtempSync(join(tmpdir(), 'pocketrank-bench-')), ...flags],
+    { timeoutMs: 30_000 },
+  );
   return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
 }
 
 /** One round with `clients` participants and updates of `vectorLength` values; `neighbors` 0 is the server's default graph. */
-export async function benchServerRound(clients: number, vectorLength: number, neighbors = 0): Promise<{ clients: number; vector_length: number; degree: number; round_s: number; server_cpu_s: number; submissions_per_server_cpu_s: number }> {
-  const server = await startServerChild(['--min-clients', String(clients), '--max-clients', String(clients), '--vector-length', String(vectorLength), '--clip', '1', '--phase-deadline-ms', '600000', '--neighbors', String(neighbors)]);
+export async function benchServerRound(
+  clients: number,
+  vectorLength: number,
+  neighbors = 0,
+): Promise<{
+  clients: number;
+  vector_length: number;
+  degree: number;
+  round_s: number;
+  server_cpu_s: number;
+  submissions_per_server_cpu_s: number;
+}> {
+  const server = await startServerChild([
+    '--min-clients',
+    String(clients),
+    '--max-clients',
+    String(clients),
+    '--vector-length',
+    String(vectorLength),
+    '--clip',
+    '1',
+    '--phase-deadline-ms',
+    '600000',
+    '--neighbors',
+    String(neighbors),
+  ]);
   try {
     const cpuBefore = cpuSeconds(server.pid);
     // Clients poll the round's phase; one poll per client per ~n ms keeps the server's load from
@@ -33,13 +60,30 @@ export async function benchServerRound(clients: number, vectorLength: number, ne
     const update = new Float32Array(vectorLength).map(() => (Math.random() - 0.5) * 0.01);
     const started = performance.now();
     const outcomes = await Promise.all(
-      Array.from({ length: clients }, async () => runRound({ server: server.url, clientId: crypto.randomUUID(), identity: await createIdentity(), pollMs, timeoutMs: 1_200_000, update: () => update })),
+      Array.from({ length: clients }, async () =>
+        runRound({
+          server: server.url,
+          clientId: crypto.randomUUID(),
+          identity: await createIdentity(),
+          pollMs,
+          timeoutMs: 1_200_000,
+          update: () => update,
+        }),
+      ),
     );
     const roundSeconds = (performance.now() - started) / 1000;
-    if (outcomes.some((o) => o.phase !== 'done')) throw new Error(`round did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
+    if (outcomes.some((o) => o.phase !== 'done'))
+      throw new Error(`round did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
     const serverCpu = cpuSeconds(server.pid) - cpuBefore;
     const info = (await (await fetch(`${server.url}/v1/rounds/${outcomes[0]!.round}`)).json()) as { degree: number };
-    return { clients, vector_length: vectorLength, degree: info.degree, round_s: roundSeconds, server_cpu_s: serverCpu, submissions_per_server_cpu_s: clients / serverCpu };
+    return {
+      clients,
+      vector_length: vectorLength,
+      degree: info.degree,
+      round_s: roundSeconds,
+      server_cpu_s: serverCpu,
+      submissions_per_server_cpu_s: clients / serverCpu,
+    };
   } finally {
     server.stop();
   }

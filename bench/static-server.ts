@@ -20,12 +20,16 @@ const TYPES: Record<string, string> = {
 export async function serveRepo(root: string): Promise<{ url: string; server: Server }> {
   const server = createServer(async (req, res) => {
     try {
-      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+      const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(
+        /^(\.\.[/\\])+/,
+        '',
+      );
       const file = join(root, path);
       if (!(await stat(file)).isFile()) throw new Error('not a file');
       let body: Buffer | string = await readFile(file);
       const ext = extname(file);
-      if (ext === '.ts') body = (await transform(body.toString(), { loader: 'ts', format: 'esm', target: 'es2022' })).code;
+      if (ext === '.ts')
+        body = (await transform(body.toString(), { loader: 'ts', format: 'esm', target: 'es2022' })).code;
       res.writeHead(200, {
         'content-type': TYPES[ext] ?? 'application/octet-stream',
         'cache-control': path.startsWith('/models/') || path.endsWith('.wasm') ? 'public, max-age=3600' : 'no-cache',

@@ -14,7 +14,10 @@ async function ask(cdp: CDPSession, sessionId: string, id: number, method: strin
     };
     cdp.on('Target.receivedMessageFromTarget' as never, listener as never);
   });
-  await cdp.send('Target.sendMessageToTarget' as never, { sessionId, message: JSON.stringify({ id, method }) } as never);
+  await cdp.send(
+    'Target.sendMessageToTarget' as never,
+    { sessionId, message: JSON.stringify({ id, method }) } as never,
+  );
   return reply;
 }
 
@@ -22,10 +25,15 @@ async function ask(cdp: CDPSession, sessionId: string, id: number, method: strin
 export async function workerHeapBytes(browser: Browser): Promise<number> {
   const cdp = await browser.newBrowserCDPSession();
   try {
-    const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string }[] };
+    const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+      targetInfos: { targetId: string; type: string }[];
+    };
     let total = 0;
     for (const target of targetInfos.filter((t) => t.type === 'worker')) {
-      const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
+      const { sessionId } = (await cdp.send('Target.attachToTarget', {
+        targetId: target.targetId,
+        flatten: false,
+      })) as { sessionId: string };
       await ask(cdp, sessionId, 1, 'HeapProfiler.collectGarbage');
       total += (await ask(cdp, sessionId, 2, 'Runtime.getHeapUsage')).usedSize ?? 0;
       await cdp.send('Target.detachFromTarget', { sessionId });

@@ -1,7 +1,15 @@
 import { PocketrankError } from './pocketrank-error.js';
 
 /** Event types accepted by `track()`. `impression` and `click` are what widgets record about their own items. */
-export const EVENT_TYPES = ['view', 'add_to_cart', 'remove_from_cart', 'purchase', 'search', 'impression', 'click'] as const;
+export const EVENT_TYPES = [
+  'view',
+  'add_to_cart',
+  'remove_from_cart',
+  'purchase',
+  'search',
+  'impression',
+  'click',
+] as const;
 
 /** One of {@link EVENT_TYPES}. */
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -37,12 +45,18 @@ function fail(message: string): never {
 
 function checkContext(context: unknown): EventContext | undefined {
   if (context === undefined) return undefined;
-  if (typeof context !== 'object' || context === null || Array.isArray(context)) fail('event.context must be a plain object');
+  if (typeof context !== 'object' || context === null || Array.isArray(context))
+    fail('event.context must be a plain object');
   const entries = Object.entries(context);
-  if (entries.length > MAX_CONTEXT_KEYS) fail(`event.context has ${entries.length} keys; at most ${MAX_CONTEXT_KEYS} are allowed`);
+  if (entries.length > MAX_CONTEXT_KEYS)
+    fail(`event.context has ${entries.length} keys; at most ${MAX_CONTEXT_KEYS} are allowed`);
   const out: EventContext = {};
   for (const [key, value] of entries) {
-    const ok = value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+    const ok =
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value));
     if (!ok) fail(`event.context.${key} must be a string, finite number, boolean or null`);
     out[key] = value as EventContext[string];
   }
@@ -63,8 +77,10 @@ export function validateEvent(input: unknown, now: number = Date.now()): Tracked
   }
   let timestamp = now;
   if (raw.timestamp !== undefined) {
-    if (typeof raw.timestamp !== 'number' || !Number.isFinite(raw.timestamp)) fail('event.timestamp must be a finite number of milliseconds');
-    if (raw.timestamp < MIN_TIMESTAMP || raw.timestamp > now + MAX_CLOCK_SKEW_MS) fail(`event.timestamp ${raw.timestamp} is outside the plausible range`);
+    if (typeof raw.timestamp !== 'number' || !Number.isFinite(raw.timestamp))
+      fail('event.timestamp must be a finite number of milliseconds');
+    if (raw.timestamp < MIN_TIMESTAMP || raw.timestamp > now + MAX_CLOCK_SKEW_MS)
+      fail(`event.timestamp ${raw.timestamp} is outside the plausible range`);
     timestamp = raw.timestamp;
   }
   const event: TrackedEvent = { type: type as EventType, timestamp };
@@ -84,5 +100,7 @@ export function validateEvent(input: unknown, now: number = Date.now()): Tracked
 
 /** Event types that enter the model's history: the shopper showed interest in an item. */
 export function isItemInterest(event: TrackedEvent): boolean {
-  return event.itemId !== undefined && (event.type === 'view' || event.type === 'add_to_cart' || event.type === 'purchase');
+  return (
+    event.itemId !== undefined && (event.type === 'view' || event.type === 'add_to_cart' || event.type === 'purchase')
+  );
 }

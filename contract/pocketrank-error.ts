@@ -32,6 +32,8 @@ export class PocketrankError extends Error {
 export function isPocketrankError(value: unknown): value is PocketrankError {
   return (
     value instanceof PocketrankError ||
-    (value instanceof Error && value.name === 'PocketrankError' && typeof (value as { code?: unknown }).code === 'string')
+    (value instanceof Error &&
+      value.name === 'PocketrankError' &&
+      typeof (value as { code?: unknown }).code === 'string')
   );
 }

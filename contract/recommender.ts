@@ -1,5 +1,14 @@
 import type { TrackInput } from './event-schema.js';
-import type { ConsentState, StoredData, ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderStatus, RecommendQuery } from './types.js';
+import type {
+  ConsentState,
+  StoredData,
+  ContributionResult,
+  PersonalizeOptions,
+  PersonalizeResult,
+  Recommendation,
+  RecommenderStatus,
+  RecommendQuery,
+} from './types.js';
 
 /** A running recommender: a worker holding the model and the shopper's history. */
 export interface Recommender {

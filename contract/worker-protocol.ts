@@ -1,7 +1,17 @@
 import type { PocketrankErrorCode } from './pocketrank-error.js';
 import type { TrackedEvent } from './event-schema.js';
 import type { ConsentState } from './types.js';
-import type { StoredData, BackendPreference, CatalogItem, ContributionResult, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from './types.js';
+import type {
+  StoredData,
+  BackendPreference,
+  CatalogItem,
+  ContributionResult,
+  PersonalizeOptions,
+  PersonalizeResult,
+  Recommendation,
+  RecommendQuery,
+  RecommenderStatus,
+} from './types.js';
 
 /**
  * Result envelope for every engine call. Comlink forwards only an Error's name and
@@ -34,6 +44,10 @@ export interface EngineApi {
   status(): Promise<Outcome<RecommenderStatus>>;
   personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>>;
   /** With `resumeOnly`, only finishes a round a reloaded page left open. */
-  contribute(federation: { server: string; minNewEvents: number; resumeOnly?: boolean }): Promise<Outcome<ContributionResult>>;
+  contribute(federation: {
+    server: string;
+    minNewEvents: number;
+    resumeOnly?: boolean;
+  }): Promise<Outcome<ContributionResult>>;
   close(): Promise<Outcome<void>>;
 }

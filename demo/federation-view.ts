@@ -16,11 +16,22 @@ interface SimResult {
 
 function chart(sim: SimResult): SVGSVGElement {
   // x is client updates (rounds x cohort): the DP run trades rounds for larger cohorts.
-  const updates = (values: number[], rounds: number[] | undefined, cohort: number) => values.map((_, i) => (rounds?.[i] ?? i + 1) * cohort);
+  const updates = (values: number[], rounds: number[] | undefined, cohort: number) =>
+    values.map((_, i) => (rounds?.[i] ?? i + 1) * cohort);
   const dp = sim.federated_dp;
   const series = [
-    { name: 'federated', color: '#1f77b4', values: sim.federated.perRound, at: updates(sim.federated.perRound, sim.evaluatedRounds, sim.settings.clients) },
-    { name: `federated + DP (ε ${dp.epsilon.toFixed(1)})`, color: '#b0466b', values: dp.perRound, at: updates(dp.perRound, dp.evaluatedRounds ?? sim.evaluatedRounds, dp.clients ?? sim.settings.clients) },
+    {
+      name: 'federated',
+      color: '#1f77b4',
+      values: sim.federated.perRound,
+      at: updates(sim.federated.perRound, sim.evaluatedRounds, sim.settings.clients),
+    },
+    {
+      name: `federated + DP (ε ${dp.epsilon.toFixed(1)})`,
+      color: '#b0466b',
+      values: dp.perRound,
+      at: updates(dp.perRound, dp.evaluatedRounds ?? sim.evaluatedRounds, dp.clients ?? sim.settings.clients),
+    },
   ];
   const lines = [
     { name: 'pretrained', color: '#999', value: sim.pretrained['NDCG@10'] },
@@ -42,13 +53,26 @@ function chart(sim: SimResult): SVGSVGElement {
     node.textContent = text;
     svg.append(node);
   };
-  add('text', { x: 4, y: 14, 'font-size': 11 }, `NDCG@10 on federated shoppers’ test items, by client updates (0 to ${most.toLocaleString('en-US')})`);
+  add(
+    'text',
+    { x: 4, y: 14, 'font-size': 11 },
+    `NDCG@10 on federated shoppers’ test items, by client updates (0 to ${most.toLocaleString('en-US')})`,
+  );
   lines.forEach((l, i) => {
     add('line', { x1: pad, x2: w - pad, y1: y(l.value), y2: y(l.value), stroke: l.color, 'stroke-dasharray': '4 3' });
-    add('text', { x: w - pad - 150, y: y(l.value) - 4 - i * 2, 'font-size': 10, fill: l.color }, `${l.name} ${l.value.toFixed(4)}`);
+    add(
+      'text',
+      { x: w - pad - 150, y: y(l.value) - 4 - i * 2, 'font-size': 10, fill: l.color },
+      `${l.name} ${l.value.toFixed(4)}`,
+    );
   });
   series.forEach((s, i) => {
-    add('polyline', { fill: 'none', stroke: s.color, 'stroke-width': 2, points: s.values.map((v, j) => `${x(s.at[j]!)},${y(v)}`).join(' ') });
+    add('polyline', {
+      fill: 'none',
+      stroke: s.color,
+      'stroke-width': 2,
+      points: s.values.map((v, j) => `${x(s.at[j]!)},${y(v)}`).join(' '),
+    });
     add('text', { x: pad + 4, y: h - 8 - i * 12, 'font-size': 10, fill: s.color }, s.name);
   });
   return svg;
@@ -58,15 +82,30 @@ async function runRound(rec: Recommender, items: CatalogItem[], server: string, 
   const popular = [...items].sort((a, b) => (b.popularity ?? 0) - (a.popularity ?? 0)).slice(0, 300);
   const workerUrl = new URL('../dist/pocketrank.worker.js', location.href);
   log.textContent = 'Starting three simulated shoppers (each its own worker and database)…';
-  const peers = await Promise.all([1, 2, 3].map((i) => createRecommender({ model: MODEL_URL, catalog: items, dbName: `pocketrank-demo-peer-${i}`, workerUrl, federation: { server, minNewEvents: 1 } })));
+  const peers = await Promise.all(
+    [1, 2, 3].map((i) =>
+      createRecommender({
+        model: MODEL_URL,
+        catalog: items,
+        dbName: `pocketrank-demo-peer-${i}`,
+        workerUrl,
+        federation: { server, minNewEvents: 1 },
+      }),
+    ),
+  );
   try {
-    for (const peer of peers) for (let j = 0; j < 8; j++) peer.track({ type: 'view', itemId: popular[Math.floor(Math.random() * popular.length)]!.id });
+    for (const peer of peers)
+      for (let j = 0; j < 8; j++)
+        peer.track({ type: 'view', itemId: popular[Math.floor(Math.random() * popular.length)]!.id });
     log.textContent = 'Round running: local training, clipping, noise, masking, secure aggregation…';
     const started = performance.now();
     const [mine, ...theirs] = await Promise.all([rec.contribute(), ...peers.map((p) => p.contribute())]);
     privacyState.lastContribution = mine;
     const done = theirs.filter((r) => r.phase === 'done').length + (mine.phase === 'done' ? 1 : 0);
-    log.textContent = `Round ${theirs[0]?.round ?? '?'} finished in ${((performance.now() - started) / 1000).toFixed(1)} s: ${done} updates aggregated. This browser: ${mine.participated ? `uploaded ${mine.uploadedBytes?.toLocaleString()} masked bytes` : `did not take part (${mine.reason})`}.`;
+    log.textContent =
+      `Round ${theirs[0]?.round ?? '?'} finished in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s: ${done} updates aggregated. This browser: ` +
+      `${mine.participated ? `uploaded ${mine.uploadedBytes?.toLocaleString()} masked bytes` : `did not take part (${mine.reason})`}.`;
   } finally {
     await Promise.all(peers.map(async (p) => (await p.forget(), await p.close())));
   }
@@ -78,7 +117,15 @@ export async function federationPage(rec: Recommender, items: CatalogItem[], ser
   const fed: FederationPrivacy | undefined = status.federation;
   panel.append(
     el('h2', '', 'Federation server'),
-    el('p', 'hint', fed?.error ? `Not reachable at ${server} (${fed.error}). npm start runs one on port 8787.` : `${server}: ${fed?.rounds ?? 0} rounds so far, ε spent ${fed?.epsilon === null ? '∞ (no DP noise)' : fed?.epsilon?.toFixed(2)}${fed?.budget ? ` of ${fed.budget}` : ''}, δ ${fed?.delta.toExponential(1)}, noise multiplier ${fed?.noiseMultiplier}.`),
+    el(
+      'p',
+      'hint',
+      fed?.error
+        ? `Not reachable at ${server} (${fed.error}). npm start runs one on port 8787.`
+        : `${server}: ${fed?.rounds ?? 0} rounds so far, ε spent ` +
+            `${fed?.epsilon === null ? '∞ (no DP noise)' : fed?.epsilon?.toFixed(2)}` +
+            `${fed?.budget ? ` of ${fed.budget}` : ''}, δ ${fed?.delta.toExponential(1)}, noise multiplier ${fed?.noiseMultiplier}.`,
+    ),
   );
   const run = el('button', 'primary', 'Run a federated round now');
   const log = el('p', 'hint');
@@ -98,9 +145,23 @@ export async function federationPage(rec: Recommender, items: CatalogItem[], ser
   const simPanel = el('div', 'panel');
   try {
     const sim = (await (await fetch(SIM_RESULT_URL)).json()) as SimResult;
-    simPanel.append(el('h2', '', 'What federation buys (simulation on Amazon Beauty)'), chart(sim), el('p', 'hint', 'From npm run simulate: pretrained on half of the shoppers, federated over the other half through the real server and secure aggregation.'));
+    simPanel.append(
+      el('h2', '', 'What federation buys (simulation on Amazon Beauty)'),
+      chart(sim),
+      el(
+        'p',
+        'hint',
+        'From npm run simulate: pretrained on half of the shoppers, federated over the other half through the real server and secure aggregation.',
+      ),
+    );
   } catch {
-    simPanel.append(el('p', 'hint', 'No simulation result shipped; run npm run simulate -- --json experiments/results/federated.json.'));
+    simPanel.append(
+      el(
+        'p',
+        'hint',
+        'No simulation result shipped; run npm run simulate -- --json experiments/results/federated.json.',
+      ),
+    );
   }
   return [el('h2', '', 'Federated learning'), panel, simPanel];
 }

@@ -15,7 +15,10 @@ async function showStatus(rec: Recommender): Promise<void> {
   await rec.recommend({ k: 8 });
   const ms = performance.now() - started;
   const s = await rec.status();
-  statusBar.textContent = `Ranked ${s.rankableItems.toLocaleString()} products in ${ms.toFixed(1)} ms on ${s.backend} (${s.backendReason}) · ${s.storedEvents} events on this device · model ${s.model.id} v${s.model.version}${s.personalized ? ' · personalized' : ''}`;
+  statusBar.textContent =
+    `Ranked ${s.rankableItems.toLocaleString()} products in ${ms.toFixed(1)} ms on ` +
+    `${s.backend} (${s.backendReason}) · ${s.storedEvents} events on this device · model ${s.model.id} v` +
+    `${s.model.version}${s.personalized ? ' · personalized' : ''}`;
 }
 
 async function main(): Promise<void> {
@@ -29,14 +32,25 @@ async function main(): Promise<void> {
     federation: { server: FEDERATION, minNewEvents: 3 },
   });
   defineRecsElement(rec, { label: (id) => id });
-  const shop: Shop = { rec, items, byId, cart: new Map(), onCart: () => (document.getElementById('cart-count')!.textContent = String([...shop.cart.values()].reduce((a, b) => a + b, 0))) };
+  const shop: Shop = {
+    rec,
+    items,
+    byId,
+    cart: new Map(),
+    onCart: () =>
+      (document.getElementById('cart-count')!.textContent = String([...shop.cart.values()].reduce((a, b) => a + b, 0))),
+  };
   // The size of what a round uploads comes from the server; without one nothing is uploaded anyway.
-  const health = (await fetch(`${FEDERATION}/health`).then((r) => r.json(), () => ({}))) as { vectorLength?: number };
+  const health = (await fetch(`${FEDERATION}/health`).then(
+    (r) => r.json(),
+    () => ({}),
+  )) as { vectorLength?: number };
   const encoderFloats = health.vectorLength ?? 0;
 
   const route = async () => {
     const hash = decodeURIComponent(location.hash.slice(1) || '/');
-    for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === `#${hash}`);
+    for (const a of document.querySelectorAll('nav a'))
+      a.classList.toggle('active', a.getAttribute('href') === `#${hash}`);
     let nodes: Node[];
     if (hash.startsWith('/p/')) nodes = productPage(shop, hash.slice(3));
     else if (hash === '/cart') nodes = cartPage(shop);

@@ -26,7 +26,9 @@ export async function privacyPage(rec: Recommender, encoderFloats: number): Prom
     personalizeOut.textContent = ' training in the worker…';
     try {
       const r = await rec.personalize({ steps: 10, learningRate: 0.001 });
-      personalizeOut.textContent = ` ${r.steps} steps in ${Math.round(r.durationMs)} ms, loss ${r.lossBefore.toFixed(2)} → ${r.lossAfter.toFixed(2)}. Nothing left this browser.`;
+      personalizeOut.textContent =
+        ` ${r.steps} steps in ${Math.round(r.durationMs)} ms, loss ` +
+        `${r.lossBefore.toFixed(2)} → ${r.lossAfter.toFixed(2)}. Nothing left this browser.`;
     } catch (error) {
       personalizeOut.textContent = ` ${String(error)}`;
     }
@@ -42,7 +44,10 @@ export async function privacyPage(rec: Recommender, encoderFloats: number): Prom
     return el('p').appendChild(l).parentElement!;
   };
   panel.append(
-    label(consent, 'Remember my activity in this browser (IndexedDB). Off: nothing is written; recommendations use this page session only.'),
+    label(
+      consent,
+      'Remember my activity in this browser (IndexedDB). Off: nothing is written; recommendations use this page session only.',
+    ),
     label(fed, 'Help improve the shop’s model with federated learning (sends only a masked, noised model update).'),
     el('p').appendChild(personalize).parentElement!,
     personalizeOut,
@@ -55,12 +60,23 @@ export async function privacyPage(rec: Recommender, encoderFloats: number): Prom
   table.rows[0]!.append(el('th', '', '#'), el('th', '', 'event'), el('th', '', 'item / query'), el('th', '', 'time'));
   for (const e of data.events.slice(-50).reverse()) {
     const row = el('tr');
-    row.append(el('td', 'mono', String(e.seq ?? '')), el('td', '', e.type), el('td', 'mono', e.itemId ?? e.query ?? ''), el('td', '', new Date(e.timestamp).toLocaleTimeString()));
+    row.append(
+      el('td', 'mono', String(e.seq ?? '')),
+      el('td', '', e.type),
+      el('td', 'mono', e.itemId ?? e.query ?? ''),
+      el('td', '', new Date(e.timestamp).toLocaleTimeString()),
+    );
     table.append(row);
   }
   stored.append(
     el('h2', '', 'Stored on this device'),
-    el('p', 'hint', `${data.events.length} events in IndexedDB "pocketrank-demo" (newest 50 shown)${data.sessionOnly ? `, ${data.sessionOnly} more in memory only` : ''}; personalized weights: ${data.personalized ? 'yes' : 'no'}; consent: ${data.consent}. Retention: 180 days or 5,000 events.`),
+    el(
+      'p',
+      'hint',
+      `${data.events.length} events in IndexedDB "pocketrank-demo" (newest 50 shown)` +
+        `${data.sessionOnly ? `, ${data.sessionOnly} more in memory only` : ''}; personalized weights: ` +
+        `${data.personalized ? 'yes' : 'no'}; consent: ${data.consent}. Retention: 180 days or 5,000 events.`,
+    ),
     table,
   );
 
@@ -69,8 +85,22 @@ export async function privacyPage(rec: Recommender, encoderFloats: number): Prom
   const last = privacyState.lastContribution;
   leaving.append(
     el('h2', '', 'What leaves this device'),
-    el('p', '', privacyState.federated ? `Per federated round: one masked vector of ${encoderFloats.toLocaleString()} numbers (${kb} KB) — this device’s model update, clipped to a fixed norm, with its share of Gaussian noise, plus pairwise masks that only cancel in the sum of all participants — and encrypted key shares. No events, no item ids, no history.` : 'Nothing. Recommendations are computed in this browser; the shop’s server only served the model files.'),
-    el('p', 'hint', last ? `Last contribution: round ${last.round ?? '-'}, ${last.phase ?? last.reason ?? ''}, ${last.uploadedBytes?.toLocaleString() ?? 0} bytes uploaded.` : 'No contribution from this browser yet.'),
+    el(
+      'p',
+      '',
+      privacyState.federated
+        ? `Per federated round: one masked vector of ${encoderFloats.toLocaleString()} numbers (${kb} KB) — ` +
+            `this device’s model update, clipped to a fixed norm, with its share of Gaussian noise, plus ` +
+            `pairwise masks that only cancel in the sum of all participants — and encrypted key shares. No events, no item ids, no history.`
+        : 'Nothing. Recommendations are computed in this browser; the shop’s server only served the model files.',
+    ),
+    el(
+      'p',
+      'hint',
+      last
+        ? `Last contribution: round ${last.round ?? '-'}, ${last.phase ?? last.reason ?? ''}, ${last.uploadedBytes?.toLocaleString() ?? 0} bytes uploaded.`
+        : 'No contribution from this browser yet.',
+    ),
     el('p', 'hint', `Model ${status.model.id} v${status.model.version} on ${status.backend}.`),
   );
   return [el('h2', '', 'Privacy'), panel, stored, leaving];

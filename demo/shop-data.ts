@@ -24,7 +24,8 @@ export async function loadCatalog(): Promise<{ items: CatalogItem[]; byId: Map<s
 }
 
 /** Brand / category attribute ids of an item, as tags. */
-export const tagsOf = (item: CatalogItem | undefined): string[] => (item?.attributes?.tags as string[] | undefined) ?? [];
+export const tagsOf = (item: CatalogItem | undefined): string[] =>
+  (item?.attributes?.tags as string[] | undefined) ?? [];
 
 /** Creates an element with a class and text. */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = ''): HTMLElementTagNameMap[K] {
@@ -40,7 +41,17 @@ export function productCard(item: CatalogItem): HTMLElement {
   card.href = `#/p/${encodeURIComponent(item.id)}`;
   const sw = el('span', 'swatch', item.id);
   swatch(sw, item.id);
-  card.append(sw, el('span', 'title', `Beauty item ${item.id}`), el('span', 'meta', `${tagsOf(item).map((t) => `#${t}`).join(' ')} · ${item.popularity ?? 0} sold`));
+  card.append(
+    sw,
+    el('span', 'title', `Beauty item ${item.id}`),
+    el(
+      'span',
+      'meta',
+      `${tagsOf(item)
+        .map((t) => `#${t}`)
+        .join(' ')} · ${item.popularity ?? 0} sold`,
+    ),
+  );
   return card;
 }
 
@@ -54,7 +65,8 @@ export function recsWidget(scenario: string, count: number, extra: Record<string
   const latency = el('p', 'hint');
   // Color each card once it is rendered, and say how long the ranking took.
   widget.addEventListener('pocketrank-render', (event) => {
-    for (const card of widget.querySelectorAll<HTMLElement>('[data-pocketrank-item]')) swatch(card.querySelector('.swatch')!, card.dataset.pocketrankItem!);
+    for (const card of widget.querySelectorAll<HTMLElement>('[data-pocketrank-item]'))
+      swatch(card.querySelector('.swatch')!, card.dataset.pocketrankItem!);
     latency.textContent = `ranked on this device in ${(event as CustomEvent<{ latencyMs: number }>).detail.latencyMs.toFixed(1)} ms`;
   });
   const wrap = el('div');

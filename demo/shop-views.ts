@@ -26,7 +26,10 @@ export function shopPage(shop: Shop): Node[] {
   filter.placeholder = 'Filter by attribute id, e.g. 17';
   const render = () => {
     const tag = filter.value.trim();
-    const shown = shop.items.filter((i) => !tag || tagsOf(i).includes(tag)).sort((a, b) => (b.popularity ?? 0) - (a.popularity ?? 0)).slice(0, 48);
+    const shown = shop.items
+      .filter((i) => !tag || tagsOf(i).includes(tag))
+      .sort((a, b) => (b.popularity ?? 0) - (a.popularity ?? 0))
+      .slice(0, 48);
     grid.replaceChildren(...shown.map(productCard));
   };
   filter.addEventListener('change', () => {
@@ -37,7 +40,11 @@ export function shopPage(shop: Shop): Node[] {
   const toolbar = el('div', 'toolbar');
   toolbar.append(filter);
   return [
-    section('For you', 'Ranked on this device from your views and cart; trending until you have a history.', recsWidget('for-you', 6, { explain: '' })),
+    section(
+      'For you',
+      'Ranked on this device from your views and cart; trending until you have a history.',
+      recsWidget('for-you', 6, { explain: '' }),
+    ),
     section('Recently viewed', '', recsWidget('recently-viewed', 6)),
     section('Popular in Beauty', '', toolbar, grid),
   ];
@@ -61,9 +68,40 @@ export function productPage(shop: Shop, id: string): Node[] {
   };
   const link = el('a', '', 'See it on amazon.com ↗');
   Object.assign(link, { href: amazonUrl(id), target: '_blank', rel: 'noopener' });
-  info.append(el('h2', '', `Beauty item ${id}`), el('p', 'hint', `Attributes: ${tagsOf(item).map((t) => `#${t}`).join(' ') || 'none'} · ${item.popularity ?? 0} sold`), add, el('p'), link);
+  info.append(
+    el('h2', '', `Beauty item ${id}`),
+    el(
+      'p',
+      'hint',
+      `Attributes: ${
+        tagsOf(item)
+          .map((t) => `#${t}`)
+          .join(' ') || 'none'
+      } · ${item.popularity ?? 0} sold`,
+    ),
+    add,
+    el('p'),
+    link,
+  );
   wrap.append(sw, info);
-  return [wrap, section('Similar items', 'Nearest neighbours in the model’s item embeddings.', recsWidget('similar', 6, { item: id })), section('Goes well with', 'What shoppers pick next after this item.', recsWidget('bought-together', 6, { item: id })), section('Because you viewed', 'Each item names the event in your history that raised it most.', recsWidget('for-you', 6, { explain: '' }))];
+  return [
+    wrap,
+    section(
+      'Similar items',
+      'Nearest neighbours in the model’s item embeddings.',
+      recsWidget('similar', 6, { item: id }),
+    ),
+    section(
+      'Goes well with',
+      'What shoppers pick next after this item.',
+      recsWidget('bought-together', 6, { item: id }),
+    ),
+    section(
+      'Because you viewed',
+      'Each item names the event in your history that raised it most.',
+      recsWidget('for-you', 6, { explain: '' }),
+    ),
+  ];
 }
 
 /** Cart and checkout: removing and buying are events too. */
@@ -92,5 +130,12 @@ export function cartPage(shop: Shop): Node[] {
     list.replaceChildren(el('p', '', 'Thank you! Your order is placed (demo: nothing is charged).'));
     checkout.disabled = true;
   };
-  return [section('Your cart', '', list, checkout), section('Complete your order', 'Cart-based: what goes with everything in your cart.', recsWidget('bought-together', 6))];
+  return [
+    section('Your cart', '', list, checkout),
+    section(
+      'Complete your order',
+      'Cart-based: what goes with everything in your cart.',
+      recsWidget('bought-together', 6),
+    ),
+  ];
 }

@@ -4,11 +4,15 @@
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
  * npm run simulate -- --pool s1.json,s2.json [--json f] (pools complete results of different seeds)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
- *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7 --neighbors 0 (SecAgg+ degree; 0 = automatic) --threshold 0.667 (unmasking threshold, share of the cohort) --centralized-epochs 6 --centralized-lr 0.0003,0.0001 (each tried, validation keeps one) --centralized-patience 4
+ *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7
+ *    --neighbors 0 (SecAgg+ degree; 0 = automatic) --threshold 0.667 (unmasking threshold, share of the cohort)
+ *    --centralized-epochs 6 --centralized-lr 0.0003,0.0001 (each tried, validation keeps one) --centralized-patience 4
  *    --plain-clip C (the no-DP run's clip; default --clip) --weighting uniform|examples --select valid|last (no-DP run)
- *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 --dp-weight-examples 0 (the DP run's own cohort, rounds, server lr, bounded client weights, and
- *    share of the federated vector it sends, ranked on --dp-rank-users 1024 public users' gradients; default as without DP)
- *    --dp-server-optimizer fedavg|fedadam (default --server-optimizer) --dp-part all|rows (rows: only the item rows' block is sent; the encoder stays as pretrained)
+ *    --dp-clients N --dp-rounds R --dp-server-lr 0.0003 --dp-coordinates 1 --dp-weight-examples 0 (the DP run's own
+ *    cohort, rounds, server lr, bounded client weights, and share of the federated vector it sends, ranked on
+ *    --dp-rank-users 1024 public users' gradients; default as without DP)
+ *    --dp-server-optimizer fedavg|fedadam (default --server-optimizer)
+ *    --dp-part all|rows (rows: only the item rows' block is sent; the encoder stays as pretrained)
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1
  *    --checkpoint dir (the federated runs save their state there after every round; run again to resume) --pause-after R (stop after round R)]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
@@ -36,7 +40,13 @@ import { personalizationGain } from './federated/personalization-gain.js';
 import { noiseForEpsilon } from './federated/noise-for-epsilon.js';
 import { type FederatedRunOptions, runFederated } from './federated/simulation.js';
 import { poolSeeds, poolTable } from './federated/seed-pool.js';
-import { mergeResults, resultPlot, resultTable, SETTINGS, type SimulationResult } from './federated/simulation-report.js';
+import {
+  mergeResults,
+  resultPlot,
+  resultTable,
+  SETTINGS,
+  type SimulationResult,
+} from './federated/simulation-report.js';
 import { federatedPart, federatedRowsFor } from '../models/train/local-finetune.js';
 import { buildSasrec } from '../models/sasrec/build-sasrec.js';
 import { DEFAULT_CONFIG, checkThresholdFraction } from '../server/rounds/server-config.js';
@@ -48,12 +58,48 @@ import { dpFedAvgEpsilon } from '../server/privacy/rdp-accountant.js';
 import { parseArgs } from '../models/cli/args.js';
 
 const args = parseArgs(process.argv.slice(2), {
-  data: 'string', clients: 'number', rounds: 'number', epsilon: 'number', json: 'string', plot: 'string', 'pretrain-epochs': 'number',
-  'eval-users': 'number', 'local-steps': 'number', 'local-lr': 'number', clip: 'number', seed: 'number', 'centralized-epochs': 'number', 'centralized-lr': 'string',
-  'server-optimizer': 'string', 'server-lr': 'number', 'local-optimizer': 'string', 'eval-every': 'number', 'personalize-users': 'number', 'personalize-steps': 'number', 'personalize-lr': 'number', pretrained: 'string',
-  only: 'string', merge: 'string', pool: 'string', 'server-tau': 'number', 'centralized-patience': 'number', neighbors: 'number', threshold: 'number',
-  'plain-clip': 'number', weighting: 'string', select: 'string', checkpoint: 'string', 'pause-after': 'number',
-  'dp-clients': 'number', 'dp-rounds': 'number', 'dp-weight-examples': 'number', 'dp-server-lr': 'number', 'dp-coordinates': 'number', 'dp-rank-users': 'number', 'dp-server-optimizer': 'string', 'dp-part': 'string',
+  data: 'string',
+  clients: 'number',
+  rounds: 'number',
+  epsilon: 'number',
+  json: 'string',
+  plot: 'string',
+  'pretrain-epochs': 'number',
+  'eval-users': 'number',
+  'local-steps': 'number',
+  'local-lr': 'number',
+  clip: 'number',
+  seed: 'number',
+  'centralized-epochs': 'number',
+  'centralized-lr': 'string',
+  'server-optimizer': 'string',
+  'server-lr': 'number',
+  'local-optimizer': 'string',
+  'eval-every': 'number',
+  'personalize-users': 'number',
+  'personalize-steps': 'number',
+  'personalize-lr': 'number',
+  pretrained: 'string',
+  only: 'string',
+  merge: 'string',
+  pool: 'string',
+  'server-tau': 'number',
+  'centralized-patience': 'number',
+  neighbors: 'number',
+  threshold: 'number',
+  'plain-clip': 'number',
+  weighting: 'string',
+  select: 'string',
+  checkpoint: 'string',
+  'pause-after': 'number',
+  'dp-clients': 'number',
+  'dp-rounds': 'number',
+  'dp-weight-examples': 'number',
+  'dp-server-lr': 'number',
+  'dp-coordinates': 'number',
+  'dp-rank-users': 'number',
+  'dp-server-optimizer': 'string',
+  'dp-part': 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -65,7 +111,8 @@ async function publish(result: SimulationResult): Promise<void> {
 }
 
 /** The --json results named in a comma-separated list. */
-const readResults = (list: string) => Promise.all(list.split(',').map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SimulationResult));
+const readResults = (list: string) =>
+  Promise.all(list.split(',').map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SimulationResult));
 
 // --merge a.json,b.json joins the parts of one experiment that ran as separate processes.
 if (args.merge) {
@@ -81,7 +128,9 @@ if (args.pool) {
 }
 // --only federated,federated_dp,centralized,personalization runs a subset (e.g. one per core).
 const only = new Set((args.only as string | undefined)?.split(',') ?? SETTINGS);
-for (const name of only) if (!(SETTINGS as readonly string[]).includes(name)) throw new Error(`--only takes ${SETTINGS.join(', ')}; got "${name}"`);
+for (const name of only)
+  if (!(SETTINGS as readonly string[]).includes(name))
+    throw new Error(`--only takes ${SETTINGS.join(', ')}; got "${name}"`);
 /** A --server-optimizer style flag's value, checked (default `fallback`). */
 const serverOptimizerFlag = (flag: string, fallback: 'fedavg' | 'fedadam'): 'fedavg' | 'fedadam' => {
   const value = (args[flag] as string | undefined) ?? fallback;
@@ -97,7 +146,10 @@ const seed = num('seed', 1);
 if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
 
 const data = await loadInteractions((args.data as string | undefined) ?? '../shared/data/amazon-beauty/Beauty.txt');
-const users = shuffleInPlace(data.sequences.map((_, i) => i).filter((i) => data.sequences[i]!.length >= 3), mulberry32(seed));
+const users = shuffleInPlace(
+  data.sequences.map((_, i) => i).filter((i) => data.sequences[i]!.length >= 3),
+  mulberry32(seed),
+);
 const half = Math.floor(users.length / 2);
 const publicSeqs = users.slice(0, half).map((u) => data.sequences[u]!);
 const federated = leaveOneOut(users.slice(half).map((u) => data.sequences[u]!));
@@ -108,12 +160,26 @@ const clientData = federated.map((s) => s.train);
 const evalUsers = num('eval-users', 0) || federated.length;
 const cases = shuffleInPlace(evalCases(federated, 'test'), mulberry32(seed + 1)).slice(0, evalUsers);
 const validation = shuffleInPlace(evalCases(federated, 'valid'), mulberry32(seed + 2)).slice(0, evalUsers);
-console.error(`public users ${publicSeqs.length}, federated users ${federated.length}, evaluated on ${cases.length} federated users' test items`);
+console.error(
+  `public users ${publicSeqs.length}, federated users ${federated.length}, evaluated on ${cases.length} federated users' test items`,
+);
 
 // --pretrained caches the pretrained weights (JSON), so tuning runs skip the pretraining.
 const cache = args.pretrained as string | undefined;
 const cached = cache && existsSync(cache) ? (JSON.parse(await readFile(cache, 'utf8')) as number[][]) : undefined;
-const encoder = cached ? buildSasrec({ ...DEFAULT_SASREC, vocabSize: data.itemIds.length + 1 }, { modelId: 'simulation', modelVersion: '1', itemIds: data.itemIds }).encoder : (await trainSasrec(publicSeqs, data.itemIds, { ...DEFAULT_TRAIN, epochs: num('pretrain-epochs', 30), refit: false, patience: 3 }, { modelId: 'simulation', modelVersion: '1' })).encoder;
+const encoder = cached
+  ? buildSasrec(
+      { ...DEFAULT_SASREC, vocabSize: data.itemIds.length + 1 },
+      { modelId: 'simulation', modelVersion: '1', itemIds: data.itemIds },
+    ).encoder
+  : (
+      await trainSasrec(
+        publicSeqs,
+        data.itemIds,
+        { ...DEFAULT_TRAIN, epochs: num('pretrain-epochs', 30), refit: false, patience: 3 },
+        { modelId: 'simulation', modelVersion: '1' },
+      )
+    ).encoder;
 if (cached) encoder.setWeights(cached.map((w, i) => tf.tensor(w, encoder.getWeights()[i]!.shape)));
 else if (cache) await writeFile(cache, JSON.stringify(encoder.getWeights().map((w) => Array.from(w.dataSync()))));
 // The public popularity ranks which item rows are federated (as many as fit 512 KB).
@@ -121,7 +187,9 @@ const popularity = new Float64Array(data.itemIds.length + 1);
 for (const seq of publicSeqs) for (const row of seq) popularity[row]! += 1;
 const federatedRows = federatedRowsFor(encoder, popularity);
 const vectorLength = federatedPart(encoder, federatedRows).size;
-console.error(`federated part: encoder + ${federatedRows.length} item rows = ${vectorLength} values (${((vectorLength * 4) / 1024).toFixed(0)} KB masked)`);
+console.error(
+  `federated part: encoder + ${federatedRows.length} item rows = ${vectorLength} values (${((vectorLength * 4) / 1024).toFixed(0)} KB masked)`,
+);
 const pretrainedWeights = encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
 // Each setting starts from the pretrained weights and dropout stream, so its result is the same
 // whether this process pretrained or loaded --pretrained.
@@ -136,7 +204,12 @@ const delta = 1 / federated.length;
 // DP-FedAvg's noise per coordinate of the mean is z * clip / cohort and spreads over every value
 // sent, so the DP run may use its own, larger cohorts (fewer rounds at the same client budget)
 // and send only the public top share of the vector.
-const dp = { clients: num('dp-clients', clients), rounds: num('dp-rounds', rounds), serverLearningRate: num('dp-server-lr', num('server-lr', 0.0003)), fraction: num('dp-coordinates', 1) };
+const dp = {
+  clients: num('dp-clients', clients),
+  rounds: num('dp-rounds', rounds),
+  serverLearningRate: num('dp-server-lr', num('server-lr', 0.0003)),
+  fraction: num('dp-coordinates', 1),
+};
 const q = dp.clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, dp.rounds, delta);
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
@@ -145,7 +218,22 @@ const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd'
 // aborts the round when more of the cohort drops.
 const thresholdFraction = num('threshold', DEFAULT_CONFIG.thresholdFraction);
 checkThresholdFraction(thresholdFraction);
-const runOptions = { clientsPerRound: clients, rounds, evalEvery: num('eval-every', 10), clip: num('clip', 10), localSteps: num('local-steps', 1), localLearningRate: num('local-lr', 1), localOptimizer, serverOptimizer, serverLearningRate: num('server-lr', 0.0003), serverAdamTau: num('server-tau', 1e-7), neighbors: num('neighbors', 0), thresholdFraction, federatedRows, seed };
+const runOptions = {
+  clientsPerRound: clients,
+  rounds,
+  evalEvery: num('eval-every', 10),
+  clip: num('clip', 10),
+  localSteps: num('local-steps', 1),
+  localLearningRate: num('local-lr', 1),
+  localOptimizer,
+  serverOptimizer,
+  serverLearningRate: num('server-lr', 0.0003),
+  serverAdamTau: num('server-tau', 1e-7),
+  neighbors: num('neighbors', 0),
+  thresholdFraction,
+  federatedRows,
+  seed,
+};
 const run = async (label: string, noiseMultiplier: number, overrides: Partial<FederatedRunOptions> = {}) => {
   reset();
   const bar = new ProgressBar(label.padEnd(14), overrides.rounds ?? rounds);
@@ -157,13 +245,17 @@ const run = async (label: string, noiseMultiplier: number, overrides: Partial<Fe
     ...overrides,
     noiseMultiplier,
     // One directory per run: a stopped simulation run again resumes each where it stopped.
-    ...(args.checkpoint !== undefined && { checkpoint: join(args.checkpoint as string, noiseMultiplier > 0 ? 'federated_dp' : 'federated') }),
+    ...(args.checkpoint !== undefined && {
+      checkpoint: join(args.checkpoint as string, noiseMultiplier > 0 ? 'federated_dp' : 'federated'),
+    }),
     ...(args['pause-after'] !== undefined && { pauseAfter: args['pause-after'] as number }),
     // Rounds of a thousand clients or more take minutes: say where each one is.
     ...(cohort >= 1000 && {
       onServerEvent: (event: string, fields: Record<string, unknown>) => {
         if (event !== 'round_phase' && event !== 'round_done' && event !== 'round_aborted') return;
-        console.error(`\n${event} ${String(fields.phase ?? fields.reason ?? '')} after ${((performance.now() - phaseStart) / 1000).toFixed(0)} s`);
+        console.error(
+          `\n${event} ${String(fields.phase ?? fields.reason ?? '')} after ${((performance.now() - phaseStart) / 1000).toFixed(0)} s`,
+        );
         phaseStart = performance.now();
       },
     }),
@@ -174,20 +266,31 @@ const run = async (label: string, noiseMultiplier: number, overrides: Partial<Fe
   });
   if (!perRound.finished) {
     // Nothing is published from a paused run: the same command without --pause-after resumes it.
-    console.error(`\n${label}: paused after round ${args['pause-after'] as number}; its state is in ${args.checkpoint as string}`);
+    console.error(
+      `\n${label}: paused after round ${args['pause-after'] as number}; its state is in ${args.checkpoint as string}`,
+    );
     process.exit(0);
   }
   bar.done(`NDCG@10 ${perRound.test[perRound.test.length - 1]!['NDCG@10']!.toFixed(4)}`);
   return perRound;
 };
-const evaluated = (total: number) => Array.from({ length: total }, (_, i) => i + 1).filter((r) => r % runOptions.evalEvery === 0 || r === total);
+const evaluated = (total: number) =>
+  Array.from({ length: total }, (_, i) => i + 1).filter((r) => r % runOptions.evalEvery === 0 || r === total);
 const pick = (m: Metrics) => ({ 'NDCG@10': m['NDCG@10']!, 'HR@10': m['HR@10']! });
 const last = (xs: Metrics[]) => xs[xs.length - 1]!;
 const result: SimulationResult = {
   pretrained: pick(pretrained),
   // perRound: NDCG@10 after every `evalEvery` rounds (and the last), listed in evaluatedRounds.
   evaluatedRounds: evaluated(rounds),
-  settings: { clients, population: federated.length, evaluatedUsers: cases.length, vectorLength, federatedItemRows: federatedRows.length, ...runOptions, federatedRows: undefined },
+  settings: {
+    clients,
+    population: federated.length,
+    evaluatedUsers: cases.length,
+    vectorLength,
+    federatedItemRows: federatedRows.length,
+    ...runOptions,
+    federatedRows: undefined,
+  },
 };
 if (only.has('federated')) {
   // Without DP nothing needs clipping (--plain-clip, default --clip); --weighting examples weighs
@@ -195,33 +298,70 @@ if (only.has('federated')) {
   // with the best validation NDCG@10, as the ceiling reports its best epoch (a deployment would
   // get that number from federated evaluation), --select last the final round.
   const weighting = (args.weighting as string | undefined) ?? 'uniform';
-  if (weighting !== 'uniform' && weighting !== 'examples') throw new Error(`--weighting takes uniform or examples; got "${weighting}"`);
+  if (weighting !== 'uniform' && weighting !== 'examples')
+    throw new Error(`--weighting takes uniform or examples; got "${weighting}"`);
   const select = (args.select as string | undefined) ?? 'valid';
   if (select !== 'valid' && select !== 'last') throw new Error(`--select takes valid or last; got "${select}"`);
   // The typical history length is a public constant in a deployment; the cap (the longest history's weight) never binds here.
   const examples = clientData.reduce((s, u) => s + nextItemTargetCount(u, encoder.cfg.maxLen), 0) / clientData.length;
   const clip = num('plain-clip', runOptions.clip);
-  const plain = await run('federated', 0, { clip, validationCases: validation, weighting: weighting === 'examples' ? { examples, cap: encoder.cfg.maxLen / examples } : undefined });
+  const plain = await run('federated', 0, {
+    clip,
+    validationCases: validation,
+    weighting: weighting === 'examples' ? { examples, cap: encoder.cfg.maxLen / examples } : undefined,
+  });
   const valid = plain.validation.map((m) => m['NDCG@10']!);
   const at = select === 'valid' ? valid.indexOf(Math.max(...valid)) : plain.test.length - 1;
-  result.federated = { ...pick(plain.test[at]!), selectedRound: evaluated(rounds)[at]!, select, clip, weighting, perRound: plain.test.map((m) => m['NDCG@10']!), perRoundValid: valid };
+  result.federated = {
+    ...pick(plain.test[at]!),
+    selectedRound: evaluated(rounds)[at]!,
+    select,
+    clip,
+    weighting,
+    perRound: plain.test.map((m) => m['NDCG@10']!),
+    perRoundValid: valid,
+  };
 }
 if (only.has('federated_dp')) {
   // --dp-part rows: centralized fine-tuning of the item rows alone recovers the whole ceiling's
   // gain (model card), so a DP run may send that block only and spend no noise on the encoder.
   const dpPart = (args['dp-part'] as string | undefined) ?? 'all';
   if (dpPart !== 'all' && dpPart !== 'rows') throw new Error(`--dp-part takes all or rows; got "${dpPart}"`);
-  if (dpPart === 'rows' && dp.fraction < 1) throw new Error('--dp-part rows and --dp-coordinates < 1 exclude each other');
+  if (dpPart === 'rows' && dp.fraction < 1)
+    throw new Error('--dp-part rows and --dp-coordinates < 1 exclude each other');
   const rows = dpPart === 'rows' ? rowsBlock(encoder, federatedRows) : undefined;
   // --dp-coordinates < 1: the coordinates ranked highest on public users' gradients.
-  const publicSample = () => shuffleInPlace([...publicSeqs], mulberry32(seed + 4)).slice(0, num('dp-rank-users', 1024)).map((s) => s.slice(0, -2));
-  const coordinates = rows ?? (dp.fraction < 1 ? await dpCoordinatesFor(encoder, publicSample(), { fraction: dp.fraction, federatedRows, clip: runOptions.clip, seed }) : undefined);
+  const publicSample = () =>
+    shuffleInPlace([...publicSeqs], mulberry32(seed + 4))
+      .slice(0, num('dp-rank-users', 1024))
+      .map((s) => s.slice(0, -2));
+  const coordinates =
+    rows ??
+    (dp.fraction < 1
+      ? await dpCoordinatesFor(encoder, publicSample(), {
+          fraction: dp.fraction,
+          federatedRows,
+          clip: runOptions.clip,
+          seed,
+        })
+      : undefined);
   if (rows) console.error(`DP run federates the item rows only: ${rows.length} values`);
-  else if (coordinates) console.error(`DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`);
+  else if (coordinates)
+    console.error(
+      `DP run federates the public top ${(dp.fraction * 100).toFixed(1)}% of the vector: ${coordinates.length} values`,
+    );
   // --dp-weight-examples n: bounded weights min(examples / n, 1) after clipping, so one client still moves the sum by at most clip.
   const weightExamples = num('dp-weight-examples', 0);
   const weighting = weightExamples > 0 ? { examples: weightExamples, cap: 1 } : undefined;
-  const private_ = await run(`federated, DP`, z, { clientsPerRound: dp.clients, rounds: dp.rounds, serverOptimizer: dpOptimizer, serverLearningRate: dp.serverLearningRate, coordinates, validationCases: validation, weighting });
+  const private_ = await run(`federated, DP`, z, {
+    clientsPerRound: dp.clients,
+    rounds: dp.rounds,
+    serverOptimizer: dpOptimizer,
+    serverLearningRate: dp.serverLearningRate,
+    coordinates,
+    validationCases: validation,
+    weighting,
+  });
   result.federated_dp = {
     // DP reports the last round: picking one by validation would spend privacy of its own.
     ...pick(last(private_.test)),
@@ -247,14 +387,42 @@ if (only.has('federated_dp')) {
   };
 }
 if (only.has('centralized')) {
-  const learningRates = String(args['centralized-lr'] ?? '0.0003,0.0001').split(',').map(Number);
-  const { chosen, trials } = await centralizedCeiling(encoder, clientData, validation, { learningRates, maxEpochs: num('centralized-epochs', 6), patience: num('centralized-patience', 4), federatedRows, seed, reset, onCheck: (lr, e, m) => console.error(`centralized lr ${lr} epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`) });
-  result.centralized = { ...pick(await score()), bestEpoch: chosen.bestEpoch, learningRate: chosen.learningRate, trials };
+  const learningRates = String(args['centralized-lr'] ?? '0.0003,0.0001')
+    .split(',')
+    .map(Number);
+  const { chosen, trials } = await centralizedCeiling(encoder, clientData, validation, {
+    learningRates,
+    maxEpochs: num('centralized-epochs', 6),
+    patience: num('centralized-patience', 4),
+    federatedRows,
+    seed,
+    reset,
+    onCheck: (lr, e, m) =>
+      console.error(`centralized lr ${lr} epoch ${e.toFixed(2)}: valid NDCG@10 ${m['NDCG@10']!.toFixed(4)}`),
+  });
+  result.centralized = {
+    ...pick(await score()),
+    bestEpoch: chosen.bestEpoch,
+    learningRate: chosen.learningRate,
+    trials,
+  };
 }
 if (only.has('personalization')) {
   reset();
   const [steps, learningRate] = [num('personalize-steps', 10), num('personalize-lr', 0.0005)];
-  const gain = await personalizationGain(encoder, pretrainedWeights, shuffleInPlace([...cases], mulberry32(seed + 3)).slice(0, num('personalize-users', 300)), { steps, learningRate, seed });
-  result.personalization = { users: gain.users, before: pick(gain.before), after: pick(gain.after), paired: gain.paired, steps, learningRate };
+  const gain = await personalizationGain(
+    encoder,
+    pretrainedWeights,
+    shuffleInPlace([...cases], mulberry32(seed + 3)).slice(0, num('personalize-users', 300)),
+    { steps, learningRate, seed },
+  );
+  result.personalization = {
+    users: gain.users,
+    before: pick(gain.before),
+    after: pick(gain.after),
+    paired: gain.paired,
+    steps,
+    learningRate,
+  };
 }
 await publish(result);

@@ -72,14 +72,21 @@ export function layoutViolations(edges: readonly ImportEdge[]): string[] {
   return edges
     .filter((e) => e.to !== undefined && folderOf(e.to) !== folderOf(e.from))
     .filter((e) => !(ALLOWED[folderOf(e.from)] ?? []).includes(folderOf(e.to!)))
-    .map((e) => `${e.from} imports ${e.to} (${folderOf(e.from)}/ may import ${ALLOWED[folderOf(e.from)]?.join(', ') || 'no other folder'})`);
+    .map(
+      (e) =>
+        `${e.from} imports ${e.to} (${folderOf(e.from)}/ may import ${ALLOWED[folderOf(e.from)]?.join(', ') || 'no other folder'})`,
+    );
 }
 
 /**
  * Package imports reachable from `entries` that match `forbidden`, with the chain of files that
  * reaches each: what a bundle built from those entries would pull in.
  */
-export function reachableImports(edges: readonly ImportEdge[], entries: readonly string[], forbidden: RegExp): string[] {
+export function reachableImports(
+  edges: readonly ImportEdge[],
+  entries: readonly string[],
+  forbidden: RegExp,
+): string[] {
   const byFile = new Map<string, ImportEdge[]>();
   for (const e of edges) byFile.set(e.from, [...(byFile.get(e.from) ?? []), e]);
   const found: string[] = [];
@@ -99,6 +106,8 @@ export function reachableImports(edges: readonly ImportEdge[], entries: readonly
 if (import.meta.url === `file://${process.argv[1]}`) {
   const violations = layoutViolations(importGraph('.'));
   for (const v of violations) console.log(v);
-  console.log(violations.length === 0 ? 'every import points down the house' : `${violations.length} import(s) climb the house`);
+  console.log(
+    violations.length === 0 ? 'every import points down the house' : `${violations.length} import(s) climb the house`,
+  );
   process.exitCode = violations.length === 0 ? 0 : 1;
 }

@@ -15,7 +15,7 @@ export function freePort() {
 
 /** Resolves with the first OK response from `url`, polling every `intervalMs`; rejects after `timeoutMs`. */
 export async function waitForOk(url, timeoutMs, intervalMs = 50) {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     const response = await fetch(url).catch(() => undefined);
     if (response?.ok) return response;
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -30,7 +30,9 @@ export async function waitForOk(url, timeoutMs, intervalMs = 50) {
  */
 export async function startServerProcess(flags, { port, timeoutMs = 15_000 } = {}) {
   const listenOn = port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(listenOn), ...flags], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(listenOn), ...flags], {
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${listenOn}`;
   try {
     await waitForOk(`${url}/health`, timeoutMs);

@@ -24,5 +24,27 @@ const stop = (code = 0) => {
 process.on('SIGINT', () => stop());
 process.on('SIGTERM', () => stop());
 
-start(bin('tsx'), ['server/main.ts', '--initial-model', 'models/beauty/model.json', '--min-clients', '3', '--max-clients', '8', '--clip', '10', '--noise-multiplier', '0.7', '--optimizer', 'fedadam', '--server-learning-rate', '0.0003', '--population', '1000', '--epsilon-budget', '8', '--phase-deadline-ms', '5000']);
+start(bin('tsx'), [
+  'server/main.ts',
+  '--initial-model',
+  'models/beauty/model.json',
+  '--min-clients',
+  '3',
+  '--max-clients',
+  '8',
+  '--clip',
+  '10',
+  '--noise-multiplier',
+  '0.7',
+  '--optimizer',
+  'fedadam',
+  '--server-learning-rate',
+  '0.0003',
+  '--population',
+  '1000',
+  '--epsilon-budget',
+  '8',
+  '--phase-deadline-ms',
+  '5000',
+]);
 start(bin('vite'), ['--mode', 'demo', ...process.argv.slice(2)]);

@@ -9,17 +9,27 @@ import { readConfig } from './rounds/server-config.js';
 import { RoundStore } from './store/round-store.js';
 
 const config = readConfig(process.argv.slice(2), process.env);
-const initialParams = config.initialModel ? await federatedPartOf(config.initialModel, { dpCoordinates: config.dpCoordinates }) : undefined;
+const initialParams = config.initialModel
+  ? await federatedPartOf(config.initialModel, { dpCoordinates: config.dpCoordinates })
+  : undefined;
 if (initialParams) config.vectorLength = initialParams.length;
 const store = new RoundStore(config.dataDir);
-const log = (event: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
+const log = (event: string, fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
 const service = new RoundService(store, config, Date.now, log, initialParams);
 const app = createApp(service, store);
 // Deadlines advance on a clock; a restart resumes every open round from the store.
 await service.tick();
-const timer = setInterval(() => void service.tick().catch((error: unknown) => log('tick_failed', { error: String(error) })), 250);
+const timer = setInterval(
+  () => void service.tick().catch((error: unknown) => log('tick_failed', { error: String(error) })),
+  250,
+);
 await app.listen({ port: config.port, host: config.host });
-log('listening', { url: `http://${config.host}:${(app.server.address() as { port: number }).port}`, dataDir: config.dataDir, modelVersion: store.latestModel()!.version });
+log('listening', {
+  url: `http://${config.host}:${(app.server.address() as { port: number }).port}`,
+  dataDir: config.dataDir,
+  modelVersion: store.latestModel()!.version,
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     clearInterval(timer);

@@ -8,7 +8,18 @@ import { validateOptions, validateQuery } from './validate-options.js';
 import type { EngineApi, Outcome } from '../contract/worker-protocol.js';
 import type { Recommender } from '../contract/recommender.js';
 import type { PrivacyReport } from '../protocol/responses.js';
-import type { ConsentState, StoredData, ContributionResult, FederationPrivacy, PersonalizeOptions, PersonalizeResult, Recommendation, RecommenderOptions, RecommenderStatus, RecommendQuery } from '../contract/types.js';
+import type {
+  ConsentState,
+  StoredData,
+  ContributionResult,
+  FederationPrivacy,
+  PersonalizeOptions,
+  PersonalizeResult,
+  Recommendation,
+  RecommenderOptions,
+  RecommenderStatus,
+  RecommendQuery,
+} from '../contract/types.js';
 
 const DEFAULT_FLUSH_MS = 250;
 
@@ -23,9 +34,24 @@ async function fetchPrivacy(server: string): Promise<FederationPrivacy> {
     const response = await fetch(new URL('/v1/privacy', server), { signal: AbortSignal.timeout(3_000) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const p = (await response.json()) as PrivacyReport;
-    return { server, epsilon: p.epsilon, delta: p.delta, budget: p.budget, rounds: p.rounds, noiseMultiplier: p.noiseMultiplier };
+    return {
+      server,
+      epsilon: p.epsilon,
+      delta: p.delta,
+      budget: p.budget,
+      rounds: p.rounds,
+      noiseMultiplier: p.noiseMultiplier,
+    };
   } catch (error) {
-    return { server, epsilon: null, delta: 0, budget: null, rounds: 0, noiseMultiplier: 0, error: `privacy report unavailable: ${String(error)}` };
+    return {
+      server,
+      epsilon: null,
+      delta: 0,
+      budget: null,
+      rounds: 0,
+      noiseMultiplier: 0,
+      error: `privacy report unavailable: ${String(error)}`,
+    };
   }
 }
 
@@ -34,7 +60,8 @@ async function fetchPrivacy(server: string): Promise<FederationPrivacy> {
  * same-origin blob module imports the worker bundle instead (CORS applies; CSP needs `worker-src blob:`).
  */
 function startWorker(url: URL): Worker {
-  if (typeof location === 'undefined' || url.origin === location.origin) return new Worker(url, { type: 'module', name: 'pocketrank' });
+  if (typeof location === 'undefined' || url.origin === location.origin)
+    return new Worker(url, { type: 'module', name: 'pocketrank' });
   const wrapper = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
   try {
     return new Worker(wrapper, { type: 'module', name: 'pocketrank' });
@@ -53,7 +80,12 @@ function workerFailure(worker: Worker): Promise<never> {
   return new Promise((_, reject) => {
     worker.addEventListener('error', (event) => {
       event.preventDefault();
-      reject(new PocketrankError('worker_failed', `the pocketrank worker failed to start: ${event.message || 'script could not be loaded'}`));
+      reject(
+        new PocketrankError(
+          'worker_failed',
+          `the pocketrank worker failed to start: ${event.message || 'script could not be loaded'}`,
+        ),
+      );
     });
   });
 }
@@ -78,16 +110,23 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     worker.terminate();
   };
   try {
-    await Promise.race([engine.init({ ...init, wasmPaths: init.wasmPaths || new URL('./', workerUrl).href }).then(unwrap), workerFailure(worker)]);
+    await Promise.race([
+      engine.init({ ...init, wasmPaths: init.wasmPaths || new URL('./', workerUrl).href }).then(unwrap),
+      workerFailure(worker),
+    ]);
   } catch (error) {
     dispose();
     throw error;
   }
   if (federation) {
     // A reload in the middle of a round: finish it in the background instead of dropping out.
-    void engine.contribute({ ...federation, resumeOnly: true }).then((outcome) => {
-      if (!outcome.ok && outcome.code !== 'busy') console.warn('[pocketrank] could not resume the federated round', outcome.message);
-    }, () => undefined);
+    void engine.contribute({ ...federation, resumeOnly: true }).then(
+      (outcome) => {
+        if (!outcome.ok && outcome.code !== 'busy')
+          console.warn('[pocketrank] could not resume the federated round', outcome.message);
+      },
+      () => undefined,
+    );
   }
   return new WorkerRecommender(engine, dispose, options.flushIntervalMs ?? DEFAULT_FLUSH_MS, federation);
 }
@@ -158,8 +197,10 @@ class WorkerRecommender implements Recommender {
     this.assertOpen();
     const steps = options.steps ?? 10;
     const learningRate = options.learningRate ?? 0.0005;
-    if (!Number.isInteger(steps) || steps < 1 || steps > 500) throw new PocketrankError('invalid_argument', `steps must be an integer from 1 to 500; got ${String(steps)}`);
-    if (!(learningRate > 0 && learningRate <= 1)) throw new PocketrankError('invalid_argument', `learningRate must be in (0, 1]; got ${String(learningRate)}`);
+    if (!Number.isInteger(steps) || steps < 1 || steps > 500)
+      throw new PocketrankError('invalid_argument', `steps must be an integer from 1 to 500; got ${String(steps)}`);
+    if (!(learningRate > 0 && learningRate <= 1))
+      throw new PocketrankError('invalid_argument', `learningRate must be in (0, 1]; got ${String(learningRate)}`);
     await this.batcher.flush();
     const result = unwrap(await this.guard(this.engine.personalize({ steps, learningRate })));
     notifyChange();
@@ -168,14 +209,22 @@ class WorkerRecommender implements Recommender {
 
   async contribute(): Promise<ContributionResult> {
     this.assertOpen();
-    if (!this.federation) throw new PocketrankError('invalid_argument', 'no federation server is configured (options.federation); nothing was sent');
+    if (!this.federation)
+      throw new PocketrankError(
+        'invalid_argument',
+        'no federation server is configured (options.federation); nothing was sent',
+      );
     await this.batcher.flush();
     return unwrap(await this.guard(this.engine.contribute(this.federation)));
   }
 
   async consent(state: ConsentState): Promise<void> {
     this.assertOpen();
-    if (state !== 'granted' && state !== 'denied') throw new PocketrankError('invalid_argument', `consent must be 'granted' or 'denied'; got ${JSON.stringify(state)}`);
+    if (state !== 'granted' && state !== 'denied')
+      throw new PocketrankError(
+        'invalid_argument',
+        `consent must be 'granted' or 'denied'; got ${JSON.stringify(state)}`,
+      );
     await this.batcher.flush();
     unwrap(await this.guard(this.engine.consent(state)));
     notifyChange();

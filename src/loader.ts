@@ -29,7 +29,8 @@ function run(rec: Recommender, command: Command): void {
   const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as Callback) : undefined;
   const report = (error: unknown) => (callback ? callback(error) : console.error(`[pocketrank] ${name} failed`, error));
   try {
-    const fn = name === 'ready' ? async () => rec : (rec as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+    const fn =
+      name === 'ready' ? async () => rec : (rec as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
     if (typeof fn !== 'function' || name === 'close') throw new TypeError(`unknown pocketrank command "${name}"`);
     Promise.resolve(fn.apply(rec, args)).then((result) => callback?.(null, result), report);
   } catch (error) {
@@ -53,7 +54,11 @@ async function start(): Promise<void> {
   for (const command of queued.splice(0)) run(rec, command);
 }
 
-const sdkScript = Object.assign(document.createElement('script'), { src: new URL(__SDK_FILE__, base).href, integrity: __SDK_INTEGRITY__, crossOrigin: 'anonymous' });
+const sdkScript = Object.assign(document.createElement('script'), {
+  src: new URL(__SDK_FILE__, base).href,
+  integrity: __SDK_INTEGRITY__,
+  crossOrigin: 'anonymous',
+});
 // A failed start answers every queued and later callback with the error instead of leaving them hanging.
 const fail = (error: unknown) => {
   console.error('[pocketrank] could not start', error);
@@ -65,5 +70,6 @@ const fail = (error: unknown) => {
   w.pocketrank = { push: answer };
 };
 sdkScript.onload = () => start().catch(fail);
-sdkScript.onerror = () => fail(new Error(`could not load ${sdkScript.src} (network, or its integrity hash did not match)`));
+sdkScript.onerror = () =>
+  fail(new Error(`could not load ${sdkScript.src} (network, or its integrity hash did not match)`));
 document.head.append(sdkScript);

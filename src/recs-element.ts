@@ -39,7 +39,10 @@ export function reasonText(reason: Explanation, label: (itemId: string) => strin
  * arrive without shifting the page, refreshes when the history changes, and records impressions
  * (half visible) and clicks of its items by itself.
  */
-export function defineRecsElement(recommender: Recommender | Promise<Recommender>, options: RecsElementOptions = {}): void {
+export function defineRecsElement(
+  recommender: Recommender | Promise<Recommender>,
+  options: RecsElementOptions = {},
+): void {
   const tagName = options.tagName ?? 'pocketrank-recs';
   if (customElements.get(tagName)) return;
   const label = options.label ?? ((id: string) => id);
@@ -72,14 +75,17 @@ export function defineRecsElement(recommender: Recommender | Promise<Recommender
       if (!this.list.isConnected) this.append(this.list);
       if (!this.style.display) this.style.display = 'block';
       this.list.replaceChildren(...Array.from({ length: this.count }, () => this.placeholder()));
-      this.observer = new IntersectionObserver((entries) => {
-        for (const entry of entries) {
-          const card = entry.target as HTMLElement;
-          if (!entry.isIntersecting || this.seen.has(card)) continue;
-          this.seen.add(card);
-          this.track('impression', card.dataset.pocketrankItem!);
-        }
-      }, { threshold: 0.5 });
+      this.observer = new IntersectionObserver(
+        (entries) => {
+          for (const entry of entries) {
+            const card = entry.target as HTMLElement;
+            if (!entry.isIntersecting || this.seen.has(card)) continue;
+            this.seen.add(card);
+            this.track('impression', card.dataset.pocketrankItem!);
+          }
+        },
+        { threshold: 0.5 },
+      );
       this.addEventListener('click', this.onClick);
       window.addEventListener(CHANGE_EVENT, this.onChange);
       void this.refresh();
@@ -98,7 +104,11 @@ export function defineRecsElement(recommender: Recommender | Promise<Recommender
     /** Asks for fresh recommendations and renders them. Resolves when they are on screen. */
     async refresh(): Promise<void> {
       const generation = ++this.generation;
-      const query: RecommendQuery = { k: this.count, scenario: (this.getAttribute('scenario') ?? 'for-you') as Scenario, explain: this.hasAttribute('explain') };
+      const query: RecommendQuery = {
+        k: this.count,
+        scenario: (this.getAttribute('scenario') ?? 'for-you') as Scenario,
+        explain: this.hasAttribute('explain'),
+      };
       const item = this.getAttribute('item');
       if (item) query.item = item;
       try {
@@ -109,7 +119,10 @@ export function defineRecsElement(recommender: Recommender | Promise<Recommender
         this.latencyMs = performance.now() - started;
         this.results = results;
         const cards = results.map((r) => this.card(r));
-        this.list.replaceChildren(...cards, ...Array.from({ length: this.count - cards.length }, () => this.placeholder()));
+        this.list.replaceChildren(
+          ...cards,
+          ...Array.from({ length: this.count - cards.length }, () => this.placeholder()),
+        );
         for (const card of cards) this.observer?.observe(card);
         this.dispatchEvent(new CustomEvent('pocketrank-render', { detail: { results, latencyMs: this.latencyMs } }));
       } catch (error) {
@@ -119,7 +132,10 @@ export function defineRecsElement(recommender: Recommender | Promise<Recommender
     }
 
     private track(type: 'impression' | 'click', itemId: string): void {
-      void Promise.resolve(recommender).then((rec) => rec.track({ type, itemId, context: { widget: this.getAttribute('scenario') ?? 'for-you' } }), () => undefined);
+      void Promise.resolve(recommender).then(
+        (rec) => rec.track({ type, itemId, context: { widget: this.getAttribute('scenario') ?? 'for-you' } }),
+        () => undefined,
+      );
     }
 
     private fromTemplate(): Element {
@@ -127,7 +143,8 @@ export function defineRecsElement(recommender: Recommender | Promise<Recommender
       const root = template instanceof HTMLTemplateElement ? template.content.firstElementChild : null;
       if (root) return root.cloneNode(true) as Element;
       const card = Object.assign(document.createElement('div'), { className: 'pocketrank-item' });
-      for (const field of ['itemId', 'reason']) card.append(Object.assign(document.createElement('div'), { className: `pocketrank-${field}` }));
+      for (const field of ['itemId', 'reason'])
+        card.append(Object.assign(document.createElement('div'), { className: `pocketrank-${field}` }));
       card.children[0]!.setAttribute('data-pr-text', 'itemId');
       card.children[1]!.setAttribute('data-pr-text', 'reason');
       return card;
@@ -150,7 +167,9 @@ export function defineRecsElement(recommender: Recommender | Promise<Recommender
         for (const node of [el, ...el.querySelectorAll('*')]) {
           const field = node.getAttribute('data-pr-text');
           if (field) node.textContent = fields[field] ?? '';
-          for (const attr of node.attributes) if (attr.value.includes('{itemId}')) attr.value = attr.value.replaceAll('{itemId}', encodeURIComponent(rec.itemId));
+          for (const attr of node.attributes)
+            if (attr.value.includes('{itemId}'))
+              attr.value = attr.value.replaceAll('{itemId}', encodeURIComponent(rec.itemId));
         }
       }
       (el as HTMLElement).dataset.pocketrankItem = rec.itemId;

@@ -3,7 +3,9 @@ export const WORKER_FILE = 'pocketrank.worker.js';
 
 // document.currentScript is only set while a classic (IIFE) script runs, so read it at load time.
 const classicScriptSrc =
-  typeof document !== 'undefined' && document.currentScript instanceof HTMLScriptElement ? document.currentScript.src : undefined;
+  typeof document !== 'undefined' && document.currentScript instanceof HTMLScriptElement
+    ? document.currentScript.src
+    : undefined;
 
 function bundleUrl(): string {
   if (classicScriptSrc) return classicScriptSrc;

@@ -1,5 +1,11 @@
 import { PocketrankError } from '../contract/pocketrank-error.js';
-import type { AttributeValue, BackendPreference, RecommenderOptions, RecommendQuery, Scenario } from '../contract/types.js';
+import type {
+  AttributeValue,
+  BackendPreference,
+  RecommenderOptions,
+  RecommendQuery,
+  Scenario,
+} from '../contract/types.js';
 import type { EngineInit } from '../contract/worker-protocol.js';
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -18,12 +24,15 @@ function absoluteUrl(value: string | URL, what: string): string {
 }
 
 /** Checks `createRecommender` options and resolves every URL against the page. */
-export function validateOptions(options: RecommenderOptions): EngineInit & { federation?: { server: string; minNewEvents: number } } {
+export function validateOptions(
+  options: RecommenderOptions,
+): EngineInit & { federation?: { server: string; minNewEvents: number } } {
   if (typeof options !== 'object' || options === null) bad('createRecommender needs an options object');
   if (options.model === undefined || options.model === '') bad('options.model (URL of model.json) is required');
   const modelUrl = absoluteUrl(options.model, 'options.model');
   const backend = options.backend ?? 'auto';
-  if (!BACKENDS.includes(backend)) bad(`options.backend must be one of ${BACKENDS.join(', ')}; got ${JSON.stringify(backend)}`);
+  if (!BACKENDS.includes(backend))
+    bad(`options.backend must be one of ${BACKENDS.join(', ')}; got ${JSON.stringify(backend)}`);
   const dbName = options.dbName ?? 'pocketrank';
   if (typeof dbName !== 'string' || dbName === '') bad('options.dbName must be a non-empty string');
   if (options.flushIntervalMs !== undefined && !(options.flushIntervalMs >= 0 && options.flushIntervalMs <= 60_000)) {
@@ -40,19 +49,34 @@ export function validateOptions(options: RecommenderOptions): EngineInit & { fed
   }
   const wasmPaths = options.wasmPaths === undefined ? '' : absoluteUrl(options.wasmPaths, 'options.wasmPaths');
   const consent = options.consent ?? 'granted';
-  if (consent !== 'granted' && consent !== 'denied') bad(`options.consent must be 'granted' or 'denied'; got ${JSON.stringify(consent)}`);
+  if (consent !== 'granted' && consent !== 'denied')
+    bad(`options.consent must be 'granted' or 'denied'; got ${JSON.stringify(consent)}`);
   const { maxAgeDays = 180, maxEvents = 5000 } = options.retention ?? {};
   if (!(maxAgeDays > 0)) bad('options.retention.maxAgeDays must be a positive number of days');
   if (!(Number.isInteger(maxEvents) && maxEvents >= 1)) bad('options.retention.maxEvents must be a positive integer');
-  const base = { modelUrl, catalog, backend, dbName, wasmPaths, consent, retention: { maxAgeMs: maxAgeDays * 86_400_000, maxEvents } } as const;
+  const base = {
+    modelUrl,
+    catalog,
+    backend,
+    dbName,
+    wasmPaths,
+    consent,
+    retention: { maxAgeMs: maxAgeDays * 86_400_000, maxEvents },
+  } as const;
   if (options.federation === undefined) return base;
   const minNewEvents = options.federation.minNewEvents ?? 5;
-  if (!Number.isInteger(minNewEvents) || minNewEvents < 0) bad('options.federation.minNewEvents must be a non-negative integer');
-  return { ...base, federation: { server: absoluteUrl(options.federation.server, 'options.federation.server'), minNewEvents } };
+  if (!Number.isInteger(minNewEvents) || minNewEvents < 0)
+    bad('options.federation.minNewEvents must be a non-negative integer');
+  return {
+    ...base,
+    federation: { server: absoluteUrl(options.federation.server, 'options.federation.server'), minNewEvents },
+  };
 }
 
 function isAttributeValue(value: unknown): value is AttributeValue {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 /** Scenarios `recommend()` accepts. */
@@ -68,21 +92,31 @@ export function validateQuery(query: RecommendQuery): RecommendQuery {
   if (typeof query !== 'object' || query === null) bad('recommend needs a query object such as { k: 10 }');
   const { k, scenario = 'for-you', item, exclude, filter, pin, boost } = query;
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) bad(`k must be an integer from 1 to ${MAX_K}; got ${String(k)}`);
-  if (!SCENARIOS.includes(scenario)) bad(`scenario must be one of ${SCENARIOS.join(', ')}; got ${JSON.stringify(scenario)}`);
+  if (!SCENARIOS.includes(scenario))
+    bad(`scenario must be one of ${SCENARIOS.join(', ')}; got ${JSON.stringify(scenario)}`);
   if (item !== undefined && (typeof item !== 'string' || item === '')) bad('item must be a non-empty item id');
   if (scenario === 'similar' && item === undefined) bad('the similar scenario needs an item');
-  const out: RecommendQuery = { k, scenario, explain: query.explain === true, includePurchased: query.includePurchased === true, includeInCart: query.includeInCart === true };
+  const out: RecommendQuery = {
+    k,
+    scenario,
+    explain: query.explain === true,
+    includePurchased: query.includePurchased === true,
+    includeInCart: query.includeInCart === true,
+  };
   if (query.includeSeen !== undefined) out.includeSeen = query.includeSeen === true;
   if (item !== undefined) out.item = item;
   if (exclude !== undefined) out.exclude = idList(exclude, 'exclude');
   if (pin !== undefined) out.pin = idList(pin, 'pin');
   if (boost !== undefined) {
-    if (typeof boost !== 'object' || boost === null || Array.isArray(boost)) bad('boost must be an object of item id -> number');
-    for (const [id, amount] of Object.entries(boost)) if (typeof amount !== 'number' || !Number.isFinite(amount)) bad(`boost.${id} must be a finite number`);
+    if (typeof boost !== 'object' || boost === null || Array.isArray(boost))
+      bad('boost must be an object of item id -> number');
+    for (const [id, amount] of Object.entries(boost))
+      if (typeof amount !== 'number' || !Number.isFinite(amount)) bad(`boost.${id} must be a finite number`);
     out.boost = { ...boost };
   }
   if (filter !== undefined) {
-    if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) bad('filter must be an object of attribute values');
+    if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
+      bad('filter must be an object of attribute values');
     const copy: NonNullable<RecommendQuery['filter']> = {};
     for (const [key, value] of Object.entries(filter)) {
       const ok = Array.isArray(value) ? value.length > 0 && value.every(isAttributeValue) : isAttributeValue(value);

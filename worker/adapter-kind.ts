@@ -1,7 +1,15 @@
 import type { AdapterInfo } from '../contract/types.js';
 
 // Software rasterizers that expose WebGPU/WebGL on machines without a usable GPU.
-const SOFTWARE_MARKERS = ['swiftshader', 'llvmpipe', 'softpipe', 'lavapipe', 'microsoft basic render', 'warp', 'software'];
+const SOFTWARE_MARKERS = [
+  'swiftshader',
+  'llvmpipe',
+  'softpipe',
+  'lavapipe',
+  'microsoft basic render',
+  'warp',
+  'software',
+];
 
 /** Raw fields read from a GPUAdapter (its `info` plus the older `isFallbackAdapter` flag). */
 export interface RawAdapterFacts {
@@ -14,7 +22,9 @@ export interface RawAdapterFacts {
 
 /** True when a renderer or adapter string names a CPU rasterizer rather than a GPU. */
 export function isSoftwareName(...names: (string | undefined)[]): boolean {
-  return names.some((name) => name !== undefined && SOFTWARE_MARKERS.some((marker) => name.toLowerCase().includes(marker)));
+  return names.some(
+    (name) => name !== undefined && SOFTWARE_MARKERS.some((marker) => name.toLowerCase().includes(marker)),
+  );
 }
 
 /** Classifies a WebGPU adapter: fallback adapters and CPU rasterizers are not a GPU. */

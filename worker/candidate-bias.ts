@@ -7,7 +7,10 @@ export const BLOCKED = Math.fround(-1e30); // float32-exact, so it compares equa
 export const isBlocked = (bias: number): boolean => bias <= BLOCKED / 2;
 
 /** True when `value` (scalar or list) shares an element with `wanted` (scalar or list). */
-function attributeMatches(value: AttributeValue | AttributeValue[] | undefined, wanted: AttributeValue | AttributeValue[]): boolean {
+function attributeMatches(
+  value: AttributeValue | AttributeValue[] | undefined,
+  wanted: AttributeValue | AttributeValue[],
+): boolean {
   if (value === undefined) return false;
   const have = Array.isArray(value) ? value : [value];
   const want = Array.isArray(wanted) ? wanted : [wanted];
@@ -20,7 +23,10 @@ export function matchesFilter(item: CatalogItem, filter: NonNullable<RecommendQu
 }
 
 /** Maps catalog items to table rows; items outside the model's vocabulary are left out. */
-export function indexCatalog(itemIds: readonly string[], catalog: readonly CatalogItem[]): { rowOf: Map<string, number>; items: Map<number, CatalogItem> } {
+export function indexCatalog(
+  itemIds: readonly string[],
+  catalog: readonly CatalogItem[],
+): { rowOf: Map<string, number>; items: Map<number, CatalogItem> } {
   const rowOf = new Map<string, number>();
   itemIds.forEach((id, i) => rowOf.set(id, i + 1));
   const items = new Map<number, CatalogItem>();
@@ -48,7 +54,13 @@ export interface ShopperRows {
 }
 
 /** Per-query bias: the base bias with the business rules applied (exclusions, filter, boosts). Returns a new array. */
-export function queryBias(base: Float32Array, query: RecommendQuery, rowOf: ReadonlyMap<string, number>, items: ReadonlyMap<number, CatalogItem>, shopper: ShopperRows): Float32Array {
+export function queryBias(
+  base: Float32Array,
+  query: RecommendQuery,
+  rowOf: ReadonlyMap<string, number>,
+  items: ReadonlyMap<number, CatalogItem>,
+  shopper: ShopperRows,
+): Float32Array {
   const bias = base.slice();
   const block = (rows: Iterable<number>) => {
     for (const row of rows) bias[row] = BLOCKED;
@@ -70,7 +82,11 @@ export function queryBias(base: Float32Array, query: RecommendQuery, rowOf: Read
 }
 
 /** Left-pads the newest `maxLen` known rows of a history into the model's input layout. */
-export function encodeHistory(history: readonly string[], rowOf: ReadonlyMap<string, number>, maxLen: number): { input: Int32Array; rows: number[] } {
+export function encodeHistory(
+  history: readonly string[],
+  rowOf: ReadonlyMap<string, number>,
+  maxLen: number,
+): { input: Int32Array; rows: number[] } {
   const rows: number[] = [];
   for (const id of history) {
     const row = rowOf.get(id);

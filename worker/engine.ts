@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrackedEvent } from '../contract/event-schema.js';
 import { PocketrankError } from '../contract/pocketrank-error.js';
-import type { ContributionResult, Startup, PersonalizeOptions, PersonalizeResult, Recommendation, RecommendQuery, RecommenderStatus } from '../contract/types.js';
+import type {
+  ContributionResult,
+  Startup,
+  PersonalizeOptions,
+  PersonalizeResult,
+  Recommendation,
+  RecommendQuery,
+  RecommenderStatus,
+} from '../contract/types.js';
 import type { ConsentState, EngineApi, EngineInit, Outcome, StoredData } from '../contract/worker-protocol.js';
 import { EventStore } from './event-store.js';
 import { contributeToRound } from './federated/federated-client.js';
@@ -44,29 +52,51 @@ export class Engine implements EngineApi {
   private startup: Startup | undefined;
 
   private get state(): Running {
-    if (!this.running) throw new PocketrankError('closed', 'the engine is not running (init failed or close() was called)');
+    if (!this.running)
+      throw new PocketrankError('closed', 'the engine is not running (init failed or close() was called)');
     return this.running;
   }
 
   init(init: EngineInit): Promise<Outcome<RecommenderStatus>> {
     return outcome(async () => {
-      if (this.running || this.starting) throw new PocketrankError('invalid_argument', 'the engine is already initialized');
+      if (this.running || this.starting)
+        throw new PocketrankError('invalid_argument', 'the engine is already initialized');
       this.starting = true;
       try {
         // Everything that does not need the backend (downloads, catalog parsing, IndexedDB) runs while it starts.
         const started = performance.now();
-        const timed = <T>(p: Promise<T>, key: Exclude<keyof Startup, 'modelSource'>) => p.finally(() => (startup[key] = Math.round(performance.now() - started)));
-        const startup: Startup = { backendMs: 0, modelMs: 0, catalogMs: 0, storageMs: 0, totalMs: 0, modelSource: 'network' };
+        const timed = <T>(p: Promise<T>, key: Exclude<keyof Startup, 'modelSource'>) =>
+          p.finally(() => (startup[key] = Math.round(performance.now() - started)));
+        const startup: Startup = {
+          backendMs: 0,
+          modelMs: 0,
+          catalogMs: 0,
+          storageMs: 0,
+          totalMs: 0,
+          modelSource: 'network',
+        };
         const backend = timed(selectBackend(init.backend, init.wasmPaths), 'backendMs');
         const granted = init.consent === 'granted';
         // The model is kept on the device only with consent, like everything else the SDK stores.
         const modelFetch = granted ? modelCacheFetch(`pocketrank:${init.dbName}:model`, init.modelUrl) : undefined;
-        const [choiceResult, model, catalogResult, storeResult] = await Promise.allSettled([backend, timed(loadModel(init.modelUrl, backend, modelFetch?.fetch), 'modelMs'), timed(loadCatalog(init.catalog), 'catalogMs'), timed(granted ? EventStore.open(init.dbName) : Promise.resolve(undefined), 'storageMs')]);
-        if (choiceResult.status === 'rejected' || model.status === 'rejected' || catalogResult.status === 'rejected' || storeResult.status === 'rejected') {
+        const [choiceResult, model, catalogResult, storeResult] = await Promise.allSettled([
+          backend,
+          timed(loadModel(init.modelUrl, backend, modelFetch?.fetch), 'modelMs'),
+          timed(loadCatalog(init.catalog), 'catalogMs'),
+          timed(granted ? EventStore.open(init.dbName) : Promise.resolve(undefined), 'storageMs'),
+        ]);
+        if (
+          choiceResult.status === 'rejected' ||
+          model.status === 'rejected' ||
+          catalogResult.status === 'rejected' ||
+          storeResult.status === 'rejected'
+        ) {
           if (model.status === 'fulfilled') model.value.model.dispose();
           if (storeResult.status === 'fulfilled') storeResult.value?.close();
           // Report the first failure in a fixed order (backend, model, catalog, storage), not whichever lost the race.
-          throw [choiceResult, model, catalogResult, storeResult].find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
+          throw [choiceResult, model, catalogResult, storeResult].find(
+            (r): r is PromiseRejectedResult => r.status === 'rejected',
+          )!.reason;
         }
         const choice = choiceResult.value;
         const [loaded, catalog, store] = [model.value, catalogResult.value, storeResult.value];
@@ -76,7 +106,19 @@ export class Engine implements EngineApi {
         }
         const crowdWeights = loaded.encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
         const personalized = store ? await restorePersonalWeights(store, loaded) : false;
-        this.running = { init, choice, loaded, crowdWeights, ranker: new Ranker(loaded, catalog), store, unstored: [], shopper: new ShopperState(loaded.maxLen), consent: init.consent, personalized, modelFetch };
+        this.running = {
+          init,
+          choice,
+          loaded,
+          crowdWeights,
+          ranker: new Ranker(loaded, catalog),
+          store,
+          unstored: [],
+          shopper: new ShopperState(loaded.maxLen),
+          consent: init.consent,
+          personalized,
+          modelFetch,
+        };
         if (store) await this.loadHistory();
         startup.totalMs = Math.round(performance.now() - started);
         this.startup = startup;
@@ -101,7 +143,8 @@ export class Engine implements EngineApi {
         state.store ??= await EventStore.open(state.init.dbName);
         await state.store.append(events);
         // Retention runs at start and every so many writes, so a long session stays bounded too.
-        if (++this.writes % 64 === 0) await state.store.prune(state.init.retention.maxAgeMs, state.init.retention.maxEvents);
+        if (++this.writes % 64 === 0)
+          await state.store.prune(state.init.retention.maxAgeMs, state.init.retention.maxEvents);
       } else {
         state.unstored.push(...events);
         state.unstored = state.unstored.slice(-state.init.retention.maxEvents);
@@ -171,24 +214,47 @@ export class Engine implements EngineApi {
   storedData(): Promise<Outcome<StoredData>> {
     return outcome(async () => {
       const state = this.state;
-      return { consent: state.consent, events: state.store ? await state.store.allEvents() : [], sessionOnly: state.unstored.length, personalized: state.personalized };
+      return {
+        consent: state.consent,
+        events: state.store ? await state.store.allEvents() : [],
+        sessionOnly: state.unstored.length,
+        personalized: state.personalized,
+      };
     });
   }
 
   personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>> {
     return outcome(async () => {
       const state = this.state;
-      const result = await personalizeModel({ loaded: state.loaded, ranker: state.ranker, store: state.store, history: state.shopper.itemIds, lockName: `pocketrank-train:${state.init.dbName}`, options });
+      const result = await personalizeModel({
+        loaded: state.loaded,
+        ranker: state.ranker,
+        store: state.store,
+        history: state.shopper.itemIds,
+        lockName: `pocketrank-train:${state.init.dbName}`,
+        options,
+      });
       state.personalized = true;
       return result;
     });
   }
 
-  contribute(federation: { server: string; minNewEvents: number; resumeOnly?: boolean }): Promise<Outcome<ContributionResult>> {
+  contribute(federation: {
+    server: string;
+    minNewEvents: number;
+    resumeOnly?: boolean;
+  }): Promise<Outcome<ContributionResult>> {
     return outcome(() => {
       const state = this.state;
-      if (!state.store) throw new PocketrankError('not_allowed', 'storage consent is not granted; federated contribution needs it');
-      return contributeToRound({ ...state, store: state.store, history: state.shopper.itemIds, ...federation, lockName: `pocketrank-train:${state.init.dbName}` });
+      if (!state.store)
+        throw new PocketrankError('not_allowed', 'storage consent is not granted; federated contribution needs it');
+      return contributeToRound({
+        ...state,
+        store: state.store,
+        history: state.shopper.itemIds,
+        ...federation,
+        lockName: `pocketrank-train:${state.init.dbName}`,
+      });
     });
   }
 
@@ -217,7 +283,13 @@ export class Engine implements EngineApi {
       backend: choice.backend,
       backendReason: choice.reason,
       ...(choice.adapter && { adapter: choice.adapter }),
-      model: { id: loaded.meta.modelId, version: loaded.meta.modelVersion, url: init.modelUrl, numItems: loaded.meta.itemIds.length, maxHistory: loaded.maxLen },
+      model: {
+        id: loaded.meta.modelId,
+        version: loaded.meta.modelVersion,
+        url: init.modelUrl,
+        numItems: loaded.meta.itemIds.length,
+        maxHistory: loaded.maxLen,
+      },
       rankableItems: ranker.rankable,
       consent,
       storedEvents: store ? await store.count() : 0,

@@ -44,8 +44,12 @@ const MIGRATIONS: Record<number, (db: IDBPDatabase<PocketrankDB>, tx: UpgradeTx)
     const pages = db.createObjectStore('pages', { keyPath: 'id', autoIncrement: true });
     pages.createIndex('by-newest', 'newest');
     const old = await tx.objectStore('events').getAll();
-    if (old.length > 0) await tx.objectStore('pages').add({ events: old, newest: Math.max(...old.map((e) => e.timestamp)) });
-    await tx.objectStore('meta').put(old.reduce((m, e) => Math.max(m, e.seq ?? 0), 0), TOTAL_KEY);
+    if (old.length > 0)
+      await tx.objectStore('pages').add({ events: old, newest: Math.max(...old.map((e) => e.timestamp)) });
+    await tx.objectStore('meta').put(
+      old.reduce((m, e) => Math.max(m, e.seq ?? 0), 0),
+      TOTAL_KEY,
+    );
     db.deleteObjectStore('events');
   },
 };
@@ -56,7 +60,10 @@ function createCurrent(db: IDBPDatabase<PocketrankDB>): void {
 }
 
 function storageError(action: string, error: unknown): PocketrankError {
-  return new PocketrankError('storage_failed', `IndexedDB ${action} failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new PocketrankError(
+    'storage_failed',
+    `IndexedDB ${action} failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }
 
 /** The shopper's event log in IndexedDB: one record (and one transaction) per written batch. */
@@ -108,7 +115,10 @@ export class EventStore {
       const tx = this.db.transaction(['pages', 'meta'], 'readwrite', { durability: 'relaxed' });
       const meta = tx.objectStore('meta');
       const total = ((await meta.get(TOTAL_KEY)) as number | undefined) ?? 0;
-      const page = { events: events.map((e, i) => ({ ...e, seq: total + i + 1 })), newest: Math.max(...events.map((e) => e.timestamp)) };
+      const page = {
+        events: events.map((e, i) => ({ ...e, seq: total + i + 1 })),
+        newest: Math.max(...events.map((e) => e.timestamp)),
+      };
       void tx.objectStore('pages').add(page);
       void meta.put(total + events.length, TOTAL_KEY);
       await tx.done;
@@ -145,14 +155,18 @@ export class EventStore {
       const pages = await tx.store.getAll();
       const all = pages.flatMap((p) => p.events.map((e) => ({ e, page: p.id! })));
       const cutoff = now - maxAgeMs;
-      const kept = all.filter(({ e }) => e.timestamp >= cutoff).sort((a, b) => a.e.timestamp - b.e.timestamp).slice(-maxEvents);
+      const kept = all
+        .filter(({ e }) => e.timestamp >= cutoff)
+        .sort((a, b) => a.e.timestamp - b.e.timestamp)
+        .slice(-maxEvents);
       const deleted = all.length - kept.length;
       if (deleted > 0) {
         const keep = new Set(kept.map((k) => k.e));
         for (const page of pages) {
           const left = page.events.filter((e) => keep.has(e));
           if (left.length === 0) void tx.store.delete(page.id!);
-          else if (left.length < page.events.length) void tx.store.put({ ...page, events: left, newest: Math.max(...left.map((e) => e.timestamp)) });
+          else if (left.length < page.events.length)
+            void tx.store.put({ ...page, events: left, newest: Math.max(...left.map((e) => e.timestamp)) });
         }
       }
       await tx.done;

@@ -9,7 +9,12 @@ import type { SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
  * @param results the recommended rows
  * @returns one history row per result
  */
-export function explainByOcclusion(encoder: SasrecEncoder, history: readonly number[], results: readonly number[], inputLength: number): number[] {
+export function explainByOcclusion(
+  encoder: SasrecEncoder,
+  history: readonly number[],
+  results: readonly number[],
+  inputLength: number,
+): number[] {
   const distinct = [...new Set(history)];
   if (distinct.length <= 1 || results.length === 0) return results.map(() => distinct[0]!);
   const variants = new Int32Array((distinct.length + 1) * inputLength);
@@ -18,9 +23,16 @@ export function explainByOcclusion(encoder: SasrecEncoder, history: readonly num
     variants.set(kept, slot * inputLength + inputLength - kept.length);
   };
   put(0, history);
-  distinct.forEach((row, i) => put(i + 1, history.filter((r) => r !== row)));
+  distinct.forEach((row, i) =>
+    put(
+      i + 1,
+      history.filter((r) => r !== row),
+    ),
+  );
   const scores = tf.tidy(() => {
-    const states = encoder.lastHidden(encoder.encode(tf.tensor2d(variants, [distinct.length + 1, inputLength], 'int32'), false));
+    const states = encoder.lastHidden(
+      encoder.encode(tf.tensor2d(variants, [distinct.length + 1, inputLength], 'int32'), false),
+    );
     const targets = tf.gather(encoder.itemTable(), tf.tensor1d(results as number[], 'int32'));
     return tf.matMul(states, tf.transpose(targets));
   });

@@ -15,10 +15,17 @@ export function parseCatalog(raw: unknown, source: string): CatalogItem[] {
     if (typeof id !== 'string' || id === '') fail(source, `item ${i} has no string id`);
     if (seen.has(id)) fail(source, `item id "${id}" appears twice`);
     seen.add(id);
-    if (attributes !== undefined && (typeof attributes !== 'object' || attributes === null)) fail(source, `item "${id}" has invalid attributes`);
+    if (attributes !== undefined && (typeof attributes !== 'object' || attributes === null))
+      fail(source, `item "${id}" has invalid attributes`);
     if (inStock !== undefined && typeof inStock !== 'boolean') fail(source, `item "${id}" has a non-boolean inStock`);
-    if (popularity !== undefined && !(typeof popularity === 'number' && Number.isFinite(popularity))) fail(source, `item "${id}" has a non-numeric popularity`);
-    return { id, ...(attributes !== undefined && { attributes }), ...(inStock !== undefined && { inStock }), ...(popularity !== undefined && { popularity }) };
+    if (popularity !== undefined && !(typeof popularity === 'number' && Number.isFinite(popularity)))
+      fail(source, `item "${id}" has a non-numeric popularity`);
+    return {
+      id,
+      ...(attributes !== undefined && { attributes }),
+      ...(inStock !== undefined && { inStock }),
+      ...(popularity !== undefined && { popularity }),
+    };
   });
 }
 

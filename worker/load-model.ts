@@ -34,8 +34,10 @@ function checkContract(url: string, model: LayersModel): LoadedModel {
     fail(url, `expected one output of shape [batch, ${hidden}], got ${JSON.stringify(outShape)}`);
   }
   const itemTable = encoder.itemTable();
-  if (itemTable.shape[0] !== vocabSize || itemTable.shape[1] !== hidden) fail(url, `item table has shape ${JSON.stringify(itemTable.shape)}`);
-  if (meta.itemIds.length !== vocabSize - 1) fail(url, `metadata lists ${meta.itemIds.length} items but the table has ${vocabSize - 1}`);
+  if (itemTable.shape[0] !== vocabSize || itemTable.shape[1] !== hidden)
+    fail(url, `item table has shape ${JSON.stringify(itemTable.shape)}`);
+  if (meta.itemIds.length !== vocabSize - 1)
+    fail(url, `metadata lists ${meta.itemIds.length} items but the table has ${vocabSize - 1}`);
   return { model, encoder, meta, itemTable, maxLen };
 }
 
@@ -45,7 +47,11 @@ function checkContract(url: string, model: LayersModel): LoadedModel {
  * The download starts at once; tensors are made only after `backendReady`, so fetching the
  * weights overlaps with compiling the backend.
  */
-export async function loadModel(url: string, backendReady: Promise<unknown> = Promise.resolve(), fetchFunc?: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>): Promise<LoadedModel> {
+export async function loadModel(
+  url: string,
+  backendReady: Promise<unknown> = Promise.resolve(),
+  fetchFunc?: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>,
+): Promise<LoadedModel> {
   let model: LayersModel;
   try {
     const artifacts = tf.io.http(url, fetchFunc && { fetchFunc }).load!();

@@ -27,7 +27,8 @@ function manifestKey(text: string): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
-const urlOf = (input: RequestInfo | URL) => (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+const urlOf = (input: RequestInfo | URL) =>
+  typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
 
 /**
  * Serves the model from Cache Storage so a returning shopper's start needs no network:
@@ -37,7 +38,8 @@ const urlOf = (input: RequestInfo | URL) => (typeof input === 'string' ? input :
  * no `caches`) falls back to the network without an error.
  */
 export function modelCacheFetch(cacheName: string, modelUrl: string): ModelFetch {
-  const opened: Promise<Cache | undefined> = typeof caches === 'undefined' ? Promise.resolve(undefined) : caches.open(cacheName).catch(() => undefined);
+  const opened: Promise<Cache | undefined> =
+    typeof caches === 'undefined' ? Promise.resolve(undefined) : caches.open(cacheName).catch(() => undefined);
   const manifestUrl = new URL(modelUrl, self.location.href).href;
   let key = '';
   let fromNetwork = 0;
@@ -96,7 +98,8 @@ export function modelCacheFetch(cacheName: string, modelUrl: string): ModelFetch
   const settled = async (timeoutMs: number) => {
     const timedOut = new Promise<true>((resolve) => setTimeout(() => resolve(true), timeoutMs));
     // Work can start more work (a revalidation stores the fresh manifest): wait until none is left.
-    while (pending.size > 0) if (await Promise.race([Promise.all([...pending]).then(() => false as const), timedOut])) return;
+    while (pending.size > 0)
+      if (await Promise.race([Promise.all([...pending]).then(() => false as const), timedOut])) return;
   };
   return {
     fetch: get,

@@ -7,6 +7,10 @@ export async function outcome<T>(run: () => Promise<T>): Promise<Outcome<T>> {
     return { ok: true, value: await run() };
   } catch (error) {
     if (isPocketrankError(error)) return { ok: false, code: error.code, message: error.message };
-    return { ok: false, code: 'internal', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return {
+      ok: false,
+      code: 'internal',
+      message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    };
   }
 }

@@ -25,10 +25,18 @@ export async function restorePersonalWeights(store: EventStore, loaded: LoadedMo
  * one tab at a time (Web Locks), yielding to the event loop after every step so recommend()
  * keeps answering. The result stays on the device (IndexedDB, with consent) and is used from then on.
  */
-export async function personalizeModel(args: { loaded: LoadedModel; ranker: Ranker; store: EventStore | undefined; history: readonly string[]; lockName: string; options: Required<PersonalizeOptions> }): Promise<PersonalizeResult> {
+export async function personalizeModel(args: {
+  loaded: LoadedModel;
+  ranker: Ranker;
+  store: EventStore | undefined;
+  history: readonly string[];
+  lockName: string;
+  options: Required<PersonalizeOptions>;
+}): Promise<PersonalizeResult> {
   const { loaded, ranker, store, history, options } = args;
   const rows = ranker.rowsOf(history);
-  if (rows.length < 2) throw new PocketrankError('invalid_argument', 'personalization needs at least two item events in the history');
+  if (rows.length < 2)
+    throw new PocketrankError('invalid_argument', 'personalization needs at least two item events in the history');
   const run = async (): Promise<PersonalizeResult> => {
     const started = performance.now();
     const seed = crypto.getRandomValues(new Uint32Array(1))[0]!;
@@ -42,8 +50,16 @@ export async function personalizeModel(args: { loaded: LoadedModel; ranker: Rank
     });
     ranker.refresh();
     // Without storage consent the personal weights live as long as this page.
-    await store?.putMeta(weightsKey(loaded), loaded.encoder.getWeights().map((w) => w.dataSync() as Float32Array));
-    return { steps: losses.length, lossBefore: losses[0]!, lossAfter: losses[losses.length - 1]!, durationMs: performance.now() - started };
+    await store?.putMeta(
+      weightsKey(loaded),
+      loaded.encoder.getWeights().map((w) => w.dataSync() as Float32Array),
+    );
+    return {
+      steps: losses.length,
+      lossBefore: losses[0]!,
+      lossAfter: losses[losses.length - 1]!,
+      durationMs: performance.now() - started,
+    };
   };
   return withTrainingLock(args.lockName, run);
 }

@@ -30,7 +30,9 @@ export class Ranker {
   ) {
     ({ rowOf: this.rowOf, items: this.items } = indexCatalog(loaded.meta.itemIds, catalog));
     this.base = baseBias(loaded.encoder.cfg.vocabSize, this.items);
-    this.byPopularity = [...this.items.keys()].sort((a, b) => (this.items.get(b)!.popularity ?? 0) - (this.items.get(a)!.popularity ?? 0));
+    this.byPopularity = [...this.items.keys()].sort(
+      (a, b) => (this.items.get(b)!.popularity ?? 0) - (this.items.get(a)!.popularity ?? 0),
+    );
     // Transposed once so each call is a plain [1, d] x [d, V] product.
     this.tableT = tf.keep(tf.transpose(loaded.itemTable));
   }
@@ -61,7 +63,11 @@ export class Ranker {
    */
   setStock(updates: Readonly<Record<string, boolean>>): void {
     const unknown = Object.keys(updates).filter((id) => !this.items.has(this.rowOf.get(id) ?? -1));
-    if (unknown.length > 0) throw new PocketrankError('invalid_argument', `not in the catalog: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+    if (unknown.length > 0)
+      throw new PocketrankError(
+        'invalid_argument',
+        `not in the catalog: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
+      );
     for (const [id, inStock] of Object.entries(updates)) this.items.get(this.rowOf.get(id)!)!.inStock = inStock;
     this.base = baseBias(this.loaded.encoder.cfg.vocabSize, this.items);
   }
@@ -71,22 +77,54 @@ export class Ranker {
     const scenario = query.scenario ?? 'for-you';
     const history = shopper.history;
     const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => this.rowOf.get(id) ?? []);
-    const anchorIds = scenario === 'similar' || scenario === 'bought-together' ? (query.item !== undefined ? [query.item] : scenario === 'bought-together' ? history.map((h) => h.itemId).filter((id) => shopper.cart.has(id)) : []) : [];
-    if (scenario === 'similar' && query.item === undefined) throw new PocketrankError('invalid_argument', 'the similar scenario needs an item');
+    const anchorIds =
+      scenario === 'similar' || scenario === 'bought-together'
+        ? query.item !== undefined
+          ? [query.item]
+          : scenario === 'bought-together'
+            ? history.map((h) => h.itemId).filter((id) => shopper.cart.has(id))
+            : []
+        : [];
+    if (scenario === 'similar' && query.item === undefined)
+      throw new PocketrankError('invalid_argument', 'the similar scenario needs an item');
     const anchors = [...new Set(rows(anchorIds))];
     const historyRows = this.rowsOf(shopper.itemIds);
-    const bias = queryBias(this.base, query, this.rowOf, this.items, { seen: historyRows, cart: rows(shopper.cart), purchased: rows(shopper.purchased), anchors });
+    const bias = queryBias(this.base, query, this.rowOf, this.items, {
+      seen: historyRows,
+      cart: rows(shopper.cart),
+      purchased: rows(shopper.purchased),
+      anchors,
+    });
     const pins = [...new Set(rows(query.pin ?? []))].filter((row) => !isBlocked(bias[row]!)).slice(0, query.k);
     for (const row of pins) bias[row] = -Infinity; // kept out of the ranked part; they are placed first
     const want = query.k - pins.length;
     let ranked: Scored[];
     if (want === 0) ranked = [];
-    else if (scenario === 'recently-viewed') ranked = this.fromList(rows(shopper.recentViews), bias, want, (row, i) => ({ row, score: -i, reason: { kind: 'recent' } }));
-    else if (scenario === 'similar' && anchors.length > 0) ranked = await this.similar(anchors[0]!, bias, want, query.item!);
-    else if (scenario === 'bought-together' && anchors.length > 0) ranked = await this.byModel(anchors, bias, want, { kind: 'cart', because: { itemId: this.idOf(anchors[anchors.length - 1]!), type: query.item !== undefined ? 'view' : 'add_to_cart' } });
-    else if (scenario === 'for-you' && historyRows.length > 0) ranked = await this.forYou(shopper, historyRows, bias, want, query.explain === true);
+    else if (scenario === 'recently-viewed')
+      ranked = this.fromList(rows(shopper.recentViews), bias, want, (row, i) => ({
+        row,
+        score: -i,
+        reason: { kind: 'recent' },
+      }));
+    else if (scenario === 'similar' && anchors.length > 0)
+      ranked = await this.similar(anchors[0]!, bias, want, query.item!);
+    else if (scenario === 'bought-together' && anchors.length > 0)
+      ranked = await this.byModel(anchors, bias, want, {
+        kind: 'cart',
+        because: {
+          itemId: this.idOf(anchors[anchors.length - 1]!),
+          type: query.item !== undefined ? 'view' : 'add_to_cart',
+        },
+      });
+    else if (scenario === 'for-you' && historyRows.length > 0)
+      ranked = await this.forYou(shopper, historyRows, bias, want, query.explain === true);
     // Trending, and the cold-start fallback of every other scenario: the catalog's popularity.
-    else ranked = this.fromList(this.byPopularity, bias, want, (row) => ({ row, score: (this.items.get(row)!.popularity ?? 0) + bias[row]!, reason: { kind: 'trending' } }));
+    else
+      ranked = this.fromList(this.byPopularity, bias, want, (row) => ({
+        row,
+        score: (this.items.get(row)!.popularity ?? 0) + bias[row]!,
+        reason: { kind: 'trending' },
+      }));
     const pinned: Scored[] = pins.map((row) => ({ row, score: Infinity, reason: { kind: 'pinned' } }));
     return [...pinned, ...ranked].map(({ row, score, reason }) => ({ itemId: this.idOf(row), score, reason }));
   }
@@ -96,7 +134,12 @@ export class Ranker {
   }
 
   /** A ranking given by a list (popularity, recency): the first `want` rows that pass the rules, boosts applied. */
-  private fromList(list: readonly number[], bias: Float32Array, want: number, score: (row: number, i: number) => Scored): Scored[] {
+  private fromList(
+    list: readonly number[],
+    bias: Float32Array,
+    want: number,
+    score: (row: number, i: number) => Scored,
+  ): Scored[] {
     const kept = list.filter((row) => this.items.has(row) && !isBlocked(bias[row]!));
     const scored = kept.map((row, i) => score(row, i));
     // Boosts move items within the list; a list scenario has no model score to add them to.
@@ -110,11 +153,24 @@ export class Ranker {
     return this.fixedShape ? this.loaded.maxLen : Math.max(1, Math.min(rows, this.loaded.maxLen));
   }
 
-  private async forYou(shopper: ShopperState, historyRows: number[], bias: Float32Array, want: number, explain: boolean): Promise<Scored[]> {
+  private async forYou(
+    shopper: ShopperState,
+    historyRows: number[],
+    bias: Float32Array,
+    want: number,
+    explain: boolean,
+  ): Promise<Scored[]> {
     const length = this.inputLength(historyRows.length);
-    const ranked = await this.topK(this.userState(historyRows, length), this.tableT, bias, want, () => ({ kind: 'history' }));
+    const ranked = await this.topK(this.userState(historyRows, length), this.tableT, bias, want, () => ({
+      kind: 'history',
+    }));
     if (explain && ranked.length > 0) {
-      const because = explainByOcclusion(this.loaded.encoder, historyRows, ranked.map((r) => r.row), length);
+      const because = explainByOcclusion(
+        this.loaded.encoder,
+        historyRows,
+        ranked.map((r) => r.row),
+        length,
+      );
       const typeOf = new Map(shopper.history.map((h) => [h.itemId, h.type]));
       ranked.forEach((r, i) => {
         const itemId = this.idOf(because[i]!);
@@ -135,17 +191,29 @@ export class Ranker {
       return tf.keep(tf.transpose(tf.div(table, tf.add(tf.norm(table, 'euclidean', 1, true), 1e-8))) as tf.Tensor2D);
     });
     const query = tf.tidy(() => tf.transpose(tf.slice(this.unitT!, [0, anchor], [-1, 1])) as tf.Tensor2D);
-    return this.topK(query, this.unitT, bias, want, () => ({ kind: 'similar', because: { itemId, type: 'view' } })).finally(() => query.dispose());
+    return this.topK(query, this.unitT, bias, want, () => ({
+      kind: 'similar',
+      because: { itemId, type: 'view' },
+    })).finally(() => query.dispose());
   }
 
   /** Scores = query x table + bias on the backend; only k values and indices come back. */
-  private async topK(query: tf.Tensor2D, tableT: tf.Tensor2D, bias: Float32Array, want: number, reason: () => Explanation): Promise<Scored[]> {
+  private async topK(
+    query: tf.Tensor2D,
+    tableT: tf.Tensor2D,
+    bias: Float32Array,
+    want: number,
+    reason: () => Explanation,
+  ): Promise<Scored[]> {
     const k = Math.min(want, bias.length);
-    const { values, indices } = tf.tidy(() => tf.topk(tf.add(tf.reshape(tf.matMul(query, tableT), [-1]), tf.tensor1d(bias)), k, true));
+    const { values, indices } = tf.tidy(() =>
+      tf.topk(tf.add(tf.reshape(tf.matMul(query, tableT), [-1]), tf.tensor1d(bias)), k, true),
+    );
     try {
       const [scores, rows] = await Promise.all([values.data(), indices.data()]);
       const out: Scored[] = [];
-      for (let i = 0; i < k && !isBlocked(scores[i]!); i++) out.push({ row: rows[i]!, score: scores[i]!, reason: reason() });
+      for (let i = 0; i < k && !isBlocked(scores[i]!); i++)
+        out.push({ row: rows[i]!, score: scores[i]!, reason: reason() });
       return out;
     } finally {
       values.dispose();

@@ -79,18 +79,30 @@ export async function selectBackend(preference: BackendPreference, wasmPaths: st
   setWasmPaths(wasmPaths);
   const adapter = await probeWebGpu();
   if (preference !== 'auto') {
-    if (await start(preference)) return { backend: preference, reason: 'requested by options.backend', ...(adapter && { adapter }) };
+    if (await start(preference))
+      return { backend: preference, reason: 'requested by options.backend', ...(adapter && { adapter }) };
     throw new PocketrankError('backend_unavailable', `the ${preference} backend could not start in this browser`);
   }
   const skipped: string[] = [];
   if (!adapter) skipped.push('no webgpu adapter');
-  else if (adapter.isSoftware) skipped.push(`webgpu adapter is software (${adapter.architecture || adapter.description || adapter.vendor})`);
-  else if (await start('webgpu')) return { backend: 'webgpu', reason: `hardware webgpu adapter (${adapter.vendor} ${adapter.architecture})`.trim(), adapter };
+  else if (adapter.isSoftware)
+    skipped.push(`webgpu adapter is software (${adapter.architecture || adapter.description || adapter.vendor})`);
+  else if (await start('webgpu'))
+    return {
+      backend: 'webgpu',
+      reason: `hardware webgpu adapter (${adapter.vendor} ${adapter.architecture})`.trim(),
+      adapter,
+    };
   else skipped.push('webgpu failed to start');
   const renderer = webglRenderer();
   if (!renderer) skipped.push('no webgl2');
   else if (isSoftwareName(renderer)) skipped.push(`webgl renderer is software (${renderer})`);
-  else if (await start('webgl')) return { backend: 'webgl', reason: `${skipped.join('; ')}; hardware webgl (${renderer})`, ...(adapter && { adapter }) };
+  else if (await start('webgl'))
+    return {
+      backend: 'webgl',
+      reason: `${skipped.join('; ')}; hardware webgl (${renderer})`,
+      ...(adapter && { adapter }),
+    };
   else skipped.push('webgl failed to start');
   for (const name of ['wasm', 'cpu'] as const) {
     if (await start(name)) return { backend: name, reason: skipped.join('; '), ...(adapter && { adapter }) };

@@ -14,5 +14,15 @@ const encoder = findEncoder(await loadModelFromDisk('models/beauty/model.json'))
 const history = Array.from({ length: 20 }, (_, i) => 100 + i);
 const { metrics } = await evaluate(sasrecScorer(encoder), [{ user: 0, history, target: 300 }]);
 explainByOcclusion(encoder, history, [1, 2, 3], history.length);
-for (const optimizer of ['adam', 'sgd'] as const) await fineTuneOnHistory(encoder, history, { steps: 2, learningRate: 0.001, negatives: 1024, rand: mulberry32(1), optimizer, federatedRows: [1, 2] });
-console.log(JSON.stringify({ ok: true, kernels: tf.getKernelsForBackend('wasm').length, metrics: Object.keys(metrics).length }));
+for (const optimizer of ['adam', 'sgd'] as const)
+  await fineTuneOnHistory(encoder, history, {
+    steps: 2,
+    learningRate: 0.001,
+    negatives: 1024,
+    rand: mulberry32(1),
+    optimizer,
+    federatedRows: [1, 2],
+  });
+console.log(
+  JSON.stringify({ ok: true, kernels: tf.getKernelsForBackend('wasm').length, metrics: Object.keys(metrics).length }),
+);

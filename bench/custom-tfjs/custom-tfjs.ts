@@ -39,4 +39,42 @@ import { topKConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/TopK.js';
 import { transposeConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/Transpose.js';
 import { zerosLikeConfig } from '@tensorflow/tfjs-backend-wasm/dist/kernels/ZerosLike.js';
 
-for (const config of [absConfig, addConfig, batchMatMulConfig, castConfig, concatConfig, equalConfig, expConfig, expandDimsConfig, floorConfig, gatherV2Config, identityConfig, logConfig, maxConfig, meanConfig, multiplyConfig, negConfig, notEqualConfig, padV2Config, powConfig, realDivConfig, reluConfig, reshapeConfig, scatterNdConfig, selectConfig, sliceConfig, softmaxConfig, splitVConfig, sqrtConfig, squareConfig, stepConfig, subConfig, sumConfig, tileConfig, topKConfig, transposeConfig, zerosLikeConfig]) registerKernel(config);
+for (const config of [
+  absConfig,
+  addConfig,
+  batchMatMulConfig,
+  castConfig,
+  concatConfig,
+  equalConfig,
+  expConfig,
+  expandDimsConfig,
+  floorConfig,
+  gatherV2Config,
+  identityConfig,
+  logConfig,
+  maxConfig,
+  meanConfig,
+  multiplyConfig,
+  negConfig,
+  notEqualConfig,
+  padV2Config,
+  powConfig,
+  realDivConfig,
+  reluConfig,
+  reshapeConfig,
+  scatterNdConfig,
+  selectConfig,
+  sliceConfig,
+  softmaxConfig,
+  splitVConfig,
+  sqrtConfig,
+  squareConfig,
+  stepConfig,
+  subConfig,
+  sumConfig,
+  tileConfig,
+  topKConfig,
+  transposeConfig,
+  zerosLikeConfig,
+])
+  registerKernel(config);

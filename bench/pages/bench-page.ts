@@ -19,7 +19,10 @@ function catalogIds(): Promise<string[]> {
   return ranked;
 }
 
-async function withHistory(backend: BackendName | 'auto', dbName: string): Promise<{ rec: Recommender; history: string[] }> {
+async function withHistory(
+  backend: BackendName | 'auto',
+  dbName: string,
+): Promise<{ rec: Recommender; history: string[] }> {
   const ids = await catalogIds();
   const rec = await createRecommender({ model: MODEL, backend, dbName });
   const history = ids.slice(100, 100 + HISTORY_LENGTH);
@@ -121,7 +124,9 @@ const bench = {
   /** Long tasks (> 50 ms) on the main thread during a session of tracking, recommending and on-device training. */
   async session(steps: number) {
     const long: { start: number; duration: number }[] = [];
-    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => long.push({ start: e.startTime, duration: e.duration })));
+    const observer = new PerformanceObserver((list) =>
+      list.getEntries().forEach((e) => long.push({ start: e.startTime, duration: e.duration })),
+    );
     observer.observe({ type: 'longtask', buffered: false });
     // The harness's own catalog download and parse is not the SDK's work: it happens before the session starts.
     const ids = await catalogIds();
@@ -139,7 +144,11 @@ const bench = {
     observer.disconnect();
     const during = long.filter((t) => t.start >= started);
     const phase = (t: { start: number }) => (t.start < ready ? 'start-up' : 'session');
-    return { long_tasks: during.length, longest_ms: Math.max(0, ...during.map((t) => t.duration)), where: during.map((t) => `${phase(t)} ${t.duration.toFixed(0)} ms`).join(', ') };
+    return {
+      long_tasks: during.length,
+      longest_ms: Math.max(0, ...during.map((t) => t.duration)),
+      where: during.map((t) => `${phase(t)} ${t.duration.toFixed(0)} ms`).join(', '),
+    };
   },
 
   /** On-device fine-tuning speed: optimizer steps per second over a 50-event history. */
@@ -148,7 +157,10 @@ const bench = {
     await rec.personalize({ steps: 2 });
     const result = await rec.personalize({ steps });
     await rec.close();
-    return { steps_per_s: steps / (result.durationMs / 1000), positions_per_s: (steps * (HISTORY_LENGTH - 1)) / (result.durationMs / 1000) };
+    return {
+      steps_per_s: steps / (result.durationMs / 1000),
+      positions_per_s: (steps * (HISTORY_LENGTH - 1)) / (result.durationMs / 1000),
+    };
   },
 
   /** Time from createRecommender() to the first recommendation (a returning shopper reuses `dbName`). */
@@ -170,28 +182,49 @@ const bench = {
     for (let i = 0; i < runs; i++) await rec.personalize({ steps: 5 });
     const after = await rec.status();
     await rec.close();
-    return { tensors_growth: after.tensors - before.tensors, tensor_bytes_growth: after.tensorBytes - before.tensorBytes };
+    return {
+      tensors_growth: after.tensors - before.tensors,
+      tensor_bytes_growth: after.tensorBytes - before.tensorBytes,
+    };
   },
 
   /** One federated round with three browser clients (own workers and databases) against a real server. */
   async federatedRound(server: string) {
     const ids = await catalogIds();
-    const clients = await Promise.all([0, 1, 2].map(async (c) => {
-      const rec = await createRecommender({ model: MODEL, backend: 'wasm', dbName: db(`fed${c}`), federation: { server, minNewEvents: 1 } });
-      ids.slice(200 + c * 20, 220 + c * 20).forEach((itemId, i) => rec.track({ type: 'view', itemId, timestamp: Date.now() - 60_000 + i }));
-      await rec.flush();
-      return rec;
-    }));
-    const times = await Promise.all(clients.map(async (rec) => {
-      const t = performance.now();
-      const result = await rec.contribute();
-      if (result.phase !== 'done') throw new Error(`round ended in ${result.phase}: ${result.reason ?? ''}`);
-      return { ms: performance.now() - t, bytes: result.uploadedBytes ?? 0 };
-    }));
+    const clients = await Promise.all(
+      [0, 1, 2].map(async (c) => {
+        const rec = await createRecommender({
+          model: MODEL,
+          backend: 'wasm',
+          dbName: db(`fed${c}`),
+          federation: { server, minNewEvents: 1 },
+        });
+        ids
+          .slice(200 + c * 20, 220 + c * 20)
+          .forEach((itemId, i) => rec.track({ type: 'view', itemId, timestamp: Date.now() - 60_000 + i }));
+        await rec.flush();
+        return rec;
+      }),
+    );
+    const times = await Promise.all(
+      clients.map(async (rec) => {
+        const t = performance.now();
+        const result = await rec.contribute();
+        if (result.phase !== 'done') throw new Error(`round ended in ${result.phase}: ${result.reason ?? ''}`);
+        return { ms: performance.now() - t, bytes: result.uploadedBytes ?? 0 };
+      }),
+    );
     // Local training alone, for scale: the same 10 steps contribute() runs.
     const train = await clients[0]!.personalize({ steps: 10 });
     await Promise.all(clients.map((c) => c.close()));
-    return { client_ms: quantile(times.map((t) => t.ms), 0.5), uploaded_bytes: times[0]!.bytes, train_ms: train.durationMs };
+    return {
+      client_ms: quantile(
+        times.map((t) => t.ms),
+        0.5,
+      ),
+      uploaded_bytes: times[0]!.bytes,
+      train_ms: train.durationMs,
+    };
   },
 
   /** Live tensors and tensor bytes before and after 1,000 recommendations. */

@@ -17,14 +17,32 @@ export interface CeilingTrial {
  * leaving its weights in `encoder`. A ceiling at one untuned rate understates what centralized
  * training gets, which flatters every share of it; the test items never pick the rate.
  */
-export async function centralizedCeiling(encoder: SasrecEncoder, users: readonly number[][], validation: readonly EvalCase[], options: { learningRates: readonly number[]; maxEpochs: number; patience: number; federatedRows: readonly number[]; seed: number; reset: () => void; onCheck?: (learningRate: number, epoch: number, valid: Metrics) => void }): Promise<{ chosen: CeilingTrial; trials: CeilingTrial[] }> {
-  if (options.learningRates.length === 0 || options.learningRates.some((lr) => !(lr > 0))) throw new Error(`the ceiling's learning rates must be positive numbers; got ${options.learningRates.join(',')}`);
+export async function centralizedCeiling(
+  encoder: SasrecEncoder,
+  users: readonly number[][],
+  validation: readonly EvalCase[],
+  options: {
+    learningRates: readonly number[];
+    maxEpochs: number;
+    patience: number;
+    federatedRows: readonly number[];
+    seed: number;
+    reset: () => void;
+    onCheck?: (learningRate: number, epoch: number, valid: Metrics) => void;
+  },
+): Promise<{ chosen: CeilingTrial; trials: CeilingTrial[] }> {
+  if (options.learningRates.length === 0 || options.learningRates.some((lr) => !(lr > 0)))
+    throw new Error(`the ceiling's learning rates must be positive numbers; got ${options.learningRates.join(',')}`);
   const trials: CeilingTrial[] = [];
   let best: { trial: CeilingTrial; weights: tf.Tensor[] } | undefined;
   try {
     for (const learningRate of options.learningRates) {
       options.reset();
-      const { bestEpoch, validNdcg } = await centralizedFineTune(encoder, users, validation, { ...options, learningRate, onCheck: (e, m) => options.onCheck?.(learningRate, e, m) });
+      const { bestEpoch, validNdcg } = await centralizedFineTune(encoder, users, validation, {
+        ...options,
+        learningRate,
+        onCheck: (e, m) => options.onCheck?.(learningRate, e, m),
+      });
       const trial = { learningRate, bestEpoch, validNdcg };
       trials.push(trial);
       if (best && validNdcg <= best.trial.validNdcg) continue;

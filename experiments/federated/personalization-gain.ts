@@ -23,7 +23,12 @@ export interface PairedGain {
  * The gains are a few thousandths of NDCG@10 against a per-user spread of ~0.04, so the paired
  * difference and its standard error are reported with the means.
  */
-export async function personalizationGain(encoder: SasrecEncoder, shared: readonly tf.Tensor[], cases: readonly EvalCase[], options: { steps: number; learningRate: number; seed: number }): Promise<{ users: number; before: Metrics; after: Metrics; paired: PairedGain }> {
+export async function personalizationGain(
+  encoder: SasrecEncoder,
+  shared: readonly tf.Tensor[],
+  cases: readonly EvalCase[],
+  options: { steps: number; learningRate: number; seed: number },
+): Promise<{ users: number; before: Metrics; after: Metrics; paired: PairedGain }> {
   encoder.setWeights(shared as tf.Tensor[]);
   // The evaluation's rule: the history is excluded except the target itself (repeats count).
   const rank = async (c: EvalCase) => {
@@ -37,7 +42,13 @@ export async function personalizationGain(encoder: SasrecEncoder, shared: readon
   const after: number[] = [];
   for (const [i, c] of cases.entries()) {
     encoder.setWeights(shared as tf.Tensor[]);
-    await fineTuneOnHistory(encoder, c.history, { steps: options.steps, learningRate: options.learningRate, negatives: 1024, rand: mulberry32(options.seed + i), trainItemTable: true });
+    await fineTuneOnHistory(encoder, c.history, {
+      steps: options.steps,
+      learningRate: options.learningRate,
+      negatives: 1024,
+      rand: mulberry32(options.seed + i),
+      trainItemTable: true,
+    });
     after.push(await rank(c));
   }
   encoder.setWeights(shared as tf.Tensor[]);
@@ -50,6 +61,11 @@ export async function personalizationGain(encoder: SasrecEncoder, shared: readon
     before: metricsFromRanks(before),
     after: metricsFromRanks(after),
     // The full rank has no cut-off, so it says whether the item moved at all, not only across rank 10.
-    paired: { meanDiff, standardError: Math.sqrt(variance / Math.max(1, diffs.length)), rankImproved: after.filter((r, i) => r < before[i]!).length, rankWorsened: after.filter((r, i) => r > before[i]!).length },
+    paired: {
+      meanDiff,
+      standardError: Math.sqrt(variance / Math.max(1, diffs.length)),
+      rankImproved: after.filter((r, i) => r < before[i]!).length,
+      rankWorsened: after.filter((r, i) => r > before[i]!).length,
+    },
   };
 }

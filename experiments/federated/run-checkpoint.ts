@@ -31,7 +31,10 @@ export class RunCheckpoint {
     const fresh: Progress = { settings, rounds: [] };
     this.progress = existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Progress) : fresh;
     const [saved, wanted] = [JSON.stringify(this.progress.settings), JSON.stringify(settings)];
-    if (saved !== wanted) throw new Error(`checkpoint ${dir} was written by a run with other settings:\n  saved ${saved}\n  asked ${wanted}\nuse another directory or delete it`);
+    if (saved !== wanted)
+      throw new Error(
+        `checkpoint ${dir} was written by a run with other settings:\n  saved ${saved}\n  asked ${wanted}\nuse another directory or delete it`,
+      );
   }
 
   /** The generator state to continue from after `round` finished rounds (the seed when none). */
@@ -50,7 +53,10 @@ export class RunCheckpoint {
    */
   openStore(): RoundStore {
     const store = new RoundStore(this.dir);
-    for (const open of store.openRounds()) store.setPhase(open.id, 'aborted', Date.now(), { abort_reason: 'the simulation restarted; its clients are gone' });
+    for (const open of store.openRounds())
+      store.setPhase(open.id, 'aborted', Date.now(), {
+        abort_reason: 'the simulation restarted; its clients are gone',
+      });
     return store;
   }
 
@@ -58,7 +64,11 @@ export class RunCheckpoint {
    * The saved scores of the due rounds among the first `finished`; `scoreLast` evaluates the last
    * one when the run stopped between the server's finishing it and its evaluation.
    */
-  async restoreScores(finished: number, isDue: (round: number) => boolean, scoreLast: () => Promise<{ test: Metrics; validation?: Metrics }>): Promise<{ round: number; test: Metrics; validation?: Metrics }[]> {
+  async restoreScores(
+    finished: number,
+    isDue: (round: number) => boolean,
+    scoreLast: () => Promise<{ test: Metrics; validation?: Metrics }>,
+  ): Promise<{ round: number; test: Metrics; validation?: Metrics }[]> {
     const restored: { round: number; test: Metrics; validation?: Metrics }[] = [];
     for (let round = 1; round <= finished; round++) {
       if (!isDue(round)) continue;
@@ -72,7 +82,9 @@ export class RunCheckpoint {
 
   /** Records a finished round (and, once known, its scores); written atomically. */
   save(round: number, rng: number, scores: { test?: Metrics; validation?: Metrics } = {}): void {
-    this.progress.rounds = [...this.progress.rounds.filter((r) => r.round !== round), { round, rng, ...scores }].sort((a, b) => a.round - b.round);
+    this.progress.rounds = [...this.progress.rounds.filter((r) => r.round !== round), { round, rng, ...scores }].sort(
+      (a, b) => a.round - b.round,
+    );
     writeFileSync(`${this.file}.tmp`, JSON.stringify(this.progress, null, 1));
     renameSync(`${this.file}.tmp`, this.file);
   }

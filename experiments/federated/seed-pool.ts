@@ -38,7 +38,11 @@ export interface TargetMargin {
 /** #6's targets: without DP at least 90% of the centralized gain, with DP at ε ≤ 8 at least half. */
 export const SHARE_TARGETS = { federated: 0.9, federatedDp: 0.5 } as const;
 
-function margin(seeds: readonly SeedGains[], gain: (s: SeedGains) => number | undefined, target: number): TargetMargin | undefined {
+function margin(
+  seeds: readonly SeedGains[],
+  gain: (s: SeedGains) => number | undefined,
+  target: number,
+): TargetMargin | undefined {
   const margins = seeds.filter((s) => gain(s) !== undefined).map((s) => gain(s)! - target * s.centralizedGain);
   if (margins.length < 2) return undefined;
   const mean = margins.reduce((a, b) => a + b, 0) / margins.length;
@@ -56,7 +60,8 @@ function margin(seeds: readonly SeedGains[], gain: (s: SeedGains) => number | un
 export function poolSeeds(results: readonly SimulationResult[]): SeedPool {
   if (results.length === 0) throw new Error('nothing to pool');
   const seeds = results.map((r): SeedGains => {
-    if (!r.centralized) throw new Error(`seed ${String(r.settings.seed)} has no centralized run: its share has no denominator`);
+    if (!r.centralized)
+      throw new Error(`seed ${String(r.settings.seed)} has no centralized run: its share has no denominator`);
     const base = r.pretrained['NDCG@10'];
     return {
       seed: Number(r.settings.seed),
@@ -93,17 +98,32 @@ export function poolTable(pool: SeedPool): string {
   const signed = (v: number, digits: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
   const cell = (v: number | undefined) => (v === undefined ? '—' : signed(v, 4)).padStart(12);
   const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${(v * 100).toFixed(0)}%`);
-  const lines = [`${'seed'.padEnd(6)}${'pretrained'.padStart(12)}${'centralized'.padStart(12)}${'federated'.padStart(12)}${'DP'.padStart(12)}   (NDCG@10 gains)`];
+  const lines = [
+    `${'seed'.padEnd(6)}${'pretrained'.padStart(12)}${'centralized'.padStart(12)}${'federated'.padStart(12)}${'DP'.padStart(12)}   (NDCG@10 gains)`,
+  ];
   for (const s of pool.seeds) {
-    const of = (gain: number | undefined) => pct(gain === undefined || !(s.centralizedGain > 0) ? undefined : gain / s.centralizedGain);
-    lines.push(`${String(s.seed).padEnd(6)}${s.pretrained.toFixed(4).padStart(12)}${cell(s.centralizedGain)}${cell(s.federatedGain)}${cell(s.federatedDpGain)}   of its ceiling: federated ${of(s.federatedGain)}, DP ${of(s.federatedDpGain)}`);
+    const of = (gain: number | undefined) =>
+      pct(gain === undefined || !(s.centralizedGain > 0) ? undefined : gain / s.centralizedGain);
+    lines.push(
+      `${String(s.seed).padEnd(6)}${s.pretrained.toFixed(4).padStart(12)}${cell(s.centralizedGain)}` +
+        `${cell(s.federatedGain)}${cell(s.federatedDpGain)}   of its ceiling: federated ${of(s.federatedGain)}, DP ${of(s.federatedDpGain)}`,
+    );
   }
-  lines.push(`pooled share of the centralized gain: federated ${pct(pool.federatedShare)}, federated with DP ${pct(pool.federatedDpShare)}`);
-  for (const [name, m] of [['federated', pool.federatedMargin], ['federated with DP', pool.federatedDpMargin]] as const) {
+  lines.push(
+    `pooled share of the centralized gain: federated ${pct(pool.federatedShare)}, federated with DP ${pct(pool.federatedDpShare)}`,
+  );
+  for (const [name, m] of [
+    ['federated', pool.federatedMargin],
+    ['federated with DP', pool.federatedDpMargin],
+  ] as const) {
     if (!m) continue;
     const side = m.mean >= 0 ? 'above' : 'below';
-    const distance = m.standardError > 0 ? `${Math.abs(m.mean / m.standardError).toFixed(1)} standard errors ${side}` : side;
-    lines.push(`${name}: gain minus ${pct(m.target)} of the ceiling's, mean over seeds ${signed(m.mean, 5)} ± ${m.standardError.toFixed(5)} (standard error; ${distance} the target)`);
+    const distance =
+      m.standardError > 0 ? `${Math.abs(m.mean / m.standardError).toFixed(1)} standard errors ${side}` : side;
+    lines.push(
+      `${name}: gain minus ${pct(m.target)} of the ceiling's, mean over seeds ${signed(m.mean, 5)} ± ` +
+        `${m.standardError.toFixed(5)} (standard error; ${distance} the target)`,
+    );
   }
   return lines.join('\n');
 }

@@ -12,12 +12,43 @@ export interface Score {
 export interface SimulationResult {
   pretrained: Score;
   /** selectedRound: the round reported (best validation NDCG@10, or the last); perRoundValid: validation NDCG@10 at evaluatedRounds. */
-  federated?: Score & { perRound: number[]; perRoundValid?: number[]; selectedRound?: number; select?: string; clip?: number; weighting?: string };
+  federated?: Score & {
+    perRound: number[];
+    perRoundValid?: number[];
+    selectedRound?: number;
+    select?: string;
+    clip?: number;
+    weighting?: string;
+  };
   /** The DP run's cohort, rounds, clip and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
-  federated_dp?: Score & { epsilon: number; delta: number; noiseMultiplier: number; clients?: number; rounds?: number; serverOptimizer?: 'fedavg' | 'fedadam'; serverLearningRate?: number; part?: 'all' | 'rows'; coordinates?: number; clip?: number; weighting?: { examples: number; cap: number }; threshold?: number; effectiveNoiseMultiplier?: number; evaluatedRounds?: number[]; perRound: number[]; perRoundValid?: number[] };
+  federated_dp?: Score & {
+    epsilon: number;
+    delta: number;
+    noiseMultiplier: number;
+    clients?: number;
+    rounds?: number;
+    serverOptimizer?: 'fedavg' | 'fedadam';
+    serverLearningRate?: number;
+    part?: 'all' | 'rows';
+    coordinates?: number;
+    clip?: number;
+    weighting?: { examples: number; cap: number };
+    threshold?: number;
+    effectiveNoiseMultiplier?: number;
+    evaluatedRounds?: number[];
+    perRound: number[];
+    perRoundValid?: number[];
+  };
   /** learningRate: the rate validation chose among `trials` (older results name neither). */
   centralized?: Score & { bestEpoch: number; learningRate?: number; trials?: CeilingTrial[] };
-  personalization?: { users: number; before: Score; after: Score; paired?: PairedGain; steps: number; learningRate: number };
+  personalization?: {
+    users: number;
+    before: Score;
+    after: Score;
+    paired?: PairedGain;
+    steps: number;
+    learningRate: number;
+  };
   evaluatedRounds?: number[];
   settings: Record<string, unknown>;
 }
@@ -26,7 +57,17 @@ export interface SimulationResult {
 export const SETTINGS = ['federated', 'federated_dp', 'centralized', 'personalization'] as const;
 
 /** The settings that must agree for parts of one experiment to be merged. */
-const SAME = ['clients', 'seed', 'population', 'evaluatedUsers', 'vectorLength', 'serverLearningRate', 'serverAdamTau', 'localLearningRate', 'localSteps'] as const;
+const SAME = [
+  'clients',
+  'seed',
+  'population',
+  'evaluatedUsers',
+  'vectorLength',
+  'serverLearningRate',
+  'serverAdamTau',
+  'localLearningRate',
+  'localSteps',
+] as const;
 
 /**
  * Joins the parts of one experiment run as separate processes (e.g. `--only federated_dp` on one
@@ -37,9 +78,13 @@ export function mergeResults(parts: readonly SimulationResult[]): SimulationResu
   const [first] = parts as [SimulationResult];
   for (const part of parts) {
     for (const key of SAME) {
-      if (JSON.stringify(part.settings[key]) !== JSON.stringify(first.settings[key])) throw new Error(`cannot merge: setting ${key} is ${JSON.stringify(part.settings[key])} in one part and ${JSON.stringify(first.settings[key])} in another`);
+      if (JSON.stringify(part.settings[key]) !== JSON.stringify(first.settings[key]))
+        throw new Error(
+          `cannot merge: setting ${key} is ${JSON.stringify(part.settings[key])} in one part and ${JSON.stringify(first.settings[key])} in another`,
+        );
     }
-    if (Math.abs(part.pretrained['NDCG@10'] - first.pretrained['NDCG@10']) > 1e-9) throw new Error('cannot merge: the parts start from different pretrained models');
+    if (Math.abs(part.pretrained['NDCG@10'] - first.pretrained['NDCG@10']) > 1e-9)
+      throw new Error('cannot merge: the parts start from different pretrained models');
   }
   // Rounds may differ between parts: the run without DP sets the top-level rounds (the DP run carries its own).
   const lead = parts.find((p) => p.federated) ?? first;
@@ -57,26 +102,53 @@ export function mergeResults(parts: readonly SimulationResult[]): SimulationResu
 export function resultTable(result: SimulationResult): string {
   const { pretrained, centralized } = result;
   const gain = centralized ? centralized['NDCG@10'] - pretrained['NDCG@10'] : NaN;
-  const share = (m: Score) => (gain > 0 ? `${(((m['NDCG@10'] - pretrained['NDCG@10']) / gain) * 100).toFixed(0)}%` : 'n/a');
+  const share = (m: Score) =>
+    gain > 0 ? `${(((m['NDCG@10'] - pretrained['NDCG@10']) / gain) * 100).toFixed(0)}%` : 'n/a';
   const lines = [`${'setting'.padEnd(44)}${'NDCG@10'.padStart(9)}${'HR@10'.padStart(9)}  of the centralized gain`];
-  const row = (name: string, m: Score, note = '') => lines.push(`${name.padEnd(44)}${m['NDCG@10'].toFixed(4).padStart(9)}${m['HR@10'].toFixed(4).padStart(9)}  ${note}`);
+  const row = (name: string, m: Score, note = '') =>
+    lines.push(`${name.padEnd(44)}${m['NDCG@10'].toFixed(4).padStart(9)}${m['HR@10'].toFixed(4).padStart(9)}  ${note}`);
   row('pretrained only', pretrained);
   const clients = Number(result.settings.clients);
   const rounds = Number(result.settings.rounds);
   const f = result.federated;
-  if (f) row(`federated, no DP (${clients} x ${rounds}${f.selectedRound !== undefined && f.selectedRound !== rounds ? `, round ${f.selectedRound}` : ''})`, f, share(f));
+  if (f)
+    row(
+      `federated, no DP (${clients} x ${rounds}${f.selectedRound !== undefined && f.selectedRound !== rounds ? `, round ${f.selectedRound}` : ''})`,
+      f,
+      share(f),
+    );
   const dp = result.federated_dp;
   if (dp) {
-    const values = dp.coordinates !== undefined && dp.coordinates !== result.settings.vectorLength ? `, ${dp.coordinates} values` : '';
-    row(`federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${dp.clients ?? clients} x ${dp.rounds ?? rounds}${values})`, dp, share(dp));
+    const values =
+      dp.coordinates !== undefined && dp.coordinates !== result.settings.vectorLength
+        ? `, ${dp.coordinates} values`
+        : '';
+    row(
+      `federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${dp.clients ?? clients} x ${dp.rounds ?? rounds}${values})`,
+      dp,
+      share(dp),
+    );
   }
-  if (centralized) row(`centralized fine-tuning (${centralized.bestEpoch.toFixed(2)} epochs${centralized.learningRate === undefined ? '' : `, lr ${centralized.learningRate}`})`, centralized, '100%');
+  if (centralized)
+    row(
+      `centralized fine-tuning (${centralized.bestEpoch.toFixed(2)} epochs${centralized.learningRate === undefined ? '' : `, lr ${centralized.learningRate}`})`,
+      centralized,
+      '100%',
+    );
   const p = result.personalization;
   if (p) {
-    lines.push('', `on-device personalization, no server (${p.users} users, ${p.steps} steps at lr ${p.learningRate}):`);
+    lines.push(
+      '',
+      `on-device personalization, no server (${p.users} users, ${p.steps} steps at lr ${p.learningRate}):`,
+    );
     row('  before', p.before);
     row('  after', p.after);
-    if (p.paired) lines.push(`  per user: NDCG@10 after - before ${p.paired.meanDiff >= 0 ? '+' : ''}${p.paired.meanDiff.toFixed(4)} ± ${p.paired.standardError.toFixed(4)} (standard error); held-out item ranked higher for ${p.paired.rankImproved}, lower for ${p.paired.rankWorsened}`);
+    if (p.paired)
+      lines.push(
+        `  per user: NDCG@10 after - before ${p.paired.meanDiff >= 0 ? '+' : ''}` +
+          `${p.paired.meanDiff.toFixed(4)} ± ${p.paired.standardError.toFixed(4)} (standard error); held-out ` +
+          `item ranked higher for ${p.paired.rankImproved}, lower for ${p.paired.rankWorsened}`,
+      );
   }
   return lines.join('\n');
 }
@@ -90,9 +162,23 @@ export function resultPlot(result: SimulationResult): string {
   const rounds = result.evaluatedRounds ?? [];
   const dp = result.federated_dp;
   const series = [
-    ...(result.federated ? [{ name: 'federated', color: '#1f77b4', values: result.federated.perRound, at: rounds.map((r) => r * clients) }] : []),
-    ...(dp ? [{ name: `federated, DP ε=${dp.epsilon.toFixed(1)}`, color: '#d62728', values: dp.perRound, at: (dp.evaluatedRounds ?? rounds).map((r) => r * (dp.clients ?? clients)) }] : []),
+    ...(result.federated
+      ? [{ name: 'federated', color: '#1f77b4', values: result.federated.perRound, at: rounds.map((r) => r * clients) }]
+      : []),
+    ...(dp
+      ? [
+          {
+            name: `federated, DP ε=${dp.epsilon.toFixed(1)}`,
+            color: '#d62728',
+            values: dp.perRound,
+            at: (dp.evaluatedRounds ?? rounds).map((r) => r * (dp.clients ?? clients)),
+          },
+        ]
+      : []),
   ];
-  const levels = [{ name: 'pretrained', color: '#888', value: result.pretrained['NDCG@10'] }, ...(result.centralized ? [{ name: 'centralized', color: '#2ca02c', value: result.centralized['NDCG@10'] }] : [])];
+  const levels = [
+    { name: 'pretrained', color: '#888', value: result.pretrained['NDCG@10'] },
+    ...(result.centralized ? [{ name: 'centralized', color: '#2ca02c', value: result.centralized['NDCG@10'] }] : []),
+  ];
   return ndcgPlotSvg(series, levels, 'client updates (rounds x cohort)');
 }

@@ -53,7 +53,11 @@ export interface FederatedRunOptions {
   evalEvery?: number;
   /** Also scored at every evaluation, to pick a round as the ceiling picks its epoch. */
   validationCases?: readonly EvalCase[];
-  onRound?: (round: number, metrics: Metrics | undefined, seconds: { round: number; training: number; evaluation: number }) => void;
+  onRound?: (
+    round: number,
+    metrics: Metrics | undefined,
+    seconds: { round: number; training: number; evaluation: number },
+  ) => void;
   /** The server's round events (phase changes, aborts), e.g. to follow a round of thousands. */
   onServerEvent?: (event: string, fields: Record<string, unknown>) => void;
   /**
@@ -72,12 +76,54 @@ export interface FederatedRunOptions {
  * runner clips, noises, quantizes and masks the delta. In-process clients share one tfjs model,
  * so their local training is serialized; the protocol messages still interleave.
  */
-export async function runFederated(encoder: SasrecEncoder, users: readonly number[][], evalCases: readonly EvalCase[], options: FederatedRunOptions): Promise<{ test: Metrics[]; validation: Metrics[]; finished: boolean }> {
+export async function runFederated(
+  encoder: SasrecEncoder,
+  users: readonly number[][],
+  evalCases: readonly EvalCase[],
+  options: FederatedRunOptions,
+): Promise<{ test: Metrics[]; validation: Metrics[]; finished: boolean }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
-  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', minClients: options.clientsPerRound, maxClients: options.clientsPerRound, vectorLength: initial.length, clip: options.clip, noiseMultiplier: options.noiseMultiplier, population: users.length, phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * SERIAL_MS_PER_CLIENT), optimizer: options.serverOptimizer, serverLearningRate: options.serverLearningRate, serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau, neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors, thresholdFraction: options.thresholdFraction ?? DEFAULT_CONFIG.thresholdFraction, weightExamples: options.weighting?.examples ?? 0, weightCap: options.weighting?.cap ?? 1 };
-  const { rounds: _, onRound: __, onServerEvent: ___, validationCases, checkpoint: dir, pauseAfter, federatedRows, coordinates, ...settings } = options;
-  const checkpoint = dir === undefined ? undefined : new RunCheckpoint(dir, { ...settings, federatedRows: federatedRows.length, coordinates: coordinates?.length, initialSum: initial.reduce((s, v) => s + v, 0), validation: validationCases?.length ?? 0, evaluation: evalCases.length });
+  const config = {
+    ...DEFAULT_CONFIG,
+    dataDir: ':memory:',
+    minClients: options.clientsPerRound,
+    maxClients: options.clientsPerRound,
+    vectorLength: initial.length,
+    clip: options.clip,
+    noiseMultiplier: options.noiseMultiplier,
+    population: users.length,
+    phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * SERIAL_MS_PER_CLIENT),
+    optimizer: options.serverOptimizer,
+    serverLearningRate: options.serverLearningRate,
+    serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau,
+    neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors,
+    thresholdFraction: options.thresholdFraction ?? DEFAULT_CONFIG.thresholdFraction,
+    weightExamples: options.weighting?.examples ?? 0,
+    weightCap: options.weighting?.cap ?? 1,
+  };
+  const {
+    rounds: _,
+    onRound: __,
+    onServerEvent: ___,
+    validationCases,
+    checkpoint: dir,
+    pauseAfter,
+    federatedRows,
+    coordinates,
+    ...settings
+  } = options;
+  const checkpoint =
+    dir === undefined
+      ? undefined
+      : new RunCheckpoint(dir, {
+          ...settings,
+          federatedRows: federatedRows.length,
+          coordinates: coordinates?.length,
+          initialSum: initial.reduce((s, v) => s + v, 0),
+          validation: validationCases?.length ?? 0,
+          evaluation: evalCases.length,
+        });
   if (pauseAfter !== undefined && !checkpoint) throw new Error('pausing a run needs a checkpoint to resume it from');
   const store = checkpoint?.openStore() ?? new RoundStore(':memory:');
   const resumedAfter = store.finishedRounds().length;
@@ -125,13 +171,21 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
   const isDue = (round: number) => round % (options.evalEvery ?? 1) === 0 || round === options.rounds;
   // Scores the global model after `round` and keeps them in the checkpoint.
   const score = async (round: number, rng: number) => {
-    const scores = { test: (await evaluate(sasrecScorer(encoder), evalCases)).metrics, validation: validationCases && (await evaluate(sasrecScorer(encoder), validationCases)).metrics };
+    const scores = {
+      test: (await evaluate(sasrecScorer(encoder), evalCases)).metrics,
+      validation: validationCases && (await evaluate(sasrecScorer(encoder), validationCases)).metrics,
+    };
     checkpoint?.save(round, rng, scores);
     return scores;
   };
   try {
-    if (resumedAfter > 0) console.error(`resuming from ${checkpoint!.dir} after round ${resumedAfter} (model version ${await adoptLatest()})`);
-    for (const { round, test, validation: valid } of (await checkpoint?.restoreScores(resumedAfter, isDue, () => score(resumedAfter, rand.state))) ?? []) {
+    if (resumedAfter > 0)
+      console.error(
+        `resuming from ${checkpoint!.dir} after round ${resumedAfter} (model version ${await adoptLatest()})`,
+      );
+    for (const { round, test, validation: valid } of (await checkpoint?.restoreScores(resumedAfter, isDue, () =>
+      score(resumedAfter, rand.state),
+    )) ?? []) {
       perRound.push(test);
       if (valid) validation.push(valid);
       options.onRound?.(round, test, { round: 0, training: 0, evaluation: 0 });
@@ -140,7 +194,10 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       const roundStart = performance.now();
       let trainSeconds = 0;
       const refusals = new Map<string, number>();
-      const cohort = shuffleInPlace(users.map((_, i) => i), rand).slice(0, options.clientsPerRound);
+      const cohort = shuffleInPlace(
+        users.map((_, i) => i),
+        rand,
+      ).slice(0, options.clientsPerRound);
       const outcomes = await Promise.all(
         cohort.map(async (u) => {
           let holding = false;
@@ -174,14 +231,24 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
                   // A gradient leaves the model as it found it: assign each version once.
                   if (assigned !== info.modelVersion) assignPart(part, await download(info.modelVersion));
                   assigned = info.modelVersion;
-                  const local = { negatives: 1024, rand, federatedRows: options.federatedRows, federatedCoordinates: options.coordinates };
+                  const local = {
+                    negatives: 1024,
+                    rand,
+                    federatedRows: options.federatedRows,
+                    federatedCoordinates: options.coordinates,
+                  };
                   if (options.localSteps === 1 && options.localOptimizer === 'sgd') {
                     // FedSGD: the delta of one SGD step, without moving the model.
                     const { gradient } = await federatedGradient(encoder, users[u]!, local);
                     return gradient.map((g) => -options.localLearningRate * g);
                   }
                   assigned = -1;
-                  const { delta } = await fineTuneOnHistory(encoder, users[u]!, { ...local, steps: options.localSteps, learningRate: options.localLearningRate, optimizer: options.localOptimizer });
+                  const { delta } = await fineTuneOnHistory(encoder, users[u]!, {
+                    ...local,
+                    steps: options.localSteps,
+                    learningRate: options.localLearningRate,
+                    optimizer: options.localOptimizer,
+                  });
                   return delta;
                 } finally {
                   trainSeconds += (performance.now() - trainStart) / 1000;
@@ -211,8 +278,12 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
         }),
       );
       const dropped = outcomes.filter((o) => o.phase === 'dropped').length;
-      if (outcomes.some((o) => o.phase !== 'done' && o.phase !== 'dropped') || dropped === outcomes.length) throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
-      if (dropped > 0) console.error(`round ${round}: ${dropped} of ${outcomes.length} clients dropped out: ${[...refusals].map(([reason, n]) => `${n} × ${reason}`).join('; ')}`);
+      if (outcomes.some((o) => o.phase !== 'done' && o.phase !== 'dropped') || dropped === outcomes.length)
+        throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
+      if (dropped > 0)
+        console.error(
+          `round ${round}: ${dropped} of ${outcomes.length} clients dropped out: ${[...refusals].map(([reason, n]) => `${n} × ${reason}`).join('; ')}`,
+        );
       await adoptLatest();
       const rng = rand.state;
       checkpoint?.save(round, rng);
@@ -221,7 +292,11 @@ export async function runFederated(encoder: SasrecEncoder, users: readonly numbe
       const scores = isDue(round) ? await score(round, rng) : undefined;
       if (scores) perRound.push(scores.test);
       if (scores?.validation) validation.push(scores.validation);
-      options.onRound?.(round, scores?.test, { round: roundSeconds, training: trainSeconds, evaluation: (performance.now() - evalStart) / 1000 });
+      options.onRound?.(round, scores?.test, {
+        round: roundSeconds,
+        training: trainSeconds,
+        evaluation: (performance.now() - evalStart) / 1000,
+      });
       if (round === pauseAfter && round < options.rounds) return { test: perRound, validation, finished: false };
     }
   } finally {

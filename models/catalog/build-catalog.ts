@@ -32,8 +32,14 @@ export async function siblingMetadata(dataPath: string): Promise<{ datamaps?: st
  * (else the data ids), attribute ids as `tags`, and training popularity for cold-start ranking.
  * Amazon product pages are `https://www.amazon.com/dp/<id>`; not stored, to keep the file small.
  */
-export async function buildCatalog(sourceIds: readonly string[], train: readonly number[][], files: { datamaps?: string; attributes?: string }): Promise<ShippedItem[]> {
-  const id2item: Record<string, string> = files.datamaps ? (JSON.parse(await readFile(files.datamaps, 'utf8')) as { id2item: Record<string, string> }).id2item : {};
+export async function buildCatalog(
+  sourceIds: readonly string[],
+  train: readonly number[][],
+  files: { datamaps?: string; attributes?: string },
+): Promise<ShippedItem[]> {
+  const id2item: Record<string, string> = files.datamaps
+    ? (JSON.parse(await readFile(files.datamaps, 'utf8')) as { id2item: Record<string, string> }).id2item
+    : {};
   const attrs: Record<string, number[]> = files.attributes ? JSON.parse(await readFile(files.attributes, 'utf8')) : {};
   const popularity = new Map<number, number>();
   for (const seq of train) for (const row of seq) popularity.set(row, (popularity.get(row) ?? 0) + 1);

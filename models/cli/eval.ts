@@ -19,7 +19,12 @@ import { findEncoder } from '../sasrec/sasrec-encoder.js';
 import { ProgressBar } from '../train/progress-bar.js';
 import { parseArgs } from './args.js';
 
-const args = parseArgs(process.argv.slice(2), { model: 'string', data: 'string', 'dump-topk': 'string', json: 'string' });
+const args = parseArgs(process.argv.slice(2), {
+  model: 'string',
+  data: 'string',
+  'dump-topk': 'string',
+  json: 'string',
+});
 if (typeof args.model !== 'string' || typeof args.data !== 'string') {
   console.error('usage: npm run eval -- --model <dir> --data <file> [--dump-topk <file>] [--json <file>]');
   process.exit(2);
@@ -29,11 +34,14 @@ const modelJson = args.model.endsWith('.json') ? args.model : join(args.model, '
 const model = await loadModelFromDisk(modelJson);
 const encoder = findEncoder(model);
 const meta = parseModelMetadata(model.getUserDefinedMetadata());
-if (!encoder || typeof meta === 'string') throw new Error(`${modelJson} is not a pocketrank model${typeof meta === 'string' ? `: ${meta}` : ''}`);
+if (!encoder || typeof meta === 'string')
+  throw new Error(`${modelJson} is not a pocketrank model${typeof meta === 'string' ? `: ${meta}` : ''}`);
 
 // The model's rows are shop ids (ASINs); catalog.json maps them back to the data file's ids.
 const catalogPath = join(modelJson, '..', 'catalog.json');
-const catalog = JSON.parse(await readFile(catalogPath, 'utf8').catch(() => '{"items":[]}')) as { items: { id: string; sourceId?: string }[] };
+const catalog = JSON.parse(await readFile(catalogPath, 'utf8').catch(() => '{"items":[]}')) as {
+  items: { id: string; sourceId?: string }[];
+};
 const sourceOf = new Map(catalog.items.map((c) => [c.id, c.sourceId ?? c.id]));
 const rowOfSource = new Map(meta.itemIds.map((id, i) => [sourceOf.get(id) ?? id, i + 1]));
 const data = await loadInteractions(args.data);
@@ -50,14 +58,21 @@ const splits = leaveOneOut(sequences);
 const cases = evalCases(splits, 'test');
 const train = splits.map((s) => s.train);
 const vocabSize = encoder.cfg.vocabSize;
-const scorers: Scorer[] = [sasrecScorer(encoder, 'model'), popularityScorer(train, vocabSize), itemKnnScorer(train, vocabSize)];
+const scorers: Scorer[] = [
+  sasrecScorer(encoder, 'model'),
+  popularityScorer(train, vocabSize),
+  itemKnnScorer(train, vocabSize),
+];
 
 const results: Record<string, Metrics> = {};
 let modelTop: number[][] | undefined;
 for (const scorer of scorers) {
   const bar = new ProgressBar(scorer.name.padEnd(10), cases.length);
   const isModel = scorer.name === 'model';
-  const out = await evaluate(scorer, cases, { ...(isModel && args['dump-topk'] ? { keepTop: 20 } : {}), onBatch: (n) => bar.update(n) });
+  const out = await evaluate(scorer, cases, {
+    ...(isModel && args['dump-topk'] ? { keepTop: 20 } : {}),
+    onBatch: (n) => bar.update(n),
+  });
   bar.done();
   results[scorer.name] = out.metrics;
   if (isModel) modelTop = out.top;
@@ -66,7 +81,8 @@ for (const scorer of scorers) {
 const columns = CUTOFFS.flatMap((k) => [`HR@${k}`, `NDCG@${k}`]);
 console.log(`\nfull ranking over ${vocabSize - 1} items, ${cases.length} test users (${args.data})\n`);
 console.log(['method'.padEnd(12), ...columns.map((c) => c.padStart(9))].join(''));
-for (const [name, m] of Object.entries(results)) console.log([name.padEnd(12), ...columns.map((c) => m[c]!.toFixed(4).padStart(9))].join(''));
+for (const [name, m] of Object.entries(results))
+  console.log([name.padEnd(12), ...columns.map((c) => m[c]!.toFixed(4).padStart(9))].join(''));
 
 if (args['dump-topk'] && modelTop) {
   const sourceId = (row: number) => sourceOf.get(meta.itemIds[row - 1]!) ?? meta.itemIds[row - 1]!;

@@ -26,9 +26,28 @@ import { DEFAULT_TRAIN, trainSasrec } from '../train/train-sasrec.js';
 import { parseArgs } from './args.js';
 
 const args = parseArgs(process.argv.slice(2), {
-  data: 'string', out: 'string', epochs: 'number', seed: 'number', hidden: 'number', blocks: 'number', heads: 'number',
-  dropout: 'number', lr: 'number', batch: 'number', 'max-len': 'number', patience: 'number', 'max-minutes': 'number',
-  'valid-users': 'number', negatives: 'number', refit: 'number', precision: 'string', 'model-id': 'string', 'model-version': 'string', datamaps: 'string', attributes: 'string', 'dp-fraction': 'number',
+  data: 'string',
+  out: 'string',
+  epochs: 'number',
+  seed: 'number',
+  hidden: 'number',
+  blocks: 'number',
+  heads: 'number',
+  dropout: 'number',
+  lr: 'number',
+  batch: 'number',
+  'max-len': 'number',
+  patience: 'number',
+  'max-minutes': 'number',
+  'valid-users': 'number',
+  negatives: 'number',
+  refit: 'number',
+  precision: 'string',
+  'model-id': 'string',
+  'model-version': 'string',
+  datamaps: 'string',
+  attributes: 'string',
+  'dp-fraction': 'number',
 });
 if (typeof args.data !== 'string' || typeof args.out !== 'string') {
   console.error('usage: npm run train -- --data <file> --out <dir> [options]');
@@ -40,22 +59,47 @@ if (precision !== 'float16' && precision !== 'float32') throw new Error('--preci
 
 if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
 const data = await loadInteractions(args.data);
-const files = { ...(await siblingMetadata(args.data)), ...(args.datamaps ? { datamaps: args.datamaps as string } : {}), ...(args.attributes ? { attributes: args.attributes as string } : {}) };
+const files = {
+  ...(await siblingMetadata(args.data)),
+  ...(args.datamaps ? { datamaps: args.datamaps as string } : {}),
+  ...(args.attributes ? { attributes: args.attributes as string } : {}),
+};
 const splitsForCatalog = data.sequences.map((s) => (s.length >= 3 ? s.slice(0, -2) : s));
 const catalog = await buildCatalog(data.itemIds, splitsForCatalog, files);
 const interactions = data.sequences.reduce((n, s) => n + s.length, 0);
-console.error(`data: ${data.users.length} users, ${data.itemIds.length} items, ${interactions} interactions (${basename(args.data)})`);
+console.error(
+  `data: ${data.users.length} users, ${data.itemIds.length} items, ${interactions} interactions (${basename(args.data)})`,
+);
 
 const opts = {
   ...DEFAULT_TRAIN,
-  epochs: num('epochs', DEFAULT_TRAIN.epochs), seed: num('seed', DEFAULT_TRAIN.seed), hidden: num('hidden', DEFAULT_TRAIN.hidden),
-  blocks: num('blocks', DEFAULT_TRAIN.blocks), heads: num('heads', DEFAULT_TRAIN.heads), dropout: num('dropout', DEFAULT_TRAIN.dropout),
-  learningRate: num('lr', DEFAULT_TRAIN.learningRate), batchSize: num('batch', DEFAULT_TRAIN.batchSize), maxLen: num('max-len', DEFAULT_TRAIN.maxLen),
-  patience: num('patience', DEFAULT_TRAIN.patience), maxMinutes: num('max-minutes', DEFAULT_TRAIN.maxMinutes), validUsers: num('valid-users', DEFAULT_TRAIN.validUsers), negatives: num('negatives', DEFAULT_TRAIN.negatives), refit: num('refit', DEFAULT_TRAIN.refit ? 1 : 0) === 1,
+  epochs: num('epochs', DEFAULT_TRAIN.epochs),
+  seed: num('seed', DEFAULT_TRAIN.seed),
+  hidden: num('hidden', DEFAULT_TRAIN.hidden),
+  blocks: num('blocks', DEFAULT_TRAIN.blocks),
+  heads: num('heads', DEFAULT_TRAIN.heads),
+  dropout: num('dropout', DEFAULT_TRAIN.dropout),
+  learningRate: num('lr', DEFAULT_TRAIN.learningRate),
+  batchSize: num('batch', DEFAULT_TRAIN.batchSize),
+  maxLen: num('max-len', DEFAULT_TRAIN.maxLen),
+  patience: num('patience', DEFAULT_TRAIN.patience),
+  maxMinutes: num('max-minutes', DEFAULT_TRAIN.maxMinutes),
+  validUsers: num('valid-users', DEFAULT_TRAIN.validUsers),
+  negatives: num('negatives', DEFAULT_TRAIN.negatives),
+  refit: num('refit', DEFAULT_TRAIN.refit ? 1 : 0) === 1,
 };
-const modelId = (args['model-id'] as string | undefined) ?? `${basename(args.data).replace(/\.[^.]+$/, '').toLowerCase()}-sasrec`;
+const modelId =
+  (args['model-id'] as string | undefined) ??
+  `${basename(args.data)
+    .replace(/\.[^.]+$/, '')
+    .toLowerCase()}-sasrec`;
 const modelVersion = (args['model-version'] as string | undefined) ?? '1';
-const result = await trainSasrec(data.sequences, catalog.map((c) => c.id), opts, { modelId, modelVersion });
+const result = await trainSasrec(
+  data.sequences,
+  catalog.map((c) => c.id),
+  opts,
+  { modelId, modelVersion },
+);
 
 const testCases = evalCases(result.splits, 'test');
 const { metrics: testFloat32 } = await evaluate(sasrecScorer(result.encoder), testCases);
@@ -66,8 +110,24 @@ const federatedRows = federatedRowsFor(result.encoder, [0, ...catalog.map((c) =>
 // lives (model card); --dp-fraction F: the top F of positions ranked on training users' clipped
 // gradients (models/train/dp-coordinates.ts).
 const dpFraction = args['dp-fraction'] as number | undefined;
-const dpSample = () => shuffleInPlace(data.sequences.filter((s) => s.length >= 3).map((s) => s.slice(0, -2)), mulberry32(opts.seed)).slice(0, 1024);
-const dp = dpFraction === undefined ? { dpPart: 'rows' as const } : dpFraction > 0 ? { dpCoordinates: await dpCoordinatesFor(result.encoder, dpSample(), { fraction: dpFraction, federatedRows, clip: 10, seed: opts.seed }) } : {};
+const dpSample = () =>
+  shuffleInPlace(
+    data.sequences.filter((s) => s.length >= 3).map((s) => s.slice(0, -2)),
+    mulberry32(opts.seed),
+  ).slice(0, 1024);
+const dp =
+  dpFraction === undefined
+    ? { dpPart: 'rows' as const }
+    : dpFraction > 0
+      ? {
+          dpCoordinates: await dpCoordinatesFor(result.encoder, dpSample(), {
+            fraction: dpFraction,
+            federatedRows,
+            clip: 10,
+            seed: opts.seed,
+          }),
+        }
+      : {};
 const metadata = result.model.getUserDefinedMetadata() as { pocketrank: Record<string, unknown> };
 result.model.setUserDefinedMetadata({ ...metadata, pocketrank: { ...metadata.pocketrank, federatedRows, ...dp } });
 const saved = await saveLayersModel(result.model, args.out, precision);
@@ -77,13 +137,28 @@ const reloadedEncoder = findEncoder(reloaded)!;
 const { metrics: testShipped } = await evaluate(sasrecScorer(reloadedEncoder), testCases);
 const params = result.encoder.countParams();
 const report = {
-  data: basename(args.data), users: data.users.length, items: data.itemIds.length, interactions,
-  options: opts, parameters: params, weightBytes: saved.weightBytes, precision,
-  trainingSeconds: Math.round(result.seconds), epochsRun: result.epochsRun, bestEpoch: result.bestEpoch, refitted: result.refitted,
-  valid: result.bestValid, testFloat32, testShipped, epochs: result.log,
+  data: basename(args.data),
+  users: data.users.length,
+  items: data.itemIds.length,
+  interactions,
+  options: opts,
+  parameters: params,
+  weightBytes: saved.weightBytes,
+  precision,
+  trainingSeconds: Math.round(result.seconds),
+  epochsRun: result.epochsRun,
+  bestEpoch: result.bestEpoch,
+  refitted: result.refitted,
+  valid: result.bestValid,
+  testFloat32,
+  testShipped,
+  epochs: result.log,
 };
 await writeFile(join(args.out, 'training.json'), JSON.stringify(report, null, 2));
 const f = (m: Record<string, number>) => `HR@10 ${m['HR@10']!.toFixed(4)}  NDCG@10 ${m['NDCG@10']!.toFixed(4)}`;
-console.log(`trained ${params} parameters in ${Math.round(result.seconds)} s (best epoch ${result.bestEpoch} of ${result.epochsRun}${result.refitted ? ', then refit on training + validation items' : ''})`);
+console.log(
+  `trained ${params} parameters in ${Math.round(result.seconds)} s (best epoch ${result.bestEpoch} of ` +
+    `${result.epochsRun}${result.refitted ? ', then refit on training + validation items' : ''})`,
+);
 console.log(`test, float32 weights: ${f(testFloat32)}`);
 console.log(`test, shipped ${precision} weights (${saved.weightBytes} bytes): ${f(testShipped)}`);

@@ -29,7 +29,10 @@ class RowMap {
  * ids keep their numeric order as rows, so row i is dataset item i when ids are 1..N.
  */
 export function parseSequenceFile(text: string): Interactions {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const parsed = lines.map((line, n) => {
     const [user, ...items] = line.split(/\s+/);
     if (!user || items.length === 0) throw new Error(`line ${n + 1}: expected "user item item ..."`);
@@ -40,7 +43,11 @@ export function parseSequenceFile(text: string): Interactions {
   distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
   const map = new RowMap();
   for (const id of distinct) map.row(id);
-  return { users: parsed.map((p) => p.user), sequences: parsed.map((p) => p.items.map((id) => map.row(id))), itemIds: map.ids };
+  return {
+    users: parsed.map((p) => p.user),
+    sequences: parsed.map((p) => p.items.map((id) => map.row(id))),
+    itemIds: map.ids,
+  };
 }
 
 /**
@@ -50,7 +57,12 @@ export function parseSequenceFile(text: string): Interactions {
  */
 export function parseInteractionCsv(text: string): Interactions {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const header = lines.shift()?.toLowerCase().split(',').map((h) => h.trim()) ?? [];
+  const header =
+    lines
+      .shift()
+      ?.toLowerCase()
+      .split(',')
+      .map((h) => h.trim()) ?? [];
   const col = (name: string) => header.indexOf(name);
   const [u, i, t] = [col('user_id'), col('item_id'), col('timestamp')];
   if (u < 0 || i < 0 || t < 0) throw new Error('CSV header must name user_id, item_id and timestamp');
@@ -79,5 +91,7 @@ export function parseInteractionCsv(text: string): Interactions {
 /** Reads a data file, choosing the parser by extension (`.csv`) or content. */
 export async function loadInteractions(path: string): Promise<Interactions> {
   const text = await readFile(path, 'utf8');
-  return path.toLowerCase().endsWith('.csv') || /^user_id,/i.test(text) ? parseInteractionCsv(text) : parseSequenceFile(text);
+  return path.toLowerCase().endsWith('.csv') || /^user_id,/i.test(text)
+    ? parseInteractionCsv(text)
+    : parseSequenceFile(text);
 }

@@ -26,5 +26,9 @@ export interface EvalCase {
 
 /** Validation cases (history = train items) or test cases (history = train items + validation item). */
 export function evalCases(splits: readonly UserSplit[], stage: 'valid' | 'test'): EvalCase[] {
-  return splits.map((s) => (stage === 'valid' ? { user: s.user, history: s.train, target: s.valid } : { user: s.user, history: [...s.train, s.valid], target: s.test }));
+  return splits.map((s) =>
+    stage === 'valid'
+      ? { user: s.user, history: s.train, target: s.valid }
+      : { user: s.user, history: [...s.train, s.valid], target: s.test },
+  );
 }

@@ -19,7 +19,11 @@ export interface Evaluation {
  * Full ranking: every item competes, the user's history is excluded (except the target
  * itself, so a repeat purchase is still credited), ranks aggregated to HR/NDCG@5/10/20.
  */
-export async function evaluate(scorer: Scorer, cases: readonly EvalCase[], options: { batch?: number; keepTop?: number; onBatch?: (done: number) => void } = {}): Promise<Evaluation> {
+export async function evaluate(
+  scorer: Scorer,
+  cases: readonly EvalCase[],
+  options: { batch?: number; keepTop?: number; onBatch?: (done: number) => void } = {},
+): Promise<Evaluation> {
   const batch = options.batch ?? 256;
   const ranks = new Int32Array(cases.length);
   const top: number[][] | undefined = options.keepTop ? new Array<number[]>(cases.length) : undefined;

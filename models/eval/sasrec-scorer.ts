@@ -22,7 +22,14 @@ export function sasrecScorer(encoder: SasrecEncoder, name = 'model'): Scorer {
       // Padding to the batch's longest history gives the same states as padding to maxLen (padding is masked).
       const len = Math.max(1, Math.min(maxLen, Math.max(...cases.map((c) => c.history.length))));
       const scores = tf.tidy(() => {
-        const ids = tf.tensor2d(packHistories(cases.map((c) => c.history), len), [cases.length, len], 'int32');
+        const ids = tf.tensor2d(
+          packHistories(
+            cases.map((c) => c.history),
+            len,
+          ),
+          [cases.length, len],
+          'int32',
+        );
         // Explicit transpose: WASM's transposeB matMul path is about 10x slower than a plain product.
         return tf.matMul(encoder.lastHidden(encoder.encode(ids, false)), tf.transpose(encoder.itemTable()));
       });

@@ -26,6 +26,11 @@ export async function loadModelFromDisk(modelJsonPath: string): Promise<LayersMo
     offset += s.length;
   }
   return loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData: weightData.buffer, ...(json.userDefinedMetadata && { userDefinedMetadata: json.userDefinedMetadata }) }),
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: specs,
+      weightData: weightData.buffer,
+      ...(json.userDefinedMetadata && { userDefinedMetadata: json.userDefinedMetadata }),
+    }),
   );
 }

@@ -30,17 +30,31 @@ export interface ModelMetadata {
 export function parseModelMetadata(raw: unknown): ModelMetadata | string {
   const meta = (raw as { pocketrank?: unknown } | undefined)?.pocketrank as Partial<ModelMetadata> | undefined;
   if (!meta || typeof meta !== 'object') return 'model.json has no userDefinedMetadata.pocketrank block';
-  if (meta.contract !== MODEL_CONTRACT) return `model contract ${String(meta.contract)} is not supported (expected ${MODEL_CONTRACT})`;
-  if (typeof meta.modelId !== 'string' || typeof meta.modelVersion !== 'string') return 'model metadata needs string modelId and modelVersion';
-  if (!Array.isArray(meta.itemIds) || meta.itemIds.some((id) => typeof id !== 'string')) return 'model metadata itemIds must be an array of strings';
-  if (meta.federatedRows !== undefined && (!Array.isArray(meta.federatedRows) || meta.federatedRows.some((r) => !Number.isInteger(r) || r < 1 || r > meta.itemIds!.length))) {
+  if (meta.contract !== MODEL_CONTRACT)
+    return `model contract ${String(meta.contract)} is not supported (expected ${MODEL_CONTRACT})`;
+  if (typeof meta.modelId !== 'string' || typeof meta.modelVersion !== 'string')
+    return 'model metadata needs string modelId and modelVersion';
+  if (!Array.isArray(meta.itemIds) || meta.itemIds.some((id) => typeof id !== 'string'))
+    return 'model metadata itemIds must be an array of strings';
+  if (
+    meta.federatedRows !== undefined &&
+    (!Array.isArray(meta.federatedRows) ||
+      meta.federatedRows.some((r) => !Number.isInteger(r) || r < 1 || r > meta.itemIds!.length))
+  ) {
     return 'model metadata federatedRows must be table rows from 1 to the number of items';
   }
-  if (meta.dpCoordinates !== undefined && (!Array.isArray(meta.dpCoordinates) || meta.dpCoordinates.length === 0 || meta.dpCoordinates.some((c, i, all) => !Number.isInteger(c) || c < 0 || (i > 0 && c <= all[i - 1]!)))) {
+  if (
+    meta.dpCoordinates !== undefined &&
+    (!Array.isArray(meta.dpCoordinates) ||
+      meta.dpCoordinates.length === 0 ||
+      meta.dpCoordinates.some((c, i, all) => !Number.isInteger(c) || c < 0 || (i > 0 && c <= all[i - 1]!)))
+  ) {
     return 'model metadata dpCoordinates must be ascending positions of the federated vector';
   }
-  if (meta.dpPart !== undefined && meta.dpPart !== 'rows') return `model metadata dpPart must be "rows"; got ${JSON.stringify(meta.dpPart)}`;
-  if (meta.dpPart !== undefined && meta.dpCoordinates !== undefined) return 'model metadata lists both dpPart and dpCoordinates; a DP deployment federates one of them';
+  if (meta.dpPart !== undefined && meta.dpPart !== 'rows')
+    return `model metadata dpPart must be "rows"; got ${JSON.stringify(meta.dpPart)}`;
+  if (meta.dpPart !== undefined && meta.dpCoordinates !== undefined)
+    return 'model metadata lists both dpPart and dpCoordinates; a DP deployment federates one of them';
   if (meta.dpPart === 'rows' && !meta.federatedRows?.length) return 'model metadata dpPart "rows" needs federatedRows';
   return meta as ModelMetadata;
 }

@@ -31,9 +31,11 @@ export function checkSasrecConfig(cfg: SasrecConfig): void {
   const ints: (keyof SasrecConfig)[] = ['vocabSize', 'maxLen', 'hidden', 'blocks', 'heads'];
   for (const key of ints) {
     const value = cfg[key];
-    if (!Number.isInteger(value) || value < 1) throw new Error(`SasrecConfig.${key} must be a positive integer; got ${String(value)}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`SasrecConfig.${key} must be a positive integer; got ${String(value)}`);
   }
   if (cfg.vocabSize < 2) throw new Error('SasrecConfig.vocabSize must leave room for padding and at least one item');
-  if (cfg.hidden % cfg.heads !== 0) throw new Error(`SasrecConfig.heads (${cfg.heads}) must divide hidden (${cfg.hidden})`);
+  if (cfg.hidden % cfg.heads !== 0)
+    throw new Error(`SasrecConfig.heads (${cfg.heads}) must divide hidden (${cfg.hidden})`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error('SasrecConfig.dropout must be in [0, 1)');
 }

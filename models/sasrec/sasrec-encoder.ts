@@ -12,11 +12,22 @@ type LayerArgs = NonNullable<ConstructorParameters<typeof layers.Layer>[0]>;
 const MASKED = -1e4;
 
 interface BlockWeights {
-  ln1g: LayerVariable; ln1b: LayerVariable;
-  wq: LayerVariable; bq: LayerVariable; wk: LayerVariable; bk: LayerVariable; wv: LayerVariable; bv: LayerVariable;
-  wo: LayerVariable; bo: LayerVariable;
-  ln2g: LayerVariable; ln2b: LayerVariable;
-  w1: LayerVariable; b1: LayerVariable; w2: LayerVariable; b2: LayerVariable;
+  ln1g: LayerVariable;
+  ln1b: LayerVariable;
+  wq: LayerVariable;
+  bq: LayerVariable;
+  wk: LayerVariable;
+  bk: LayerVariable;
+  wv: LayerVariable;
+  bv: LayerVariable;
+  wo: LayerVariable;
+  bo: LayerVariable;
+  ln2g: LayerVariable;
+  ln2b: LayerVariable;
+  w1: LayerVariable;
+  b1: LayerVariable;
+  w2: LayerVariable;
+  b2: LayerVariable;
 }
 
 function layerNorm(x: tf.Tensor, gamma: LayerVariable, beta: LayerVariable): tf.Tensor {
@@ -27,7 +38,10 @@ function layerNorm(x: tf.Tensor, gamma: LayerVariable, beta: LayerVariable): tf.
 function dense(x: tf.Tensor, w: LayerVariable, b: LayerVariable, training: boolean): tf.Tensor {
   const [batch, len, width] = x.shape as [number, number, number];
   const flat = tf.reshape(x, [batch * len, width]) as tf.Tensor2D;
-  const out = tf.add(training ? trainMatMul(flat, w.read() as tf.Tensor2D) : tf.matMul(flat, w.read() as tf.Tensor2D), b.read());
+  const out = tf.add(
+    training ? trainMatMul(flat, w.read() as tf.Tensor2D) : tf.matMul(flat, w.read() as tf.Tensor2D),
+    b.read(),
+  );
   return tf.reshape(out, [batch, len, w.shape[1]!]);
 }
 
@@ -77,7 +91,8 @@ export class SasrecEncoder extends layers.Layer {
     const normal = (stddev: number) => initializers.truncatedNormal({ stddev, seed: s++ });
     const ones = initializers.ones();
     const zeros = initializers.zeros();
-    const matrix = (name: string, rows: number, cols: number) => this.addWeight(name, [rows, cols], 'float32', normal(0.02));
+    const matrix = (name: string, rows: number, cols: number) =>
+      this.addWeight(name, [rows, cols], 'float32', normal(0.02));
     const vector = (name: string, init: typeof ones) => this.addWeight(name, [hidden], 'float32', init);
     this.itemEmb = matrix('item_embedding', vocabSize, hidden);
     this.posEmb = matrix('position_embedding', maxLen, hidden);
@@ -85,14 +100,22 @@ export class SasrecEncoder extends layers.Layer {
     for (let b = 0; b < blocks; b++) {
       const p = `block${b}_`;
       this.blockWeights.push({
-        ln1g: vector(`${p}ln1_gamma`, ones), ln1b: vector(`${p}ln1_beta`, zeros),
-        wq: matrix(`${p}wq`, hidden, hidden), bq: vector(`${p}bq`, zeros),
-        wk: matrix(`${p}wk`, hidden, hidden), bk: vector(`${p}bk`, zeros),
-        wv: matrix(`${p}wv`, hidden, hidden), bv: vector(`${p}bv`, zeros),
-        wo: matrix(`${p}wo`, hidden, hidden), bo: vector(`${p}bo`, zeros),
-        ln2g: vector(`${p}ln2_gamma`, ones), ln2b: vector(`${p}ln2_beta`, zeros),
-        w1: matrix(`${p}ffn_w1`, hidden, hidden), b1: vector(`${p}ffn_b1`, zeros),
-        w2: matrix(`${p}ffn_w2`, hidden, hidden), b2: vector(`${p}ffn_b2`, zeros),
+        ln1g: vector(`${p}ln1_gamma`, ones),
+        ln1b: vector(`${p}ln1_beta`, zeros),
+        wq: matrix(`${p}wq`, hidden, hidden),
+        bq: vector(`${p}bq`, zeros),
+        wk: matrix(`${p}wk`, hidden, hidden),
+        bk: vector(`${p}bk`, zeros),
+        wv: matrix(`${p}wv`, hidden, hidden),
+        bv: vector(`${p}bv`, zeros),
+        wo: matrix(`${p}wo`, hidden, hidden),
+        bo: vector(`${p}bo`, zeros),
+        ln2g: vector(`${p}ln2_gamma`, ones),
+        ln2b: vector(`${p}ln2_beta`, zeros),
+        w1: matrix(`${p}ffn_w1`, hidden, hidden),
+        b1: vector(`${p}ffn_b1`, zeros),
+        w2: matrix(`${p}ffn_w2`, hidden, hidden),
+        b2: vector(`${p}ffn_b2`, zeros),
       });
     }
     this.lnfg = vector('final_ln_gamma', ones);
@@ -132,10 +155,12 @@ export class SasrecEncoder extends layers.Layer {
     const { maxLen, hidden, heads, dropout, seed } = this.cfg;
     const [batch, len] = ids.shape as [number, number];
     if (len > maxLen) throw new Error(`history length ${len} exceeds maxLen ${maxLen}`);
-    const drop = (x: tf.Tensor) => (training && dropout > 0 ? tf.dropout(x, dropout, undefined, seed * 7919 + this.dropoutCalls++) : x);
+    const drop = (x: tf.Tensor) =>
+      training && dropout > 0 ? tf.dropout(x, dropout, undefined, seed * 7919 + this.dropoutCalls++) : x;
     const mask = tf.expandDims(tf.cast(tf.notEqual(ids, 0), 'float32'), -1);
     let x = tf.mul(embeddingLookup(this.itemTable(), ids, training), Math.sqrt(hidden));
-    const positions = len === maxLen ? this.posEmb.read() : tf.slice(this.posEmb.read(), [maxLen - len, 0], [len, hidden]);
+    const positions =
+      len === maxLen ? this.posEmb.read() : tf.slice(this.posEmb.read(), [maxLen - len, 0], [len, hidden]);
     x = tf.mul(drop(tf.add(x, positions)), mask);
     const keyBias = tf.reshape(tf.mul(tf.sub(1, tf.squeeze(mask, [2])), MASKED), [batch, 1, 1, len]);
     const causal = tf.tensor4d(this.causal, [1, 1, maxLen, maxLen]);

@@ -27,7 +27,10 @@ function concat(data: ArrayBuffer | ArrayBuffer[]): ArrayBuffer {
 export type WeightPrecision = 'float32' | 'float16';
 
 /** Rewrites float32 weights as float16 with `quantization` entries in the manifest. */
-function quantizeFloat16(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+function quantizeFloat16(
+  specs: tf.io.WeightsManifestEntry[],
+  data: ArrayBuffer,
+): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
   const parts: Uint8Array[] = [];
   let offset = 0;
   const out = specs.map((spec) => {
@@ -49,13 +52,20 @@ function quantizeFloat16(specs: tf.io.WeightsManifestEntry[], data: ArrayBuffer)
  * Writes a tfjs layers-format model (model.json + one weights shard) to a folder, the layout
  * `tf.loadLayersModel` reads over HTTP. tfjs-node's file:// handler is not available here.
  */
-export async function saveLayersModel(model: LayersModel, dir: string, precision: WeightPrecision = 'float32'): Promise<SavedModelFiles> {
+export async function saveLayersModel(
+  model: LayersModel,
+  dir: string,
+  precision: WeightPrecision = 'float32',
+): Promise<SavedModelFiles> {
   await mkdir(dir, { recursive: true });
   const weightsName = 'weights.bin';
   let files: SavedModelFiles | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const raw = { specs: artifacts.weightSpecs ?? [], data: concat(artifacts.weightData as ArrayBuffer | ArrayBuffer[]) };
+      const raw = {
+        specs: artifacts.weightSpecs ?? [],
+        data: concat(artifacts.weightData as ArrayBuffer | ArrayBuffer[]),
+      };
       const { specs, data: weightData } = precision === 'float16' ? quantizeFloat16(raw.specs, raw.data) : raw;
       const modelJson = {
         format: 'layers-model',
@@ -70,7 +80,13 @@ export async function saveLayersModel(model: LayersModel, dir: string, precision
       await writeFile(jsonPath, JSON.stringify(modelJson));
       await writeFile(weightsPath, new Uint8Array(weightData));
       files = { modelJson: jsonPath, weights: weightsPath, weightBytes: weightData.byteLength };
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightDataBytes: weightData.byteLength,
+        },
+      };
     }),
   );
   if (!files) throw new Error('tfjs did not hand the model artifacts to the save handler');

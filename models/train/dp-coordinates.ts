@@ -21,11 +21,19 @@ export interface DpCoordinateOptions {
  * signal-to-noise ratio. Only public data decides the list, so publishing it reveals nothing
  * about the federated users. Leaves the encoder's weights as it found them.
  */
-export async function dpCoordinatesFor(encoder: SasrecEncoder, publicSequences: readonly number[][], options: DpCoordinateOptions): Promise<number[]> {
+export async function dpCoordinatesFor(
+  encoder: SasrecEncoder,
+  publicSequences: readonly number[][],
+  options: DpCoordinateOptions,
+): Promise<number[]> {
   if (!(options.fraction > 0 && options.fraction <= 1)) throw new RangeError('fraction must be in (0, 1]');
   let squares: Float64Array | undefined;
   for (const [i, seq] of publicSequences.entries()) {
-    const { gradient } = await federatedGradient(encoder, seq, { negatives: 1024, rand: mulberry32(options.seed + i), federatedRows: options.federatedRows });
+    const { gradient } = await federatedGradient(encoder, seq, {
+      negatives: 1024,
+      rand: mulberry32(options.seed + i),
+      federatedRows: options.federatedRows,
+    });
     let norm = 0;
     for (const v of gradient) norm += v * v;
     const scale = Math.min(1, options.clip / Math.sqrt(norm || 1));

@@ -8,7 +8,10 @@ import { federatedPart } from './local-finetune.js';
  * listed `dpCoordinates`, or undefined (the whole vector). The server, the browser client and
  * the simulation resolve it here so they agree on the vector's layout.
  */
-export function dpPositions(encoder: SasrecEncoder, meta: Pick<ModelMetadata, 'federatedRows' | 'dpCoordinates' | 'dpPart'>): number[] | undefined {
+export function dpPositions(
+  encoder: SasrecEncoder,
+  meta: Pick<ModelMetadata, 'federatedRows' | 'dpCoordinates' | 'dpPart'>,
+): number[] | undefined {
   if (meta.dpPart === 'rows') return rowsBlock(encoder, meta.federatedRows ?? []);
   return meta.dpCoordinates;
 }

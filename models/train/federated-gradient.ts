@@ -22,7 +22,11 @@ export interface FederatedGradientOptions {
  * the gradient directly skips the optimizer step, the copy of the whole item table and the two
  * read-backs that a one-step fine-tune needs to recover its delta (4x faster per client).
  */
-export async function federatedGradient(encoder: SasrecEncoder, rows: readonly number[], options: FederatedGradientOptions): Promise<{ gradient: Float32Array; loss: number }> {
+export async function federatedGradient(
+  encoder: SasrecEncoder,
+  rows: readonly number[],
+  options: FederatedGradientOptions,
+): Promise<{ gradient: Float32Array; loss: number }> {
   // The whole part, narrowed here: a narrowed part would read back every weight as its base.
   const part = federatedPart(encoder, options.federatedRows);
   const coordinates = options.federatedCoordinates;
@@ -31,10 +35,14 @@ export async function federatedGradient(encoder: SasrecEncoder, rows: readonly n
   if (examples.length === 0) return { gradient: new Float32Array(coordinates?.length ?? part.size), loss: 0 };
   const [batch] = makeBatches(examples, 1, options.rand);
   const variables = part.rows.length > 0 ? [...part.encoderVars, part.table] : part.encoderVars;
-  const { value, grads } = tf.variableGrads(() => tf.tidy(() => nextItemLoss(encoder, batch!, options.negatives, options.rand)), variables);
+  const { value, grads } = tf.variableGrads(
+    () => tf.tidy(() => nextItemLoss(encoder, batch!, options.negatives, options.rand)),
+    variables,
+  );
   const flat = tf.tidy(() => {
     const pieces = part.encoderVars.map((v) => tf.reshape(grads[v.name]!, [-1]));
-    if (part.rows.length > 0) pieces.push(tf.reshape(tf.gather(grads[part.table.name]!, tf.tensor1d(part.rows, 'int32')), [-1]));
+    if (part.rows.length > 0)
+      pieces.push(tf.reshape(tf.gather(grads[part.table.name]!, tf.tensor1d(part.rows, 'int32')), [-1]));
     return tf.concat(pieces);
   });
   tf.dispose(grads);

@@ -32,7 +32,11 @@ export interface FederatedPart {
  * The federated part of an encoder, for a list of table rows (empty: encoder only), optionally
  * narrowed to `coordinates` (positions in the encoder-then-rows vector, see {@link flattenPart}).
  */
-export function federatedPart(encoder: SasrecEncoder, rows: readonly number[] = [], coordinates?: readonly number[]): FederatedPart {
+export function federatedPart(
+  encoder: SasrecEncoder,
+  rows: readonly number[] = [],
+  coordinates?: readonly number[],
+): FederatedPart {
   // By identity, not by name: layer weight names get suffixes when a model is built twice.
   const table = encoder.itemTable() as unknown as tf.Variable;
   const encoderVars = encoder.trainableWeights.map((w) => w.read() as tf.Variable).filter((v) => v !== table);
@@ -47,7 +51,8 @@ export function federatedPart(encoder: SasrecEncoder, rows: readonly number[] = 
 export function checkCoordinates(coordinates: readonly number[], size: number): void {
   for (let i = 0; i < coordinates.length; i++) {
     const c = coordinates[i]!;
-    if (!Number.isInteger(c) || c < 0 || c >= size || (i > 0 && c <= coordinates[i - 1]!)) throw new RangeError(`federated coordinates must be ascending positions below ${size}`);
+    if (!Number.isInteger(c) || c < 0 || c >= size || (i > 0 && c <= coordinates[i - 1]!))
+      throw new RangeError(`federated coordinates must be ascending positions below ${size}`);
   }
 }
 
@@ -55,11 +60,18 @@ export function checkCoordinates(coordinates: readonly number[], size: number): 
  * The table rows to federate: the `popularity`-ordered items that fit the upload budget beside
  * the encoder. Public (derived from training data) and stored in the model's metadata.
  */
-export function federatedRowsFor(encoder: SasrecEncoder, popularity: ArrayLike<number>, budgetBytes = UPLOAD_BUDGET_BYTES): number[] {
+export function federatedRowsFor(
+  encoder: SasrecEncoder,
+  popularity: ArrayLike<number>,
+  budgetBytes = UPLOAD_BUDGET_BYTES,
+): number[] {
   const room = Math.floor(budgetBytes / 4) - federatedPart(encoder).size;
   const count = Math.max(0, Math.floor(room / encoder.cfg.hidden));
   const rows = Array.from({ length: popularity.length - 1 }, (_, i) => i + 1).filter((r) => popularity[r]! > 0);
-  return rows.sort((a, b) => popularity[b]! - popularity[a]! || a - b).slice(0, count).sort((a, b) => a - b);
+  return rows
+    .sort((a, b) => popularity[b]! - popularity[a]! || a - b)
+    .slice(0, count)
+    .sort((a, b) => a - b);
 }
 
 /** Concatenates the part into one vector: encoder weights in order, then the listed rows (then narrowed to its coordinates). */
@@ -140,7 +152,11 @@ export interface FineTuneOptions {
  * Fine-tunes on one shopper's history, next-item loss at every position. Leaves the new weights
  * in place and returns the delta of the federated part.
  */
-export async function fineTuneOnHistory(encoder: SasrecEncoder, rows: readonly number[], options: FineTuneOptions): Promise<{ delta: Float32Array; losses: number[] }> {
+export async function fineTuneOnHistory(
+  encoder: SasrecEncoder,
+  rows: readonly number[],
+  options: FineTuneOptions,
+): Promise<{ delta: Float32Array; losses: number[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.federatedCoordinates);
   const before = flattenPart(part);
   const examples = nextItemExamples([rows as number[]], encoder.cfg.maxLen);
@@ -150,11 +166,16 @@ export async function fineTuneOnHistory(encoder: SasrecEncoder, rows: readonly n
   const trained = tableMoves ? [...part.encoderVars, part.table] : part.encoderVars;
   // Rows outside the federated list must not move in a contribution: they are put back after.
   const tableBefore = tableMoves && !options.trainItemTable ? tf.keep(tf.clone(part.table)) : undefined;
-  const optimizer = options.optimizer === 'sgd' ? tf.train.sgd(options.learningRate) : tf.train.adam(options.learningRate);
+  const optimizer =
+    options.optimizer === 'sgd' ? tf.train.sgd(options.learningRate) : tf.train.adam(options.learningRate);
   try {
     for (let step = 0; step < options.steps; step++) {
       const [batch] = makeBatches(examples, 1, options.rand);
-      const cost = optimizer.minimize(() => tf.tidy(() => nextItemLoss(encoder, batch!, options.negatives, options.rand)), true, trained)!;
+      const cost = optimizer.minimize(
+        () => tf.tidy(() => nextItemLoss(encoder, batch!, options.negatives, options.rand)),
+        true,
+        trained,
+      )!;
       losses.push((await cost.data())[0]!);
       cost.dispose();
       await options.between?.();

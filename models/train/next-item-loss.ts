@@ -38,9 +38,11 @@ export function nextItemLoss(encoder: SasrecEncoder, batch: Batch, negatives: nu
     const negTable = embeddingLookup(table, tf.tensor1d(sampled, 'int32'), true) as tf.Tensor2D;
     // A sampled "negative" that is the position's own target is not a negative: mask it out.
     const hits = new Float32Array(real.length * negatives);
-    targets.forEach((t, r) => sampled.forEach((n, c) => {
-      if (n === t) hits[r * negatives + c] = MASKED;
-    }));
+    targets.forEach((t, r) =>
+      sampled.forEach((n, c) => {
+        if (n === t) hits[r * negatives + c] = MASKED;
+      }),
+    );
     const negLogits = tf.add(trainMatMul(h, tf.transpose(negTable)), tf.tensor2d(hits, [real.length, negatives]));
     logits = tf.concat([tf.expandDims(targetLogit, 1), negLogits], 1) as tf.Tensor2D;
   }

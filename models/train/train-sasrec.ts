@@ -30,7 +30,17 @@ export interface TrainOptions extends Omit<SasrecConfig, 'vocabSize'> {
 }
 
 /** Defaults tuned on Beauty; the same flags serve other categories. */
-export const DEFAULT_TRAIN: TrainOptions = { ...DEFAULT_SASREC, epochs: 200, batchSize: 128, learningRate: 0.002, patience: 6, maxMinutes: 26, validUsers: 0, negatives: 1024, refit: true };
+export const DEFAULT_TRAIN: TrainOptions = {
+  ...DEFAULT_SASREC,
+  epochs: 200,
+  batchSize: 128,
+  learningRate: 0.002,
+  patience: 6,
+  maxMinutes: 26,
+  validUsers: 0,
+  negatives: 1024,
+  refit: true,
+};
 
 /** What training hands back. */
 export interface TrainResult {
@@ -47,11 +57,22 @@ export interface TrainResult {
 }
 
 /** One pass over shuffled, length-bucketed batches; returns the mean loss. */
-async function trainEpoch(encoder: SasrecEncoder, optimizer: tf.Optimizer, batches: Batch[], negatives: number, rand: () => number, bar: ProgressBar): Promise<number> {
+async function trainEpoch(
+  encoder: SasrecEncoder,
+  optimizer: tf.Optimizer,
+  batches: Batch[],
+  negatives: number,
+  rand: () => number,
+  bar: ProgressBar,
+): Promise<number> {
   const weights = encoder.trainableWeights.map((w) => w.read() as tf.Variable);
   let lossSum = 0;
   for (let b = 0; b < batches.length; b++) {
-    const cost = optimizer.minimize(() => tf.tidy(() => nextItemLoss(encoder, batches[b]!, negatives, rand)), true, weights)!;
+    const cost = optimizer.minimize(
+      () => tf.tidy(() => nextItemLoss(encoder, batches[b]!, negatives, rand)),
+      true,
+      weights,
+    )!;
     lossSum += (await cost.data())[0]!;
     cost.dispose();
     bar.update(b + 1, `loss ${(lossSum / (b + 1)).toFixed(4)}`);
@@ -64,16 +85,25 @@ async function trainEpoch(encoder: SasrecEncoder, optimizer: tf.Optimizer, batch
  * NDCG@10; then, with `refit`, a fresh model with the same seed trained for the chosen number
  * of epochs on training + validation items (the test items stay unseen), which is what ships.
  */
-export async function trainSasrec(sequences: readonly number[][], itemIds: string[], opts: TrainOptions, meta: { modelId: string; modelVersion: string }): Promise<TrainResult> {
+export async function trainSasrec(
+  sequences: readonly number[][],
+  itemIds: string[],
+  opts: TrainOptions,
+  meta: { modelId: string; modelVersion: string },
+): Promise<TrainResult> {
   const started = Date.now();
   const { epochs, batchSize, learningRate, patience, maxMinutes, validUsers, negatives, refit, ...arch } = opts;
   const vocabSize = itemIds.length + 1;
   const { model, encoder } = buildSasrec({ ...arch, vocabSize }, { ...meta, itemIds });
   const splits = leaveOneOut(sequences);
-  const examples = nextItemExamples(splits.map((s) => s.train), arch.maxLen);
+  const examples = nextItemExamples(
+    splits.map((s) => s.train),
+    arch.maxLen,
+  );
   const rand = mulberry32(arch.seed);
   let validation = evalCases(splits, 'valid');
-  if (validUsers > 0 && validUsers < validation.length) validation = shuffleInPlace(validation, mulberry32(arch.seed + 1)).slice(0, validUsers);
+  if (validUsers > 0 && validUsers < validation.length)
+    validation = shuffleInPlace(validation, mulberry32(arch.seed + 1)).slice(0, validUsers);
   const optimizer = tf.train.adam(learningRate, 0.9, 0.98);
   let best: { epoch: number; valid: Metrics; snapshot: tf.Tensor[] } | undefined;
   const log: TrainResult['log'] = [];
@@ -91,7 +121,10 @@ export async function trainSasrec(sequences: readonly number[][], itemIds: strin
       best?.snapshot.forEach((t) => t.dispose());
       best = { epoch, valid, snapshot: encoder.getWeights().map((w) => tf.keep(tf.clone(w))) };
     }
-    bar.done(`loss ${loss.toFixed(4)} valid NDCG@10 ${valid['NDCG@10']!.toFixed(4)} HR@10 ${valid['HR@10']!.toFixed(4)}${improved ? ' *' : ''} (${formatDuration(seconds)})`);
+    bar.done(
+      `loss ${loss.toFixed(4)} valid NDCG@10 ${valid['NDCG@10']!.toFixed(4)} HR@10 ` +
+        `${valid['HR@10']!.toFixed(4)}${improved ? ' *' : ''} (${formatDuration(seconds)})`,
+    );
     if (epoch - best!.epoch >= patience) break;
     if ((Date.now() - started) / 60_000 > maxMinutes) {
       process.stderr.write(`stopping: the ${maxMinutes}-minute budget is spent\n`);
@@ -107,7 +140,10 @@ export async function trainSasrec(sequences: readonly number[][], itemIds: strin
   // Refit: same architecture, seed and epoch count, on every item before the test item.
   model.dispose();
   const fresh = buildSasrec({ ...arch, vocabSize }, { ...meta, itemIds });
-  const refitExamples = nextItemExamples(splits.map((s) => [...s.train, s.valid]), arch.maxLen);
+  const refitExamples = nextItemExamples(
+    splits.map((s) => [...s.train, s.valid]),
+    arch.maxLen,
+  );
   const refitRand = mulberry32(arch.seed);
   const refitOptimizer = tf.train.adam(learningRate, 0.9, 0.98);
   for (let e = 1; e <= best!.epoch; e++) {
@@ -117,5 +153,12 @@ export async function trainSasrec(sequences: readonly number[][], itemIds: strin
     refitBar.done(`loss ${loss.toFixed(4)} (train + validation items)`);
   }
   refitOptimizer.dispose();
-  return { model: fresh.model, encoder: fresh.encoder, splits, ...selected, refitted: true, seconds: (Date.now() - started) / 1000 };
+  return {
+    model: fresh.model,
+    encoder: fresh.encoder,
+    splits,
+    ...selected,
+    refitted: true,
+    seconds: (Date.now() - started) / 1000,
+  };
 }

@@ -59,7 +59,8 @@ export interface ClientWeighting {
  * examples (measured in the model card: uniform weights lose most of the centralized gain).
  */
 export function clientWeight(examples: number, weighting: ClientWeighting): number {
-  if (!(examples >= 0) || !(weighting.examples >= 0) || !(weighting.cap > 0)) throw new RangeError(`bad client weighting: ${examples} examples, ${JSON.stringify(weighting)}`);
+  if (!(examples >= 0) || !(weighting.examples >= 0) || !(weighting.cap > 0))
+    throw new RangeError(`bad client weighting: ${examples} examples, ${JSON.stringify(weighting)}`);
   return weighting.examples === 0 ? 1 : Math.min(examples / weighting.examples, weighting.cap);
 }
 
@@ -74,7 +75,8 @@ export function maxClientWeight(weighting: ClientWeighting): number {
  */
 export function privatizeUpdate(update: Float32Array, dp: DpParams): Float32Array {
   const weight = dp.weight ?? 1;
-  if (!(weight >= 0) || (dp.noiseMultiplier > 0 && weight > 1)) throw new RangeError(`client weight ${weight} is outside [0, ${dp.noiseMultiplier > 0 ? 1 : 'inf'})`);
+  if (!(weight >= 0) || (dp.noiseMultiplier > 0 && weight > 1))
+    throw new RangeError(`client weight ${weight} is outside [0, ${dp.noiseMultiplier > 0 ? 1 : 'inf'})`);
   const out = Float32Array.from(update);
   clipL2(out, dp.clip);
   if (weight !== 1) for (let i = 0; i < out.length; i++) out[i] = out[i]! * weight;

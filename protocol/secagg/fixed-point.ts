@@ -11,7 +11,8 @@ export interface FixedPoint {
  * signed 32-bit integer: n * clip * scale < 2^31.
  */
 export function fixedPointFor(clients: number, clip: number): FixedPoint {
-  if (!(clients >= 1) || !(clip > 0) || !Number.isFinite(clip)) throw new RangeError('clients must be >= 1 and clip a positive finite number');
+  if (!(clients >= 1) || !(clip > 0) || !Number.isFinite(clip))
+    throw new RangeError('clients must be >= 1 and clip a positive finite number');
   const scale = Math.floor((2 ** 31 - 1) / (clients * clip));
   if (scale < 1) throw new RangeError(`${clients} clients at clip ${clip} leave no integer precision`);
   return { clip, scale };

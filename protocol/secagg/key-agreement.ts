@@ -8,7 +8,11 @@ export interface AgreementKeys {
 
 const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
 
-const b64url = (bytes: Uint8Array<ArrayBuffer>) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const b64url = (bytes: Uint8Array<ArrayBuffer>) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 
 /** Generates a fresh ECDH key pair with WebCrypto. */
 export async function generateAgreementKeys(): Promise<AgreementKeys> {
@@ -32,7 +36,10 @@ function importPrivate(privateScalar: Uint8Array<ArrayBuffer>, publicKey: Uint8A
   return key;
 }
 
-async function importJwk(privateScalar: Uint8Array<ArrayBuffer>, publicKey: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+async function importJwk(
+  privateScalar: Uint8Array<ArrayBuffer>,
+  publicKey: Uint8Array<ArrayBuffer>,
+): Promise<CryptoKey> {
   if (publicKey.length !== 65 || publicKey[0] !== 4) throw new RangeError('expected an uncompressed P-256 public key');
   const jwk: JsonWebKey = {
     kty: 'EC',
@@ -49,7 +56,11 @@ async function importJwk(privateScalar: Uint8Array<ArrayBuffer>, publicKey: Uint
  * then HKDF-SHA256 bound to the round and the purpose, so a seed is never reused across rounds.
  * Either side (or the server, after reconstructing a dropped client's private key) gets the same bytes.
  */
-export async function agreeSeed(mine: { privateScalar: Uint8Array<ArrayBuffer>; publicKey: Uint8Array<ArrayBuffer> }, peerPublicKey: Uint8Array<ArrayBuffer>, context: string): Promise<Uint8Array<ArrayBuffer>> {
+export async function agreeSeed(
+  mine: { privateScalar: Uint8Array<ArrayBuffer>; publicKey: Uint8Array<ArrayBuffer> },
+  peerPublicKey: Uint8Array<ArrayBuffer>,
+  context: string,
+): Promise<Uint8Array<ArrayBuffer>> {
   const privateKey = await importPrivate(mine.privateScalar, mine.publicKey);
   let peerKey = importedPublic.get(peerPublicKey);
   if (!peerKey) {
@@ -60,5 +71,7 @@ export async function agreeSeed(mine: { privateScalar: Uint8Array<ArrayBuffer>; 
   const shared = await crypto.subtle.deriveBits({ name: 'ECDH', public: peer }, privateKey, 256);
   const hkdfKey = await crypto.subtle.importKey('raw', shared, 'HKDF', false, ['deriveBits']);
   const info = new TextEncoder().encode(`pocketrank/secagg/pairwise-mask/v1/${context}`);
-  return new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info }, hkdfKey, 256));
+  return new Uint8Array(
+    await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(32), info }, hkdfKey, 256),
+  );
 }

@@ -7,7 +7,11 @@ export async function expandMask(seed: Uint8Array<ArrayBuffer>, length: number):
   if (seed.length !== 32) throw new RangeError('mask seeds are 32 bytes');
   const key = await crypto.subtle.importKey('raw', seed, 'AES-CTR', false, ['encrypt']);
   // Counter starts at zero with a 64-bit counter field: 2^64 blocks before it could wrap.
-  const stream = await crypto.subtle.encrypt({ name: 'AES-CTR', counter: new Uint8Array(16), length: 64 }, key, new Uint8Array(length * 4));
+  const stream = await crypto.subtle.encrypt(
+    { name: 'AES-CTR', counter: new Uint8Array(16), length: 64 },
+    key,
+    new Uint8Array(length * 4),
+  );
   return new Uint32Array(stream);
 }
 

@@ -69,17 +69,24 @@ function seededRandom(seed: string): () => number {
  */
 export function graphDegree(n: number, requested: number): number {
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`a cohort has at least 2 clients; got ${n}`);
-  if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`the graph degree must be a positive integer; got ${requested}`);
+  if (!Number.isInteger(requested) || requested < 1)
+    throw new RangeError(`the graph degree must be a positive integer; got ${requested}`);
   return Math.min(n - 1, requested % 2 === 0 ? requested : requested + 1);
 }
 
 /** The graph of round `round` over clients 1..n with the given degree (n - 1 or more: complete). */
 export function neighborGraph(round: string, n: number, degree: number): NeighborGraph {
-  if (!Number.isInteger(degree) || degree < 2) throw new RangeError(`the graph degree must be an integer >= 2; got ${degree}`);
+  if (!Number.isInteger(degree) || degree < 2)
+    throw new RangeError(`the graph degree must be an integer >= 2; got ${degree}`);
   const k = graphDegree(n, degree);
   if (k === n - 1) {
     const all = Array.from({ length: n }, (_, i) => i + 1);
-    return { size: n, degree: k, neighbors: (c) => (check(c, n), all.filter((x) => x !== c)), adjacent: (a, b) => (check(a, n), check(b, n), a !== b) };
+    return {
+      size: n,
+      degree: k,
+      neighbors: (c) => (check(c, n), all.filter((x) => x !== c)),
+      adjacent: (a, b) => (check(a, n), check(b, n), a !== b),
+    };
   }
   // Fisher-Yates over 1..n: ring position -> client, and back.
   const order = Array.from({ length: n }, (_, i) => i + 1);
@@ -108,5 +115,6 @@ export function neighborGraph(round: string, n: number, degree: number): Neighbo
 }
 
 function check(client: number, n: number): void {
-  if (!Number.isInteger(client) || client < 1 || client > n) throw new RangeError(`client ${client} is not in a cohort of ${n}`);
+  if (!Number.isInteger(client) || client < 1 || client > n)
+    throw new RangeError(`client ${client} is not in a cohort of ${n}`);
 }

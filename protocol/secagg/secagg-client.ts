@@ -5,7 +5,14 @@ import { SecAggRefusal } from './secagg-refusal.js';
 import { bigIntToBytes, bytesToBigInt } from './prime-field.js';
 import { openFrom, sealFor } from './share-cipher.js';
 import { shareSecret, type Share } from './shamir.js';
-import { signAdvertisement, signSurvivors, verifyAdvertisement, verifySurvivors, type Identity, type KeyAdvertisement } from './signed-keys.js';
+import {
+  signAdvertisement,
+  signSurvivors,
+  verifyAdvertisement,
+  verifySurvivors,
+  type Identity,
+  type KeyAdvertisement,
+} from './signed-keys.js';
 
 /** Public parameters of one secure-aggregation round. */
 export interface RoundParams {
@@ -113,9 +120,17 @@ export class SecAggClient {
   /** The client's state, structured-clone safe, for IndexedDB. */
   snapshot(): SecAggSnapshot {
     return {
-      id: this.id, params: this.params, peers: new Map(this.peers), held: new Map(this.held), sharedWith: [...this.sharedWith], identities: new Map(this.identities),
-      ...(this.cipherKeys && { cipherKeys: this.cipherKeys }), ...(this.maskKeys && { maskKeys: this.maskKeys }), ...(this.selfSeed && { selfSeed: this.selfSeed }),
-      ...(this.signedSurvivors !== undefined && { signedSurvivors: this.signedSurvivors }), ...(this.unmaskedFor !== undefined && { unmaskedFor: this.unmaskedFor }),
+      id: this.id,
+      params: this.params,
+      peers: new Map(this.peers),
+      held: new Map(this.held),
+      sharedWith: [...this.sharedWith],
+      identities: new Map(this.identities),
+      ...(this.cipherKeys && { cipherKeys: this.cipherKeys }),
+      ...(this.maskKeys && { maskKeys: this.maskKeys }),
+      ...(this.selfSeed && { selfSeed: this.selfSeed }),
+      ...(this.signedSurvivors !== undefined && { signedSurvivors: this.signedSurvivors }),
+      ...(this.unmaskedFor !== undefined && { unmaskedFor: this.unmaskedFor }),
     };
   }
 
@@ -139,7 +154,11 @@ export class SecAggClient {
     this.cipherKeys = await generateAgreementKeys();
     this.maskKeys = await generateAgreementKeys();
     const ad = { client: this.id, cipherPublicKey: this.cipherKeys.publicKey, maskPublicKey: this.maskKeys.publicKey };
-    return { ad, signature: await signAdvertisement(this.identity, this.params.round, ad), identityKey: this.identity.publicKey };
+    return {
+      ad,
+      signature: await signAdvertisement(this.identity, this.params.round, ad),
+      identityKey: this.identity.publicKey,
+    };
   }
 
   /**
@@ -147,13 +166,21 @@ export class SecAggClient {
    * encrypted, its shares of my mask key and self-mask seed.
    * @param trustedIdentity maps a client id to the identity key this client trusts for it
    */
-  async shareKeys(cohort: readonly SignedAdvertisement[], trustedIdentity: (client: number) => Uint8Array<ArrayBuffer> | undefined): Promise<{ to: number; sealed: Uint8Array<ArrayBuffer> }[]> {
+  async shareKeys(
+    cohort: readonly SignedAdvertisement[],
+    trustedIdentity: (client: number) => Uint8Array<ArrayBuffer> | undefined,
+  ): Promise<{ to: number; sealed: Uint8Array<ArrayBuffer> }[]> {
     if (!this.maskKeys || !this.cipherKeys) throw new Error('advertise() first');
-    if (cohort.length < this.params.threshold) throw new SecAggRefusal(`cohort of ${cohort.length} is below the threshold ${this.params.threshold}`);
+    if (cohort.length < this.params.threshold)
+      throw new SecAggRefusal(`cohort of ${cohort.length} is below the threshold ${this.params.threshold}`);
     for (const { ad, signature } of cohort) {
-      if (!this.isPeer(ad.client)) throw new SecAggRefusal(`advertisement of client ${ad.client}, who is not a neighbour of ${this.id} in this round's graph`);
+      if (!this.isPeer(ad.client))
+        throw new SecAggRefusal(
+          `advertisement of client ${ad.client}, who is not a neighbour of ${this.id} in this round's graph`,
+        );
       const key = trustedIdentity(ad.client);
-      if (!key || !(await verifyAdvertisement(key, this.params.round, ad, signature))) throw new SecAggRefusal(`advertisement of client ${ad.client} is not signed by its identity`);
+      if (!key || !(await verifyAdvertisement(key, this.params.round, ad, signature)))
+        throw new SecAggRefusal(`advertisement of client ${ad.client} is not signed by its identity`);
       this.peers.set(ad.client, ad);
       this.identities.set(ad.client, key);
     }
@@ -170,7 +197,17 @@ export class SecAggClient {
         continue;
       }
       const plain = packShares(this.id, to, maskKeyShares[i]!, selfMaskShares[i]!);
-      out.push({ to, sealed: await sealFor(this.cipherKeys, this.peers.get(to)!.cipherPublicKey, this.id, to, this.params.round, plain) });
+      out.push({
+        to,
+        sealed: await sealFor(
+          this.cipherKeys,
+          this.peers.get(to)!.cipherPublicKey,
+          this.id,
+          to,
+          this.params.round,
+          plain,
+        ),
+      });
     }
     return out;
   }
@@ -183,7 +220,8 @@ export class SecAggClient {
       if (!peer) throw new SecAggRefusal(`shares from client ${from}, who is not in the cohort`);
       const plain = await openFrom(this.cipherKeys, peer.cipherPublicKey, from, this.id, this.params.round, sealed);
       const view = new DataView(plain.buffer);
-      if (view.getUint32(0) !== from || view.getUint32(4) !== this.id) throw new SecAggRefusal(`share bundle from ${from} is misaddressed`);
+      if (view.getUint32(0) !== from || view.getUint32(4) !== this.id)
+        throw new SecAggRefusal(`share bundle from ${from} is misaddressed`);
       const y = (offset: number) => bytesToBigInt(plain.subarray(offset, offset + SHARE_BYTES));
       this.held.set(from, { maskKey: { x: this.id, y: y(8) }, selfMask: { x: this.id, y: y(8 + SHARE_BYTES) } });
     }
@@ -195,7 +233,8 @@ export class SecAggClient {
    */
   async maskedInput(input: Uint32Array, sharedKeys: readonly number[]): Promise<Uint32Array> {
     if (!this.maskKeys || !this.selfSeed) throw new Error('shareKeys() first');
-    if (input.length !== this.params.vectorLength) throw new RangeError(`input has ${input.length} values, the round expects ${this.params.vectorLength}`);
+    if (input.length !== this.params.vectorLength)
+      throw new RangeError(`input has ${input.length} values, the round expects ${this.params.vectorLength}`);
     const y = Uint32Array.from(input);
     addMask(y, await expandMask(this.selfSeed, y.length), 1);
     for (const v of sharedKeys) {
@@ -213,7 +252,8 @@ export class SecAggClient {
    * can later check that all of them were shown the same set.
    */
   async signSurvivorSet(survivors: readonly number[]): Promise<Uint8Array<ArrayBuffer>> {
-    if (survivors.length < this.minSurvivors) throw new SecAggRefusal(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
+    if (survivors.length < this.minSurvivors)
+      throw new SecAggRefusal(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
     if (!survivors.includes(this.id)) throw new SecAggRefusal('this client is not among the survivors');
     this.signedSurvivors = [...survivors].sort((a, b) => a - b).join(',');
     return signSurvivors(this.identity, this.params.round, survivors);
@@ -225,20 +265,31 @@ export class SecAggClient {
    * each client of `sharedKeys`, the self-mask share if it survived and the mask-key share
    * otherwise. Refuses a second, different request (which could ask for both shares of one client).
    */
-  async unmask(survivors: readonly number[], sharedKeys: readonly number[], consistency: readonly { client: number; signature: Uint8Array<ArrayBuffer> }[]): Promise<UnmaskResponse> {
-    if (survivors.length < this.minSurvivors) throw new SecAggRefusal(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
+  async unmask(
+    survivors: readonly number[],
+    sharedKeys: readonly number[],
+    consistency: readonly { client: number; signature: Uint8Array<ArrayBuffer> }[],
+  ): Promise<UnmaskResponse> {
+    if (survivors.length < this.minSurvivors)
+      throw new SecAggRefusal(`only ${survivors.length} survivors; the threshold is ${this.minSurvivors}`);
     const alive = new Set(survivors);
     if (!alive.has(this.id)) throw new SecAggRefusal('this client is not among the survivors');
-    if (this.signedSurvivors !== [...survivors].sort((a, b) => a - b).join(',')) throw new SecAggRefusal('the survivor set differs from the one this client signed');
+    if (this.signedSurvivors !== [...survivors].sort((a, b) => a - b).join(','))
+      throw new SecAggRefusal('the survivor set differs from the one this client signed');
     const signers = new Set<number>();
     for (const { client, signature } of consistency) {
       const key = this.identities.get(client);
-      if (alive.has(client) && key && (await verifySurvivors(key, this.params.round, survivors, signature))) signers.add(client);
+      if (alive.has(client) && key && (await verifySurvivors(key, this.params.round, survivors, signature)))
+        signers.add(client);
     }
     // Only neighbours' identities are known here, so in SecAgg+ the check is per neighbourhood.
-    if (signers.size < this.params.threshold) throw new SecAggRefusal(`only ${signers.size} survivors signed this survivor set; the threshold is ${this.params.threshold}`);
+    if (signers.size < this.params.threshold)
+      throw new SecAggRefusal(
+        `only ${signers.size} survivors signed this survivor set; the threshold is ${this.params.threshold}`,
+      );
     const request = `${[...survivors].sort((a, b) => a - b)}|${[...sharedKeys].sort((a, b) => a - b)}`;
-    if (this.unmaskedFor !== undefined && this.unmaskedFor !== request) throw new SecAggRefusal('a second, different unmasking request');
+    if (this.unmaskedFor !== undefined && this.unmaskedFor !== request)
+      throw new SecAggRefusal('a second, different unmasking request');
     this.unmaskedFor = request;
     const response: UnmaskResponse = { client: this.id, selfMaskShares: [], maskKeyShares: [] };
     for (const v of sharedKeys) {

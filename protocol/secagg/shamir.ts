@@ -16,8 +16,10 @@ export const SECRET_BYTES = 32;
  */
 export function shareSecret(secret: Uint8Array<ArrayBuffer>, threshold: number, xs: readonly number[]): Share[] {
   if (secret.length !== SECRET_BYTES) throw new RangeError(`secrets are ${SECRET_BYTES} bytes`);
-  if (!Number.isInteger(threshold) || threshold < 1 || threshold > xs.length) throw new RangeError(`threshold ${threshold} must be in 1..${xs.length}`);
-  if (new Set(xs).size !== xs.length || xs.some((x) => !Number.isInteger(x) || x < 1)) throw new RangeError('share indices must be distinct positive integers');
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > xs.length)
+    throw new RangeError(`threshold ${threshold} must be in 1..${xs.length}`);
+  if (new Set(xs).size !== xs.length || xs.some((x) => !Number.isInteger(x) || x < 1))
+    throw new RangeError('share indices must be distinct positive integers');
   const coefficients = [bytesToBigInt(secret), ...Array.from({ length: threshold - 1 }, randomElement)];
   return xs.map((x) => {
     // Horner's rule from the highest coefficient down.

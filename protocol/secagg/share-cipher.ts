@@ -14,9 +14,20 @@ async function pairKey(mine: AgreementKeys, peerPublic: Uint8Array<ArrayBuffer>,
 const header = (from: number, to: number, context: string) => new TextEncoder().encode(`${context}|${from}->${to}`);
 
 /** Encrypts `plain` from client `from` to client `to`; output is a 12-byte nonce followed by the ciphertext. */
-export async function sealFor(mine: AgreementKeys, peerPublic: Uint8Array<ArrayBuffer>, from: number, to: number, context: string, plain: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+export async function sealFor(
+  mine: AgreementKeys,
+  peerPublic: Uint8Array<ArrayBuffer>,
+  from: number,
+  to: number,
+  context: string,
+  plain: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: header(from, to, context) }, await pairKey(mine, peerPublic, context), plain);
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: header(from, to, context) },
+    await pairKey(mine, peerPublic, context),
+    plain,
+  );
   const out = new Uint8Array(12 + sealed.byteLength);
   out.set(iv);
   out.set(new Uint8Array(sealed), 12);
@@ -24,7 +35,18 @@ export async function sealFor(mine: AgreementKeys, peerPublic: Uint8Array<ArrayB
 }
 
 /** Decrypts a bundle sent by `from` to `to`; throws when it was tampered with or misaddressed. */
-export async function openFrom(mine: AgreementKeys, peerPublic: Uint8Array<ArrayBuffer>, from: number, to: number, context: string, sealed: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: sealed.slice(0, 12), additionalData: header(from, to, context) }, await pairKey(mine, peerPublic, context), sealed.slice(12));
+export async function openFrom(
+  mine: AgreementKeys,
+  peerPublic: Uint8Array<ArrayBuffer>,
+  from: number,
+  to: number,
+  context: string,
+  sealed: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: sealed.slice(0, 12), additionalData: header(from, to, context) },
+    await pairKey(mine, peerPublic, context),
+    sealed.slice(12),
+  );
   return new Uint8Array(plain);
 }

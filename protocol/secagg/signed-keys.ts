@@ -14,7 +14,10 @@ const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;
 /** Creates an identity; the private key is not extractable, so it never leaves WebCrypto. */
 export async function createIdentity(): Promise<Identity> {
   const pair = (await crypto.subtle.generateKey(ECDSA, false, ['sign', 'verify'])) as CryptoKeyPair;
-  return { publicKey: new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)), privateKey: pair.privateKey };
+  return {
+    publicKey: new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)),
+    privateKey: pair.privateKey,
+  };
 }
 
 /** What a client advertises for one round. */
@@ -34,27 +37,47 @@ function advertisementBytes(round: string, ad: KeyAdvertisement): Uint8Array<Arr
 }
 
 /** Signs an advertisement for a round. */
-export async function signAdvertisement(identity: Identity, round: string, ad: KeyAdvertisement): Promise<Uint8Array<ArrayBuffer>> {
+export async function signAdvertisement(
+  identity: Identity,
+  round: string,
+  ad: KeyAdvertisement,
+): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await crypto.subtle.sign(SIGN, identity.privateKey, advertisementBytes(round, ad)));
 }
 
 function survivorsBytes(round: string, survivors: readonly number[]): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(`pocketrank/secagg/survivors/v1|${round}|${[...survivors].sort((a, b) => a - b).join(',')}`);
+  return new TextEncoder().encode(
+    `pocketrank/secagg/survivors/v1|${round}|${[...survivors].sort((a, b) => a - b).join(',')}`,
+  );
 }
 
 /** Signs the survivor set a client was shown (the consistency check of Bonawitz et al.). */
-export async function signSurvivors(identity: Identity, round: string, survivors: readonly number[]): Promise<Uint8Array<ArrayBuffer>> {
+export async function signSurvivors(
+  identity: Identity,
+  round: string,
+  survivors: readonly number[],
+): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await crypto.subtle.sign(SIGN, identity.privateKey, survivorsBytes(round, survivors)));
 }
 
 /** Checks a peer's signature over a survivor set. */
-export async function verifySurvivors(identityKey: Uint8Array<ArrayBuffer>, round: string, survivors: readonly number[], signature: Uint8Array<ArrayBuffer>): Promise<boolean> {
+export async function verifySurvivors(
+  identityKey: Uint8Array<ArrayBuffer>,
+  round: string,
+  survivors: readonly number[],
+  signature: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
   const key = await crypto.subtle.importKey('raw', identityKey, ECDSA, false, ['verify']);
   return crypto.subtle.verify(SIGN, key, signature, survivorsBytes(round, survivors));
 }
 
 /** Checks an advertisement against the signer's identity key. */
-export async function verifyAdvertisement(identityKey: Uint8Array<ArrayBuffer>, round: string, ad: KeyAdvertisement, signature: Uint8Array<ArrayBuffer>): Promise<boolean> {
+export async function verifyAdvertisement(
+  identityKey: Uint8Array<ArrayBuffer>,
+  round: string,
+  ad: KeyAdvertisement,
+  signature: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
   const key = await crypto.subtle.importKey('raw', identityKey, ECDSA, false, ['verify']);
   return crypto.subtle.verify(SIGN, key, signature, advertisementBytes(round, ad));
 }

@@ -17,7 +17,10 @@ export interface PrivacySpent {
  * q = cohort / population and its noise multiplier, composed with the RDP accountant.
  * A round without noise spends an unbounded epsilon.
  */
-export function privacySpent(finished: readonly { cohort: number; noise_multiplier: number }[], config: Pick<ServerConfig, 'population' | 'noiseMultiplier' | 'maxClients' | 'epsilonBudget' | 'delta'>): PrivacySpent {
+export function privacySpent(
+  finished: readonly { cohort: number; noise_multiplier: number }[],
+  config: Pick<ServerConfig, 'population' | 'noiseMultiplier' | 'maxClients' | 'epsilonBudget' | 'delta'>,
+): PrivacySpent {
   const { population, noiseMultiplier, maxClients, epsilonBudget } = config;
   const delta = config.delta || 1 / population;
   const total = (extra: { cohort: number; noise_multiplier: number }[]) => {
@@ -25,8 +28,16 @@ export function privacySpent(finished: readonly { cohort: number; noise_multipli
     if (all.length === 0) return 0;
     if (all.some((r) => r.noise_multiplier === 0)) return Infinity;
     const rdp = RDP_ORDERS.map(() => 0);
-    for (const r of all) composedRdp(Math.min(1, r.cohort / population), r.noise_multiplier, 1).forEach((v, i) => (rdp[i] = rdp[i]! + v));
+    for (const r of all)
+      composedRdp(Math.min(1, r.cohort / population), r.noise_multiplier, 1).forEach((v, i) => (rdp[i] = rdp[i]! + v));
     return epsilonFromRdp(rdp, delta).epsilon;
   };
-  return { epsilon: total([]), projectedEpsilon: total([{ cohort: maxClients, noise_multiplier: noiseMultiplier }]), delta, budget: epsilonBudget, rounds: finished.length, noiseMultiplier };
+  return {
+    epsilon: total([]),
+    projectedEpsilon: total([{ cohort: maxClients, noise_multiplier: noiseMultiplier }]),
+    delta,
+    budget: epsilonBudget,
+    rounds: finished.length,
+    noiseMultiplier,
+  };
 }

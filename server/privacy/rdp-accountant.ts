@@ -7,7 +7,15 @@
  */
 
 /** Orders at which RDP is tracked. */
-export const RDP_ORDERS: readonly number[] = [...Array.from({ length: 63 }, (_, i) => i + 2), 80, 96, 128, 160, 192, 256];
+export const RDP_ORDERS: readonly number[] = [
+  ...Array.from({ length: 63 }, (_, i) => i + 2),
+  80,
+  96,
+  128,
+  160,
+  192,
+  256,
+];
 
 function logAdd(a: number, b: number): number {
   if (a === -Infinity) return b;
@@ -35,7 +43,10 @@ export function sampledGaussianRdp(q: number, z: number, alpha: number): number 
   if (q === 1) return alpha / (2 * z * z);
   let logA = -Infinity;
   for (let k = 0; k <= alpha; k++) {
-    logA = logAdd(logA, logBinomial(alpha, k) + k * Math.log(q) + (alpha - k) * Math.log1p(-q) + (k * k - k) / (2 * z * z));
+    logA = logAdd(
+      logA,
+      logBinomial(alpha, k) + k * Math.log(q) + (alpha - k) * Math.log1p(-q) + (k * k - k) / (2 * z * z),
+    );
   }
   return logA / (alpha - 1);
 }
@@ -50,7 +61,11 @@ export function composedRdp(q: number, z: number, steps: number, orders: readonl
  * Kamath and Steinke (2020) / Balle et al. (2020):
  * eps = rdp + log((alpha - 1) / alpha) - (log(delta) + log(alpha)) / (alpha - 1).
  */
-export function epsilonFromRdp(rdp: readonly number[], delta: number, orders: readonly number[] = RDP_ORDERS): { epsilon: number; order: number } {
+export function epsilonFromRdp(
+  rdp: readonly number[],
+  delta: number,
+  orders: readonly number[] = RDP_ORDERS,
+): { epsilon: number; order: number } {
   if (!(delta > 0 && delta < 1)) throw new RangeError('delta must be in (0, 1)');
   let best = { epsilon: Infinity, order: orders[0]! };
   orders.forEach((alpha, i) => {

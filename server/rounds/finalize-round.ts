@@ -6,17 +6,33 @@ import type { RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';
 import { applyServerStep } from './server-optimizer.js';
 
-const u8 = (b: Buffer) => new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) as Uint8Array<ArrayBuffer>;
+const u8 = (b: Buffer) =>
+  new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) as Uint8Array<ArrayBuffer>;
 
 /**
  * Unmasks the survivors' sum, averages it, takes the server optimizer step and publishes the
  * next model version, in one transaction once the arithmetic is done. A crash before the commit
  * leaves the round in `unmask` with every response stored, and the next tick redoes this.
  */
-export async function finalizeRound(store: RoundStore, config: ServerConfig, r: RoundRow, params: RoundParams, now: () => number, log: (event: string, fields: Record<string, unknown>) => void): Promise<void> {
+export async function finalizeRound(
+  store: RoundStore,
+  config: ServerConfig,
+  r: RoundRow,
+  params: RoundParams,
+  now: () => number,
+  log: (event: string, fields: Record<string, unknown>) => void,
+): Promise<void> {
   const sharers = new Set(store.indices('share_senders', r.id));
-  const ads = store.db.prepare('SELECT idx, cipher_pk, mask_pk FROM advertisements WHERE round_id = ?').all(r.id) as { idx: number; cipher_pk: Buffer; mask_pk: Buffer }[];
-  const advertisements = new Map<number, KeyAdvertisement>(ads.filter((a) => sharers.has(a.idx)).map((a) => [a.idx, { client: a.idx, cipherPublicKey: u8(a.cipher_pk), maskPublicKey: u8(a.mask_pk) }]));
+  const ads = store.db.prepare('SELECT idx, cipher_pk, mask_pk FROM advertisements WHERE round_id = ?').all(r.id) as {
+    idx: number;
+    cipher_pk: Buffer;
+    mask_pk: Buffer;
+  }[];
+  const advertisements = new Map<number, KeyAdvertisement>(
+    ads
+      .filter((a) => sharers.has(a.idx))
+      .map((a) => [a.idx, { client: a.idx, cipherPublicKey: u8(a.cipher_pk), maskPublicKey: u8(a.mask_pk) }]),
+  );
   // Read one upload at a time: a cohort of thousands holds gigabytes of masked vectors.
   const uploaded = new Set(store.indices('masked_inputs', r.id));
   const readVector = store.db.prepare('SELECT vector FROM masked_inputs WHERE round_id = ? AND idx = ?');
@@ -29,10 +45,23 @@ export async function finalizeRound(store: RoundStore, config: ServerConfig, r: 
       return row && new Uint32Array(u8(row.vector).buffer);
     },
   };
-  const responses = (store.db.prepare('SELECT idx, body FROM unmask_responses WHERE round_id = ?').all(r.id) as { idx: number; body: string }[]).map((row): UnmaskResponse => {
-    const parsed = JSON.parse(row.body) as { selfMaskShares: { of: number; share: { x: number; y: string } }[]; maskKeyShares: { of: number; share: { x: number; y: string } }[] };
-    const toShares = (list: typeof parsed.selfMaskShares) => list.map((s) => ({ of: s.of, share: { x: s.share.x, y: BigInt(`0x${s.share.y}`) } }));
-    return { client: row.idx, selfMaskShares: toShares(parsed.selfMaskShares), maskKeyShares: toShares(parsed.maskKeyShares) };
+  const responses = (
+    store.db.prepare('SELECT idx, body FROM unmask_responses WHERE round_id = ?').all(r.id) as {
+      idx: number;
+      body: string;
+    }[]
+  ).map((row): UnmaskResponse => {
+    const parsed = JSON.parse(row.body) as {
+      selfMaskShares: { of: number; share: { x: number; y: string } }[];
+      maskKeyShares: { of: number; share: { x: number; y: string } }[];
+    };
+    const toShares = (list: typeof parsed.selfMaskShares) =>
+      list.map((s) => ({ of: s.of, share: { x: s.share.x, y: BigInt(`0x${s.share.y}`) } }));
+    return {
+      client: row.idx,
+      selfMaskShares: toShares(parsed.selfMaskShares),
+      maskKeyShares: toShares(parsed.maskKeyShares),
+    };
   });
   let sum: Uint32Array;
   try {

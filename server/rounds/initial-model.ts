@@ -11,7 +11,10 @@ import { federatedPart, flattenPart } from '../../models/train/local-finetune.js
  * 1 of the server's global model. With `dpCoordinates`, only the model's DP positions (its
  * `dpCoordinates`, or the rows' block for `dpPart: 'rows'`).
  */
-export async function federatedPartOf(modelJsonPath: string, options: { dpCoordinates?: boolean } = {}): Promise<Float32Array> {
+export async function federatedPartOf(
+  modelJsonPath: string,
+  options: { dpCoordinates?: boolean } = {},
+): Promise<Float32Array> {
   if (tf.getBackend() !== 'cpu' && !(await tf.setBackend('cpu'))) throw new Error('the tfjs CPU backend did not start');
   const model = await loadModelFromDisk(modelJsonPath);
   try {
@@ -20,7 +23,10 @@ export async function federatedPartOf(modelJsonPath: string, options: { dpCoordi
     const meta = parseModelMetadata(model.getUserDefinedMetadata());
     if (typeof meta === 'string') throw new Error(`${modelJsonPath}: ${meta}`);
     const positions = options.dpCoordinates ? dpPositions(encoder, meta) : undefined;
-    if (options.dpCoordinates && !positions) throw new Error(`${modelJsonPath} names no DP positions: neither dpCoordinates nor dpPart (npm run dp-coordinates adds them)`);
+    if (options.dpCoordinates && !positions)
+      throw new Error(
+        `${modelJsonPath} names no DP positions: neither dpCoordinates nor dpPart (npm run dp-coordinates adds them)`,
+      );
     return flattenPart(federatedPart(encoder, meta.federatedRows, positions));
   } finally {
     model.dispose();

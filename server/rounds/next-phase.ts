@@ -14,7 +14,8 @@ const CHAIN = {
 } as const;
 
 /** Whether the round's current phase has run past the server's phase deadline. */
-export const phaseExpired = (r: RoundRow, config: ServerConfig, now: number): boolean => now - r.phase_started_at >= config.phaseDeadlineMs;
+export const phaseExpired = (r: RoundRow, config: ServerConfig, now: number): boolean =>
+  now - r.phase_started_at >= config.phaseDeadlineMs;
 
 /**
  * Where a round goes next, if anywhere: a phase moves on when everyone expected has submitted,
@@ -22,26 +23,46 @@ export const phaseExpired = (r: RoundRow, config: ServerConfig, now: number): bo
  * cohort's threshold, SecAgg+ degree and fixed-point range. Unmasking's end (the sum) is not
  * decided here: it needs the asynchronous arithmetic of finalizeRound.
  */
-export function nextPhase(r: RoundRow, store: RoundStore, config: ServerConfig, weighting: ClientWeighting, now: number): { phase: Phase; fields: RoundFields } | undefined {
+export function nextPhase(
+  r: RoundRow,
+  store: RoundStore,
+  config: ServerConfig,
+  weighting: ClientWeighting,
+  now: number,
+): { phase: Phase; fields: RoundFields } | undefined {
   const expired = phaseExpired(r, config, now);
   if (r.phase === 'checkin') {
     const n = store.count('participants', r.id);
     if (n < r.max_clients && !(expired && n >= r.min_clients)) return undefined;
     const threshold = Math.max(2, Math.ceil(config.thresholdFraction * n));
-    const range = quantizationRange({ clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold }, maxClientWeight(weighting));
+    const range = quantizationRange(
+      { clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold },
+      maxClientWeight(weighting),
+    );
     const degree = graphDegree(n, config.neighbors || defaultDegree(n));
     const shareThreshold = degree >= n - 1 ? threshold : neighborhoodThreshold(degree, config.thresholdFraction);
-    return { phase: 'advertise', fields: { threshold, degree, share_threshold: shareThreshold, range, scale: fixedPointFor(n, range).scale } };
+    return {
+      phase: 'advertise',
+      fields: { threshold, degree, share_threshold: shareThreshold, range, scale: fixedPointFor(n, range).scale },
+    };
   }
   if (r.phase in CHAIN) {
     const [from, to, next] = CHAIN[r.phase as keyof typeof CHAIN];
     const got = store.count(to, r.id);
     if (got === store.count(from, r.id)) return { phase: next, fields: {} };
     if (!expired) return undefined;
-    return got >= r.threshold ? { phase: next, fields: {} } : { phase: 'aborted', fields: { abort_reason: `only ${got} clients reached ${next}; the threshold is ${r.threshold}` } };
+    return got >= r.threshold
+      ? { phase: next, fields: {} }
+      : {
+          phase: 'aborted',
+          fields: { abort_reason: `only ${got} clients reached ${next}; the threshold is ${r.threshold}` },
+        };
   }
   if (r.phase === 'unmask' && expired && store.count('unmask_responses', r.id) < r.threshold) {
-    return { phase: 'aborted', fields: { abort_reason: 'too few unmasking responses before the deadline; nothing was revealed' } };
+    return {
+      phase: 'aborted',
+      fields: { abort_reason: 'too few unmasking responses before the deadline; nothing was revealed' },
+    };
   }
   return undefined;
 }

@@ -31,7 +31,12 @@ export class PhaseWatch {
    * MAX_HOLD_MS), or when the server closes, whichever comes first. A wake-up re-reads rather than
    * trusting the notice: a phase change inside a transaction that rolled back moved nothing.
    */
-  async hold<T extends { phase: Phase }>(roundId: string, phases: readonly Phase[], holdMs: number, read: () => T): Promise<T> {
+  async hold<T extends { phase: Phase }>(
+    roundId: string,
+    phases: readonly Phase[],
+    holdMs: number,
+    read: () => T,
+  ): Promise<T> {
     const until = Date.now() + Math.min(holdMs, MAX_HOLD_MS);
     for (;;) {
       const info = read();

@@ -29,7 +29,13 @@ export class RoundCohorts {
   /** Round parameters of the secure-aggregation code (graph included). */
   params(r: RoundRow): RoundParams {
     const cohortSize = this.size(r);
-    return { round: r.id, threshold: r.share_threshold || r.threshold, minSurvivors: r.threshold, vectorLength: r.vector_length, ...(r.degree > 0 && { graph: { cohortSize, degree: r.degree } }) };
+    return {
+      round: r.id,
+      threshold: r.share_threshold || r.threshold,
+      minSurvivors: r.threshold,
+      vectorLength: r.vector_length,
+      ...(r.degree > 0 && { graph: { cohortSize, degree: r.degree } }),
+    };
   }
 
   /** `index` and its neighbours, ascending, in a SecAgg+ round; undefined in the complete graph (everyone). */
@@ -40,7 +46,8 @@ export class RoundCohorts {
     }
     const graph = this.graphs.get(r.id);
     if (!graph) return undefined;
-    if (!Number.isInteger(index) || index < 1 || index > graph.size) throw new ProtocolError(404, `index ${index} is not in round ${r.id}`);
+    if (!Number.isInteger(index) || index < 1 || index > graph.size)
+      throw new ProtocolError(404, `index ${index} is not in round ${r.id}`);
     return [index, ...graph.neighbors(index)].sort((a, b) => a - b);
   }
 

@@ -2,7 +2,16 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ClientWeighting } from '../../protocol/privacy/privatize-update.js';
 import type { CheckInReply, RoundInfo } from '../../protocol/responses.js';
 import { type PrivacySpent, privacySpent } from '../privacy/privacy-spent.js';
-import { fromBase64, type AdvertiseBody, type CheckInBody, type ConsistencyBody, type MaskedInputBody, type Phase, type ShareKeysBody, type UnmaskBody } from '../../protocol/messages.js';
+import {
+  fromBase64,
+  type AdvertiseBody,
+  type CheckInBody,
+  type ConsistencyBody,
+  type MaskedInputBody,
+  type Phase,
+  type ShareKeysBody,
+  type UnmaskBody,
+} from '../../protocol/messages.js';
 import { placeholders, type RoundRow, type RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
 import { nextPhase, phaseExpired } from './next-phase.js';
@@ -14,7 +23,13 @@ import type { ServerConfig } from './server-config.js';
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** Which phase a submission belongs to, and the table that records it. */
-const SUBMISSION = { advertise: 'advertisements', share: 'share_senders', mask: 'masked_inputs', consistency: 'consistency_signatures', unmask: 'unmask_responses' } as const;
+const SUBMISSION = {
+  advertise: 'advertisements',
+  share: 'share_senders',
+  mask: 'masked_inputs',
+  consistency: 'consistency_signatures',
+  unmask: 'unmask_responses',
+} as const;
 
 /**
  * The round lifecycle: check-in, cohort selection, key advertisement, key sharing, masked
@@ -33,8 +48,10 @@ export class RoundService {
     private readonly log: (event: string, fields: Record<string, unknown>) => void = () => undefined,
     initialParams?: Float32Array,
   ) {
-    if (initialParams && initialParams.length !== config.vectorLength) throw new Error(`initial parameters have ${initialParams.length} values; vectorLength is ${config.vectorLength}`);
-    if (!store.latestModel()) store.insertModel(1, initialParams ?? new Float32Array(config.vectorLength), null, null, now());
+    if (initialParams && initialParams.length !== config.vectorLength)
+      throw new Error(`initial parameters have ${initialParams.length} values; vectorLength is ${config.vectorLength}`);
+    if (!store.latestModel())
+      store.insertModel(1, initialParams ?? new Float32Array(config.vectorLength), null, null, now());
     store.onPhaseChange((roundId) => this.watch.changed(roundId));
     this.cohorts = new RoundCohorts(store);
   }
@@ -46,19 +63,43 @@ export class RoundService {
       if (!round) {
         const privacy = this.privacy();
         if (privacy.projectedEpsilon > this.config.epsilonBudget) {
-          throw new ProtocolError(403, `privacy budget spent: epsilon ${privacy.epsilon.toFixed(3)} of ${this.config.epsilonBudget} at delta ${privacy.delta.toExponential(2)}; another round would reach ${privacy.projectedEpsilon.toFixed(3)}, so no more rounds run`);
+          throw new ProtocolError(
+            403,
+            `privacy budget spent: epsilon ${privacy.epsilon.toFixed(3)} of ${this.config.epsilonBudget} at ` +
+              `delta ${privacy.delta.toExponential(2)}; another round would reach ${privacy.projectedEpsilon.toFixed(3)}, so no more rounds run`,
+          );
         }
-        const created = { id: randomUUID(), model_version: this.store.latestModel()!.version, phase: 'checkin' as const, threshold: 0, vector_length: this.config.vectorLength, min_clients: this.config.minClients, max_clients: this.config.maxClients, clip: this.config.clip, noise_multiplier: this.config.noiseMultiplier, range: 0, scale: 0, phase_started_at: this.now(), created_at: this.now() };
+        const created = {
+          id: randomUUID(),
+          model_version: this.store.latestModel()!.version,
+          phase: 'checkin' as const,
+          threshold: 0,
+          vector_length: this.config.vectorLength,
+          min_clients: this.config.minClients,
+          max_clients: this.config.maxClients,
+          clip: this.config.clip,
+          noise_multiplier: this.config.noiseMultiplier,
+          range: 0,
+          scale: 0,
+          phase_started_at: this.now(),
+          created_at: this.now(),
+        };
         this.store.insertRound(created);
         round = this.store.round(created.id)!;
         this.log('round_opened', { round: round.id, modelVersion: round.model_version });
       }
-      if (this.store.db.prepare('SELECT 1 FROM participants WHERE round_id = ? AND client_id = ?').get(round.id, body.clientId)) {
+      if (
+        this.store.db
+          .prepare('SELECT 1 FROM participants WHERE round_id = ? AND client_id = ?')
+          .get(round.id, body.clientId)
+      ) {
         throw new ProtocolError(409, 'this client already checked in to the open round; resume with its stored token');
       }
       const index = this.store.count('participants', round.id) + 1;
       const token = randomBytes(32).toString('hex');
-      this.store.db.prepare('INSERT INTO participants (round_id, idx, client_id, token_hash, identity_key) VALUES (?, ?, ?, ?, ?)').run(round.id, index, body.clientId, hashToken(token), fromBase64(body.identityKey));
+      this.store.db
+        .prepare('INSERT INTO participants (round_id, idx, client_id, token_hash, identity_key) VALUES (?, ?, ?, ?, ?)')
+        .run(round.id, index, body.clientId, hashToken(token), fromBase64(body.identityKey));
       this.advanceSync(round);
       return { round: round.id, index, token };
     });
@@ -72,7 +113,22 @@ export class RoundService {
   /** Public state of a round, for polling clients. */
   roundInfo(roundId: string): RoundInfo {
     const r = this.requireRound(roundId);
-    return { round: r.id, phase: r.phase, modelVersion: r.model_version, threshold: r.threshold, shareThreshold: r.share_threshold || r.threshold, degree: r.degree, vectorLength: r.vector_length, clip: r.clip, noiseMultiplier: r.noise_multiplier, range: r.range, scale: r.scale, participants: this.cohorts.size(r), abortReason: r.abort_reason, weighting: this.weighting() };
+    return {
+      round: r.id,
+      phase: r.phase,
+      modelVersion: r.model_version,
+      threshold: r.threshold,
+      shareThreshold: r.share_threshold || r.threshold,
+      degree: r.degree,
+      vectorLength: r.vector_length,
+      clip: r.clip,
+      noiseMultiplier: r.noise_multiplier,
+      range: r.range,
+      scale: r.scale,
+      participants: this.cohorts.size(r),
+      abortReason: r.abort_reason,
+      weighting: this.weighting(),
+    };
   }
 
   /**
@@ -102,20 +158,42 @@ export class RoundService {
 
   /** Throws 403 unless `token` is the one issued to `index` at check-in. */
   private checkToken(roundId: string, index: number, token: string): void {
-    const p = this.store.db.prepare('SELECT token_hash FROM participants WHERE round_id = ? AND idx = ?').get(roundId, index) as { token_hash: string } | undefined;
-    if (!p || p.token_hash !== hashToken(token)) throw new ProtocolError(403, `index ${index} with this token is not in round ${roundId}`);
+    const p = this.store.db
+      .prepare('SELECT token_hash FROM participants WHERE round_id = ? AND idx = ?')
+      .get(roundId, index) as { token_hash: string } | undefined;
+    if (!p || p.token_hash !== hashToken(token))
+      throw new ProtocolError(403, `index ${index} with this token is not in round ${roundId}`);
   }
 
   /** Checks round, phase, membership and token; throws the matching 4xx. */
-  private authorize(roundId: string, phase: keyof typeof SUBMISSION, index: number, token: string, mustBeIn?: 'advertisements' | 'share_senders' | 'masked_inputs' | 'consistency_signatures'): RoundRow {
+  private authorize(
+    roundId: string,
+    phase: keyof typeof SUBMISSION,
+    index: number,
+    token: string,
+    mustBeIn?: 'advertisements' | 'share_senders' | 'masked_inputs' | 'consistency_signatures',
+  ): RoundRow {
     const r = this.requireRound(roundId);
-    if (r.phase !== phase) throw new ProtocolError(r.phase === 'aborted' || r.phase === 'done' ? 410 : 409, `round ${roundId} is in phase ${r.phase}, not ${phase}`);
+    if (r.phase !== phase)
+      throw new ProtocolError(
+        r.phase === 'aborted' || r.phase === 'done' ? 410 : 409,
+        `round ${roundId} is in phase ${r.phase}, not ${phase}`,
+      );
     this.checkToken(roundId, index, token);
-    if (mustBeIn && !this.store.db.prepare(`SELECT 1 FROM ${mustBeIn} WHERE round_id = ? AND idx = ?`).get(roundId, index)) {
+    if (
+      mustBeIn &&
+      !this.store.db.prepare(`SELECT 1 FROM ${mustBeIn} WHERE round_id = ? AND idx = ?`).get(roundId, index)
+    ) {
       throw new ProtocolError(403, `index ${index} dropped out of round ${roundId} before this phase`);
     }
-    if (this.store.db.prepare(`SELECT 1 FROM ${SUBMISSION[phase]} WHERE round_id = ? AND idx = ?`).get(roundId, index)) {
-      throw new ProtocolError(409, `already received ${phase} from index ${index}; a replay is not counted twice`, 'duplicate');
+    if (
+      this.store.db.prepare(`SELECT 1 FROM ${SUBMISSION[phase]} WHERE round_id = ? AND idx = ?`).get(roundId, index)
+    ) {
+      throw new ProtocolError(
+        409,
+        `already received ${phase} from index ${index}; a replay is not counted twice`,
+        'duplicate',
+      );
     }
     return r;
   }
@@ -124,8 +202,11 @@ export class RoundService {
     this.store.tx(() => {
       const r = this.authorize(roundId, 'advertise', body.index, body.token);
       const [c, m] = [fromBase64(body.cipherPublicKey), fromBase64(body.maskPublicKey)];
-      if (c.length !== 65 || m.length !== 65) throw new ProtocolError(400, 'public keys must be 65-byte uncompressed P-256 points');
-      this.store.db.prepare('INSERT INTO advertisements (round_id, idx, cipher_pk, mask_pk, signature) VALUES (?, ?, ?, ?, ?)').run(roundId, body.index, c, m, fromBase64(body.signature));
+      if (c.length !== 65 || m.length !== 65)
+        throw new ProtocolError(400, 'public keys must be 65-byte uncompressed P-256 points');
+      this.store.db
+        .prepare('INSERT INTO advertisements (round_id, idx, cipher_pk, mask_pk, signature) VALUES (?, ?, ?, ?, ?)')
+        .run(roundId, body.index, c, m, fromBase64(body.signature));
       this.advanceSync(r);
     });
   }
@@ -134,23 +215,44 @@ export class RoundService {
    * The cohort's signed advertisements (U1), once key sharing has started; with `forIndex`,
    * only that client's own and its neighbours' (all it needs in SecAgg+).
    */
-  advertisements(roundId: string, forIndex?: number): { index: number; identityKey: Buffer; cipherPublicKey: Buffer; maskPublicKey: Buffer; signature: Buffer }[] {
+  advertisements(
+    roundId: string,
+    forIndex?: number,
+  ): { index: number; identityKey: Buffer; cipherPublicKey: Buffer; maskPublicKey: Buffer; signature: Buffer }[] {
     const r = this.requireRound(roundId);
-    if (['checkin', 'advertise'].includes(r.phase)) throw new ProtocolError(409, 'advertisements are published once every key is in');
+    if (['checkin', 'advertise'].includes(r.phase))
+      throw new ProtocolError(409, 'advertisements are published once every key is in');
     const peers = forIndex === undefined ? undefined : this.cohorts.neighborhood(r, forIndex);
     const only = peers ? ` AND a.idx IN ${placeholders(peers.length)}` : '';
-    return this.store.db.prepare(`SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ?${only} ORDER BY a.idx`).all(roundId, ...(peers ?? [])) as never;
+    return this.store.db
+      .prepare(
+        `SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS ` +
+          `maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND ` +
+          `p.idx = a.idx WHERE a.round_id = ?${only} ORDER BY a.idx`,
+      )
+      .all(roundId, ...(peers ?? [])) as never;
   }
 
   shareKeys(roundId: string, body: ShareKeysBody): void {
     this.store.tx(() => {
       const r = this.authorize(roundId, 'share', body.index, body.token, 'advertisements');
-      const cohort = new Set(this.cohorts.inNeighborhood('advertisements', r, body.index).filter((i) => i !== body.index));
+      const cohort = new Set(
+        this.cohorts.inNeighborhood('advertisements', r, body.index).filter((i) => i !== body.index),
+      );
       const targets = body.bundles.map((b) => b.to);
-      if (new Set(targets).size !== targets.length || targets.length !== cohort.size || targets.some((t) => !cohort.has(t))) {
-        throw new ProtocolError(400, `expected exactly one bundle for each of the other ${cohort.size} advertised clients of this client's neighbourhood`);
+      if (
+        new Set(targets).size !== targets.length ||
+        targets.length !== cohort.size ||
+        targets.some((t) => !cohort.has(t))
+      ) {
+        throw new ProtocolError(
+          400,
+          `expected exactly one bundle for each of the other ${cohort.size} advertised clients of this client's neighbourhood`,
+        );
       }
-      const insert = this.store.db.prepare('INSERT INTO share_bundles (round_id, from_idx, to_idx, sealed) VALUES (?, ?, ?, ?)');
+      const insert = this.store.db.prepare(
+        'INSERT INTO share_bundles (round_id, from_idx, to_idx, sealed) VALUES (?, ?, ?, ?)',
+      );
       for (const b of body.bundles) insert.run(roundId, body.index, b.to, fromBase64(b.sealed));
       this.store.db.prepare('INSERT INTO share_senders (round_id, idx) VALUES (?, ?)').run(roundId, body.index);
       this.advanceSync(r);
@@ -161,11 +263,21 @@ export class RoundService {
    * Bundles addressed to `index` from clients that completed key sharing, once masking started,
    * and those key sharers (U2) among its neighbours: the only ones whose masks it adds.
    */
-  sharesFor(roundId: string, index: number, token: string): { sharedKeys: number[]; bundles: { from: number; sealed: Buffer }[] } {
+  sharesFor(
+    roundId: string,
+    index: number,
+    token: string,
+  ): { sharedKeys: number[]; bundles: { from: number; sealed: Buffer }[] } {
     const r = this.requireRound(roundId);
     this.checkToken(roundId, index, token);
-    if (['checkin', 'advertise', 'share'].includes(r.phase)) throw new ProtocolError(409, 'shares are delivered once key sharing has closed');
-    const bundles = this.store.db.prepare('SELECT b.from_idx AS "from", b.sealed FROM share_bundles b JOIN share_senders s ON s.round_id = b.round_id AND s.idx = b.from_idx WHERE b.round_id = ? AND b.to_idx = ? ORDER BY b.from_idx').all(roundId, index) as never;
+    if (['checkin', 'advertise', 'share'].includes(r.phase))
+      throw new ProtocolError(409, 'shares are delivered once key sharing has closed');
+    const bundles = this.store.db
+      .prepare(
+        'SELECT b.from_idx AS "from", b.sealed FROM share_bundles b JOIN share_senders s ON s.round_id = ' +
+          'b.round_id AND s.idx = b.from_idx WHERE b.round_id = ? AND b.to_idx = ? ORDER BY b.from_idx',
+      )
+      .all(roundId, index) as never;
     return { sharedKeys: this.cohorts.inNeighborhood('share_senders', r, index), bundles };
   }
 
@@ -173,8 +285,14 @@ export class RoundService {
     this.store.tx(() => {
       const r = this.authorize(roundId, 'mask', body.index, body.token, 'share_senders');
       const bytes = fromBase64(body.vector);
-      if (bytes.length !== r.vector_length * 4) throw new ProtocolError(400, `masked vector has ${bytes.length / 4} values; the round expects ${r.vector_length}`);
-      this.store.db.prepare('INSERT INTO masked_inputs (round_id, idx, vector) VALUES (?, ?, ?)').run(roundId, body.index, bytes);
+      if (bytes.length !== r.vector_length * 4)
+        throw new ProtocolError(
+          400,
+          `masked vector has ${bytes.length / 4} values; the round expects ${r.vector_length}`,
+        );
+      this.store.db
+        .prepare('INSERT INTO masked_inputs (round_id, idx, vector) VALUES (?, ?, ?)')
+        .run(roundId, body.index, bytes);
       this.advanceSync(r);
     });
   }
@@ -186,19 +304,36 @@ export class RoundService {
    * (it holds shares and identity keys of its neighbours only); the survivor set stays whole,
    * since every survivor signs the same one.
    */
-  survivors(roundId: string, forIndex?: number): { survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: Buffer }[] } {
+  survivors(
+    roundId: string,
+    forIndex?: number,
+  ): { survivors: number[]; sharedKeys: number[]; signatures: { index: number; signature: Buffer }[] } {
     const r = this.requireRound(roundId);
-    if (!['consistency', 'unmask', 'done'].includes(r.phase)) throw new ProtocolError(409, 'survivors are published once uploads have closed');
+    if (!['consistency', 'unmask', 'done'].includes(r.phase))
+      throw new ProtocolError(409, 'survivors are published once uploads have closed');
     const peers = forIndex === undefined ? undefined : this.cohorts.neighborhood(r, forIndex);
     const only = peers ? ` AND idx IN ${placeholders(peers.length)}` : '';
-    const signatures = r.phase === 'consistency' ? [] : (this.store.db.prepare(`SELECT idx AS "index", signature FROM consistency_signatures WHERE round_id = ?${only} ORDER BY idx`).all(roundId, ...(peers ?? [])) as { index: number; signature: Buffer }[]);
-    return { survivors: this.store.indices('masked_inputs', roundId), sharedKeys: this.cohorts.among('share_senders', roundId, peers), signatures };
+    const signatures =
+      r.phase === 'consistency'
+        ? []
+        : (this.store.db
+            .prepare(
+              `SELECT idx AS "index", signature FROM consistency_signatures WHERE round_id = ?${only} ORDER BY idx`,
+            )
+            .all(roundId, ...(peers ?? [])) as { index: number; signature: Buffer }[]);
+    return {
+      survivors: this.store.indices('masked_inputs', roundId),
+      sharedKeys: this.cohorts.among('share_senders', roundId, peers),
+      signatures,
+    };
   }
 
   consistency(roundId: string, body: ConsistencyBody): void {
     this.store.tx(() => {
       const r = this.authorize(roundId, 'consistency', body.index, body.token, 'masked_inputs');
-      this.store.db.prepare('INSERT INTO consistency_signatures (round_id, idx, signature) VALUES (?, ?, ?)').run(roundId, body.index, fromBase64(body.signature));
+      this.store.db
+        .prepare('INSERT INTO consistency_signatures (round_id, idx, signature) VALUES (?, ?, ?)')
+        .run(roundId, body.index, fromBase64(body.signature));
       this.advanceSync(r);
     });
   }
@@ -210,11 +345,24 @@ export class RoundService {
       const named = [...new Set([...body.selfMaskShares, ...body.maskKeyShares].map((s) => s.of))];
       const survivors = new Set(this.store.present('masked_inputs', roundId, named));
       const sharers = new Set(this.store.present('share_senders', roundId, named));
-      if (body.selfMaskShares.some((s) => !survivors.has(s.of)) || body.maskKeyShares.some((s) => survivors.has(s.of) || !sharers.has(s.of))) {
-        throw new ProtocolError(400, 'self-mask shares are for survivors only and mask-key shares for dropped clients only');
+      if (
+        body.selfMaskShares.some((s) => !survivors.has(s.of)) ||
+        body.maskKeyShares.some((s) => survivors.has(s.of) || !sharers.has(s.of))
+      ) {
+        throw new ProtocolError(
+          400,
+          'self-mask shares are for survivors only and mask-key shares for dropped clients only',
+        );
       }
-      if ([...body.selfMaskShares, ...body.maskKeyShares].some((s) => s.share.x !== body.index)) throw new ProtocolError(400, 'every share must carry the sender index as x');
-      this.store.db.prepare('INSERT INTO unmask_responses (round_id, idx, body) VALUES (?, ?, ?)').run(roundId, body.index, JSON.stringify({ selfMaskShares: body.selfMaskShares, maskKeyShares: body.maskKeyShares }));
+      if ([...body.selfMaskShares, ...body.maskKeyShares].some((s) => s.share.x !== body.index))
+        throw new ProtocolError(400, 'every share must carry the sender index as x');
+      this.store.db
+        .prepare('INSERT INTO unmask_responses (round_id, idx, body) VALUES (?, ?, ?)')
+        .run(
+          roundId,
+          body.index,
+          JSON.stringify({ selfMaskShares: body.selfMaskShares, maskKeyShares: body.maskKeyShares }),
+        );
     });
     await this.advance(roundId);
   }
@@ -242,7 +390,10 @@ export class RoundService {
 
   private unmaskReady(r: RoundRow): boolean {
     const responses = this.store.count('unmask_responses', r.id);
-    return responses === this.store.count('consistency_signatures', r.id) || (phaseExpired(r, this.config, this.now()) && responses >= r.threshold);
+    return (
+      responses === this.store.count('consistency_signatures', r.id) ||
+      (phaseExpired(r, this.config, this.now()) && responses >= r.threshold)
+    );
   }
 
   /** Moves a round forward while its phase is complete or its deadline passed (synchronous steps only). */
@@ -251,7 +402,11 @@ export class RoundService {
       const next = nextPhase(r, this.store, this.config, this.weighting(), this.now());
       if (!next) return;
       this.store.setPhase(r.id, next.phase, this.now(), next.fields);
-      this.log(next.phase === 'aborted' ? 'round_aborted' : 'round_phase', { round: r.id, phase: next.phase, ...next.fields });
+      this.log(next.phase === 'aborted' ? 'round_aborted' : 'round_phase', {
+        round: r.id,
+        phase: next.phase,
+        ...next.fields,
+      });
       r = this.store.round(r.id)!;
     }
   }

@@ -73,11 +73,27 @@ export const DEFAULT_CONFIG: ServerConfig = {
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
-  port: 'POCKETRANK_PORT', host: 'POCKETRANK_HOST', dataDir: 'POCKETRANK_DATA_DIR', minClients: 'POCKETRANK_MIN_CLIENTS',
-  maxClients: 'POCKETRANK_MAX_CLIENTS', thresholdFraction: 'POCKETRANK_THRESHOLD', neighbors: 'POCKETRANK_NEIGHBORS', phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
-  vectorLength: 'POCKETRANK_VECTOR_LENGTH', clip: 'POCKETRANK_CLIP', noiseMultiplier: 'POCKETRANK_NOISE_MULTIPLIER',
-  population: 'POCKETRANK_POPULATION', epsilonBudget: 'POCKETRANK_EPSILON_BUDGET', delta: 'POCKETRANK_DELTA', initialModel: 'POCKETRANK_INITIAL_MODEL', optimizer: 'POCKETRANK_OPTIMIZER', serverLearningRate: 'POCKETRANK_SERVER_LR', serverAdamTau: 'POCKETRANK_SERVER_ADAM_TAU', dpCoordinates: 'POCKETRANK_DP_COORDINATES',
-  weightExamples: 'POCKETRANK_WEIGHT_EXAMPLES', weightCap: 'POCKETRANK_WEIGHT_CAP',
+  port: 'POCKETRANK_PORT',
+  host: 'POCKETRANK_HOST',
+  dataDir: 'POCKETRANK_DATA_DIR',
+  minClients: 'POCKETRANK_MIN_CLIENTS',
+  maxClients: 'POCKETRANK_MAX_CLIENTS',
+  thresholdFraction: 'POCKETRANK_THRESHOLD',
+  neighbors: 'POCKETRANK_NEIGHBORS',
+  phaseDeadlineMs: 'POCKETRANK_PHASE_DEADLINE_MS',
+  vectorLength: 'POCKETRANK_VECTOR_LENGTH',
+  clip: 'POCKETRANK_CLIP',
+  noiseMultiplier: 'POCKETRANK_NOISE_MULTIPLIER',
+  population: 'POCKETRANK_POPULATION',
+  epsilonBudget: 'POCKETRANK_EPSILON_BUDGET',
+  delta: 'POCKETRANK_DELTA',
+  initialModel: 'POCKETRANK_INITIAL_MODEL',
+  optimizer: 'POCKETRANK_OPTIMIZER',
+  serverLearningRate: 'POCKETRANK_SERVER_LR',
+  serverAdamTau: 'POCKETRANK_SERVER_ADAM_TAU',
+  dpCoordinates: 'POCKETRANK_DP_COORDINATES',
+  weightExamples: 'POCKETRANK_WEIGHT_EXAMPLES',
+  weightCap: 'POCKETRANK_WEIGHT_CAP',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
@@ -87,31 +103,49 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   const keys = Object.keys(DEFAULT_CONFIG) as (keyof ServerConfig)[];
   const set = (key: keyof ServerConfig, raw: string, source: string) => {
     const fallback = DEFAULT_CONFIG[key];
-    if (typeof fallback === 'boolean' && raw !== 'true' && raw !== 'false') throw new Error(`${source} must be true or false; got "${raw}"`);
+    if (typeof fallback === 'boolean' && raw !== 'true' && raw !== 'false')
+      throw new Error(`${source} must be true or false; got "${raw}"`);
     const value = typeof fallback === 'number' ? Number(raw) : typeof fallback === 'boolean' ? raw === 'true' : raw;
-    if (typeof fallback === 'number' && Number.isNaN(value)) throw new Error(`${source} must be a number; got "${raw}"`);
+    if (typeof fallback === 'number' && Number.isNaN(value))
+      throw new Error(`${source} must be a number; got "${raw}"`);
     config[key] = value;
   };
   for (const key of keys) if (env[ENV[key]] !== undefined) set(key, env[ENV[key]]!, ENV[key]);
   for (let i = 0; i < argv.length; i++) {
     const key = keys.find((k) => `--${kebab(k)}` === argv[i]);
-    if (!key || argv[i + 1] === undefined) throw new Error(`unknown or incomplete flag ${argv[i]}; flags: ${keys.map((k) => `--${kebab(k)}`).join(' ')}`);
+    if (!key || argv[i + 1] === undefined)
+      throw new Error(`unknown or incomplete flag ${argv[i]}; flags: ${keys.map((k) => `--${kebab(k)}`).join(' ')}`);
     set(key, argv[++i]!, argv[i - 1]!);
   }
   const c = config as unknown as ServerConfig;
   if (!(c.serverAdamTau > 0)) throw new Error('serverAdamTau must be > 0');
   if (!(c.weightExamples >= 0 && c.weightCap > 0)) throw new Error('need weightExamples >= 0 and weightCap > 0');
-  if (c.noiseMultiplier > 0 && c.weightCap > 1) throw new Error('weightCap must be <= 1 with DP noise: a heavier client would exceed the sensitivity the noise is calibrated to');
+  if (c.noiseMultiplier > 0 && c.weightCap > 1)
+    throw new Error(
+      'weightCap must be <= 1 with DP noise: a heavier client would exceed the sensitivity the noise is calibrated to',
+    );
   if (c.dpCoordinates && !c.initialModel) throw new Error('dpCoordinates needs an initialModel that lists them');
   if (c.optimizer !== 'fedavg' && c.optimizer !== 'fedadam') throw new Error('optimizer must be fedavg or fedadam');
   if (!(c.minClients >= 2 && c.maxClients >= c.minClients)) throw new Error('need 2 <= minClients <= maxClients');
-  if (!(c.noiseMultiplier >= 0 && c.population >= 1 && c.epsilonBudget > 0 && c.delta >= 0 && c.delta < 1 && c.clip > 0)) throw new Error('need noiseMultiplier >= 0, population >= 1, epsilonBudget > 0, 0 <= delta < 1, clip > 0');
-  if (!(c.neighbors === 0 || (Number.isInteger(c.neighbors) && c.neighbors >= 2))) throw new Error('neighbors must be 0 (automatic) or an integer >= 2');
+  if (!(
+    c.noiseMultiplier >= 0 &&
+    c.population >= 1 &&
+    c.epsilonBudget > 0 &&
+    c.delta >= 0 &&
+    c.delta < 1 &&
+    c.clip > 0
+  ))
+    throw new Error('need noiseMultiplier >= 0, population >= 1, epsilonBudget > 0, 0 <= delta < 1, clip > 0');
+  if (!(c.neighbors === 0 || (Number.isInteger(c.neighbors) && c.neighbors >= 2)))
+    throw new Error('neighbors must be 0 (automatic) or an integer >= 2');
   checkThresholdFraction(c.thresholdFraction);
   return c;
 }
 
 /** Throws unless `fraction` is a majority share of the cohort, in (0.5, 1]. */
 export function checkThresholdFraction(fraction: number): void {
-  if (!(fraction > 0.5 && fraction <= 1)) throw new Error(`thresholdFraction must be in (0.5, 1]: a majority is needed so two disjoint groups cannot both unmask; got ${fraction}`);
+  if (!(fraction > 0.5 && fraction <= 1))
+    throw new Error(
+      `thresholdFraction must be in (0.5, 1]: a majority is needed so two disjoint groups cannot both unmask; got ${fraction}`,
+    );
 }

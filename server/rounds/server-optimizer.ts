@@ -13,7 +13,14 @@ const BETA2 = 0.99;
  * which is why it must sit below the typical update size). `state` holds [m, v] for FedAdam
  * and is null for FedAvg.
  */
-export function applyServerStep(kind: 'fedavg' | 'fedadam', lr: number, params: Float32Array, meanDelta: Float32Array, state: Float32Array | null, tau = 1e-7): OptimizerStep {
+export function applyServerStep(
+  kind: 'fedavg' | 'fedadam',
+  lr: number,
+  params: Float32Array,
+  meanDelta: Float32Array,
+  state: Float32Array | null,
+  tau = 1e-7,
+): OptimizerStep {
   const next = new Float32Array(params.length);
   if (kind === 'fedavg') {
     for (let i = 0; i < params.length; i++) next[i] = params[i]! + lr * meanDelta[i]!;

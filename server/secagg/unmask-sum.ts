@@ -24,7 +24,10 @@ export interface UnmaskInput {
   responses: readonly UnmaskResponse[];
 }
 
-function collect(responses: readonly UnmaskResponse[], pick: (r: UnmaskResponse) => { of: number; share: Share }[]): Map<number, Share[]> {
+function collect(
+  responses: readonly UnmaskResponse[],
+  pick: (r: UnmaskResponse) => { of: number; share: Share }[],
+): Map<number, Share[]> {
   const byClient = new Map<number, Share[]>();
   for (const r of responses) {
     for (const { of, share } of pick(r)) {
@@ -47,13 +50,16 @@ function collect(responses: readonly UnmaskResponse[], pick: (r: UnmaskResponse)
 export async function unmaskSum({ params, advertisements, masked, responses }: UnmaskInput): Promise<Uint32Array> {
   const survivors = [...masked.keys()];
   const minSurvivors = params.minSurvivors ?? params.threshold;
-  if (survivors.length < minSurvivors) throw new UnmaskError(`${survivors.length} uploads is below the threshold ${minSurvivors}; the round is aborted`);
-  if (responses.length < minSurvivors) throw new UnmaskError(`${responses.length} unmasking responses is below the threshold ${minSurvivors}`);
+  if (survivors.length < minSurvivors)
+    throw new UnmaskError(`${survivors.length} uploads is below the threshold ${minSurvivors}; the round is aborted`);
+  if (responses.length < minSurvivors)
+    throw new UnmaskError(`${responses.length} unmasking responses is below the threshold ${minSurvivors}`);
   const graph = roundGraph(params);
   const dropped = [...advertisements.keys()].filter((id) => !masked.has(id));
   const selfShares = collect(responses, (r) => r.selfMaskShares);
   const keyShares = collect(responses, (r) => r.maskKeyShares);
-  for (const id of survivors) if (keyShares.has(id)) throw new UnmaskError(`mask-key shares of survivor ${id} were revealed; refusing to unmask`);
+  for (const id of survivors)
+    if (keyShares.has(id)) throw new UnmaskError(`mask-key shares of survivor ${id} were revealed; refusing to unmask`);
 
   const sum = new Uint32Array(params.vectorLength);
   for (const batch of batches(survivors)) {
@@ -62,20 +68,36 @@ export async function unmaskSum({ params, advertisements, masked, responses }: U
       if (y.length !== params.vectorLength) throw new UnmaskError(`client ${id} uploaded ${y.length} values`);
       addMask(sum, y, 1);
       const shares = selfShares.get(id) ?? [];
-      if (shares.length < params.threshold) throw new UnmaskError(`only ${shares.length} self-mask shares of client ${id} came back; ${params.threshold} are needed`);
+      if (shares.length < params.threshold)
+        throw new UnmaskError(
+          `only ${shares.length} self-mask shares of client ${id} came back; ${params.threshold} are needed`,
+        );
       return reconstructSecret(shares, params.threshold);
     });
-    for (const mask of await Promise.all(seeds.map((seed) => expandMask(seed, params.vectorLength)))) addMask(sum, mask, -1);
+    for (const mask of await Promise.all(seeds.map((seed) => expandMask(seed, params.vectorLength))))
+      addMask(sum, mask, -1);
   }
   for (const v of dropped) {
     const ad = advertisements.get(v)!;
     const shares = keyShares.get(v) ?? [];
-    if (shares.length < params.threshold) throw new UnmaskError(`only ${shares.length} mask-key shares of dropped client ${v} came back; ${params.threshold} are needed`);
+    if (shares.length < params.threshold)
+      throw new UnmaskError(
+        `only ${shares.length} mask-key shares of dropped client ${v} came back; ${params.threshold} are needed`,
+      );
     const privateScalar = reconstructSecret(shares, params.threshold);
     // In SecAgg+ only v's neighbours masked with it.
     for (const batch of batches(survivors.filter((u) => !graph || graph.adjacent(u, v)))) {
       const masks = await Promise.all(
-        batch.map(async (u) => expandMask(await agreeSeed({ privateScalar, publicKey: ad.maskPublicKey }, advertisements.get(u)!.maskPublicKey, params.round), params.vectorLength)),
+        batch.map(async (u) =>
+          expandMask(
+            await agreeSeed(
+              { privateScalar, publicKey: ad.maskPublicKey },
+              advertisements.get(u)!.maskPublicKey,
+              params.round,
+            ),
+            params.vectorLength,
+          ),
+        ),
       );
       // Survivor u added pairSign(u, v) * PRG(s_uv); take it back out.
       masks.forEach((mask, i) => addMask(sum, mask, pairSign(batch[i]!, v) === 1 ? -1 : 1));

@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import type { Phase } from '../../protocol/messages.js';
 
 /** Per-round tables with one row per client index. */
-export type RoundTable = 'participants' | 'advertisements' | 'share_senders' | 'masked_inputs' | 'consistency_signatures' | 'unmask_responses';
+export type RoundTable =
+  'participants' | 'advertisements' | 'share_senders' | 'masked_inputs' | 'consistency_signatures' | 'unmask_responses';
 
 /** A round's row. */
 export interface RoundRow {
@@ -33,7 +34,9 @@ export interface RoundRow {
 }
 
 /** Round settings fixed when a phase starts. */
-export type RoundFields = Partial<Pick<RoundRow, 'threshold' | 'degree' | 'share_threshold' | 'range' | 'scale'>> & { abort_reason?: string };
+export type RoundFields = Partial<Pick<RoundRow, 'threshold' | 'degree' | 'share_threshold' | 'range' | 'scale'>> & {
+  abort_reason?: string;
+};
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS model_versions (
@@ -42,7 +45,8 @@ CREATE TABLE IF NOT EXISTS model_versions (
 CREATE TABLE IF NOT EXISTS rounds (
   id TEXT PRIMARY KEY, model_version INTEGER NOT NULL, phase TEXT NOT NULL, threshold INTEGER NOT NULL,
   vector_length INTEGER NOT NULL, min_clients INTEGER NOT NULL, max_clients INTEGER NOT NULL, clip REAL NOT NULL,
-  noise_multiplier REAL NOT NULL, range REAL NOT NULL, scale INTEGER NOT NULL, phase_started_at INTEGER NOT NULL, created_at INTEGER NOT NULL, abort_reason TEXT,
+  noise_multiplier REAL NOT NULL, range REAL NOT NULL, scale INTEGER NOT NULL,
+  phase_started_at INTEGER NOT NULL, created_at INTEGER NOT NULL, abort_reason TEXT,
   degree INTEGER NOT NULL DEFAULT 0, share_threshold INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS participants (
@@ -89,8 +93,13 @@ export class RoundStore {
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
     // Databases from before SecAgg+ lack the graph columns; 0 there means the complete graph.
-    const columns = new Set((this.db.prepare('PRAGMA table_info(rounds)').all() as { name: string }[]).map((c) => c.name));
-    if (!columns.has('degree')) this.db.exec('ALTER TABLE rounds ADD COLUMN degree INTEGER NOT NULL DEFAULT 0; ALTER TABLE rounds ADD COLUMN share_threshold INTEGER NOT NULL DEFAULT 0;');
+    const columns = new Set(
+      (this.db.prepare('PRAGMA table_info(rounds)').all() as { name: string }[]).map((c) => c.name),
+    );
+    if (!columns.has('degree'))
+      this.db.exec(
+        'ALTER TABLE rounds ADD COLUMN degree INTEGER NOT NULL DEFAULT 0; ALTER TABLE rounds ADD COLUMN share_threshold INTEGER NOT NULL DEFAULT 0;',
+      );
   }
 
   /** Runs `fn` in one transaction. */
@@ -99,22 +108,44 @@ export class RoundStore {
   }
 
   latestModel(): { version: number; params: Buffer; optimizer_state: Buffer | null } | undefined {
-    return this.db.prepare('SELECT version, params, optimizer_state FROM model_versions ORDER BY version DESC LIMIT 1').get() as never;
+    return this.db
+      .prepare('SELECT version, params, optimizer_state FROM model_versions ORDER BY version DESC LIMIT 1')
+      .get() as never;
   }
 
   model(version: number): { version: number; params: Buffer } | undefined {
     return this.db.prepare('SELECT version, params FROM model_versions WHERE version = ?').get(version) as never;
   }
 
-  insertModel(version: number, params: Float32Array, optimizerState: Float32Array | null, roundId: string | null, now: number): void {
+  insertModel(
+    version: number,
+    params: Float32Array,
+    optimizerState: Float32Array | null,
+    roundId: string | null,
+    now: number,
+  ): void {
     this.db
-      .prepare('INSERT INTO model_versions (version, created_at, params, optimizer_state, round_id) VALUES (?, ?, ?, ?, ?)')
-      .run(version, now, Buffer.from(params.buffer, params.byteOffset, params.byteLength), optimizerState ? Buffer.from(optimizerState.buffer, optimizerState.byteOffset, optimizerState.byteLength) : null, roundId);
+      .prepare(
+        'INSERT INTO model_versions (version, created_at, params, optimizer_state, round_id) VALUES (?, ?, ?, ?, ?)',
+      )
+      .run(
+        version,
+        now,
+        Buffer.from(params.buffer, params.byteOffset, params.byteLength),
+        optimizerState
+          ? Buffer.from(optimizerState.buffer, optimizerState.byteOffset, optimizerState.byteLength)
+          : null,
+        roundId,
+      );
   }
 
   /** Cohort sizes and noise multipliers of finished rounds, for privacy accounting. */
   finishedRounds(): { cohort: number; noise_multiplier: number }[] {
-    return this.db.prepare("SELECT (SELECT COUNT(*) FROM participants p WHERE p.round_id = r.id) AS cohort, r.noise_multiplier FROM rounds r WHERE r.phase = 'done'").all() as never;
+    return this.db
+      .prepare(
+        "SELECT (SELECT COUNT(*) FROM participants p WHERE p.round_id = r.id) AS cohort, r.noise_multiplier FROM rounds r WHERE r.phase = 'done'",
+      )
+      .all() as never;
   }
 
   round(id: string): RoundRow | undefined {
@@ -123,19 +154,39 @@ export class RoundStore {
 
   /** Rounds still in progress, oldest first. */
   openRounds(): RoundRow[] {
-    return this.db.prepare("SELECT * FROM rounds WHERE phase NOT IN ('done', 'aborted') ORDER BY created_at").all() as RoundRow[];
+    return this.db
+      .prepare("SELECT * FROM rounds WHERE phase NOT IN ('done', 'aborted') ORDER BY created_at")
+      .all() as RoundRow[];
   }
 
   insertRound(r: Omit<RoundRow, 'abort_reason' | 'degree' | 'share_threshold'>): void {
     this.db
-      .prepare('INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, clip, noise_multiplier, range, scale, phase_started_at, created_at) VALUES (@id, @model_version, @phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, @noise_multiplier, @range, @scale, @phase_started_at, @created_at)')
+      .prepare(
+        'INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, ' +
+          'clip, noise_multiplier, range, scale, phase_started_at, created_at) VALUES (@id, @model_version, ' +
+          '@phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, @noise_multiplier, @range, @scale, @phase_started_at, @created_at)',
+      )
       .run(r);
   }
 
   setPhase(id: string, phase: Phase, now: number, fields: RoundFields = {}): void {
     this.db
-      .prepare('UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), degree = COALESCE(?, degree), share_threshold = COALESCE(?, share_threshold), range = COALESCE(?, range), scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?')
-      .run(phase, now, fields.threshold ?? null, fields.degree ?? null, fields.share_threshold ?? null, fields.range ?? null, fields.scale ?? null, fields.abort_reason ?? null, id);
+      .prepare(
+        'UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), degree = ' +
+          'COALESCE(?, degree), share_threshold = COALESCE(?, share_threshold), range = COALESCE(?, range), ' +
+          'scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?',
+      )
+      .run(
+        phase,
+        now,
+        fields.threshold ?? null,
+        fields.degree ?? null,
+        fields.share_threshold ?? null,
+        fields.range ?? null,
+        fields.scale ?? null,
+        fields.abort_reason ?? null,
+        id,
+      );
     if (phase === 'done' || phase === 'aborted') this.purgeUploads(id);
     for (const listener of this.phaseListeners) listener(id);
   }
@@ -168,7 +219,9 @@ export class RoundStore {
 
   /** Indices present in a per-round table, ascending. */
   indices(table: RoundTable, roundId: string): number[] {
-    return (this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? ORDER BY idx`).all(roundId) as { idx: number }[]).map((r) => r.idx);
+    return (
+      this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? ORDER BY idx`).all(roundId) as { idx: number }[]
+    ).map((r) => r.idx);
   }
 
   /**
@@ -180,7 +233,9 @@ export class RoundStore {
     // SQLite binds at most 32,766 parameters a statement.
     for (let start = 0; start < candidates.length; start += 10_000) {
       const slice = candidates.slice(start, start + 10_000);
-      const rows = this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? AND idx IN ${placeholders(slice.length)}`).all(roundId, ...slice) as { idx: number }[];
+      const rows = this.db
+        .prepare(`SELECT idx FROM ${table} WHERE round_id = ? AND idx IN ${placeholders(slice.length)}`)
+        .all(roundId, ...slice) as { idx: number }[];
       for (const row of rows) found.push(row.idx);
     }
     return found.sort((a, b) => a - b);

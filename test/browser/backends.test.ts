@@ -5,7 +5,9 @@ import { rejection, startFixture } from './helpers.js';
 
 const HISTORY = ['sku-11', 'sku-12', 'sku-13', 'sku-30', 'sku-31'];
 
-async function topTenOn(backend: BackendName): Promise<{ top: Recommendation[]; status: Awaited<ReturnType<Awaited<ReturnType<typeof startFixture>>['status']>> }> {
+async function topTenOn(
+  backend: BackendName,
+): Promise<{ top: Recommendation[]; status: Awaited<ReturnType<Awaited<ReturnType<typeof startFixture>>['status']>> }> {
   const rec = await startFixture({ backend });
   try {
     for (const itemId of HISTORY) rec.track({ type: 'view', itemId });

@@ -6,7 +6,13 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 
-const TYPES = { '.js': 'text/javascript', '.json': 'application/json', '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.map': 'application/json' };
+const TYPES = {
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.bin': 'application/octet-stream',
+  '.map': 'application/json',
+};
 const ROOTS = ['dist/', 'test/fixtures/generated/'];
 
 export function startCdnServer() {
@@ -52,7 +58,8 @@ export function startCdnServer() {
 <script async src="${origin}/dist/pocketrank.loader.js" integrity="${integrity}" crossorigin="anonymous"
   data-model="${origin}/test/fixtures/generated/model/model.json" data-backend="wasm" data-db="csp-shop-${Date.now()}"></script>
 </head><body><h1>Shop</h1>
-<pocketrank-recs scenario="for-you" count="3" explain><template><a class="card" href="/product/{itemId}"><b data-pr-text="itemId"></b> <i data-pr-text="reason"></i></a></template></pocketrank-recs>
+<pocketrank-recs scenario="for-you" count="3" explain><template><a class="card"
+ href="/product/{itemId}"><b data-pr-text="itemId"></b> <i data-pr-text="reason"></i></a></template></pocketrank-recs>
 <p id="below">below the widget</p></body></html>`;
       return { body, type: 'html', headers: { 'Content-Security-Policy': csp } };
     },

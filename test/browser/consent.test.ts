@@ -59,7 +59,13 @@ describe('consent, forget and retention', () => {
     await rec.close();
     const again = await startFixture({ dbName, retention: { maxAgeDays: 5, maxEvents: 5 } });
     try {
-      expect((await again.storedData()).events.map((e) => e.itemId)).to.deep.equal(['sku-13', 'sku-14', 'sku-15', 'sku-16', 'sku-17']);
+      expect((await again.storedData()).events.map((e) => e.itemId)).to.deep.equal([
+        'sku-13',
+        'sku-14',
+        'sku-15',
+        'sku-16',
+        'sku-17',
+      ]);
       expect((await again.recommend({ k: 1 }))[0]!.itemId).to.equal('sku-18');
     } finally {
       await again.close();

@@ -3,17 +3,27 @@ import { deleteDb, FIXTURE_MODEL, rejection, startFixture, uniqueDb } from './he
 import { createRecommender } from 'pocketrank';
 
 describe('contribute(): federated fine-tuning from the SDK', () => {
-  it('three shoppers\' browsers each send only a masked update, and the server publishes a new version', async () => {
+  it("three shoppers' browsers each send only a masked update, and the server publishes a new version", async () => {
     const { url } = (await (await fetch('/__federation.json')).json()) as { url: string };
     const before = ((await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number }).version;
     const dbs = [0, 1, 2].map(() => uniqueDb('fed'));
-    const recs = await Promise.all(dbs.map((dbName) => createRecommender({ model: FIXTURE_MODEL, dbName, backend: 'wasm', federation: { server: url, minNewEvents: 5 } })));
+    const recs = await Promise.all(
+      dbs.map((dbName) =>
+        createRecommender({
+          model: FIXTURE_MODEL,
+          dbName,
+          backend: 'wasm',
+          federation: { server: url, minNewEvents: 5 },
+        }),
+      ),
+    );
     try {
       const notYet = await recs[0]!.contribute();
       expect(notYet.participated).to.equal(false);
       expect(notYet.reason).to.match(/new events/);
       recs.forEach((rec, r) => {
-        for (let i = 0; i < 6; i++) rec.track({ type: 'view', itemId: `sku-${String(10 * r + i + 1).padStart(2, '0')}` });
+        for (let i = 0; i < 6; i++)
+          rec.track({ type: 'view', itemId: `sku-${String(10 * r + i + 1).padStart(2, '0')}` });
       });
       const results = await Promise.all(recs.map((rec) => rec.contribute()));
       for (const result of results) {
@@ -40,19 +50,31 @@ describe('contribute(): federated fine-tuning from the SDK', () => {
     }
   });
 
-  it('with a DP server that federates the model\'s dpCoordinates, each browser sends only those positions, and epsilon is spent', async () => {
+  it("with a DP server that federates the model's dpCoordinates, each browser sends only those positions, and epsilon is spent", async () => {
     const { dpUrl } = (await (await fetch('/__federation.json')).json()) as { dpUrl: string };
     const before = ((await (await fetch(`${dpUrl}/v1/models/latest`)).json()) as { version: number }).version;
     const oldParams = new Float32Array(await (await fetch(`${dpUrl}/v1/models/${before}`)).arrayBuffer());
-    const model = (await (await fetch(FIXTURE_MODEL)).json()) as { userDefinedMetadata: { pocketrank: { dpCoordinates: number[] } } };
+    const model = (await (await fetch(FIXTURE_MODEL)).json()) as {
+      userDefinedMetadata: { pocketrank: { dpCoordinates: number[] } };
+    };
     const { dpCoordinates } = model.userDefinedMetadata.pocketrank;
     // The server's global vector is the model's dpCoordinates only: a quarter of the whole part in this fixture.
     expect(oldParams.length).to.equal(dpCoordinates.length);
     const dbs = [0, 1, 2].map(() => uniqueDb('fed-dp'));
-    const recs = await Promise.all(dbs.map((dbName) => createRecommender({ model: FIXTURE_MODEL, dbName, backend: 'wasm', federation: { server: dpUrl, minNewEvents: 1 } })));
+    const recs = await Promise.all(
+      dbs.map((dbName) =>
+        createRecommender({
+          model: FIXTURE_MODEL,
+          dbName,
+          backend: 'wasm',
+          federation: { server: dpUrl, minNewEvents: 1 },
+        }),
+      ),
+    );
     try {
       recs.forEach((rec, r) => {
-        for (let i = 0; i < 4; i++) rec.track({ type: 'view', itemId: `sku-${String(7 * r + i + 1).padStart(2, '0')}` });
+        for (let i = 0; i < 4; i++)
+          rec.track({ type: 'view', itemId: `sku-${String(7 * r + i + 1).padStart(2, '0')}` });
       });
       const top = await recs[0]!.recommend({ k: 5 });
       const results = await Promise.all(recs.map((rec) => rec.contribute()));
@@ -91,10 +113,17 @@ describe('contribute() across a page reload', () => {
   it('a browser closed mid-round resumes from IndexedDB when the page comes back, and is counted', async () => {
     const { url } = (await (await fetch('/__federation.json')).json()) as { url: string };
     const dbs = [0, 1, 2].map(() => uniqueDb('resume'));
-    const open = (dbName: string) => createRecommender({ model: FIXTURE_MODEL, dbName, backend: 'wasm', federation: { server: url, minNewEvents: 2 } });
+    const open = (dbName: string) =>
+      createRecommender({
+        model: FIXTURE_MODEL,
+        dbName,
+        backend: 'wasm',
+        federation: { server: url, minNewEvents: 2 },
+      });
     const recs = await Promise.all(dbs.map(open));
     recs.forEach((rec, r) => {
-      for (let i = 0; i < 3; i++) rec.track({ type: 'view', itemId: `sku-${String(20 + 10 * r + i).padStart(2, '0')}` });
+      for (let i = 0; i < 3; i++)
+        rec.track({ type: 'view', itemId: `sku-${String(20 + 10 * r + i).padStart(2, '0')}` });
     });
     const running = recs.map((rec) => rec.contribute());
     // Wait until this round has shared its keys, then "reload" the first shopper's page.
@@ -108,14 +137,19 @@ describe('contribute() across a page reload', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     await recs[0]!.close();
-    const closed = await running[0]!.then(() => 'finished', (error: { code?: string }) => error.code);
+    const closed = await running[0]!.then(
+      () => 'finished',
+      (error: { code?: string }) => error.code,
+    );
     expect(['closed', 'finished']).to.include(closed);
     const reopened = await open(dbs[0]!);
     try {
       const [second, third] = await Promise.all(running.slice(1));
       expect(second!.phase).to.equal('done');
       expect(third!.phase).to.equal('done');
-      const { survivors } = (await (await fetch(`${url}/v1/rounds/${round}/survivors`)).json()) as { survivors: number[] };
+      const { survivors } = (await (await fetch(`${url}/v1/rounds/${round}/survivors`)).json()) as {
+        survivors: number[];
+      };
       expect(survivors).to.have.length(3);
     } finally {
       await Promise.all([reopened.close(), recs[1]!.close(), recs[2]!.close()]);

@@ -49,39 +49,67 @@ describe('errors are typed and change nothing stored', () => {
   });
 
   it('truncated weights reject with model_load_failed naming the URL', async () => {
-    const error = await rejection(createRecommender({ model: `${base}/truncated/model.json`, catalog: `${base}/model/catalog.json`, dbName: uniqueDb('e') }));
+    const error = await rejection(
+      createRecommender({
+        model: `${base}/truncated/model.json`,
+        catalog: `${base}/model/catalog.json`,
+        dbName: uniqueDb('e'),
+      }),
+    );
     expect(error.code).to.equal('model_load_failed');
     expect(error.message).to.contain('/truncated/model.json');
   });
 
   it('a model with the wrong architecture rejects with model_load_failed', async () => {
-    const error = await rejection(createRecommender({ model: `${base}/wrong-shape/model.json`, catalog: `${base}/model/catalog.json`, dbName: uniqueDb('e') }));
+    const error = await rejection(
+      createRecommender({
+        model: `${base}/wrong-shape/model.json`,
+        catalog: `${base}/model/catalog.json`,
+        dbName: uniqueDb('e'),
+      }),
+    );
     expect(error.code).to.equal('model_load_failed');
     expect(error.message).to.match(/wrong-shape\/model\.json.*SasrecEncoder/);
   });
 
   it('a missing catalog rejects with catalog_load_failed', async () => {
-    const error = await rejection(createRecommender({ model: FIXTURE_MODEL, catalog: '/no/catalog.json', dbName: uniqueDb('e') }));
+    const error = await rejection(
+      createRecommender({ model: FIXTURE_MODEL, catalog: '/no/catalog.json', dbName: uniqueDb('e') }),
+    );
     expect(error.code).to.equal('catalog_load_failed');
     expect(error.message).to.contain('/no/catalog.json');
   });
 
   it('an unreachable worker script rejects with worker_failed', async () => {
-    const error = await rejection(createRecommender({ model: FIXTURE_MODEL, workerUrl: '/no/worker.js', dbName: uniqueDb('e') }));
+    const error = await rejection(
+      createRecommender({ model: FIXTURE_MODEL, workerUrl: '/no/worker.js', dbName: uniqueDb('e') }),
+    );
     expect(error.code).to.equal('worker_failed');
   });
 
   it('bad options and queries reject with invalid_argument', async () => {
-    expect((await rejection(createRecommender({ model: FIXTURE_MODEL, backend: 'tpu' as never }))).code).to.equal('invalid_argument');
+    expect((await rejection(createRecommender({ model: FIXTURE_MODEL, backend: 'tpu' as never }))).code).to.equal(
+      'invalid_argument',
+    );
     expect((await rejection(createRecommender({ model: '' }))).code).to.equal('invalid_argument');
     const rec = await startFixture();
     try {
-      for (const query of [{ k: 0 }, { k: 1.5 }, { k: 5000 }, { k: 3, exclude: 'sku-01' }, { k: 3, filter: { category: [] } }]) {
-        expect((await rejection(rec.recommend(query as never))).code, JSON.stringify(query)).to.equal('invalid_argument');
+      for (const query of [
+        { k: 0 },
+        { k: 1.5 },
+        { k: 5000 },
+        { k: 3, exclude: 'sku-01' },
+        { k: 3, filter: { category: [] } },
+      ]) {
+        expect((await rejection(rec.recommend(query as never))).code, JSON.stringify(query)).to.equal(
+          'invalid_argument',
+        );
       }
     } finally {
       await rec.close();
     }
-    expect(() => rec.track({ type: 'view', itemId: 'sku-01' })).to.throw(PocketrankError).with.property('code', 'closed');
+    expect(() => rec.track({ type: 'view', itemId: 'sku-01' }))
+      .to.throw(PocketrankError)
+      .with.property('code', 'closed');
   });
 });

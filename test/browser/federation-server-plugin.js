@@ -16,9 +16,33 @@ export function startFederationServer() {
     async serverStart() {
       const dataDir = mkdtempSync(join(tmpdir(), 'pocketrank-wtr-'));
       const model = ['--initial-model', 'test/fixtures/generated/model/model.json'];
-      ({ url, child } = await startServerProcess(['--data-dir', dataDir, '--min-clients', '3', '--max-clients', '3', '--clip', '1000', ...model], { timeoutMs: 15_000 }));
+      ({ url, child } = await startServerProcess(
+        ['--data-dir', dataDir, '--min-clients', '3', '--max-clients', '3', '--clip', '1000', ...model],
+        { timeoutMs: 15_000 },
+      ));
       const dpDir = mkdtempSync(join(tmpdir(), 'pocketrank-wtr-dp-'));
-      ({ url: dpUrl, child: dpChild } = await startServerProcess(['--data-dir', dpDir, '--min-clients', '3', '--max-clients', '3', '--clip', '1', '--noise-multiplier', '1', '--population', '100', '--epsilon-budget', '50', '--dp-coordinates', 'true', ...model], { timeoutMs: 15_000 }));
+      ({ url: dpUrl, child: dpChild } = await startServerProcess(
+        [
+          '--data-dir',
+          dpDir,
+          '--min-clients',
+          '3',
+          '--max-clients',
+          '3',
+          '--clip',
+          '1',
+          '--noise-multiplier',
+          '1',
+          '--population',
+          '100',
+          '--epsilon-budget',
+          '50',
+          '--dp-coordinates',
+          'true',
+          ...model,
+        ],
+        { timeoutMs: 15_000 },
+      ));
     },
     serve(context) {
       if (context.path === '/__federation.json') return { body: JSON.stringify({ url, dpUrl }), type: 'json' };

@@ -43,8 +43,15 @@ describe('the script-tag loader', () => {
       // The widget reserved its space before results came: nothing below it moved.
       expect(r.below[1]).to.equal(r.below[0]);
       expect(r.shift).to.equal(0);
-      const { log } = (await (await fetch('/__cdn.json')).json()) as { log: { method: string; path: string; bodyBytes: number }[] };
-      expect(log.map((l) => l.path)).to.include.members(['dist/pocketrank.loader.js', 'dist/pocketrank.iife.js', 'dist/pocketrank.worker.js', 'test/fixtures/generated/model/model.json']);
+      const { log } = (await (await fetch('/__cdn.json')).json()) as {
+        log: { method: string; path: string; bodyBytes: number }[];
+      };
+      expect(log.map((l) => l.path)).to.include.members([
+        'dist/pocketrank.loader.js',
+        'dist/pocketrank.iife.js',
+        'dist/pocketrank.worker.js',
+        'test/fixtures/generated/model/model.json',
+      ]);
       // Nothing is ever sent to the CDN: only GETs without bodies.
       for (const l of log) expect(l).to.deep.include({ method: 'GET', bodyBytes: 0 });
     } finally {

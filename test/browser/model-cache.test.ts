@@ -3,7 +3,10 @@ import { deleteDb, FIXTURE_MODEL, startFixture, uniqueDb } from './helpers.js';
 
 const MODEL_URL = new URL(FIXTURE_MODEL, location.href).href;
 const cacheName = (db: string) => `pocketrank:${db}:model`;
-const weightKeys = async (db: string) => (await (await caches.open(cacheName(db))).keys()).map((r) => new URL(r.url).searchParams.get('pocketrank-manifest')).filter((k) => k !== null);
+const weightKeys = async (db: string) =>
+  (await (await caches.open(cacheName(db))).keys())
+    .map((r) => new URL(r.url).searchParams.get('pocketrank-manifest'))
+    .filter((k) => k !== null);
 
 async function startAndRank(dbName: string, consent: 'granted' | 'denied' = 'granted') {
   const rec = await startFixture({ dbName, consent });
@@ -34,7 +37,12 @@ describe('the model is kept on the device (Cache Storage, keyed by the manifest)
       // A cached manifest that differs from the server's (as after a model release): its weights
       // are not in the cache under it, so they come from the network; the stale manifest is
       // replaced in the background (close() waits for it) and the other version's weights are pruned.
-      await cache.put(MODEL_URL, new Response(JSON.stringify({ ...JSON.parse(served), pocketrankTestRelease: 2 }), { headers: { 'content-type': 'application/json' } }));
+      await cache.put(
+        MODEL_URL,
+        new Response(JSON.stringify({ ...JSON.parse(served), pocketrankTestRelease: 2 }), {
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
       const third = await startAndRank(dbName);
       expect(third.source).to.equal('network');
       expect(third.top).to.deep.equal(first.top);

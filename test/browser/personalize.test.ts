@@ -2,13 +2,15 @@ import { expect } from 'chai';
 import { deleteDb, rejection, startFixture, uniqueDb } from './helpers.js';
 
 describe('on-device personalization (no server)', () => {
-  it('learns a shopper\'s own habit in the worker, keeps recommend() answering, and persists', async () => {
+  it("learns a shopper's own habit in the worker, keeps recommend() answering, and persists", async () => {
     const dbName = uniqueDb('personal');
     let rec = await startFixture({ dbName });
     try {
       // The crowd model knows "after sku-03 comes sku-04"; this shopper cycles 07 -> 03 -> 11.
       const t0 = Date.now() - 60_000;
-      ['sku-07', 'sku-03', 'sku-11', 'sku-07', 'sku-03', 'sku-11', 'sku-07', 'sku-03'].forEach((itemId, i) => rec.track({ type: 'purchase', itemId, timestamp: t0 + i }));
+      ['sku-07', 'sku-03', 'sku-11', 'sku-07', 'sku-03', 'sku-11', 'sku-07', 'sku-03'].forEach((itemId, i) =>
+        rec.track({ type: 'purchase', itemId, timestamp: t0 + i }),
+      );
       expect((await rec.recommend({ k: 1, includeSeen: true, includePurchased: true }))[0]!.itemId).to.equal('sku-04');
       expect((await rec.status()).personalized).to.equal(false);
 

@@ -4,8 +4,13 @@ import { FIXTURE_MODEL, rejection, startFixture } from './helpers.js';
 
 // The fixture shop is a ring: after sku-n comes sku-(n+1). sku-59/60 are not sold, sku-new-* unknown to the model.
 async function trendingOrder(): Promise<string[]> {
-  const { items } = (await (await fetch(new URL('catalog.json', new URL(FIXTURE_MODEL, location.href)))).json()) as { items: CatalogItem[] };
-  return items.filter((i) => i.popularity !== undefined).sort((a, b) => b.popularity! - a.popularity!).map((i) => i.id);
+  const { items } = (await (await fetch(new URL('catalog.json', new URL(FIXTURE_MODEL, location.href)))).json()) as {
+    items: CatalogItem[];
+  };
+  return items
+    .filter((i) => i.popularity !== undefined)
+    .sort((a, b) => b.popularity! - a.popularity!)
+    .map((i) => i.id);
 }
 
 async function withFixture(run: (rec: Recommender) => Promise<void>): Promise<void> {
@@ -27,7 +32,9 @@ describe('scenarios', () => {
       const warm = await rec.recommend({ k: 3 });
       expect(warm[0]!.itemId).to.equal('sku-08');
       expect(warm[0]!.reason.kind).to.equal('history');
-      expect((await rec.recommend({ k: 5, scenario: 'trending' })).map((r) => r.itemId)).to.deep.equal((await trendingOrder()).slice(0, 5));
+      expect((await rec.recommend({ k: 5, scenario: 'trending' })).map((r) => r.itemId)).to.deep.equal(
+        (await trendingOrder()).slice(0, 5),
+      );
     }));
 
   it('explains each item by the history event whose removal costs it most', () =>
@@ -41,7 +48,10 @@ describe('scenarios', () => {
       expect(top[0]!.reason).to.deep.equal({ kind: 'history', because: { itemId: 'sku-20', type: 'view' } });
       const all = await rec.recommend({ k: 40, explain: true });
       // The item after sku-12 owes its place to the cart add of sku-12, not to the later views.
-      expect(all.find((r) => r.itemId === 'sku-13')?.reason.because).to.deep.equal({ itemId: 'sku-12', type: 'add_to_cart' });
+      expect(all.find((r) => r.itemId === 'sku-13')?.reason.because).to.deep.equal({
+        itemId: 'sku-12',
+        type: 'add_to_cart',
+      });
     }));
 
   it('similar items: cosine of the model embeddings, never the anchor itself', () =>
@@ -59,7 +69,9 @@ describe('scenarios', () => {
 
   it('bought together: what comes after an item, or after the cart', () =>
     withFixture(async (rec) => {
-      expect((await rec.recommend({ k: 1, scenario: 'bought-together', item: 'sku-40' }))[0]!.itemId).to.equal('sku-41');
+      expect((await rec.recommend({ k: 1, scenario: 'bought-together', item: 'sku-40' }))[0]!.itemId).to.equal(
+        'sku-41',
+      );
       rec.track({ type: 'add_to_cart', itemId: 'sku-20' });
       const cart = await rec.recommend({ k: 1, scenario: 'bought-together' });
       expect(cart[0]!.itemId).to.equal('sku-21');
@@ -85,7 +97,11 @@ describe('business rules', () => {
       // Ring after ...06, 07, 09: the cart item and the purchase are not offered again.
       const ids = (await rec.recommend({ k: 58 })).map((r) => r.itemId);
       expect(ids).to.not.include.members(['sku-07', 'sku-09']);
-      expect((await rec.recommend({ k: 58, includePurchased: true, includeInCart: true, includeSeen: true })).map((r) => r.itemId)).to.include.members(['sku-07', 'sku-09']);
+      expect(
+        (await rec.recommend({ k: 58, includePurchased: true, includeInCart: true, includeSeen: true })).map(
+          (r) => r.itemId,
+        ),
+      ).to.include.members(['sku-07', 'sku-09']);
       const top = (await rec.recommend({ k: 1 }))[0]!.itemId;
       await rec.setStock({ [top]: false });
       expect((await rec.recommend({ k: 58 })).map((r) => r.itemId)).to.not.include(top);
@@ -105,7 +121,9 @@ describe('business rules', () => {
 
   it('rejects malformed queries with a clear error', () =>
     withFixture(async (rec) => {
-      expect((await rejection(rec.recommend({ k: 3, scenario: 'nope' as never }))).message).to.match(/scenario must be one of/);
+      expect((await rejection(rec.recommend({ k: 3, scenario: 'nope' as never }))).message).to.match(
+        /scenario must be one of/,
+      );
       expect((await rejection(rec.recommend({ k: 3, boost: { a: Number.NaN } }))).code).to.equal('invalid_argument');
       expect((await rejection(rec.recommend({ k: 3, pin: [1 as never] }))).code).to.equal('invalid_argument');
     }));

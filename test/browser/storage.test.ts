@@ -54,7 +54,8 @@ describe('IndexedDB store', () => {
   it('writes events with their fields, in order, one record per batch', async () => {
     const name = uniqueDb('fields');
     const rec = await startFixture({ dbName: name, flushIntervalMs: 10_000 });
-    for (let i = 0; i < 700; i++) rec.track({ type: 'view', itemId: `sku-${String((i % 50) + 1).padStart(2, '0')}`, context: { i } });
+    for (let i = 0; i < 700; i++)
+      rec.track({ type: 'view', itemId: `sku-${String((i % 50) + 1).padStart(2, '0')}`, context: { i } });
     rec.track({ type: 'search', query: 'shampoo' });
     await rec.close();
     const db = await request(indexedDB.open(name));
@@ -62,7 +63,10 @@ describe('IndexedDB store', () => {
       const pages = await request(db.transaction('pages').objectStore('pages').getAll());
       // 700 events reach the batcher's 512-event limit once, the rest go at close(): two records.
       expect(pages).to.have.length(2);
-      const rows = pages.flatMap((p: { events: { seq: number; type: string; itemId?: string; query?: string; context?: { i: number } }[] }) => p.events);
+      const rows = pages.flatMap(
+        (p: { events: { seq: number; type: string; itemId?: string; query?: string; context?: { i: number } }[] }) =>
+          p.events,
+      );
       expect(rows).to.have.length(701);
       expect(rows.map((r) => r.seq)).to.deep.equal([...Array(701).keys()].map((i) => i + 1));
       expect(rows[0]).to.include({ type: 'view', itemId: 'sku-01' });

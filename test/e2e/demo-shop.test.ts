@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { federatedPartOf } from '../../server/rounds/initial-model.js';
 import { startTestServer } from '../server/start-test-server.js';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 let vite: ViteDevServer;
 let federation: Awaited<ReturnType<typeof startTestServer>>;
@@ -19,11 +25,31 @@ let shopUrl: string;
 
 beforeAll(async () => {
   const initial = await federatedPartOf('models/beauty/model.json');
-  federation = await startTestServer({ vectorLength: initial.length, minClients: 3, maxClients: 8, clip: 0.5, noiseMultiplier: 0.7, population: 1000, phaseDeadlineMs: 5_000 }, initial);
-  vite = await createServer({ configFile: 'vite.config.ts', mode: 'demo', server: { port: 0, open: false, host: '127.0.0.1' }, logLevel: 'silent' });
+  federation = await startTestServer(
+    {
+      vectorLength: initial.length,
+      minClients: 3,
+      maxClients: 8,
+      clip: 0.5,
+      noiseMultiplier: 0.7,
+      population: 1000,
+      phaseDeadlineMs: 5_000,
+    },
+    initial,
+  );
+  vite = await createServer({
+    configFile: 'vite.config.ts',
+    mode: 'demo',
+    server: { port: 0, open: false, host: '127.0.0.1' },
+    logLevel: 'silent',
+  });
   await vite.listen();
   shopUrl = `${vite.resolvedUrls!.local[0]!}demo/?federation=${encodeURIComponent(federation.url)}`;
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -33,7 +59,9 @@ afterAll(async () => {
 });
 
 const widgetItems = (page: Page, selector: string) =>
-  page.$$eval(`${selector} [data-pocketrank-item]`, (cards) => cards.map((c) => `${(c as HTMLElement).dataset.pocketrankItem} | ${c.querySelector('.reason')?.textContent ?? ''}`));
+  page.$$eval(`${selector} [data-pocketrank-item]`, (cards) =>
+    cards.map((c) => `${(c as HTMLElement).dataset.pocketrankItem} | ${c.querySelector('.reason')?.textContent ?? ''}`),
+  );
 
 /** Opens the grid's n-th products one after another, as a shopper clicking through; returns their ids. */
 async function openProducts(page: Page, positions: number[]): Promise<string[]> {
@@ -57,7 +85,9 @@ describe('the demo shop', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(shopUrl);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ranked'), undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ranked'), undefined, {
+      timeout: 60_000,
+    });
     const forYou = 'section:first-of-type pocketrank-recs';
     await page.waitForSelector(`${forYou} [data-pocketrank-item]`);
     const cold = await widgetItems(page, forYou);
@@ -69,10 +99,18 @@ describe('the demo shop', () => {
     await page.waitForFunction(() => document.getElementById('cart-count')?.textContent === '1');
     await page.waitForSelector('pocketrank-recs[scenario="similar"] [data-pocketrank-item]');
     await page.click('nav >> text=Shop');
-    await page.waitForFunction((sel) => [...document.querySelectorAll(`${sel} .reason`)].some((r) => r.textContent?.startsWith('Because you')), forYou, { timeout: 30_000 });
+    await page.waitForFunction(
+      (sel) => [...document.querySelectorAll(`${sel} .reason`)].some((r) => r.textContent?.startsWith('Because you')),
+      forYou,
+      { timeout: 30_000 },
+    );
     const warm = await widgetItems(page, forYou);
     expect(warm).not.toEqual(cold);
-    expect(warm.some((w) => viewed.some((v) => w.includes(`Because you viewed ${v}`) || w.includes(`Because you added ${v}`)))).toBe(true);
+    expect(
+      warm.some((w) =>
+        viewed.some((v) => w.includes(`Because you viewed ${v}`) || w.includes(`Because you added ${v}`)),
+      ),
+    ).toBe(true);
     await mkdir('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/demo-shop.png', fullPage: false });
 
@@ -110,13 +148,19 @@ describe('the demo shop', () => {
     });
     const page = await context.newPage();
     await page.goto(shopUrl);
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ranked'), undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ranked'), undefined, {
+      timeout: 60_000,
+    });
     const mine = await openProducts(page, [1, 2, 5, 9]);
     await page.click('nav >> text=Privacy');
     await page.check('text=Help improve the shop');
     await page.click('nav >> text=Federated learning');
     await page.click('text=Run a federated round now');
-    await page.waitForFunction(() => /Round .* finished/.test(document.querySelector('.panel .hint:last-child')?.textContent ?? ''), undefined, { timeout: 180_000 });
+    await page.waitForFunction(
+      () => /Round .* finished/.test(document.querySelector('.panel .hint:last-child')?.textContent ?? ''),
+      undefined,
+      { timeout: 180_000 },
+    );
     const log = await page.textContent('.panel .hint:last-child');
     expect(log).toMatch(/4 updates aggregated/);
     expect(log).toMatch(/This browser: uploaded [\d,]+ masked bytes/);

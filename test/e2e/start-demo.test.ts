@@ -10,12 +10,23 @@ const waitFor = (url: string) => waitForOk(url, 60_000, 100);
 
 it('starts the federation server with the shipped model and the demo shop', async () => {
   const [shopPort, serverPort] = [await freePort(), await freePort()];
-  const child = spawn(join('node_modules', '.bin', 'tsx'), ['scripts/start-demo.ts', '--port', String(shopPort), '--strictPort', '--host', '127.0.0.1'], {
-    env: { ...process.env, POCKETRANK_PORT: String(serverPort), POCKETRANK_DATA_DIR: mkdtempSync(join(tmpdir(), 'pocketrank-start-')) },
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    join('node_modules', '.bin', 'tsx'),
+    ['scripts/start-demo.ts', '--port', String(shopPort), '--strictPort', '--host', '127.0.0.1'],
+    {
+      env: {
+        ...process.env,
+        POCKETRANK_PORT: String(serverPort),
+        POCKETRANK_DATA_DIR: mkdtempSync(join(tmpdir(), 'pocketrank-start-')),
+      },
+      stdio: 'ignore',
+    },
+  );
   try {
-    const health = (await (await waitFor(`http://127.0.0.1:${serverPort}/health`)).json()) as { ok: boolean; vectorLength: number };
+    const health = (await (await waitFor(`http://127.0.0.1:${serverPort}/health`)).json()) as {
+      ok: boolean;
+      vectorLength: number;
+    };
     expect(health.ok).toBe(true);
     expect(health.vectorLength).toBe(131_072); // the Beauty model's encoder and 1,208 item rows
     const page = await (await waitFor(`http://127.0.0.1:${shopPort}/demo/`)).text();

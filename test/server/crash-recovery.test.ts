@@ -15,7 +15,23 @@ afterAll(() => {
 });
 
 async function startServer(port: number, dataDir: string): Promise<void> {
-  ({ child } = await startServerProcess(['--data-dir', dataDir, '--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--phase-deadline-ms', '120000', '--clip', '10'], { port, timeoutMs: 10_000 }));
+  ({ child } = await startServerProcess(
+    [
+      '--data-dir',
+      dataDir,
+      '--min-clients',
+      '4',
+      '--max-clients',
+      '4',
+      '--vector-length',
+      String(LENGTH),
+      '--phase-deadline-ms',
+      '120000',
+      '--clip',
+      '10',
+    ],
+    { port, timeoutMs: 10_000 },
+  ));
 }
 
 async function killHard(): Promise<void> {
@@ -33,7 +49,16 @@ describe('federation server crash recovery', () => {
     const url = `http://127.0.0.1:${port}`;
     await startServer(port, dataDir);
     const clients = Promise.all(
-      [0, 1, 2, 3].map(async (i) => runRound({ server: url, clientId: crypto.randomUUID(), identity: await createIdentity(), update: () => updateOf(i), pollMs: 30, timeoutMs: 90_000 })),
+      [0, 1, 2, 3].map(async (i) =>
+        runRound({
+          server: url,
+          clientId: crypto.randomUUID(),
+          identity: await createIdentity(),
+          update: () => updateOf(i),
+          pollMs: 30,
+          timeoutMs: 90_000,
+        }),
+      ),
     );
     const killedAt: string[] = [];
     for (const phase of ['advertise', 'share', 'mask', 'consistency', 'unmask']) {
@@ -57,7 +82,11 @@ describe('federation server crash recovery', () => {
       expect(Math.abs(params[j]! - mean)).toBeLessThan(1e-6);
     }
     // A replay after the round is finished is refused and changes nothing.
-    const replay = await fetch(`${url}/v1/rounds/${outcomes[0]!.round}/masked`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index: 1, token: '0'.repeat(64), vector: 'AAAA' }) });
+    const replay = await fetch(`${url}/v1/rounds/${outcomes[0]!.round}/masked`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ index: 1, token: '0'.repeat(64), vector: 'AAAA' }),
+    });
     expect(replay.status).toBe(410);
     expect(((await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number }).version).toBe(2);
   }, 120_000);

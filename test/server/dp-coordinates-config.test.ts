@@ -4,7 +4,7 @@ import { readConfig } from '../../server/rounds/server-config.js';
 
 const FIXTURE = 'test/fixtures/generated/model/model.json';
 
-describe('--dp-coordinates: a DP server federates only the model\'s public dpCoordinates', () => {
+describe("--dp-coordinates: a DP server federates only the model's public dpCoordinates", () => {
   it('takes version 1 from exactly those positions of the whole federated part', async () => {
     const whole = await federatedPartOf(FIXTURE);
     const narrow = await federatedPartOf(FIXTURE, { dpCoordinates: true });
@@ -21,7 +21,10 @@ describe('--dp-coordinates: a DP server federates only the model\'s public dpCoo
   });
 
   it('client weighting: flags, and no weight above 1 with DP noise', () => {
-    expect(readConfig(['--weight-examples', '6.5', '--weight-cap', '4'], {})).toMatchObject({ weightExamples: 6.5, weightCap: 4 });
+    expect(readConfig(['--weight-examples', '6.5', '--weight-cap', '4'], {})).toMatchObject({
+      weightExamples: 6.5,
+      weightCap: 4,
+    });
     expect(readConfig([], { POCKETRANK_WEIGHT_EXAMPLES: '6' }).weightCap).toBe(1);
     expect(() => readConfig(['--weight-cap', '2', '--noise-multiplier', '0.5'], {})).toThrow(/weightCap must be <= 1/);
     expect(() => readConfig(['--weight-examples', '-1'], {})).toThrow(/weightExamples/);

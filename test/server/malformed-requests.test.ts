@@ -12,16 +12,42 @@ describe('federation server input validation', () => {
   it('answers 1,000 malformed, oversized, misaddressed and replayed requests with a 4xx and a message, and changes nothing', async () => {
     const server = await startTestServer({ minClients: 2, maxClients: 2, vectorLength: 16, phaseDeadlineMs: 600_000 });
     stop = server.stop;
-    const post = (path: string, body: string) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const join = async () => (await (await post('/v1/checkin', JSON.stringify({ clientId: crypto.randomUUID(), identityKey: toBase64((await createIdentity()).publicKey) }))).json()) as { round: string; index: number; token: string };
+    const post = (path: string, body: string) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const join = async () =>
+      (await (
+        await post(
+          '/v1/checkin',
+          JSON.stringify({ clientId: crypto.randomUUID(), identityKey: toBase64((await createIdentity()).publicKey) }),
+        )
+      ).json()) as { round: string; index: number; token: string };
     const a = await join();
     const b = await join();
     const identity = await createIdentity();
-    const signed = await new SecAggClient(a.index, identity, { round: a.round, threshold: 2, vectorLength: 16 }).advertise();
-    const good = { index: a.index, token: a.token, cipherPublicKey: toBase64(signed.ad.cipherPublicKey), maskPublicKey: toBase64(signed.ad.maskPublicKey), signature: toBase64(signed.signature) };
+    const signed = await new SecAggClient(a.index, identity, {
+      round: a.round,
+      threshold: 2,
+      vectorLength: 16,
+    }).advertise();
+    const good = {
+      index: a.index,
+      token: a.token,
+      cipherPublicKey: toBase64(signed.ad.cipherPublicKey),
+      maskPublicKey: toBase64(signed.ad.maskPublicKey),
+      signature: toBase64(signed.signature),
+    };
     expect((await post(`/v1/rounds/${a.round}/advertise`, JSON.stringify(good))).status).toBe(200);
 
-    const snapshot = () => ['participants', 'advertisements', 'share_bundles', 'masked_inputs', 'unmask_responses', 'rounds', 'model_versions'].map((t) => (server.store.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n);
+    const snapshot = () =>
+      [
+        'participants',
+        'advertisements',
+        'share_bundles',
+        'masked_inputs',
+        'unmask_responses',
+        'rounds',
+        'model_versions',
+      ].map((t) => (server.store.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n);
     const before = snapshot();
     const rand = mulberry32(42);
     const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
@@ -31,7 +57,11 @@ describe('federation server input validation', () => {
       () => [adv, '{"index": NaN}', [400]],
       () => [adv, JSON.stringify({ ...good, index: 1e999 }).replace('null', '1e999'), [400]], // Infinity
       () => [adv, JSON.stringify({ ...good, index: '1' }), [400]],
-      () => [adv, JSON.stringify({ ...good, index: b.index, token: b.token, maskPublicKey: toBase64(new Uint8Array(33)) }), [400]], // wrong key length
+      () => [
+        adv,
+        JSON.stringify({ ...good, index: b.index, token: b.token, maskPublicKey: toBase64(new Uint8Array(33)) }),
+        [400],
+      ], // wrong key length
       () => [adv, JSON.stringify({ ...good, cipherPublicKey: '!!notbase64!!' }), [400]],
       () => [adv, JSON.stringify(good), [409]], // replay
       () => [adv, JSON.stringify({ ...good, index: b.index }), [403]], // someone else's index with my token
@@ -58,9 +88,24 @@ describe('federation server input validation', () => {
     expect((await fetch(`${server.url}/health`)).ok).toBe(true);
 
     // The round still works: B's proper advertisement completes the phase.
-    const signedB = await new SecAggClient(b.index, identity, { round: b.round, threshold: 2, vectorLength: 16 }).advertise();
-    const okB = await post(adv, JSON.stringify({ index: b.index, token: b.token, cipherPublicKey: toBase64(signedB.ad.cipherPublicKey), maskPublicKey: toBase64(signedB.ad.maskPublicKey), signature: toBase64(signedB.signature) }));
+    const signedB = await new SecAggClient(b.index, identity, {
+      round: b.round,
+      threshold: 2,
+      vectorLength: 16,
+    }).advertise();
+    const okB = await post(
+      adv,
+      JSON.stringify({
+        index: b.index,
+        token: b.token,
+        cipherPublicKey: toBase64(signedB.ad.cipherPublicKey),
+        maskPublicKey: toBase64(signedB.ad.maskPublicKey),
+        signature: toBase64(signedB.signature),
+      }),
+    );
     expect(okB.status).toBe(200);
-    expect(((await (await fetch(`${server.url}/v1/rounds/${a.round}`)).json()) as { phase: string }).phase).toBe('share');
+    expect(((await (await fetch(`${server.url}/v1/rounds/${a.round}`)).json()) as { phase: string }).phase).toBe(
+      'share',
+    );
   }, 120_000);
 });

@@ -17,7 +17,15 @@ const updateOf = (i: number) => Float32Array.from({ length: LENGTH }, (_, j) => 
 async function clients(url: string, n: number, drop: (i: number) => RoundRunnerOptions['dropAfter'] = () => undefined) {
   return Promise.all(
     Array.from({ length: n }, async (_, i) =>
-      runRound({ server: url, clientId: crypto.randomUUID(), identity: await createIdentity(), update: () => updateOf(i), pollMs: 50, timeoutMs: 60_000, ...(drop(i) && { dropAfter: drop(i) }) }).then((o) => ({ ...o, i })),
+      runRound({
+        server: url,
+        clientId: crypto.randomUUID(),
+        identity: await createIdentity(),
+        update: () => updateOf(i),
+        pollMs: 50,
+        timeoutMs: 60_000,
+        ...(drop(i) && { dropAfter: drop(i) }),
+      }).then((o) => ({ ...o, i })),
     ),
   );
 }
@@ -46,8 +54,14 @@ function expectMean(params: Float32Array, members: number[], tolerance: number):
 }
 
 describe('federation server: a secure-aggregation round over HTTP', () => {
-  it('publishes model v2 = v1 + mean of 8 clients\' updates; the server stores only masked vectors', async () => {
-    const server = await startTestServer({ minClients: 8, maxClients: 8, vectorLength: LENGTH, phaseDeadlineMs: 10_000, clip: 10 });
+  it("publishes model v2 = v1 + mean of 8 clients' updates; the server stores only masked vectors", async () => {
+    const server = await startTestServer({
+      minClients: 8,
+      maxClients: 8,
+      vectorLength: LENGTH,
+      phaseDeadlineMs: 10_000,
+      clip: 10,
+    });
     stop = server.stop;
     recordUploads(server.store.db);
     const outcomes = await clients(server.url, 8);
@@ -65,17 +79,37 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     const left = (sql: string) => (server.store.db.prepare(sql).get() as { n: number }).n;
     expect(left('SELECT COALESCE(SUM(length(vector)), 0) AS n FROM masked_inputs')).toBe(0);
     expect(left('SELECT COUNT(*) AS n FROM masked_inputs')).toBe(8);
-    expect(left('SELECT COUNT(*) AS n FROM share_bundles') + left('SELECT COUNT(*) AS n FROM unmask_responses')).toBe(0);
+    expect(left('SELECT COUNT(*) AS n FROM share_bundles') + left('SELECT COUNT(*) AS n FROM unmask_responses')).toBe(
+      0,
+    );
     expect(left('SELECT COUNT(*) AS n FROM seen_bundles')).toBe(8 * 7);
   }, 120_000);
 
   it('weighs clients by their data when the server says so (weightExamples), up to weightCap, over the same secure sum', async () => {
     // Typical history: 4 examples; client i has i + 1, so weights 0.25, 0.5, ..., capped at 1.5.
-    const server = await startTestServer({ minClients: 8, maxClients: 8, vectorLength: LENGTH, phaseDeadlineMs: 10_000, clip: 10, weightExamples: 4, weightCap: 1.5 });
+    const server = await startTestServer({
+      minClients: 8,
+      maxClients: 8,
+      vectorLength: LENGTH,
+      phaseDeadlineMs: 10_000,
+      clip: 10,
+      weightExamples: 4,
+      weightCap: 1.5,
+    });
     stop = server.stop;
     const weight = (i: number) => Math.min((i + 1) / 4, 1.5);
     const outcomes = await Promise.all(
-      Array.from({ length: 8 }, async (_, i) => runRound({ server: server.url, clientId: crypto.randomUUID(), identity: await createIdentity(), update: () => updateOf(i), examples: i + 1, pollMs: 50, timeoutMs: 60_000 })),
+      Array.from({ length: 8 }, async (_, i) =>
+        runRound({
+          server: server.url,
+          clientId: crypto.randomUUID(),
+          identity: await createIdentity(),
+          update: () => updateOf(i),
+          examples: i + 1,
+          pollMs: 50,
+          timeoutMs: 60_000,
+        }),
+      ),
     );
     expect(outcomes.map((o) => o.phase)).toEqual(Array(8).fill('done'));
     const model = await latestModel(server.url);
@@ -84,22 +118,46 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
       expect(Math.abs(model.params[j]! - weighted)).toBeLessThan(1e-6);
     }
     // The weighted mean differs from the plain one, so the weights did reach the sum.
-    expect(Math.max(...Array.from({ length: LENGTH }, (_, j) => Math.abs(model.params[j]! - Array.from({ length: 8 }, (_, i) => updateOf(i)[j]!).reduce((a, b) => a + b, 0) / 8)))).toBeGreaterThan(0.01);
+    expect(
+      Math.max(
+        ...Array.from({ length: LENGTH }, (_, j) =>
+          Math.abs(
+            model.params[j]! - Array.from({ length: 8 }, (_, i) => updateOf(i)[j]!).reduce((a, b) => a + b, 0) / 8,
+          ),
+        ),
+      ),
+    ).toBeGreaterThan(0.01);
   }, 120_000);
 
-  it('recovers the survivors\' mean when a third drop after sharing keys', async () => {
-    const server = await startTestServer({ minClients: 9, maxClients: 9, vectorLength: LENGTH, phaseDeadlineMs: 1_500, clip: 10 });
+  it("recovers the survivors' mean when a third drop after sharing keys", async () => {
+    const server = await startTestServer({
+      minClients: 9,
+      maxClients: 9,
+      vectorLength: LENGTH,
+      phaseDeadlineMs: 1_500,
+      clip: 10,
+    });
     stop = server.stop;
     const outcomes = await clients(server.url, 9, (i) => (i < 3 ? 'share' : undefined));
     const survivors = outcomes.filter((o) => o.i >= 3);
     expect(survivors.map((o) => o.phase)).toEqual(Array(6).fill('done'));
     const model = await latestModel(server.url);
     expect(model.version).toBe(2);
-    expectMean(model.params, survivors.map((o) => o.i), 1e-6);
+    expectMean(
+      model.params,
+      survivors.map((o) => o.i),
+      1e-6,
+    );
   }, 120_000);
 
   it('aborts below the threshold and publishes nothing', async () => {
-    const server = await startTestServer({ minClients: 6, maxClients: 6, vectorLength: LENGTH, phaseDeadlineMs: 1_000, clip: 10 });
+    const server = await startTestServer({
+      minClients: 6,
+      maxClients: 6,
+      vectorLength: LENGTH,
+      phaseDeadlineMs: 1_000,
+      clip: 10,
+    });
     stop = server.stop;
     const outcomes = await clients(server.url, 6, (i) => (i < 3 ? 'share' : undefined));
     const rest = outcomes.filter((o) => o.i >= 3);
@@ -111,35 +169,60 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
   }, 120_000);
 
   it('SecAgg+: 40 clients on a degree-6 graph exchange keys and shares with 6 neighbours each and still publish the exact mean, with dropouts', async () => {
-    const server = await startTestServer({ minClients: 40, maxClients: 40, vectorLength: LENGTH, phaseDeadlineMs: 2_000, clip: 10, neighbors: 6 });
+    const server = await startTestServer({
+      minClients: 40,
+      maxClients: 40,
+      vectorLength: LENGTH,
+      phaseDeadlineMs: 2_000,
+      clip: 10,
+      neighbors: 6,
+    });
     stop = server.stop;
     recordUploads(server.store.db);
     const outcomes = await clients(server.url, 40, (i) => (i < 2 ? 'share' : undefined));
     const survivors = outcomes.filter((o) => o.i >= 2);
     expect(survivors.map((o) => o.phase)).toEqual(Array(38).fill('done'));
     const round = outcomes[0]!.round;
-    const info = (await (await fetch(`${server.url}/v1/rounds/${round}`)).json()) as { degree: number; shareThreshold: number; threshold: number };
+    const info = (await (await fetch(`${server.url}/v1/rounds/${round}`)).json()) as {
+      degree: number;
+      shareThreshold: number;
+      threshold: number;
+    };
     expect(info).toMatchObject({ degree: 6, shareThreshold: 5, threshold: 27 });
     // Each client sealed shares for its 6 neighbours only (not the 39 others), and saw 7 advertisements.
-    const perSender = server.store.db.prepare('SELECT COUNT(*) AS n FROM seen_bundles WHERE round_id = ? GROUP BY from_idx').all(round) as { n: number }[];
+    const perSender = server.store.db
+      .prepare('SELECT COUNT(*) AS n FROM seen_bundles WHERE round_id = ? GROUP BY from_idx')
+      .all(round) as { n: number }[];
     expect(perSender).toHaveLength(40);
     expect(perSender.every((r) => r.n === 6)).toBe(true);
-    const ads = (await (await fetch(`${server.url}/v1/rounds/${round}/advertisements?index=5`)).json()) as { index: number }[];
+    const ads = (await (await fetch(`${server.url}/v1/rounds/${round}/advertisements?index=5`)).json()) as {
+      index: number;
+    }[];
     expect(ads).toHaveLength(7);
     expect((await fetch(`${server.url}/v1/rounds/${round}/advertisements?index=x1`)).status).toBe(400);
     // A client's view of the survivors: the whole survivor set (all of them sign it), but key
     // sharers and signatures of its neighbourhood only, so no request scans the cohort.
     const neighborhood = ads.map((a) => a.index);
-    const all = (await (await fetch(`${server.url}/v1/rounds/${round}/survivors`)).json()) as { survivors: number[]; sharedKeys: number[]; signatures: { index: number }[] };
+    const all = (await (await fetch(`${server.url}/v1/rounds/${round}/survivors`)).json()) as {
+      survivors: number[];
+      sharedKeys: number[];
+      signatures: { index: number }[];
+    };
     const mine = (await (await fetch(`${server.url}/v1/rounds/${round}/survivors?index=5`)).json()) as typeof all;
     expect(all.survivors).toEqual(survivors.map((o) => o.index).sort((a, b) => a - b));
     expect(mine.survivors).toEqual(all.survivors);
     expect(mine.sharedKeys).toEqual(all.sharedKeys.filter((i) => neighborhood.includes(i)));
-    expect(mine.signatures.map((x) => x.index)).toEqual(all.signatures.map((x) => x.index).filter((i) => neighborhood.includes(i)));
+    expect(mine.signatures.map((x) => x.index)).toEqual(
+      all.signatures.map((x) => x.index).filter((i) => neighborhood.includes(i)),
+    );
     expect(mine.signatures.length).toBeGreaterThan(0);
     expect(mine.signatures.length).toBeLessThan(all.signatures.length);
     const model = await latestModel(server.url);
     expect(model.version).toBe(2);
-    expectMean(model.params, survivors.map((o) => o.i), 1e-6);
+    expectMean(
+      model.params,
+      survivors.map((o) => o.i),
+      1e-6,
+    );
   }, 120_000);
 });

@@ -4,7 +4,10 @@ import { DEFAULT_CONFIG, type ServerConfig } from '../../server/rounds/server-co
 import { RoundStore } from '../../server/store/round-store.js';
 
 /** A real federation server on an ephemeral loopback port, with its deadline clock running. */
-export async function startTestServer(overrides: Partial<ServerConfig>, initialParams?: Float32Array): Promise<{ url: string; store: RoundStore; service: RoundService; stop: () => Promise<void> }> {
+export async function startTestServer(
+  overrides: Partial<ServerConfig>,
+  initialParams?: Float32Array,
+): Promise<{ url: string; store: RoundStore; service: RoundService; stop: () => Promise<void> }> {
   const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', ...overrides };
   const store = new RoundStore(config.dataDir);
   const service = new RoundService(store, config, Date.now, () => undefined, initialParams);

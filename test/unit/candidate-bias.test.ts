@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CatalogItem } from '../../contract/types.js';
-import { BLOCKED, baseBias, encodeHistory, indexCatalog, matchesFilter, queryBias } from '../../worker/candidate-bias.js';
+import {
+  BLOCKED,
+  baseBias,
+  encodeHistory,
+  indexCatalog,
+  matchesFilter,
+  queryBias,
+} from '../../worker/candidate-bias.js';
 
 const vocab = ['a', 'b', 'c', 'd'];
 const catalog: CatalogItem[] = [
@@ -15,7 +22,12 @@ describe('candidate bias', () => {
   const { rowOf, items } = indexCatalog(vocab, catalog);
 
   it('maps only catalog items the model knows', () => {
-    expect([...rowOf]).toEqual([['a', 1], ['b', 2], ['c', 3], ['d', 4]]);
+    expect([...rowOf]).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+      ['d', 4],
+    ]);
     expect([...items.keys()]).toEqual([1, 2, 3, 4]);
   });
 
@@ -27,7 +39,10 @@ describe('candidate bias', () => {
 
   it('blocks excluded, seen and filtered-out rows without touching the base', () => {
     const base = baseBias(5, items);
-    const bias = queryBias(base, { k: 3, exclude: ['b', 'unknown'], filter: { brand: 'x' } }, rowOf, items, { ...none, seen: [3] });
+    const bias = queryBias(base, { k: 3, exclude: ['b', 'unknown'], filter: { brand: 'x' } }, rowOf, items, {
+      ...none,
+      seen: [3],
+    });
     expect([...bias]).toEqual([BLOCKED, 0, BLOCKED, BLOCKED, BLOCKED]);
     expect([...base]).toEqual([BLOCKED, 0, 0, 0, BLOCKED]);
     expect([...queryBias(base, { k: 3, includeSeen: true }, rowOf, items, { ...none, seen: [3] })]).toEqual([...base]);
@@ -36,9 +51,23 @@ describe('candidate bias', () => {
   it('excludes the cart, purchases and anchors unless asked, and seen items only for for-you', () => {
     const base = baseBias(5, items);
     const shopper = { seen: [1], cart: [2], purchased: [3], anchors: [] };
-    expect([...queryBias(base, { k: 3 }, rowOf, items, shopper)]).toEqual([BLOCKED, BLOCKED, BLOCKED, BLOCKED, BLOCKED]);
-    expect([...queryBias(base, { k: 3, includeInCart: true, includePurchased: true }, rowOf, items, shopper)]).toEqual([BLOCKED, BLOCKED, 0, 0, BLOCKED]);
-    expect([...queryBias(base, { k: 3, scenario: 'similar' }, rowOf, items, { ...none, seen: [1], anchors: [2] })]).toEqual([BLOCKED, 0, BLOCKED, 0, BLOCKED]);
+    expect([...queryBias(base, { k: 3 }, rowOf, items, shopper)]).toEqual([
+      BLOCKED,
+      BLOCKED,
+      BLOCKED,
+      BLOCKED,
+      BLOCKED,
+    ]);
+    expect([...queryBias(base, { k: 3, includeInCart: true, includePurchased: true }, rowOf, items, shopper)]).toEqual([
+      BLOCKED,
+      BLOCKED,
+      0,
+      0,
+      BLOCKED,
+    ]);
+    expect([
+      ...queryBias(base, { k: 3, scenario: 'similar' }, rowOf, items, { ...none, seen: [1], anchors: [2] }),
+    ]).toEqual([BLOCKED, 0, BLOCKED, 0, BLOCKED]);
   });
 
   it('boosts sellable items only', () => {

@@ -16,7 +16,10 @@ describe('the centralized ceiling tunes its learning rate on validation', () => 
 
   it('keeps the rate with the best validation NDCG@10, its weights exactly those of a run at that rate alone', async () => {
     // Dropout on: reset() must restart its stream for the runs to be comparable.
-    const { encoder } = buildSasrec({ vocabSize: N + 1, maxLen: 10, hidden: 16, blocks: 1, heads: 1, dropout: 0.2, seed: 5 }, { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) });
+    const { encoder } = buildSasrec(
+      { vocabSize: N + 1, maxLen: 10, hidden: 16, blocks: 1, heads: 1, dropout: 0.2, seed: 5 },
+      { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) },
+    );
     const start = encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
     const reset = () => {
       encoder.setWeights(start);
@@ -25,9 +28,19 @@ describe('the centralized ceiling tunes its learning rate on validation', () => 
     const splits = leaveOneOut(Array.from({ length: 120 }, (_, u) => ringWalk(N, 1 + (u % N), 1 + (u % 3), 9)));
     const users = splits.map((s) => s.train);
     const validation = evalCases(splits, 'valid');
-    const options = { maxEpochs: 2, patience: 8, federatedRows: Array.from({ length: N }, (_, i) => i + 1), seed: 3, reset };
+    const options = {
+      maxEpochs: 2,
+      patience: 8,
+      federatedRows: Array.from({ length: N }, (_, i) => i + 1),
+      seed: 3,
+      reset,
+    };
     const checked: number[] = [];
-    const { chosen, trials } = await centralizedCeiling(encoder, users, validation, { ...options, learningRates: [0.00001, 0.03], onCheck: (lr) => checked.push(lr) });
+    const { chosen, trials } = await centralizedCeiling(encoder, users, validation, {
+      ...options,
+      learningRates: [0.00001, 0.03],
+      onCheck: (lr) => checked.push(lr),
+    });
     expect(trials.map((t) => t.learningRate)).toEqual([0.00001, 0.03]);
     expect(new Set(checked)).toEqual(new Set([0.00001, 0.03]));
     // The pattern is learnable: the larger rate gets further within two epochs, and is chosen.
@@ -41,9 +54,16 @@ describe('the centralized ceiling tunes its learning rate on validation', () => 
   });
 
   it('refuses an empty or non-positive list of rates', async () => {
-    const { encoder } = buildSasrec({ vocabSize: N + 1, maxLen: 10, hidden: 8, blocks: 1, heads: 1, dropout: 0, seed: 5 }, { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) });
+    const { encoder } = buildSasrec(
+      { vocabSize: N + 1, maxLen: 10, hidden: 8, blocks: 1, heads: 1, dropout: 0, seed: 5 },
+      { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) },
+    );
     const options = { maxEpochs: 1, patience: 1, federatedRows: [1], seed: 1, reset: () => {} };
-    await expect(centralizedCeiling(encoder, [], [], { ...options, learningRates: [] })).rejects.toThrow(/positive numbers/);
-    await expect(centralizedCeiling(encoder, [], [], { ...options, learningRates: [0.001, Number.NaN] })).rejects.toThrow(/positive numbers/);
+    await expect(centralizedCeiling(encoder, [], [], { ...options, learningRates: [] })).rejects.toThrow(
+      /positive numbers/,
+    );
+    await expect(
+      centralizedCeiling(encoder, [], [], { ...options, learningRates: [0.001, Number.NaN] }),
+    ).rejects.toThrow(/positive numbers/);
   });
 });

@@ -7,7 +7,11 @@ import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
 import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
 
 const N = 30;
-const build = () => buildSasrec({ vocabSize: N + 1, maxLen: 10, hidden: 8, blocks: 1, heads: 1, dropout: 0, seed: 3 }, { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) }).encoder;
+const build = () =>
+  buildSasrec(
+    { vocabSize: N + 1, maxLen: 10, hidden: 8, blocks: 1, heads: 1, dropout: 0, seed: 3 },
+    { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) },
+  ).encoder;
 const rows = [2, 5, 9];
 
 describe('federating a subset of the vector (DP deployments)', () => {
@@ -23,7 +27,10 @@ describe('federating a subset of the vector (DP deployments)', () => {
     expect(part.size).toBe(4);
     expect(Array.from(flattenPart(part))).toEqual(coordinates.map((c) => whole[c]));
     // Some other update moved every weight (as local training does) ...
-    assignPart(federatedPart(encoder, rows), whole.map((v) => v + 1));
+    assignPart(
+      federatedPart(encoder, rows),
+      whole.map((v) => v + 1),
+    );
     // ... assigning the subset writes the subset and puts every other position back.
     assignPart(part, Float32Array.from([9, 8, 7, 6]));
     const after = flattenPart(federatedPart(encoder, rows));
@@ -40,17 +47,34 @@ describe('federating a subset of the vector (DP deployments)', () => {
     const encoder = build();
     const start = encoder.getWeights().map((w) => tf.clone(w));
     const history = [1, 4, 2, 5, 9, 3];
-    const full = await fineTuneOnHistory(encoder, history, { steps: 2, learningRate: 0.1, negatives: 0, rand: mulberry32(1), federatedRows: rows, optimizer: 'sgd' });
+    const full = await fineTuneOnHistory(encoder, history, {
+      steps: 2,
+      learningRate: 0.1,
+      negatives: 0,
+      rand: mulberry32(1),
+      federatedRows: rows,
+      optimizer: 'sgd',
+    });
     encoder.setWeights(start);
     const coordinates = [1, 2, 50, 60, full.delta.length - 2];
-    const narrow = await fineTuneOnHistory(encoder, history, { steps: 2, learningRate: 0.1, negatives: 0, rand: mulberry32(1), federatedRows: rows, federatedCoordinates: coordinates, optimizer: 'sgd' });
+    const narrow = await fineTuneOnHistory(encoder, history, {
+      steps: 2,
+      learningRate: 0.1,
+      negatives: 0,
+      rand: mulberry32(1),
+      federatedRows: rows,
+      federatedCoordinates: coordinates,
+      optimizer: 'sgd',
+    });
     expect(Array.from(narrow.delta)).toEqual(coordinates.map((c) => full.delta[c]));
   });
 
   it('ranks positions by public clipped gradients: the requested share, ascending, repeatable, weights untouched', async () => {
     const encoder = build();
     const before = flattenPart(federatedPart(encoder, rows));
-    const publicSeqs = Array.from({ length: 12 }, (_, u) => Array.from({ length: 6 }, (_, i) => ((u * 7 + i * 3) % N) + 1));
+    const publicSeqs = Array.from({ length: 12 }, (_, u) =>
+      Array.from({ length: 6 }, (_, i) => ((u * 7 + i * 3) % N) + 1),
+    );
     const options = { fraction: 0.05, federatedRows: rows, clip: 1, seed: 4 };
     const picked = await dpCoordinatesFor(encoder, publicSeqs, options);
     expect(picked.length).toBe(Math.round(before.length * 0.05));
@@ -60,7 +84,14 @@ describe('federating a subset of the vector (DP deployments)', () => {
     // The picked positions carry more of the public gradient than the same number of others.
     const energy = new Float64Array(before.length);
     for (const seq of publicSeqs) {
-      const { delta } = await fineTuneOnHistory(encoder, seq, { steps: 1, learningRate: 1, negatives: 0, rand: mulberry32(0), federatedRows: rows, optimizer: 'sgd' });
+      const { delta } = await fineTuneOnHistory(encoder, seq, {
+        steps: 1,
+        learningRate: 1,
+        negatives: 0,
+        rand: mulberry32(0),
+        federatedRows: rows,
+        optimizer: 'sgd',
+      });
       assignPart(federatedPart(encoder, rows), before);
       delta.forEach((v, i) => (energy[i]! += v * v));
     }

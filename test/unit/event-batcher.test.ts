@@ -10,7 +10,12 @@ describe('EventBatcher', () => {
 
   it('sends one batch per interval, in order', async () => {
     const batches: TrackedEvent[][] = [];
-    const batcher = new EventBatcher(async (b) => void batches.push(b), 100, 1000, () => undefined);
+    const batcher = new EventBatcher(
+      async (b) => void batches.push(b),
+      100,
+      1000,
+      () => undefined,
+    );
     for (let i = 0; i < 5; i++) batcher.add(ev(i));
     expect(batches).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(100);

@@ -17,9 +17,17 @@ describe('validateEvent', () => {
   it('accepts every event type and defaults the timestamp to now', () => {
     expect(validateEvent({ type: 'view', itemId: 'a' }, NOW)).toEqual({ type: 'view', itemId: 'a', timestamp: NOW });
     for (const type of ['add_to_cart', 'remove_from_cart', 'purchase'] as const) {
-      expect(validateEvent({ type, itemId: 'a', timestamp: NOW - 5 }, NOW)).toEqual({ type, itemId: 'a', timestamp: NOW - 5 });
+      expect(validateEvent({ type, itemId: 'a', timestamp: NOW - 5 }, NOW)).toEqual({
+        type,
+        itemId: 'a',
+        timestamp: NOW - 5,
+      });
     }
-    expect(validateEvent({ type: 'search', query: 'red lipstick' }, NOW)).toEqual({ type: 'search', query: 'red lipstick', timestamp: NOW });
+    expect(validateEvent({ type: 'search', query: 'red lipstick' }, NOW)).toEqual({
+      type: 'search',
+      query: 'red lipstick',
+      timestamp: NOW,
+    });
   });
 
   it('copies only known fields', () => {
@@ -49,6 +57,12 @@ describe('validateEvent', () => {
 
   it('counts views, cart adds and purchases as item interest, not removals or searches', () => {
     const e = (type: string) => validateEvent(type === 'search' ? { type, query: 'q' } : { type, itemId: 'a' }, NOW);
-    expect(['view', 'add_to_cart', 'purchase', 'remove_from_cart', 'search'].map((t) => isItemInterest(e(t)))).toEqual([true, true, true, false, false]);
+    expect(['view', 'add_to_cart', 'purchase', 'remove_from_cart', 'search'].map((t) => isItemInterest(e(t)))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 });

@@ -18,20 +18,30 @@ describe('layout', () => {
 
   it('reports an import that climbs, with the folder rule it breaks', () => {
     const climbing = [{ from: 'worker/engine.ts', specifier: '../src/types.js', to: 'src/types.ts' }];
-    expect(layoutViolations(climbing)).toEqual(['worker/engine.ts imports src/types.ts (worker/ may import contract, protocol, models)']);
-    expect(layoutViolations([{ from: 'models/a.ts', specifier: '../server/b.js', to: 'server/b.ts' }])[0]).toMatch(/no other folder/);
+    expect(layoutViolations(climbing)).toEqual([
+      'worker/engine.ts imports src/types.ts (worker/ may import contract, protocol, models)',
+    ]);
+    expect(layoutViolations([{ from: 'models/a.ts', specifier: '../server/b.js', to: 'server/b.ts' }])[0]).toMatch(
+      /no other folder/,
+    );
   });
 
   it('the page bundle never reaches tfjs, and no browser bundle reaches a Node module', () => {
     const page = ['src/index.ts', 'src/loader.ts'];
     expect(reachableImports(graph, page, /^@tensorflow\//)).toEqual([]);
-    expect(reachableImports(graph, [...page, 'worker/worker.ts'], /^node:|^(fs|path|crypto|child_process)$/)).toEqual([]);
+    expect(reachableImports(graph, [...page, 'worker/worker.ts'], /^node:|^(fs|path|crypto|child_process)$/)).toEqual(
+      [],
+    );
     // The worker does reach tfjs: the check follows the graph, not a list of files.
     expect(reachableImports(graph, ['worker/worker.ts'], /^@tensorflow\//).length).toBeGreaterThan(0);
   });
 
   it("the server's TypeScript project has no DOM: a DOM-only global in a server file fails to compile", () => {
-    const config = ts.getParsedCommandLineOfConfigFile(join(root, 'server/tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+    const config = ts.getParsedCommandLineOfConfigFile(
+      join(root, 'server/tsconfig.json'),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+    )!;
     expect(config.options.lib?.some((l) => /dom/i.test(l))).toBe(false);
     const probe = join(mkdtempSync(join(tmpdir(), 'pocketrank-layout-')), 'probe.ts');
     writeFileSync(probe, 'export const title: string = document.title;\nexport const w = window.innerWidth;\n');

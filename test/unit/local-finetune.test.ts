@@ -17,8 +17,11 @@ describe('on-device fine-tuning', () => {
     expect(await tf.setBackend('wasm')).toBe(true);
   });
 
-  it('moves a model trained on the crowd towards one shopper\'s own pattern, item table untouched', async () => {
-    const { encoder } = buildSasrec({ vocabSize: N + 1, maxLen: 20, hidden: 16, blocks: 1, heads: 1, dropout: 0, seed: 5 }, { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) });
+  it("moves a model trained on the crowd towards one shopper's own pattern, item table untouched", async () => {
+    const { encoder } = buildSasrec(
+      { vocabSize: N + 1, maxLen: 20, hidden: 16, blocks: 1, heads: 1, dropout: 0, seed: 5 },
+      { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) },
+    );
     const rand = mulberry32(9);
     // The crowd walks the ring one step at a time.
     const crowd = Array.from({ length: 200 }, (_, u) => ringWalk(N, 1 + (u % N), 1, 12));
@@ -41,7 +44,13 @@ describe('on-device fine-tuning', () => {
     const table = encoder.itemTable().dataSync().slice();
     // Federated contribution: encoder only, the item table stays as it was.
     let yields = 0;
-    const contribution = await fineTuneOnHistory(encoder, history, { steps: 10, learningRate: 0.01, negatives: 0, rand, between: async () => void yields++ });
+    const contribution = await fineTuneOnHistory(encoder, history, {
+      steps: 10,
+      learningRate: 0.01,
+      negatives: 0,
+      rand,
+      between: async () => void yields++,
+    });
     expect(yields).toBe(10);
     expect(contribution.delta.length).toBe(flattenPart(federatedPart(encoder)).length);
     expect(contribution.delta.some((d) => d !== 0)).toBe(true);
@@ -49,7 +58,13 @@ describe('on-device fine-tuning', () => {
     expect(encoder.itemTable().dataSync()).toEqual(table);
     // With federated rows, exactly those rows of the table move (all of them, dense), no others.
     const federatedRows = [3, 7, 20];
-    const withRows = await fineTuneOnHistory(encoder, history, { steps: 3, learningRate: 0.01, negatives: 0, rand, federatedRows });
+    const withRows = await fineTuneOnHistory(encoder, history, {
+      steps: 3,
+      learningRate: 0.01,
+      negatives: 0,
+      rand,
+      federatedRows,
+    });
     const part = federatedPart(encoder, federatedRows);
     expect(withRows.delta.length).toBe(part.size);
     const hidden = encoder.cfg.hidden;
@@ -60,7 +75,13 @@ describe('on-device fine-tuning', () => {
       expect(moved, `row ${r}`).toBe(federatedRows.includes(r));
     }
     // Personalization on the device: everything adapts, and the shopper's next item climbs.
-    const personal = await fineTuneOnHistory(encoder, history, { steps: 40, learningRate: 0.01, negatives: 0, rand, trainItemTable: true });
+    const personal = await fineTuneOnHistory(encoder, history, {
+      steps: 40,
+      learningRate: 0.01,
+      negatives: 0,
+      rand,
+      trainItemTable: true,
+    });
     const after = await rank();
     expect(before).toBeGreaterThan(3);
     expect(after).toBeLessThan(before);

@@ -10,15 +10,22 @@ describe('interaction formats', () => {
   it('reads the Beauty format keeping numeric ids in numeric order', () => {
     const data = parseSequenceFile('1 10 2 3\n2 3 10\n');
     expect(data.itemIds).toEqual(['2', '3', '10']);
-    expect(data.sequences).toEqual([[3, 1, 2], [2, 3]]);
+    expect(data.sequences).toEqual([
+      [3, 1, 2],
+      [2, 3],
+    ]);
     expect(data.users).toEqual(['1', '2']);
   });
 
   it('reads a CSV export, ordering each user by time (ties keep file order), any column order', () => {
-    const csv = 'timestamp,item_id,user_id,event_type\n2024-01-02T00:00:00Z,b,u1,view\n1704067200,a,u1,purchase\n1704067200,c,u2,view\n1704067200,d,u2,view\n';
+    const csv =
+      'timestamp,item_id,user_id,event_type\n2024-01-02T00:00:00Z,b,u1,view\n1704067200,a,u1,purchase\n1704067200,c,u2,view\n1704067200,d,u2,view\n';
     const data = parseInteractionCsv(csv);
     expect(data.users).toEqual(['u1', 'u2']);
-    expect(data.sequences.map((s) => s.map((r) => data.itemIds[r - 1]))).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(data.sequences.map((s) => s.map((r) => data.itemIds[r - 1]))).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
   });
 
   it('rejects CSVs without the required columns or with bad timestamps', () => {
@@ -29,7 +36,10 @@ describe('interaction formats', () => {
 
 describe('leave-one-out split', () => {
   it('holds out the last two items and skips users with fewer than three', () => {
-    const splits = leaveOneOut([[1, 2, 3, 4], [5, 6]]);
+    const splits = leaveOneOut([
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
     expect(splits).toEqual([{ user: 0, train: [1, 2], valid: 3, test: 4 }]);
     expect(evalCases(splits, 'valid')).toEqual([{ user: 0, history: [1, 2], target: 3 }]);
     expect(evalCases(splits, 'test')).toEqual([{ user: 0, history: [1, 2, 3], target: 4 }]);
@@ -39,7 +49,10 @@ describe('leave-one-out split', () => {
 describe('training batches', () => {
   it('shifts targets by one and pads each batch to its own longest sequence', () => {
     const examples = nextItemExamples([[1, 2, 3], [4, 5], [6]], 50);
-    expect(examples).toEqual([{ input: [1, 2], target: [2, 3] }, { input: [4], target: [5] }]);
+    expect(examples).toEqual([
+      { input: [1, 2], target: [2, 3] },
+      { input: [4], target: [5] },
+    ]);
     const batches = makeBatches(examples, 2, mulberry32(1));
     expect(batches).toHaveLength(1);
     const b = batches[0]!;

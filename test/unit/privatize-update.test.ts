@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { clientWeight, clipL2, gaussianNoise, maxClientWeight, privatizeUpdate, quantizationRange } from '../../protocol/privacy/privatize-update.js';
+import {
+  clientWeight,
+  clipL2,
+  gaussianNoise,
+  maxClientWeight,
+  privatizeUpdate,
+  quantizationRange,
+} from '../../protocol/privacy/privatize-update.js';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 describe('DP-FedAvg client privatization', () => {
   it('clipping bounds every update to the clip norm and leaves small ones alone', () => {
     for (let trial = 0; trial < 200; trial++) {
-      const scale = 10 ** (trial % 5 - 2);
+      const scale = 10 ** ((trial % 5) - 2);
       const v = Float32Array.from(gaussianNoise(257), (x) => x * scale);
       const before = norm(v);
       clipL2(v, 1);
@@ -29,7 +36,8 @@ describe('DP-FedAvg client privatization', () => {
   it('the sum of minSummands clients carries the full calibrated noise', () => {
     const dp = { clip: 1, noiseMultiplier: 0.8, minSummands: 5 };
     const sum = new Float64Array(50_000);
-    for (let c = 0; c < dp.minSummands; c++) privatizeUpdate(new Float32Array(sum.length), dp).forEach((x, i) => (sum[i] = sum[i]! + x));
+    for (let c = 0; c < dp.minSummands; c++)
+      privatizeUpdate(new Float32Array(sum.length), dp).forEach((x, i) => (sum[i] = sum[i]! + x));
     const variance = sum.reduce((s, x) => s + x * x, 0) / sum.length;
     expect(Math.abs(variance / (dp.noiseMultiplier * dp.clip) ** 2 - 1)).toBeLessThan(0.03);
   });
@@ -45,7 +53,9 @@ describe('DP-FedAvg client privatization', () => {
     expect(norm(privatizeUpdate(big, { clip: 2, noiseMultiplier: 0, minSummands: 2, weight: 0.5 }))).toBeCloseTo(1, 5);
     expect(norm(privatizeUpdate(big, { clip: 2, noiseMultiplier: 0, minSummands: 2, weight: 3 }))).toBeCloseTo(6, 4);
     // With noise, a weight above 1 would break the sensitivity the noise is calibrated to.
-    expect(() => privatizeUpdate(big, { clip: 2, noiseMultiplier: 1, minSummands: 2, weight: 1.5 })).toThrow(RangeError);
+    expect(() => privatizeUpdate(big, { clip: 2, noiseMultiplier: 1, minSummands: 2, weight: 1.5 })).toThrow(
+      RangeError,
+    );
     expect(quantizationRange({ clip: 2, noiseMultiplier: 0, minSummands: 2 }, 3)).toBe(6);
     expect(maxClientWeight({ examples: 0, cap: 3 })).toBe(1);
     expect(maxClientWeight({ examples: 6, cap: 3 })).toBe(3);

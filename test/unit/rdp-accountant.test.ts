@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { composedRdp, dpFedAvgEpsilon, epsilonFromRdp, sampledGaussianRdp } from '../../server/privacy/rdp-accountant.js';
+import {
+  composedRdp,
+  dpFedAvgEpsilon,
+  epsilonFromRdp,
+  sampledGaussianRdp,
+} from '../../server/privacy/rdp-accountant.js';
 
 describe('RDP accountant for the sampled Gaussian mechanism', () => {
   it('matches the reference RDP values of Google dp_accounting (rdp_privacy_accountant_test.py, test_compute_rdp_poisson_sampled_gaussian)', () => {
@@ -12,7 +17,11 @@ describe('RDP accountant for the sampled Gaussian mechanism', () => {
 
   it('converts RDP to (epsilon, delta) as the reference does (test_compute_epsilon_delta_pure_dp: 1.32783806176 at order 32)', () => {
     const orders = Array.from({ length: 31 }, (_, i) => i + 2);
-    const { epsilon, order } = epsilonFromRdp(orders.map(() => 1.1), 1e-5, orders);
+    const { epsilon, order } = epsilonFromRdp(
+      orders.map(() => 1.1),
+      1e-5,
+      orders,
+    );
     expect(epsilon).toBeCloseTo(1.32783806176, 8);
     expect(order).toBe(32);
   });

@@ -42,15 +42,44 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
 
   it('ignores padding: more leading zeros give the same answer', () => {
     const { model } = buildSasrec({ ...cfg, maxLen: 8 }, { modelId: 't', modelVersion: '1', itemIds });
-    const out = model.predict(tf.tensor2d([[0, 0, 0, 0, 0, 3, 9, 2], [0, 0, 0, 0, 0, 3, 9, 2]], [2, 8], 'int32')) as tf.Tensor;
+    const out = model.predict(
+      tf.tensor2d(
+        [
+          [0, 0, 0, 0, 0, 3, 9, 2],
+          [0, 0, 0, 0, 0, 3, 9, 2],
+        ],
+        [2, 8],
+        'int32',
+      ),
+    ) as tf.Tensor;
     const rows = out.arraySync() as number[][];
     expect(rows[0]).toEqual(rows[1]);
   });
 
   it('accumulates the embedding gradient over repeated ids (scatter, not UnsortedSegmentSum)', () => {
     const table = tf.variable(tf.ones([4, 2]));
-    const grad = tf.grad((t) => tf.sum(embeddingLookup(t as tf.Tensor2D, tf.tensor2d([[1, 1], [3, 0]], [2, 2], 'int32'), true)))(table);
-    expect(grad.arraySync()).toEqual([[1, 1], [2, 2], [0, 0], [1, 1]]);
+    const grad = tf.grad((t) =>
+      tf.sum(
+        embeddingLookup(
+          t as tf.Tensor2D,
+          tf.tensor2d(
+            [
+              [1, 1],
+              [3, 0],
+            ],
+            [2, 2],
+            'int32',
+          ),
+          true,
+        ),
+      ),
+    )(table);
+    expect(grad.arraySync()).toEqual([
+      [1, 1],
+      [2, 2],
+      [0, 0],
+      [1, 1],
+    ]);
   });
 
   it('saves to tfjs layers format and reloads with identical outputs and metadata', async () => {
@@ -82,8 +111,12 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
     const base = { contract: 1, modelId: 't', modelVersion: '1', itemIds: ['a', 'b'], federatedRows: [1, 2] };
     expect(parseModelMetadata({ pocketrank: { ...base, dpPart: 'rows' } })).toMatchObject({ dpPart: 'rows' });
     expect(parseModelMetadata({ pocketrank: { ...base, dpPart: 'encoder' } })).toMatch(/dpPart must be "rows"/);
-    expect(parseModelMetadata({ pocketrank: { ...base, dpPart: 'rows', dpCoordinates: [0, 1] } })).toMatch(/both dpPart and dpCoordinates/);
-    expect(parseModelMetadata({ pocketrank: { ...base, federatedRows: [], dpPart: 'rows' } })).toMatch(/needs federatedRows/);
+    expect(parseModelMetadata({ pocketrank: { ...base, dpPart: 'rows', dpCoordinates: [0, 1] } })).toMatch(
+      /both dpPart and dpCoordinates/,
+    );
+    expect(parseModelMetadata({ pocketrank: { ...base, federatedRows: [], dpPart: 'rows' } })).toMatch(
+      /needs federatedRows/,
+    );
   });
 });
 
@@ -103,7 +136,11 @@ describe('sasrecScorer', () => {
     expect(await tf.setBackend('wasm')).toBe(true);
     const { encoder } = buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds });
     const scorer = sasrecScorer(encoder);
-    const cases = [[3], [4, 5, 6, 7, 8, 9, 10, 11, 12, 13], [7, 2, 9]].map((history) => ({ user: 0, history, target: 1 }));
+    const cases = [[3], [4, 5, 6, 7, 8, 9, 10, 11, 12, 13], [7, 2, 9]].map((history) => ({
+      user: 0,
+      history,
+      target: 1,
+    }));
     const together = await scorer.scoreBatch(cases);
     for (const [i, c] of cases.entries()) {
       const [alone] = await scorer.scoreBatch([c]);

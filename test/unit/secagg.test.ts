@@ -3,7 +3,13 @@ import { UnmaskError, unmaskSum } from '../../server/secagg/unmask-sum.js';
 import { decodeFixed, encodeFixed, fixedPointFor } from '../../protocol/secagg/fixed-point.js';
 import { defaultDegree, neighborGraph, neighborhoodThreshold } from '../../protocol/secagg/neighbor-graph.js';
 import { batchInverse, inverse, mod, P, randomElement } from '../../protocol/secagg/prime-field.js';
-import { roundGraph, SecAggClient, type RoundParams, type SignedAdvertisement, type UnmaskResponse } from '../../protocol/secagg/secagg-client.js';
+import {
+  roundGraph,
+  SecAggClient,
+  type RoundParams,
+  type SignedAdvertisement,
+  type UnmaskResponse,
+} from '../../protocol/secagg/secagg-client.js';
 import { SecAggRefusal } from '../../protocol/secagg/secagg-refusal.js';
 import { reconstructSecret, shareSecret } from '../../protocol/secagg/shamir.js';
 import { createIdentity, type KeyAdvertisement } from '../../protocol/secagg/signed-keys.js';
@@ -11,17 +17,35 @@ import { createIdentity, type KeyAdvertisement } from '../../protocol/secagg/sig
 const LENGTH = 64;
 
 /** Plays one full round in process, relaying messages as the server would. */
-async function playRound(n: number, options: { dropAfterSharing?: number; threshold?: number; tamper?: boolean; length?: number; zeroInputs?: boolean; degree?: number } = {}) {
+async function playRound(
+  n: number,
+  options: {
+    dropAfterSharing?: number;
+    threshold?: number;
+    tamper?: boolean;
+    length?: number;
+    zeroInputs?: boolean;
+    degree?: number;
+  } = {},
+) {
   const length = options.length ?? LENGTH;
   const minSurvivors = options.threshold ?? Math.floor((2 * n) / 3) + 1;
   const params: RoundParams = options.degree
     ? // A fixed round id fixes the graph, so which neighbourhoods the dropouts hit is the same every run.
-      { round: `test-${n}-graph`, threshold: neighborhoodThreshold(options.degree, 2 / 3), minSurvivors, vectorLength: length, graph: { cohortSize: n, degree: options.degree } }
+      {
+        round: `test-${n}-graph`,
+        threshold: neighborhoodThreshold(options.degree, 2 / 3),
+        minSurvivors,
+        vectorLength: length,
+        graph: { cohortSize: n, degree: options.degree },
+      }
     : { round: `test-${n}-${crypto.randomUUID()}`, threshold: minSurvivors, vectorLength: length };
   const graph = roundGraph(params);
   // What the server relays to client `id`: its neighbours' advertisements and its own.
   const relayed = (id: number) => ads.filter((a) => a.ad.client === id || !graph || graph.adjacent(id, a.ad.client));
-  const clients = await Promise.all(Array.from({ length: n }, async (_, i) => new SecAggClient(i + 1, await createIdentity(), params)));
+  const clients = await Promise.all(
+    Array.from({ length: n }, async (_, i) => new SecAggClient(i + 1, await createIdentity(), params)),
+  );
   const ads: SignedAdvertisement[] = await Promise.all(clients.map((c) => c.advertise()));
   const identities = new Map(ads.map((a) => [a.ad.client, a.identityKey]));
   if (options.tamper) ads[1] = { ...ads[1]!, ad: { ...ads[1]!.ad, maskPublicKey: ads[0]!.ad.maskPublicKey } };
@@ -45,7 +69,8 @@ async function playRound(n: number, options: { dropAfterSharing?: number; thresh
   const responses: UnmaskResponse[] = [];
   const consistency: { client: number; signature: Uint8Array<ArrayBuffer> }[] = [];
   if (survivors.length >= minSurvivors) {
-    for (const c of clients) if (!dropped.has(c.id)) consistency.push({ client: c.id, signature: await c.signSurvivorSet(survivors) });
+    for (const c of clients)
+      if (!dropped.has(c.id)) consistency.push({ client: c.id, signature: await c.signSurvivorSet(survivors) });
     for (const c of clients) if (!dropped.has(c.id)) responses.push(await c.unmask(survivors, u2, consistency));
   }
   const advertisements = new Map<number, KeyAdvertisement>(ads.map((a) => [a.ad.client, a.ad]));
@@ -87,7 +112,7 @@ describe('secure aggregation (Bonawitz et al. 2017)', () => {
     }, 120_000);
   }
 
-  it('recovers the survivors\' sum when a third of the clients drop after sharing keys', async () => {
+  it("recovers the survivors' sum when a third of the clients drop after sharing keys", async () => {
     // 66 survivors: more than the server's batch of 64 masks rebuilt per dropped client.
     const round = await playRound(99, { dropAfterSharing: 33, threshold: 66 });
     expect(round.survivors).toHaveLength(66);
@@ -107,7 +132,9 @@ describe('secure aggregation (Bonawitz et al. 2017)', () => {
   it('never reveals both shares of one client: a second, different unmask request is refused', async () => {
     const round = await playRound(6, { threshold: 4 });
     const survivor = round.clients[5]!;
-    await expect(survivor.unmask(round.survivors, round.u2.slice(1), round.consistency)).rejects.toThrow(/second, different/);
+    await expect(survivor.unmask(round.survivors, round.u2.slice(1), round.consistency)).rejects.toThrow(
+      /second, different/,
+    );
   });
 
   it('consistency check: a server that shows survivors different sets is caught before any share is revealed', async () => {
@@ -174,17 +201,25 @@ describe('SecAgg+ (Bell et al. 2020): masks and shares only along a random k-reg
     expect(await unmaskSum(round)).toEqual(round.expected);
   }, 120_000);
 
-  it('recovers the survivors\' sum when clients drop after sharing keys: only their neighbours\' masks are rebuilt', async () => {
+  it("recovers the survivors' sum when clients drop after sharing keys: only their neighbours' masks are rebuilt", async () => {
     const round = await playRound(60, { degree: 12, dropAfterSharing: 8, threshold: 40 });
     expect(round.survivors).toHaveLength(52);
     expect(await unmaskSum(round)).toEqual(round.expected);
   }, 120_000);
 
   it('refuses an advertisement from a client outside the neighbourhood (a server padding the cohort)', async () => {
-    const params: RoundParams = { round: 'r-outsider', threshold: 3, minSurvivors: 5, vectorLength: 8, graph: { cohortSize: 30, degree: 4 } };
+    const params: RoundParams = {
+      round: 'r-outsider',
+      threshold: 3,
+      minSurvivors: 5,
+      vectorLength: 8,
+      graph: { cohortSize: 30, degree: 4 },
+    };
     const graph = roundGraph(params)!;
     const outsider = [...Array(30).keys()].map((i) => i + 1).find((v) => v !== 1 && !graph.adjacent(1, v))!;
-    const clients = await Promise.all([1, ...graph.neighbors(1), outsider].map(async (id) => new SecAggClient(id, await createIdentity(), params)));
+    const clients = await Promise.all(
+      [1, ...graph.neighbors(1), outsider].map(async (id) => new SecAggClient(id, await createIdentity(), params)),
+    );
     const ads = await Promise.all(clients.map((c) => c.advertise()));
     const identities = new Map(ads.map((a) => [a.ad.client, a.identityKey]));
     await expect(clients[0]!.shareKeys(ads, (id) => identities.get(id))).rejects.toThrow(/not a neighbour/);
@@ -195,7 +230,9 @@ describe('fixed-point encoding', () => {
   it('sums n clipped vectors without wrapping and decodes within one quantum per client', () => {
     const n = 100;
     const fp = fixedPointFor(n, 1);
-    const vectors = Array.from({ length: n }, () => Float32Array.from({ length: 32 }, () => (crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32) * 2.4 - 1.2));
+    const vectors = Array.from({ length: n }, () =>
+      Float32Array.from({ length: 32 }, () => (crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32) * 2.4 - 1.2),
+    );
     const sum = new Uint32Array(32);
     for (const v of vectors) encodeFixed(v, fp).forEach((q, i) => (sum[i] = (sum[i]! + q) >>> 0));
     const decoded = decodeFixed(sum, fp);

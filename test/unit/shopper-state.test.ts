@@ -3,10 +3,24 @@ import type { TrackedEvent } from '../../contract/event-schema.js';
 import { ShopperState } from '../../worker/shopper-state.js';
 
 const t0 = 1_700_000_000_000;
-const ev = (type: TrackedEvent['type'], itemId: string, i: number): TrackedEvent => ({ type, itemId, timestamp: t0 + i });
+const ev = (type: TrackedEvent['type'], itemId: string, i: number): TrackedEvent => ({
+  type,
+  itemId,
+  timestamp: t0 + i,
+});
 
 describe('shopper state', () => {
-  const log = [ev('view', 'a', 0), ev('view', 'a', 1), ev('add_to_cart', 'a', 2), ev('view', 'b', 3), ev('add_to_cart', 'b', 4), ev('remove_from_cart', 'b', 5), ev('purchase', 'a', 6), ev('view', 'c', 7), ev('view', 'b', 8)];
+  const log = [
+    ev('view', 'a', 0),
+    ev('view', 'a', 1),
+    ev('add_to_cart', 'a', 2),
+    ev('view', 'b', 3),
+    ev('add_to_cart', 'b', 4),
+    ev('remove_from_cart', 'b', 5),
+    ev('purchase', 'a', 6),
+    ev('view', 'c', 7),
+    ev('view', 'b', 8),
+  ];
 
   it('folds cart, purchases, recent views and the model history', () => {
     const s = ShopperState.from(log, 50);

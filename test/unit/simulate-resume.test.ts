@@ -14,7 +14,7 @@ import { RoundStore } from '../../server/store/round-store.js';
 const run = promisify(execFile);
 
 describe('npm run simulate --checkpoint (a run of hours survives being stopped)', () => {
-  it('a generator started from another one\'s state continues its stream exactly', () => {
+  it("a generator started from another one's state continues its stream exactly", () => {
     const a = mulberry32(7);
     a();
     a();
@@ -24,9 +24,44 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
 
   it('pauses after a round, resumes on the server store it left (aborting the round a stopped run left open), and refuses other settings', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pocketrank-resume-'));
-    const [json, cache, checkpoint] = ['sim.json', 'pretrained.json', 'ck'].map((f) => join(dir, f)) as [string, string, string];
+    const [json, cache, checkpoint] = ['sim.json', 'pretrained.json', 'ck'].map((f) => join(dir, f)) as [
+      string,
+      string,
+      string,
+    ];
     const tsx = join('node_modules', '.bin', 'tsx');
-    const flags = ['--clients', '8', '--rounds', '3', '--epsilon', '8', '--pretrain-epochs', '1', '--eval-users', '300', '--eval-every', '1', '--pretrained', cache, '--only', 'federated_dp', '--dp-clients', '10', '--dp-rounds', '3', '--dp-server-optimizer', 'fedavg', '--dp-server-lr', '1', '--dp-part', 'rows', '--checkpoint', checkpoint, '--json', json];
+    const flags = [
+      '--clients',
+      '8',
+      '--rounds',
+      '3',
+      '--epsilon',
+      '8',
+      '--pretrain-epochs',
+      '1',
+      '--eval-users',
+      '300',
+      '--eval-every',
+      '1',
+      '--pretrained',
+      cache,
+      '--only',
+      'federated_dp',
+      '--dp-clients',
+      '10',
+      '--dp-rounds',
+      '3',
+      '--dp-server-optimizer',
+      'fedavg',
+      '--dp-server-lr',
+      '1',
+      '--dp-part',
+      'rows',
+      '--checkpoint',
+      checkpoint,
+      '--json',
+      json,
+    ];
     const paused = await run(tsx, ['experiments/simulate.ts', ...flags, '--pause-after', '1'], { maxBuffer: 1 << 24 });
     expect(paused.stderr).toMatch(/paused after round 1/);
     expect(existsSync(json)).toBe(false);
@@ -39,7 +74,12 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
     const store = new RoundStore(runDir);
     const latest = store.latestModel()!;
     expect(latest.version).toBe(2);
-    const service = new RoundService(store, { ...DEFAULT_CONFIG, vectorLength: latest.params.byteLength / 4, minClients: 10, maxClients: 10 });
+    const service = new RoundService(store, {
+      ...DEFAULT_CONFIG,
+      vectorLength: latest.params.byteLength / 4,
+      minClients: 10,
+      maxClients: 10,
+    });
     const stranded = service.checkIn({ clientId: randomUUID(), identityKey: Buffer.alloc(65, 4).toString('base64') });
     store.close();
 
@@ -55,11 +95,16 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
     try {
       expect(after.finishedRounds()).toHaveLength(3);
       expect(after.latestModel()!.version).toBe(4);
-      expect(after.round(stranded.round)).toMatchObject({ phase: 'aborted', abort_reason: 'the simulation restarted; its clients are gone' });
+      expect(after.round(stranded.round)).toMatchObject({
+        phase: 'aborted',
+        abort_reason: 'the simulation restarted; its clients are gone',
+      });
     } finally {
       after.close();
     }
     const otherLr = flags.map((f, i) => (flags[i - 1] === '--dp-server-lr' ? '2' : f));
-    await expect(run(tsx, ['experiments/simulate.ts', ...otherLr])).rejects.toThrow(/was written by a run with other settings/);
+    await expect(run(tsx, ['experiments/simulate.ts', ...otherLr])).rejects.toThrow(
+      /was written by a run with other settings/,
+    );
   }, 300_000);
 });

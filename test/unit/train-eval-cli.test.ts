@@ -34,8 +34,31 @@ describe('npm run train / npm run eval on a CSV export', () => {
 
   it('trains, ships a loadable model and beats both baselines on sequential data', async () => {
     const out = join(dir, 'model');
-    const flags = ['--hidden', '16', '--blocks', '1', '--heads', '1', '--max-len', '12', '--epochs', '12', '--lr', '0.01', '--batch', '64', '--negatives', '0', '--dropout', '0.1', '--dp-fraction', '0.02'];
-    const train = await run(tsx, ['models/cli/train.ts', '--data', join(dir, 'shop.csv'), '--out', out, ...flags], { maxBuffer: 1 << 24 });
+    const flags = [
+      '--hidden',
+      '16',
+      '--blocks',
+      '1',
+      '--heads',
+      '1',
+      '--max-len',
+      '12',
+      '--epochs',
+      '12',
+      '--lr',
+      '0.01',
+      '--batch',
+      '64',
+      '--negatives',
+      '0',
+      '--dropout',
+      '0.1',
+      '--dp-fraction',
+      '0.02',
+    ];
+    const train = await run(tsx, ['models/cli/train.ts', '--data', join(dir, 'shop.csv'), '--out', out, ...flags], {
+      maxBuffer: 1 << 24,
+    });
     expect(train.stdout).toMatch(/test, shipped float16 weights/);
     expect(train.stderr).toMatch(/epoch 1\/12 .*valid NDCG@10/);
     const report = JSON.parse(await readFile(join(out, 'training.json'), 'utf8'));
@@ -50,7 +73,11 @@ describe('npm run train / npm run eval on a CSV export', () => {
 
     const json = join(dir, 'eval.json');
     const dump = join(dir, 'top.txt');
-    await run(tsx, ['models/cli/eval.ts', '--model', out, '--data', join(dir, 'shop.csv'), '--json', json, '--dump-topk', dump], { maxBuffer: 1 << 24 });
+    await run(
+      tsx,
+      ['models/cli/eval.ts', '--model', out, '--data', join(dir, 'shop.csv'), '--json', json, '--dump-topk', dump],
+      { maxBuffer: 1 << 24 },
+    );
     const metrics = JSON.parse(await readFile(json, 'utf8'));
     expect(Object.keys(metrics)).toEqual(['model', 'popularity', 'itemknn']);
     expect(metrics.model['HR@10']).toBeGreaterThan(0.5);
@@ -58,9 +85,15 @@ describe('npm run train / npm run eval on a CSV export', () => {
     expect(metrics.model['NDCG@10']).toBeGreaterThan(metrics.itemknn['NDCG@10']);
     // Same data, flags and seed: byte-identical weights.
     const again = join(dir, 'again');
-    await run(tsx, ['models/cli/train.ts', '--data', join(dir, 'shop.csv'), '--out', again, ...flags], { maxBuffer: 1 << 24 });
-    expect(Buffer.compare(await readFile(join(again, 'weights.bin')), await readFile(join(out, 'weights.bin')))).toBe(0);
-    expect(JSON.parse(await readFile(join(again, 'model.json'), 'utf8')).userDefinedMetadata.pocketrank.dpCoordinates).toEqual(dpCoordinates);
+    await run(tsx, ['models/cli/train.ts', '--data', join(dir, 'shop.csv'), '--out', again, ...flags], {
+      maxBuffer: 1 << 24,
+    });
+    expect(Buffer.compare(await readFile(join(again, 'weights.bin')), await readFile(join(out, 'weights.bin')))).toBe(
+      0,
+    );
+    expect(
+      JSON.parse(await readFile(join(again, 'model.json'), 'utf8')).userDefinedMetadata.pocketrank.dpCoordinates,
+    ).toEqual(dpCoordinates);
     // npm run dp-coordinates --part rows names the item rows' block instead (the list goes): a DP
     // server then starts from exactly the rows' values, the tail of the whole federated part.
     await run(tsx, ['models/cli/dp-coordinates.ts', '--model', join(again, 'model.json'), '--part', 'rows']);
@@ -71,7 +104,9 @@ describe('npm run train / npm run eval on a CSV export', () => {
     const rows = await federatedPartOf(join(again, 'model.json'), { dpCoordinates: true });
     expect(rows.length).toBe(rowsMeta.federatedRows.length * 16);
     expect(Array.from(rows)).toEqual(Array.from(whole.subarray(whole.length - rows.length)));
-    await expect(run(tsx, ['models/cli/dp-coordinates.ts', '--model', join(again, 'model.json'), '--part', 'encoder'])).rejects.toThrow(/usage/);
+    await expect(
+      run(tsx, ['models/cli/dp-coordinates.ts', '--model', join(again, 'model.json'), '--part', 'encoder']),
+    ).rejects.toThrow(/usage/);
 
     const lines = (await readFile(dump, 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(400);

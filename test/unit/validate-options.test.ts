@@ -18,7 +18,13 @@ describe('validateOptions', () => {
   });
 
   it('rejects bad options with invalid_argument', () => {
-    for (const bad of [{ model: '' }, { model, backend: 'tpu' }, { model, dbName: '' }, { model, catalog: [{ id: '' }] }, { model, flushIntervalMs: -1 }]) {
+    for (const bad of [
+      { model: '' },
+      { model, backend: 'tpu' },
+      { model, dbName: '' },
+      { model, catalog: [{ id: '' }] },
+      { model, flushIntervalMs: -1 },
+    ]) {
       expect(() => validateOptions(bad as never)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     }
   });
@@ -29,11 +35,26 @@ describe('validateQuery', () => {
     const filter = { brand: ['x', 'y'] };
     const q = validateQuery({ k: 3, exclude: ['a'], filter });
     filter.brand.push('z');
-    expect(q).toEqual({ k: 3, scenario: 'for-you', exclude: ['a'], filter: { brand: ['x', 'y'] }, explain: false, includePurchased: false, includeInCart: false });
+    expect(q).toEqual({
+      k: 3,
+      scenario: 'for-you',
+      exclude: ['a'],
+      filter: { brand: ['x', 'y'] },
+      explain: false,
+      includePurchased: false,
+      includeInCart: false,
+    });
   });
 
   it('rejects bad queries', () => {
-    for (const bad of [{ k: 0 }, { k: 1001 }, { k: 2.5 }, { k: 1, exclude: [1] }, { k: 1, filter: { a: {} } }, { k: 1, filter: [] }]) {
+    for (const bad of [
+      { k: 0 },
+      { k: 1001 },
+      { k: 2.5 },
+      { k: 1, exclude: [1] },
+      { k: 1, filter: { a: {} } },
+      { k: 1, filter: [] },
+    ]) {
       expect(() => validateQuery(bad as never)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     }
   });
@@ -42,7 +63,9 @@ describe('validateQuery', () => {
 describe('parseCatalog', () => {
   it('accepts both layouts and rejects duplicates and missing ids', () => {
     expect(parseCatalog([{ id: 'a' }], 'x')).toEqual([{ id: 'a' }]);
-    expect(parseCatalog({ items: [{ id: 'a', attributes: { b: 1 } }] }, 'x')).toEqual([{ id: 'a', attributes: { b: 1 } }]);
+    expect(parseCatalog({ items: [{ id: 'a', attributes: { b: 1 } }] }, 'x')).toEqual([
+      { id: 'a', attributes: { b: 1 } },
+    ]);
     expect(() => parseCatalog({ items: [{ id: 'a' }, { id: 'a' }] }, 'x')).toThrow(/appears twice/);
     expect(() => parseCatalog({ items: [{}] }, 'x')).toThrow(expect.objectContaining({ code: 'catalog_load_failed' }));
     expect(() => parseCatalog({}, 'x')).toThrow(expect.objectContaining({ code: 'catalog_load_failed' }));

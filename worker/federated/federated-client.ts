@@ -33,7 +33,11 @@ async function federationState(store: EventStore): Promise<FederationState> {
 
 async function globalParams(server: string, version: number): Promise<Float32Array> {
   const response = await fetch(new URL(`/v1/models/${version}`, server));
-  if (!response.ok) throw new PocketrankError('internal', `model version ${version} is not available from ${server} (HTTP ${response.status})`);
+  if (!response.ok)
+    throw new PocketrankError(
+      'internal',
+      `model version ${version} is not available from ${server} (HTTP ${response.status})`,
+    );
   return new Float32Array(await response.arrayBuffer());
 }
 
@@ -42,23 +46,40 @@ async function globalParams(server: string, version: number): Promise<Float32Arr
  * shopper's history, and hands the delta to the round runner, which clips, noises, quantizes and
  * masks it. Only the masked vector leaves the device. The serving weights are left as they were.
  */
-export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ranker; store: EventStore; history: readonly string[]; server: string; minNewEvents: number; lockName: string; resumeOnly?: boolean }): Promise<ContributionResult> {
+export async function contributeToRound(args: {
+  loaded: LoadedModel;
+  ranker: Ranker;
+  store: EventStore;
+  history: readonly string[];
+  server: string;
+  minNewEvents: number;
+  lockName: string;
+  resumeOnly?: boolean;
+}): Promise<ContributionResult> {
   const { loaded, ranker, store, history, server, minNewEvents } = args;
   if ((navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true) {
-    throw new PocketrankError('not_allowed', 'Global Privacy Control is on: this browser does not contribute to federated training');
+    throw new PocketrankError(
+      'not_allowed',
+      'Global Privacy Control is on: this browser does not contribute to federated training',
+    );
   }
   const state = await federationState(store);
   const stored = await store.lastSeq();
   const saved = await store.getMeta<RoundSession>(SESSION_KEY);
   const session = saved?.server === server ? saved : undefined;
   if (!session && args.resumeOnly) return { participated: false, reason: 'no round in progress' };
-  if (!session && stored - state.contributedAt < minNewEvents) return { participated: false, reason: `${stored - state.contributedAt} new events since the last contribution; ${minNewEvents} are needed` };
+  if (!session && stored - state.contributedAt < minNewEvents)
+    return {
+      participated: false,
+      reason: `${stored - state.contributedAt} new events since the last contribution; ${minNewEvents} are needed`,
+    };
   const rows = ranker.rowsOf(history);
   if (!session && rows.length < 2) return { participated: false, reason: 'fewer than two known items in the history' };
   const federatedRows = loaded.meta.federatedRows ?? [];
   // A DP server may federate only the model's public DP positions: its vector length says which.
   const dpCoordinates = dpPositions(loaded.encoder, loaded.meta);
-  const partFor = (vectorLength: number) => federatedPart(loaded.encoder, federatedRows, dpCoordinates?.length === vectorLength ? dpCoordinates : undefined);
+  const partFor = (vectorLength: number) =>
+    federatedPart(loaded.encoder, federatedRows, dpCoordinates?.length === vectorLength ? dpCoordinates : undefined);
   const run = () =>
     runRound({
       server,
@@ -72,7 +93,10 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
         const global = await globalParams(server, info.modelVersion);
         const part = partFor(info.vectorLength);
         if (global.length !== info.vectorLength || global.length !== part.size) {
-          throw new PocketrankError('model_load_failed', `the server's model (${global.length} values) does not match this model's federated part (${part.size})`);
+          throw new PocketrankError(
+            'model_load_failed',
+            `the server's model (${global.length} values) does not match this model's federated part (${part.size})`,
+          );
         }
         const serving = flattenPart(part);
         assignPart(part, global);
@@ -94,5 +118,11 @@ export async function contributeToRound(args: { loaded: LoadedModel; ranker: Ran
     });
   const outcome = await withTrainingLock(args.lockName, run);
   if (outcome.phase === 'done') await store.putMeta(STATE_KEY, { ...state, contributedAt: stored });
-  return { participated: true, round: outcome.round, phase: outcome.phase, uploadedBytes: outcome.uploadedBytes, ...(outcome.abortReason && { reason: outcome.abortReason }) };
+  return {
+    participated: true,
+    round: outcome.round,
+    phase: outcome.phase,
+    uploadedBytes: outcome.uploadedBytes,
+    ...(outcome.abortReason && { reason: outcome.abortReason }),
+  };
 }

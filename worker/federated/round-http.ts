@@ -37,10 +37,19 @@ export class RoundHttp {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs + extraTimeoutMs);
       try {
-        const response = await fetch(new URL(path, this.server), { ...init, signal: controller.signal, headers: { 'content-type': 'application/json', ...init.headers } });
+        const response = await fetch(new URL(path, this.server), {
+          ...init,
+          signal: controller.signal,
+          headers: { 'content-type': 'application/json', ...init.headers },
+        });
         const body = (await response.json()) as T & { error?: string; code?: string };
         if (response.ok || (response.status === 409 && body.code === 'duplicate')) return body;
-        if (response.status < 500 || attempt >= RETRIES) throw new RoundHttpError(`${init.method ?? 'GET'} ${path}: ${response.status} ${body.error ?? ''}`, response.status, body.code);
+        if (response.status < 500 || attempt >= RETRIES)
+          throw new RoundHttpError(
+            `${init.method ?? 'GET'} ${path}: ${response.status} ${body.error ?? ''}`,
+            response.status,
+            body.code,
+          );
       } catch (error) {
         if (attempt >= RETRIES || (error instanceof RoundHttpError && error.status < 500)) throw error;
       } finally {
@@ -63,7 +72,11 @@ export class RoundHttp {
     for (;;) {
       const hold = Math.max(0, Math.min(this.holdMs, this.deadline - Date.now()));
       const asked = Date.now();
-      const info = await this.call<RoundInfo>(hold > 0 ? `/v1/rounds/${round}?while=${phases.join(',')}&wait=${hold}` : `/v1/rounds/${round}`, {}, hold);
+      const info = await this.call<RoundInfo>(
+        hold > 0 ? `/v1/rounds/${round}?while=${phases.join(',')}&wait=${hold}` : `/v1/rounds/${round}`,
+        {},
+        hold,
+      );
       if (!phases.includes(info.phase)) return info;
       if (Date.now() > this.deadline) throw new Error(`round ${round} still in ${info.phase} at the client's deadline`);
       if (Date.now() - asked < hold) await new Promise((r) => setTimeout(r, this.pollMs));

@@ -4,7 +4,13 @@ import { SecAggClient, type SecAggSnapshot, type SignedAdvertisement } from '../
 import { SecAggRefusal } from '../../protocol/secagg/secagg-refusal.js';
 import type { Identity } from '../../protocol/secagg/signed-keys.js';
 import { clientWeight, privatizeUpdate } from '../../protocol/privacy/privatize-update.js';
-import type { AdvertisementEntry, CheckInReply, RoundInfo, SharesReply, SurvivorsReply } from '../../protocol/responses.js';
+import type {
+  AdvertisementEntry,
+  CheckInReply,
+  RoundInfo,
+  SharesReply,
+  SurvivorsReply,
+} from '../../protocol/responses.js';
 import { RoundHttp, RoundHttpError } from './round-http.js';
 
 export type { RoundInfo } from '../../protocol/responses.js';
@@ -70,7 +76,11 @@ export interface RoundOutcome {
 }
 
 const hex = (v: bigint) => v.toString(16);
-const DROP_AFTER: Record<NonNullable<RoundRunnerOptions['dropAfter']>, Step> = { advertise: 'advertised', share: 'shared', mask: 'masked' };
+const DROP_AFTER: Record<NonNullable<RoundRunnerOptions['dropAfter']>, Step> = {
+  advertise: 'advertised',
+  share: 'shared',
+  mask: 'masked',
+};
 
 /**
  * Runs (or resumes) the client side of one secure-aggregation round over HTTP: only public keys,
@@ -83,17 +93,30 @@ export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcom
     return await runSteps(options);
   } catch (error) {
     // A refusal, the server's (4xx) or this client's own (SecAggRefusal), ends the round for this client.
-    if ((error instanceof RoundHttpError && error.status >= 400 && error.status < 500) || error instanceof SecAggRefusal) await options.persist?.(undefined);
+    if (
+      (error instanceof RoundHttpError && error.status >= 400 && error.status < 500) ||
+      error instanceof SecAggRefusal
+    )
+      await options.persist?.(undefined);
     throw error;
   }
 }
 
 async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
-  const http = new RoundHttp(options.server, options.pollMs ?? 200, Date.now() + (options.timeoutMs ?? 120_000), options.requestTimeoutMs, options.longPollMs);
+  const http = new RoundHttp(
+    options.server,
+    options.pollMs ?? 200,
+    Date.now() + (options.timeoutMs ?? 120_000),
+    options.requestTimeoutMs,
+    options.longPollMs,
+  );
   const persist = options.persist ?? (async () => undefined);
   let s: RoundSession = options.session ?? {
     server: options.server,
-    ...(await http.post<CheckInReply>('/v1/checkin', { clientId: options.clientId, identityKey: toBase64(options.identity.publicKey) })),
+    ...(await http.post<CheckInReply>('/v1/checkin', {
+      clientId: options.clientId,
+      identityKey: toBase64(options.identity.publicKey),
+    })),
     step: 'joined',
     uploadedBytes: 0,
   };
@@ -116,9 +139,21 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
   let info = await http.waitWhile(round, ['checkin']);
   if (info.phase === 'aborted') return over(info);
   if (s.step === 'joined') {
-    client = new SecAggClient(index, options.identity, { round, threshold: info.shareThreshold, minSurvivors: info.threshold, vectorLength: info.vectorLength, graph: { cohortSize: info.participants, degree: info.degree } });
+    client = new SecAggClient(index, options.identity, {
+      round,
+      threshold: info.shareThreshold,
+      minSurvivors: info.threshold,
+      vectorLength: info.vectorLength,
+      graph: { cohortSize: info.participants, degree: info.degree },
+    });
     const signed = await client.advertise();
-    await send('advertised', `/v1/rounds/${round}/advertise`, { index, token, cipherPublicKey: toBase64(signed.ad.cipherPublicKey), maskPublicKey: toBase64(signed.ad.maskPublicKey), signature: toBase64(signed.signature) });
+    await send('advertised', `/v1/rounds/${round}/advertise`, {
+      index,
+      token,
+      cipherPublicKey: toBase64(signed.ad.cipherPublicKey),
+      maskPublicKey: toBase64(signed.ad.maskPublicKey),
+      signature: toBase64(signed.signature),
+    });
   }
   const dropHere = () => options.dropAfter !== undefined && DROP_AFTER[options.dropAfter] === s.step;
   const stepped = async (waitFor: Phase[]) => {
@@ -130,23 +165,50 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
 
   if (s.step === 'advertised') {
     const listed = await http.call<AdvertisementEntry[]>(`/v1/rounds/${round}/advertisements?index=${index}`);
-    const cohort: SignedAdvertisement[] = listed.map((a) => ({ ad: { client: a.index, cipherPublicKey: fromBase64(a.cipherPublicKey), maskPublicKey: fromBase64(a.maskPublicKey) }, signature: fromBase64(a.signature), identityKey: fromBase64(a.identityKey) }));
+    const cohort: SignedAdvertisement[] = listed.map((a) => ({
+      ad: {
+        client: a.index,
+        cipherPublicKey: fromBase64(a.cipherPublicKey),
+        maskPublicKey: fromBase64(a.maskPublicKey),
+      },
+      signature: fromBase64(a.signature),
+      identityKey: fromBase64(a.identityKey),
+    }));
     const identities = new Map(cohort.map((c) => [c.ad.client, c.identityKey]));
     const bundles = await client!.shareKeys(cohort, (id) => identities.get(id));
-    await send('shared', `/v1/rounds/${round}/shares`, { index, token, bundles: bundles.map((b) => ({ to: b.to, sealed: toBase64(b.sealed) })) });
+    await send('shared', `/v1/rounds/${round}/shares`, {
+      index,
+      token,
+      bundles: bundles.map((b) => ({ to: b.to, sealed: toBase64(b.sealed) })),
+    });
   }
   if (dropHere()) return { round, index, phase: info.phase, abortReason: null, uploadedBytes: s.uploadedBytes };
   if (await stepped(['share'])) return over(info);
 
   if (s.step === 'shared') {
-    const mine = await http.call<SharesReply>(`/v1/rounds/${round}/shares/${index}`, { headers: { authorization: `Bearer ${token}` } });
+    const mine = await http.call<SharesReply>(`/v1/rounds/${round}/shares/${index}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     await client!.receiveShares(mine.bundles.map((b) => ({ from: b.from, sealed: fromBase64(b.sealed) })));
     // Clipped and noised here, before masking: nothing un-noised leaves the device, even masked.
-    const weight = info.weighting && options.examples !== undefined ? clientWeight(options.examples, info.weighting) : 1;
-    const update = privatizeUpdate(await options.update(info), { clip: info.clip, noiseMultiplier: info.noiseMultiplier, minSummands: info.threshold, weight });
-    const masked = await client!.maskedInput(encodeFixed(update, { clip: info.range, scale: info.scale }), mine.sharedKeys);
+    const weight =
+      info.weighting && options.examples !== undefined ? clientWeight(options.examples, info.weighting) : 1;
+    const update = privatizeUpdate(await options.update(info), {
+      clip: info.clip,
+      noiseMultiplier: info.noiseMultiplier,
+      minSummands: info.threshold,
+      weight,
+    });
+    const masked = await client!.maskedInput(
+      encodeFixed(update, { clip: info.range, scale: info.scale }),
+      mine.sharedKeys,
+    );
     s = { ...s, uploadedBytes: masked.byteLength };
-    await send('masked', `/v1/rounds/${round}/masked`, { index, token, vector: toBase64(new Uint8Array(masked.buffer)) });
+    await send('masked', `/v1/rounds/${round}/masked`, {
+      index,
+      token,
+      vector: toBase64(new Uint8Array(masked.buffer)),
+    });
   }
   if (dropHere()) return { round, index, phase: info.phase, abortReason: null, uploadedBytes: s.uploadedBytes };
   if (await stepped(['mask'])) return over(info);
@@ -154,15 +216,31 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
   if (s.step === 'masked') {
     // Consistency check: sign the survivor set we were shown; unmask only if t survivors signed the same set.
     const shown = await http.call<SurvivorsReply>(`/v1/rounds/${round}/survivors?index=${index}`);
-    await send('signed', `/v1/rounds/${round}/consistency`, { index, token, signature: toBase64(await client!.signSurvivorSet(shown.survivors)) });
+    await send('signed', `/v1/rounds/${round}/consistency`, {
+      index,
+      token,
+      signature: toBase64(await client!.signSurvivorSet(shown.survivors)),
+    });
   }
   if (await stepped(['consistency'])) return over(info);
 
   if (s.step === 'signed') {
-    const { survivors, sharedKeys, signatures } = await http.call<SurvivorsReply>(`/v1/rounds/${round}/survivors?index=${index}`);
-    const response = await client!.unmask(survivors, sharedKeys, signatures.map((x) => ({ client: x.index, signature: fromBase64(x.signature) })));
-    const shares = (list: typeof response.selfMaskShares) => list.map((x) => ({ of: x.of, share: { x: x.share.x, y: hex(x.share.y) } }));
-    await send('unmasked', `/v1/rounds/${round}/unmask`, { index, token, selfMaskShares: shares(response.selfMaskShares), maskKeyShares: shares(response.maskKeyShares) });
+    const { survivors, sharedKeys, signatures } = await http.call<SurvivorsReply>(
+      `/v1/rounds/${round}/survivors?index=${index}`,
+    );
+    const response = await client!.unmask(
+      survivors,
+      sharedKeys,
+      signatures.map((x) => ({ client: x.index, signature: fromBase64(x.signature) })),
+    );
+    const shares = (list: typeof response.selfMaskShares) =>
+      list.map((x) => ({ of: x.of, share: { x: x.share.x, y: hex(x.share.y) } }));
+    await send('unmasked', `/v1/rounds/${round}/unmask`, {
+      index,
+      token,
+      selfMaskShares: shares(response.selfMaskShares),
+      maskKeyShares: shares(response.maskKeyShares),
+    });
   }
   return over(await http.waitWhile(round, ['unmask']));
 }

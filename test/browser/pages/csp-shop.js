@@ -18,13 +18,30 @@ new PerformanceObserver((list) => {
 }).observe({ type: 'layout-shift', buffered: true });
 
 for (const itemId of ['sku-05', 'sku-06', 'sku-07']) pocketrank.push(['track', { type: 'view', itemId }]);
-pocketrank.push(['recommend', { k: 2 }, (error, top) => {
-  const widget = document.querySelector('pocketrank-recs');
-  const before = document.getElementById('below').getBoundingClientRect().top;
-  const report = () => {
-    const cards = [...widget.querySelectorAll('[data-pocketrank-item]')];
-    parent.postMessage({ kind: 'csp', error: error && String(error), top: top && top.map((r) => r.itemId), widget: cards.map((c) => c.textContent), hrefs: cards.map((c) => c.getAttribute('href')), below: [before, document.getElementById('below').getBoundingClientRect().top], shift, violations, errors }, '*');
-  };
-  if (widget.results && widget.results.length) report();
-  else widget.addEventListener('pocketrank-render', () => setTimeout(report, 100), { once: true });
-}]);
+pocketrank.push([
+  'recommend',
+  { k: 2 },
+  (error, top) => {
+    const widget = document.querySelector('pocketrank-recs');
+    const before = document.getElementById('below').getBoundingClientRect().top;
+    const report = () => {
+      const cards = [...widget.querySelectorAll('[data-pocketrank-item]')];
+      parent.postMessage(
+        {
+          kind: 'csp',
+          error: error && String(error),
+          top: top && top.map((r) => r.itemId),
+          widget: cards.map((c) => c.textContent),
+          hrefs: cards.map((c) => c.getAttribute('href')),
+          below: [before, document.getElementById('below').getBoundingClientRect().top],
+          shift,
+          violations,
+          errors,
+        },
+        '*',
+      );
+    };
+    if (widget.results && widget.results.length) report();
+    else widget.addEventListener('pocketrank-render', () => setTimeout(report, 100), { once: true });
+  },
+]);

@@ -9,7 +9,8 @@ self.onmessage = async (event: MessageEvent<{ server: string; update: number[] }
       server: event.data.server,
       clientId: crypto.randomUUID(),
       identity: await createIdentity(),
-      update: (info) => Float32Array.from({ length: info.vectorLength }, (_, j) => event.data.update[j % event.data.update.length]!),
+      update: (info) =>
+        Float32Array.from({ length: info.vectorLength }, (_, j) => event.data.update[j % event.data.update.length]!),
       pollMs: 50,
       timeoutMs: 60_000,
     });
