@@ -1,6 +1,7 @@
 // The house rule (scripts/import-graph.ts): imports point one way, the page never pulls in
 // tfjs, nothing the browser loads pulls in Node, and the server's TypeScript project has no DOM.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
@@ -54,5 +55,18 @@ describe('layout', () => {
     // protocol/ is shared with the browser and typed with its libs; the rule is for server files.
     expect(unknownNames.filter((d) => d.startsWith(join(root, 'server/')))).toEqual([]);
     expect(unknownNames.filter((d) => d.startsWith(probe)).join('\n')).toMatch(/'document'[\s\S]*'window'/);
+  });
+
+  it('no line of a tracked .ts or .js file is over 160 characters (prettier wraps at 120)', () => {
+    const files = execFileSync('git', ['ls-files', '*.ts', '*.js'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+    expect(files.length).toBeGreaterThan(100);
+    const long = files.flatMap((f) =>
+      readFileSync(join(root, f), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (line.length > 160 ? [`${f}:${i + 1} (${line.length})`] : [])),
+    );
+    expect(long).toEqual([]);
   });
 });
