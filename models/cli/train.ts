@@ -1,6 +1,6 @@
 /**
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
- *   --dropout 0.3 --lr 0.001 --batch 128 --max-len 50 --patience 6 --max-minutes 50 --valid-users 0
+ *   --dropout 0.3 --lr 0.002 --batch 128 --max-len 50 --patience 6 --max-minutes 26 --valid-users 0
  *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F]
  * Trains on the tfjs WASM backend, evaluates on the held-out test items, writes model.json,
  * weights.bin, catalog.json and training.json to --out. A DP deployment of the model federates
