@@ -67,9 +67,15 @@ export async function finalizeRound(
   try {
     sum = await unmaskSum({ params, advertisements, masked, responses });
   } catch (error) {
-    if (!(error instanceof UnmaskError) && !(error instanceof RangeError)) throw error;
-    store.setPhase(r.id, 'aborted', now(), { abort_reason: `unmasking failed: ${error.message}` });
-    log('round_aborted', { round: r.id, reason: error.message });
+    // Whatever rebuilding the masks throws (a share that is not of the advertised key makes
+    // WebCrypto's key import throw a DataError) is the participants' fault: abort this round.
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    store.setPhase(r.id, 'aborted', now(), { abort_reason: `unmasking failed: ${reason}`.slice(0, 500) });
+    log('round_aborted', {
+      round: r.id,
+      reason,
+      ...(!(error instanceof UnmaskError) && { stack: (error as Error).stack }),
+    });
     return;
   }
   const mean = decodeFixed(sum, { clip: r.range, scale: r.scale }).map((v) => v / masked.size);

@@ -367,24 +367,50 @@ export class RoundService {
     await this.advance(roundId);
   }
 
-  /** Applies deadlines to every open round; the server calls it on a timer and at start-up. */
+  /**
+   * Applies deadlines to every open round; the server calls it on a timer and at start-up.
+   * Never throws: a round that cannot advance is aborted alone (see advance).
+   */
   async tick(): Promise<void> {
     for (const r of this.store.openRounds()) await this.advance(r.id);
   }
 
+  /**
+   * Moves one round on. Any error doing so (a participant's poisoned share, a bug, a corrupt
+   * row) aborts that round with the error as its logged reason instead of escaping: one round's
+   * fault must not stop tick(), other rounds' deadlines or the server's start-up.
+   */
   private async advance(roundId: string): Promise<void> {
-    const r = this.store.tx(() => {
-      const row = this.requireRound(roundId);
-      this.advanceSync(row);
-      return this.requireRound(roundId);
-    });
-    if (r.phase === 'unmask' && this.unmaskReady(r) && !this.finalizing.has(r.id)) {
-      this.finalizing.add(r.id);
-      try {
-        await finalizeRound(this.store, this.config, r, this.cohorts.params(r), this.now, this.log);
-      } finally {
-        this.finalizing.delete(r.id);
+    try {
+      const r = this.store.tx(() => {
+        const row = this.requireRound(roundId);
+        this.advanceSync(row);
+        return this.requireRound(roundId);
+      });
+      if (r.phase === 'unmask' && this.unmaskReady(r) && !this.finalizing.has(r.id)) {
+        this.finalizing.add(r.id);
+        try {
+          await finalizeRound(this.store, this.config, r, this.cohorts.params(r), this.now, this.log);
+        } finally {
+          this.finalizing.delete(r.id);
+        }
       }
+    } catch (error) {
+      this.abortAfterError(roundId, error);
+    }
+  }
+
+  /** Aborts a round that threw while advancing, unless it already ended; logs the error with its stack. */
+  private abortAfterError(roundId: string, error: unknown): void {
+    const reason = `server error while advancing the round: ${error instanceof Error ? error.message : String(error)}`;
+    this.log('round_failed', { round: roundId, error: String(error), stack: (error as Error | undefined)?.stack });
+    try {
+      const r = this.store.round(roundId);
+      if (!r || r.phase === 'done' || r.phase === 'aborted') return;
+      this.store.setPhase(roundId, 'aborted', this.now(), { abort_reason: reason.slice(0, 500) });
+      this.log('round_aborted', { round: roundId, reason });
+    } catch (storeError) {
+      this.log('round_abort_failed', { round: roundId, error: String(storeError) });
     }
   }
 

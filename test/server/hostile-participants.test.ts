@@ -1,0 +1,78 @@
+// Attacks a hostile shopper can run with a script against the real server process: each round
+// with a bad participant must end (done without it, or aborted) and never stop the server.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, startServerProcess } from '../../scripts/server-process.js';
+import { createIdentity } from '../../protocol/secagg/signed-keys.js';
+import type { RoundInfo } from '../../protocol/responses.js';
+import { runRound } from '../../worker/federated/round-runner.js';
+import { hostileClient, type Misbehaviour } from './hostile-client.js';
+
+const LENGTH = 32;
+const updateOf = (i: number) => Float32Array.from({ length: LENGTH }, (_, j) => ((i + j) % 5) / 10 - 0.2);
+let child: ChildProcess | undefined;
+afterEach(() => {
+  child?.kill('SIGKILL');
+  child = undefined;
+});
+
+const FLAGS = ['--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--clip', '10'];
+
+async function start(port: number, dataDir: string, extra: string[] = []): Promise<string> {
+  const server = await startServerProcess(['--data-dir', dataDir, ...FLAGS, '--phase-deadline-ms', '2500', ...extra], {
+    port,
+    timeoutMs: 15_000,
+  });
+  child = server.child;
+  return server.url;
+}
+
+const honest = (url: string, i: number) =>
+  createIdentity().then((identity) =>
+    runRound({
+      server: url,
+      clientId: crypto.randomUUID(),
+      identity,
+      update: () => updateOf(i),
+      pollMs: 30,
+      timeoutMs: 60_000,
+    }),
+  );
+
+/** Three honest clients and one hostile one in the same round; resolves with the round's final status. */
+async function roundWith(url: string, misbehaviour: Misbehaviour): Promise<RoundInfo> {
+  const [bad, ...good] = await Promise.allSettled([
+    hostileClient(url, misbehaviour),
+    ...[0, 1, 2].map((i) => honest(url, i)),
+  ]);
+  const round = bad!.status === 'fulfilled' ? bad!.value.round : undefined;
+  expect(round, 'the hostile client checked in').toBeDefined();
+  expect(good.map((g) => g.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+  return (await (await fetch(`${url}/v1/rounds/${round}`)).json()) as RoundInfo;
+}
+
+/** An honest round of four after the attack: the server still runs rounds, on time. */
+async function honestRoundPublishes(url: string, version: number): Promise<void> {
+  const outcomes = await Promise.all([0, 1, 2, 3].map((i) => honest(url, i)));
+  expect(outcomes.map((o) => o.phase)).toEqual(['done', 'done', 'done', 'done']);
+  const latest = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
+  expect(latest.version).toBe(version);
+}
+
+describe('federation server against hostile participants', () => {
+  it('a poisoned mask-key share aborts that round with a reason; later rounds and restarts go on', async () => {
+    const port = await freePort();
+    const dataDir = await mkdtemp(join(tmpdir(), 'pocketrank-hostile-'));
+    const url = await start(port, dataDir);
+    const info = await roundWith(url, { poisonMaskKeyShares: true, dropAfter: 'share' });
+    expect(info.phase).toBe('aborted');
+    expect(info.abortReason).toMatch(/unmasking failed/);
+    await honestRoundPublishes(url, 2);
+    child!.kill('SIGKILL');
+    await start(port, dataDir);
+    await honestRoundPublishes(url, 3);
+  }, 120_000);
+});
