@@ -1,11 +1,28 @@
 import { z } from 'zod';
 
-/** Base64 (standard alphabet) with a decoded-size cap, so oversized fields fail validation, not memory. */
-export const base64 = (maxBytes: number) =>
+/** Canonical padded base64: what toBase64 writes, and all that atob decodes without throwing. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Bytes a canonical base64 string decodes to. */
+const decodedBytes = (text: string) => (text.length / 4) * 3 - (text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0);
+
+/**
+ * Base64 (standard alphabet, padded) of at most `maxBytes`, or of exactly `exactBytes` when given:
+ * an oversized field fails validation, not memory, and a field that passes always decodes.
+ */
+export const base64 = (maxBytes: number, exactBytes?: number) =>
   z
     .string()
-    .max(Math.ceil(maxBytes / 3) * 4 + 4)
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+    .max(Math.ceil(maxBytes / 3) * 4)
+    .regex(BASE64, 'must be base64')
+    .refine((text) => exactBytes === undefined || decodedBytes(text) === exactBytes, {
+      message: `must decode to ${exactBytes} bytes`,
+    });
+
+/** An uncompressed P-256 point (0x04 || x || y); whether it is on the curve is checked by the server. */
+const p256Point = base64(65, 65);
+/** An ECDSA P-256 signature as WebCrypto writes it (r || s). */
+const p256Signature = base64(64, 64);
 
 const index = z.number().int().min(1).max(100_000);
 const token = z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex-digit round token');
@@ -14,16 +31,16 @@ const share = z.object({ x: index, y: z.string().regex(/^[0-9a-f]{1,140}$/, 'mus
 /** POST /v1/checkin: a device asks to join the next round. */
 export const CheckIn = z.object({
   clientId: z.string().uuid(),
-  identityKey: base64(65),
+  identityKey: p256Point,
 });
 
 /** POST /v1/rounds/:round/advertise */
 export const Advertise = z.object({
   index,
   token,
-  cipherPublicKey: base64(65),
-  maskPublicKey: base64(65),
-  signature: base64(128),
+  cipherPublicKey: p256Point,
+  maskPublicKey: p256Point,
+  signature: p256Signature,
 });
 
 /** POST /v1/rounds/:round/shares: sealed share bundles, one per peer. */
@@ -44,7 +61,7 @@ export const MaskedInput = z.object({
 export const Consistency = z.object({
   index,
   token,
-  signature: base64(128),
+  signature: p256Signature,
 });
 
 /** POST /v1/rounds/:round/unmask */

@@ -1,16 +1,5 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { z } from 'zod';
-import {
-  Advertise,
-  CheckIn,
-  Consistency,
-  MaskedInput,
-  type Phase,
-  PHASES,
-  ShareKeys,
-  toBase64,
-  Unmask,
-} from '../../protocol/messages.js';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { Advertise, CheckIn, Consistency, MaskedInput, ShareKeys, toBase64, Unmask } from '../../protocol/messages.js';
 import type {
   AdvertisementEntry,
   Accepted,
@@ -18,50 +7,22 @@ import type {
   SharesReply,
   SurvivorsReply,
 } from '../../protocol/responses.js';
-import { MAX_HOLD_MS } from '../rounds/phase-watch.js';
 import { ProtocolError } from '../rounds/protocol-error.js';
 import type { RoundService } from '../rounds/round-service.js';
 import type { RoundStore } from '../store/round-store.js';
+import { allowCors } from './allow-cors.js';
+import { holdParams, indexParam, optionalIndex, parseBody, type Query, versionParam } from './request-params.js';
 
 const b64 = (b: Buffer) => toBase64(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
 
-/** Parses a body against a schema; a failure is a 400 naming the first bad field. */
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ProtocolError(400, `invalid request: ${issue.path.join('.') || 'body'} ${issue.message}`);
-  }
-  return result.data;
-}
-
-/** A client index from a query string; anything else is a 400. */
-function indexParam(raw: string): number {
-  const index = Number(raw);
-  if (!/^[0-9]{1,6}$/.test(raw) || index < 1)
-    throw new ProtocolError(400, `invalid request: index must be a positive integer; got "${raw.slice(0, 20)}"`);
-  return index;
-}
-
-/**
- * `?while=<phase>,<phase>&wait=<ms>` of a round's status: answer once the round has left those
- * phases, holding the request up to `wait` (default and cap MAX_HOLD_MS). Undefined: answer now.
- */
-function holdParams(query: { while?: string; wait?: string }): { phases: Phase[]; holdMs: number } | undefined {
-  if (query.while === undefined) return undefined;
-  const phases = query.while.split(',');
-  const unknown = phases.find((p) => !(PHASES as readonly string[]).includes(p));
-  if (unknown !== undefined)
-    throw new ProtocolError(
-      400,
-      `invalid request: while names no phase "${unknown.slice(0, 20)}"; phases are ${PHASES.join(', ')}`,
-    );
-  if (query.wait !== undefined && !/^[0-9]{1,9}$/.test(query.wait))
-    throw new ProtocolError(
-      400,
-      `invalid request: wait must be milliseconds, a non-negative integer; got "${query.wait.slice(0, 20)}"`,
-    );
-  return { phases: phases as Phase[], holdMs: query.wait === undefined ? MAX_HOLD_MS : Number(query.wait) };
+/** How the HTTP layer guards itself; every field has a production default. */
+export interface AppOptions {
+  /** Fastify's logger: `false` in tests and simulations, JSON lines (pino) in `server/main.ts`. */
+  logger?: FastifyServerOptions['logger'];
+  bodyLimit?: number;
+  corsOrigin?: string;
+  /** The longest a client may take to send a whole request (ms): a body trickled in is cut off. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -69,37 +30,27 @@ function holdParams(query: { while?: string; wait?: string }): { phases: Phase[]
  * Bodies are validated with the shared zod schemas; any refusal is a 4xx with a message and
  * changes nothing stored.
  */
-export function createApp(
-  service: RoundService,
-  store: RoundStore,
-  options: { logger?: boolean; bodyLimit?: number; corsOrigin?: string } = {},
-): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 });
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply: FastifyReply) => {
+export function createApp(service: RoundService, store: RoundStore, options: AppOptions = {}): FastifyInstance {
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    // Receiving a request (headers and body) is bounded; an idle socket is closed, but only past
+    // the longest long-poll hold, which sends nothing until it answers.
+    requestTimeout,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 5_000,
+    http: { headersTimeout: Math.min(requestTimeout, 10_000) },
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {
     if (error instanceof ProtocolError)
       return reply.status(error.status).send({ error: error.message, ...(error.code && { code: error.code }) });
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
       return reply.status(error.statusCode).send({ error: error.message });
-    app.log.error(error);
+    request.log.error({ err: error, url: request.url, method: request.method }, 'internal error');
     return reply.status(500).send({ error: 'internal error' });
   });
-
-  // Browsers call from the shop's origin; nothing here relies on cookies, so a configurable
-  // allow-origin (default any) is safe, and preflights are answered without touching state.
-  const allowOrigin = options.corsOrigin ?? '*';
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('access-control-allow-origin', allowOrigin);
-    reply.header('vary', 'origin');
-    if (request.method === 'OPTIONS') {
-      return reply
-        .header('access-control-allow-methods', 'GET, POST')
-        .header('access-control-allow-headers', 'content-type, authorization')
-        .header('access-control-max-age', '600')
-        .status(204)
-        .send();
-    }
-    return undefined;
-  });
+  allowCors(app, options.corsOrigin ?? '*');
 
   // Held status requests would keep close() waiting out their holds.
   app.addHook('preClose', async () => service.releaseHolds());
@@ -126,7 +77,7 @@ export function createApp(
   });
   app.get('/v1/models/latest', async () => ({ version: store.latestModel()!.version }));
   app.get<{ Params: { version: string } }>('/v1/models/:version', async (request, reply) => {
-    const model = store.model(Number(request.params.version));
+    const model = store.model(versionParam(request.params.version));
     if (!model) throw new ProtocolError(404, `no model version ${request.params.version}`);
     return reply
       .header('content-type', 'application/octet-stream')
@@ -137,58 +88,50 @@ export function createApp(
   app.get('/v1/rounds', async () =>
     store.openRounds().map((r) => ({ round: r.id, phase: r.phase, modelVersion: r.model_version })),
   );
-  app.post('/v1/checkin', async (request) => service.checkIn(parse(CheckIn, request.body)));
-  app.get<{ Params: { round: string }; Querystring: { while?: string; wait?: string } }>(
-    '/v1/rounds/:round',
-    async (request) => {
-      const hold = holdParams(request.query);
-      return hold
-        ? service.roundInfoWhile(request.params.round, hold.phases, hold.holdMs)
-        : service.roundInfo(request.params.round);
-    },
-  );
+  app.post('/v1/checkin', async (request) => service.checkIn(parseBody(CheckIn, request.body)));
+  app.get<{ Params: { round: string }; Querystring: Query }>('/v1/rounds/:round', async (request) => {
+    const hold = holdParams(request.query);
+    return hold
+      ? service.roundInfoWhile(request.params.round, hold.phases, hold.holdMs)
+      : service.roundInfo(request.params.round);
+  });
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/advertise', async (request): Promise<Accepted> => {
-    service.advertise(request.params.round, parse(Advertise, request.body));
+    await service.advertise(request.params.round, parseBody(Advertise, request.body));
     return { accepted: true };
   });
-  app.get<{ Params: { round: string }; Querystring: { index?: string } }>(
+  app.get<{ Params: { round: string }; Querystring: Query }>(
     '/v1/rounds/:round/advertisements',
     async (request): Promise<AdvertisementEntry[]> =>
-      service
-        .advertisements(
-          request.params.round,
-          request.query.index === undefined ? undefined : indexParam(request.query.index),
-        )
-        .map((a) => ({
-          index: a.index,
-          identityKey: b64(a.identityKey),
-          cipherPublicKey: b64(a.cipherPublicKey),
-          maskPublicKey: b64(a.maskPublicKey),
-          signature: b64(a.signature),
-        })),
+      service.advertisements(request.params.round, optionalIndex(request.query)).map((a) => ({
+        index: a.index,
+        identityKey: b64(a.identityKey),
+        cipherPublicKey: b64(a.cipherPublicKey),
+        maskPublicKey: b64(a.maskPublicKey),
+        signature: b64(a.signature),
+      })),
   );
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/shares', async (request): Promise<Accepted> => {
-    service.shareKeys(request.params.round, parse(ShareKeys, request.body));
+    service.shareKeys(request.params.round, parseBody(ShareKeys, request.body));
     return { accepted: true };
   });
   app.get<{ Params: { round: string; index: string }; Headers: { authorization?: string } }>(
     '/v1/rounds/:round/shares/:index',
     async (request): Promise<SharesReply> => {
       const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-      const { sharedKeys, bundles } = service.sharesFor(request.params.round, Number(request.params.index), token);
+      const { sharedKeys, bundles } = service.sharesFor(request.params.round, indexParam(request.params.index), token);
       return { sharedKeys, bundles: bundles.map((b) => ({ from: b.from, sealed: b64(b.sealed) })) };
     },
   );
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/masked', async (request): Promise<Accepted> => {
-    service.maskedInput(request.params.round, parse(MaskedInput, request.body));
+    service.maskedInput(request.params.round, parseBody(MaskedInput, request.body));
     return { accepted: true };
   });
-  app.get<{ Params: { round: string }; Querystring: { index?: string } }>(
+  app.get<{ Params: { round: string }; Querystring: Query }>(
     '/v1/rounds/:round/survivors',
     async (request): Promise<SurvivorsReply> => {
       const { survivors, sharedKeys, signatures } = service.survivors(
         request.params.round,
-        request.query.index === undefined ? undefined : indexParam(request.query.index),
+        optionalIndex(request.query),
       );
       return {
         survivors,
@@ -198,11 +141,11 @@ export function createApp(
     },
   );
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/consistency', async (request): Promise<Accepted> => {
-    service.consistency(request.params.round, parse(Consistency, request.body));
+    service.consistency(request.params.round, parseBody(Consistency, request.body));
     return { accepted: true };
   });
   app.post<{ Params: { round: string } }>('/v1/rounds/:round/unmask', async (request): Promise<Accepted> => {
-    await service.unmask(request.params.round, parse(Unmask, request.body));
+    await service.unmask(request.params.round, parseBody(Unmask, request.body));
     return { accepted: true };
   });
   return app;

@@ -2,12 +2,10 @@ import { decodeFixed } from '../../protocol/secagg/fixed-point.js';
 import type { RoundParams, UnmaskResponse } from '../../protocol/secagg/secagg-client.js';
 import type { KeyAdvertisement } from '../../protocol/secagg/signed-keys.js';
 import { type MaskedInputs, UnmaskError, unmaskSum } from '../secagg/unmask-sum.js';
+import { blobBytes } from '../store/blob-bytes.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';
 import { applyServerStep } from './server-optimizer.js';
-
-const u8 = (b: Buffer) =>
-  new Uint8Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) as Uint8Array<ArrayBuffer>;
 
 /**
  * Unmasks the survivors' sum, averages it, takes the server optimizer step and publishes the
@@ -31,7 +29,10 @@ export async function finalizeRound(
   const advertisements = new Map<number, KeyAdvertisement>(
     ads
       .filter((a) => sharers.has(a.idx))
-      .map((a) => [a.idx, { client: a.idx, cipherPublicKey: u8(a.cipher_pk), maskPublicKey: u8(a.mask_pk) }]),
+      .map((a) => [
+        a.idx,
+        { client: a.idx, cipherPublicKey: blobBytes(a.cipher_pk), maskPublicKey: blobBytes(a.mask_pk) },
+      ]),
   );
   // Read one upload at a time: a cohort of thousands holds gigabytes of masked vectors.
   const uploaded = new Set(store.indices('masked_inputs', r.id));
@@ -42,7 +43,7 @@ export async function finalizeRound(
     has: (id) => uploaded.has(id),
     get: (id) => {
       const row = uploaded.has(id) ? (readVector.get(r.id, id) as { vector: Buffer } | undefined) : undefined;
-      return row && new Uint32Array(u8(row.vector).buffer);
+      return row && new Uint32Array(blobBytes(row.vector).buffer);
     },
   };
   const responses = (
@@ -83,8 +84,8 @@ export async function finalizeRound(
     const current = store.round(r.id);
     if (current?.phase !== 'unmask') return; // another finalizer won
     const latest = store.latestModel()!;
-    const base = new Float32Array(u8(latest.params).buffer);
-    const state = latest.optimizer_state ? new Float32Array(u8(latest.optimizer_state).buffer) : null;
+    const base = new Float32Array(blobBytes(latest.params).buffer);
+    const state = latest.optimizer_state ? new Float32Array(blobBytes(latest.optimizer_state).buffer) : null;
     const step = applyServerStep(config.optimizer, config.serverLearningRate, base, mean, state, config.serverAdamTau);
     store.insertModel(latest.version + 1, step.params, step.state, r.id, now());
     store.setPhase(r.id, 'done', now());

@@ -12,6 +12,9 @@ import {
   type ShareKeysBody,
   type UnmaskBody,
 } from '../../protocol/messages.js';
+import { isP256Point } from '../../protocol/secagg/p256-point.js';
+import { verifyAdvertisement } from '../../protocol/secagg/signed-keys.js';
+import { blobBytes } from '../store/blob-bytes.js';
 import { placeholders, type RoundRow, type RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
 import { nextPhase, phaseExpired } from './next-phase.js';
@@ -57,7 +60,9 @@ export class RoundService {
   }
 
   /** A device joins the open round (a new one is opened when none is). Returns its index and secret token. */
-  checkIn(body: CheckInBody): CheckInReply {
+  async checkIn(body: CheckInBody): Promise<CheckInReply> {
+    if (!(await isP256Point(fromBase64(body.identityKey))))
+      throw new ProtocolError(400, 'invalid request: identityKey is not a P-256 public key');
     return this.store.tx(() => {
       let round = this.store.openRounds().find((r) => r.phase === 'checkin');
       if (!round) {
@@ -198,12 +203,28 @@ export class RoundService {
     return r;
   }
 
-  advertise(roundId: string, body: AdvertiseBody): void {
+  /**
+   * Takes a client's signed key advertisement once its keys are P-256 points and its signature
+   * verifies with the identity key it checked in with: a bad advertiser is refused here, before
+   * any peer shares with it, and the round goes on without it instead of every peer refusing.
+   */
+  async advertise(roundId: string, body: AdvertiseBody): Promise<void> {
+    this.authorize(roundId, 'advertise', body.index, body.token);
+    const [c, m] = [fromBase64(body.cipherPublicKey), fromBase64(body.maskPublicKey)];
+    if (!(await isP256Point(c)) || !(await isP256Point(m)))
+      throw new ProtocolError(400, 'invalid request: public keys must be uncompressed P-256 points');
+    const identityKey = this.store.db
+      .prepare('SELECT identity_key FROM participants WHERE round_id = ? AND idx = ?')
+      .get(roundId, body.index) as { identity_key: Buffer };
+    const ad = { client: body.index, cipherPublicKey: c, maskPublicKey: m };
+    if (!(await verifyAdvertisement(blobBytes(identityKey.identity_key), roundId, ad, fromBase64(body.signature))))
+      throw new ProtocolError(
+        400,
+        "invalid request: the advertisement's signature does not verify with this client's identity key",
+      );
     this.store.tx(() => {
+      // Checked again inside the transaction: the phase may have moved while the signature was checked.
       const r = this.authorize(roundId, 'advertise', body.index, body.token);
-      const [c, m] = [fromBase64(body.cipherPublicKey), fromBase64(body.maskPublicKey)];
-      if (c.length !== 65 || m.length !== 65)
-        throw new ProtocolError(400, 'public keys must be 65-byte uncompressed P-256 points');
       this.store.db
         .prepare('INSERT INTO advertisements (round_id, idx, cipher_pk, mask_pk, signature) VALUES (?, ?, ?, ?, ?)')
         .run(roundId, body.index, c, m, fromBase64(body.signature));

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../models/data/rng.js';
 import { toBase64 } from '../../protocol/messages.js';
 import { SecAggClient } from '../../protocol/secagg/secagg-client.js';
-import { createIdentity } from '../../protocol/secagg/signed-keys.js';
+import { createIdentity, type Identity } from '../../protocol/secagg/signed-keys.js';
 import { startTestServer } from './start-test-server.js';
 
 let stop: (() => Promise<void>) | undefined;
@@ -14,16 +14,18 @@ describe('federation server input validation', () => {
     stop = server.stop;
     const post = (path: string, body: string) =>
       fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const join = async () =>
+    const join = async (identity: Identity) =>
       (await (
         await post(
           '/v1/checkin',
-          JSON.stringify({ clientId: crypto.randomUUID(), identityKey: toBase64((await createIdentity()).publicKey) }),
+          JSON.stringify({ clientId: crypto.randomUUID(), identityKey: toBase64(identity.publicKey) }),
         )
       ).json()) as { round: string; index: number; token: string };
-    const a = await join();
-    const b = await join();
+    // The advertisement below is signed with a's identity: the server checks that it is the one a checked in with.
     const identity = await createIdentity();
+    const a = await join(identity);
+    const identityB = await createIdentity();
+    const b = await join(identityB);
     const signed = await new SecAggClient(a.index, identity, {
       round: a.round,
       threshold: 2,
@@ -88,7 +90,7 @@ describe('federation server input validation', () => {
     expect((await fetch(`${server.url}/health`)).ok).toBe(true);
 
     // The round still works: B's proper advertisement completes the phase.
-    const signedB = await new SecAggClient(b.index, identity, {
+    const signedB = await new SecAggClient(b.index, identityB, {
       round: b.round,
       threshold: 2,
       vectorLength: 16,

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../models/data/rng.js';
+import { createIdentity } from '../../protocol/secagg/signed-keys.js';
+import { toBase64 } from '../../protocol/wire-format.js';
 import { RoundService } from '../../server/rounds/round-service.js';
 import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { RoundStore } from '../../server/store/round-store.js';
@@ -80,7 +82,8 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
       minClients: 10,
       maxClients: 10,
     });
-    const stranded = service.checkIn({ clientId: randomUUID(), identityKey: Buffer.alloc(65, 4).toString('base64') });
+    const identityKey = toBase64((await createIdentity()).publicKey);
+    const stranded = await service.checkIn({ clientId: randomUUID(), identityKey });
     store.close();
 
     // The same command resumes: rounds 2 and 3 run, round 1's score comes from the checkpoint.

@@ -1,0 +1,115 @@
+// Requests a script can send that the schemas let through or half-check: each must be a 4xx
+// with a message that changes nothing stored, never a 500.
+import { afterEach, describe, expect, it } from 'vitest';
+import { SecAggClient } from '../../protocol/secagg/secagg-client.js';
+import { createIdentity, type Identity } from '../../protocol/secagg/signed-keys.js';
+import type { CheckInReply } from '../../protocol/responses.js';
+import { toBase64 } from '../../protocol/wire-format.js';
+import { startTestServer } from './start-test-server.js';
+
+let stop: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await stop?.();
+  stop = undefined;
+});
+
+async function server(overrides = {}) {
+  const s = await startTestServer({
+    minClients: 3,
+    maxClients: 3,
+    vectorLength: 8,
+    phaseDeadlineMs: 600_000,
+    ...overrides,
+  });
+  stop = s.stop;
+  const post = (path: string, body: unknown) =>
+    fetch(`${s.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const count = (table: string) => (s.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return { ...s, post, count };
+}
+
+async function checkIn(post: (path: string, body: unknown) => Promise<Response>, identity: Identity) {
+  const response = await post('/v1/checkin', {
+    clientId: crypto.randomUUID(),
+    identityKey: toBase64(identity.publicKey),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as CheckInReply;
+}
+
+describe('federation server: hostile requests', () => {
+  it('refuses identity keys that are not P-256 points, and base64 that only looks like base64, with a 400', async () => {
+    const { post, count } = await server();
+    const uuid = () => crypto.randomUUID();
+    for (const identityKey of ['A', 'AAA=', '', toBase64(new Uint8Array(3)), toBase64(new Uint8Array(65))]) {
+      const response = await post('/v1/checkin', { clientId: uuid(), identityKey });
+      expect(response.status, `identityKey "${identityKey.slice(0, 12)}"`).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(/identityKey/);
+    }
+    expect(count('participants')).toBe(0);
+  });
+
+  it('refuses an advertisement whose signature is not the identity key of its sender: the advertiser is out, the round goes on', async () => {
+    const { post, count, url } = await server();
+    const identities = await Promise.all([createIdentity(), createIdentity(), createIdentity()]);
+    const joined: CheckInReply[] = [];
+    for (const identity of identities) joined.push(await checkIn(post, identity));
+    const advertisement = async (i: number, signWith: Identity) => {
+      const { round, index, token } = joined[i]!;
+      const signed = await new SecAggClient(index, signWith, { round, threshold: 2, vectorLength: 8 }).advertise();
+      return {
+        index,
+        token,
+        cipherPublicKey: toBase64(signed.ad.cipherPublicKey),
+        maskPublicKey: toBase64(signed.ad.maskPublicKey),
+        signature: toBase64(signed.signature),
+      };
+    };
+    const round = joined[0]!.round;
+    const forged = await post(`/v1/rounds/${round}/advertise`, await advertisement(0, await createIdentity()));
+    expect(forged.status).toBe(400);
+    expect(((await forged.json()) as { error: string }).error).toMatch(/signature/);
+    const notAPoint = {
+      ...(await advertisement(1, identities[1]!)),
+      maskPublicKey: toBase64(new Uint8Array(65).fill(4)),
+    };
+    expect((await post(`/v1/rounds/${round}/advertise`, notAPoint)).status).toBe(400);
+    expect(count('advertisements')).toBe(0);
+    // The honest ones are taken, and the forger may still send its real advertisement.
+    for (const i of [0, 1, 2])
+      expect((await post(`/v1/rounds/${round}/advertise`, await advertisement(i, identities[i]!))).status).toBe(200);
+    const info = (await (await fetch(`${url}/v1/rounds/${round}`)).json()) as { phase: string };
+    expect(info.phase).toBe('share');
+  });
+
+  it('answers repeated or malformed query parameters and non-canonical model versions with a 4xx', async () => {
+    const { url, post } = await server();
+    const { round } = await checkIn(post, await createIdentity());
+    for (const path of [
+      `/v1/rounds/${round}?while=checkin&while=advertise`,
+      `/v1/rounds/${round}?while=checkin&wait=1&wait=2`,
+      `/v1/rounds/${round}/advertisements?index=1&index=2`,
+      `/v1/rounds/${round}/survivors?index=1&index=1`,
+      '/v1/models/0x1',
+      '/v1/models/1e0',
+      '/v1/models/01',
+      '/v1/models/1.0',
+    ]) {
+      const response = await fetch(`${url}${path}`);
+      expect(response.status, path).toBeGreaterThanOrEqual(400);
+      expect(response.status, path).toBeLessThan(500);
+    }
+    expect((await fetch(`${url}/v1/models/1`)).status).toBe(200);
+  });
+
+  it('answers CORS preflights only for routes that exist', async () => {
+    const { url } = await server();
+    expect((await fetch(`${url}/v1/checkin`, { method: 'OPTIONS' })).status).toBe(204);
+    expect((await fetch(`${url}/v1/nothing-here`, { method: 'OPTIONS' })).status).toBe(404);
+    expect((await fetch(`${url}/admin`, { method: 'OPTIONS' })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
