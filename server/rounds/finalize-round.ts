@@ -1,3 +1,4 @@
+import { maxClientWeight } from '../../protocol/privacy/privatize-update.js';
 import { decodeFixed } from '../../protocol/secagg/fixed-point.js';
 import type { RoundParams, UnmaskResponse } from '../../protocol/secagg/secagg-client.js';
 import type { KeyAdvertisement } from '../../protocol/secagg/signed-keys.js';
@@ -5,6 +6,7 @@ import { type MaskedInputs, UnmaskError, unmaskSum } from '../secagg/unmask-sum.
 import { blobBytes } from '../store/blob-bytes.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';
+import { FALSE_REJECTION, l2Norm, sumNormBound } from './influence-bound.js';
 import { applyServerStep } from './server-optimizer.js';
 
 /**
@@ -79,7 +81,28 @@ export async function finalizeRound(
     });
     return;
   }
-  const mean = decodeFixed(sum, { clip: r.range, scale: r.scale }).map((v) => v / masked.size);
+  const total = decodeFixed(sum, { clip: r.range, scale: r.scale });
+  // Clipping happens on the devices; the server can still refuse a sum no clipped cohort makes.
+  const bound = sumNormBound({
+    survivors: masked.size,
+    clip: r.clip,
+    maxWeight: maxClientWeight({ examples: config.weightExamples, cap: config.weightCap }),
+    noiseMultiplier: r.noise_multiplier,
+    threshold: r.threshold,
+    length: total.length,
+    scale: r.scale,
+  });
+  const norm = l2Norm(total);
+  if (!(norm <= bound)) {
+    const reason =
+      `the unmasked sum's L2 norm ${norm.toPrecision(4)} exceeds ${bound.toPrecision(4)}, the most ${masked.size} ` +
+      `clipped updates plus the calibrated noise reach (false rejection < ${FALSE_REJECTION}): a participant ` +
+      'skipped clipping; the model is unchanged';
+    store.setPhase(r.id, 'aborted', now(), { abort_reason: reason });
+    log('round_rejected', { round: r.id, norm, bound });
+    return;
+  }
+  const mean = total.map((v) => v / masked.size);
   store.tx(() => {
     const current = store.round(r.id);
     if (current?.phase !== 'unmask') return; // another finalizer won

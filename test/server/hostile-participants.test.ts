@@ -42,16 +42,23 @@ const honest = (url: string, i: number) =>
     }),
   );
 
-/** Three honest clients and one hostile one in the same round; resolves with the round's final status. */
-async function roundWith(url: string, misbehaviour: Misbehaviour): Promise<RoundInfo> {
+/**
+ * Three honest clients and one hostile one in the same round; resolves with the round's final
+ * status and the hostile client's own end (it may be refused along the way).
+ */
+async function roundWith(
+  url: string,
+  misbehaviour: Misbehaviour,
+): Promise<{ info: RoundInfo; bad: PromiseSettledResult<unknown> }> {
   const [bad, ...good] = await Promise.allSettled([
     hostileClient(url, misbehaviour),
     ...[0, 1, 2].map((i) => honest(url, i)),
   ]);
-  const round = bad!.status === 'fulfilled' ? bad!.value.round : undefined;
-  expect(round, 'the hostile client checked in').toBeDefined();
-  expect(good.map((g) => g.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
-  return (await (await fetch(`${url}/v1/rounds/${round}`)).json()) as RoundInfo;
+  const outcomes = good.map((g) => (g.status === 'fulfilled' ? g.value : undefined));
+  expect(outcomes.every(Boolean), 'the honest clients ran the round to its end').toBe(true);
+  const info = (await (await fetch(`${url}/v1/rounds/${outcomes[0]!.round}`)).json()) as RoundInfo;
+  expect(outcomes.map((o) => o!.phase)).toEqual(Array(3).fill(info.phase));
+  return { info, bad: bad! };
 }
 
 /** An honest round of four after the attack: the server still runs rounds, on time. */
@@ -67,12 +74,33 @@ describe('federation server against hostile participants', () => {
     const port = await freePort();
     const dataDir = await mkdtemp(join(tmpdir(), 'pocketrank-hostile-'));
     const url = await start(port, dataDir);
-    const info = await roundWith(url, { poisonMaskKeyShares: true, dropAfter: 'share' });
+    const { info } = await roundWith(url, { poisonMaskKeyShares: true, dropAfter: 'share' });
     expect(info.phase).toBe('aborted');
     expect(info.abortReason).toMatch(/unmasking failed/);
     await honestRoundPublishes(url, 2);
     child!.kill('SIGKILL');
     await start(port, dataDir);
     await honestRoundPublishes(url, 3);
+  }, 120_000);
+
+  it('a forged advertisement is refused at once: the round finishes without the forger', async () => {
+    const url = await start(await freePort(), await mkdtemp(join(tmpdir(), 'pocketrank-hostile-')));
+    const { info, bad } = await roundWith(url, { badAdvertisementSignature: true });
+    expect(bad.status).toBe('rejected');
+    expect(String((bad as PromiseRejectedResult).reason)).toMatch(/400.*signature/);
+    expect(info.phase).toBe('done');
+    expect(info.participants).toBe(4);
+    await honestRoundPublishes(url, 3);
+  }, 120_000);
+
+  it('an update that skipped clipping makes the sum exceed what clipped updates can reach: the round is rejected, the model unchanged', async () => {
+    const url = await start(await freePort(), await mkdtemp(join(tmpdir(), 'pocketrank-hostile-')));
+    // Every value at 9.9 is inside the fixed-point range (the clip, 10) but its L2 norm is 56.
+    const { info, bad } = await roundWith(url, { unclippedUpdate: new Float32Array(LENGTH).fill(9.9) });
+    expect(bad.status).toBe('fulfilled');
+    expect(info.phase).toBe('aborted');
+    expect(info.abortReason).toMatch(/L2 norm .* exceeds/);
+    expect(((await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number }).version).toBe(1);
+    await honestRoundPublishes(url, 2);
   }, 120_000);
 });
