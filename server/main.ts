@@ -17,7 +17,8 @@ const store = new RoundStore(config.dataDir);
 const log = (event: string, fields: Record<string, unknown>) =>
   console.log(JSON.stringify({ time: new Date().toISOString(), event, ...fields }));
 const service = new RoundService(store, config, Date.now, log, initialParams);
-const app = createApp(service, store);
+// JSON lines (pino): every 5xx with its stack; POCKETRANK_LOG_LEVEL=info adds one line per request.
+const app = createApp(service, store, { logger: { level: process.env.POCKETRANK_LOG_LEVEL ?? 'warn' } });
 // Deadlines advance on a clock; a restart resumes every open round from the store.
 await service.tick();
 const timer = setInterval(

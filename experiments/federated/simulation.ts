@@ -128,7 +128,7 @@ export async function runFederated(
   const store = checkpoint?.openStore() ?? new RoundStore(':memory:');
   const resumedAfter = store.finishedRounds().length;
   const service = new RoundService(store, config, Date.now, options.onServerEvent ?? (() => undefined), initial);
-  const app = createApp(service, store);
+  const app = createApp(service, store, { requestTimeoutMs: 3_600_000, connectionTimeoutMs: 0 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   // Thousands of in-process clients share one event loop with the server: a request can wait
@@ -139,8 +139,6 @@ export async function runFederated(
   // overflowed the listen backlog (511) while training held the event loop, and connects timed
   // out (a full-participation run failed so). 256 held for ~20 s each still answer a phase
   // change at once and ask ~13 times a second in all.
-  app.server.requestTimeout = 3_600_000;
-  app.server.headersTimeout = 3_500_000;
   const restoreFetch = limitFetch(512, 256);
   // Back-pressure: a client trains only while fewer than this many trained clients have yet to
   // upload, or thousands of ~400 KB masked uploads queue in this one process (the JS heap ran

@@ -17,6 +17,10 @@ interface Waiter {
 export class PhaseWatch {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private closed = false;
+  private held = 0;
+
+  /** @param maxHeld requests held at once; past it a request is answered at once (each holds a socket). */
+  constructor(private readonly maxHeld = Infinity) {}
 
   /** Wakes everyone holding on `roundId`; the store calls it on every phase change. */
   changed(roundId: string): void {
@@ -38,11 +42,17 @@ export class PhaseWatch {
     read: () => T,
   ): Promise<T> {
     const until = Date.now() + Math.min(holdMs, MAX_HOLD_MS);
-    for (;;) {
-      const info = read();
-      const left = until - Date.now();
-      if (!phases.includes(info.phase) || left <= 0 || this.closed) return info;
-      await this.next(roundId, left);
+    if (this.held >= this.maxHeld) return read();
+    this.held++;
+    try {
+      for (;;) {
+        const info = read();
+        const left = until - Date.now();
+        if (!phases.includes(info.phase) || left <= 0 || this.closed) return info;
+        await this.next(roundId, left);
+      }
+    } finally {
+      this.held--;
     }
   }
 

@@ -42,7 +42,7 @@ const SUBMISSION = {
 export class RoundService {
   private finalizing = new Set<string>();
   private readonly cohorts: RoundCohorts;
-  private readonly watch = new PhaseWatch();
+  private readonly watch: PhaseWatch;
 
   constructor(
     private readonly store: RoundStore,
@@ -55,6 +55,10 @@ export class RoundService {
       throw new Error(`initial parameters have ${initialParams.length} values; vectorLength is ${config.vectorLength}`);
     if (!store.latestModel())
       store.insertModel(1, initialParams ?? new Float32Array(config.vectorLength), null, null, now());
+    this.watch = new PhaseWatch(config.maxHeldPolls);
+    // Deadlines count server uptime: a round that was on time when the server stopped still is.
+    const resumed = store.restartPhaseClocks(now());
+    if (resumed > 0) log('rounds_resumed', { rounds: resumed });
     store.onPhaseChange((roundId) => this.watch.changed(roundId));
     this.cohorts = new RoundCohorts(store);
   }

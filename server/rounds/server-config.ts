@@ -46,6 +46,13 @@ export interface ServerConfig {
   weightExamples: number;
   /** Largest client weight; at most 1 with DP noise, so one client still moves the sum by at most clip. */
   weightCap: number;
+  /** The longest a client may take to send one whole request, in ms (a trickled body is cut off). */
+  requestTimeoutMs: number;
+  /** Check-ins and round-status requests each IP may make per minute (0: no limit, for simulations). */
+  checkinsPerMinute: number;
+  statusPerMinute: number;
+  /** Status requests held open at once (long polls); past it, a request is answered at once. */
+  maxHeldPolls: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -70,6 +77,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   dpCoordinates: false,
   weightExamples: 0,
   weightCap: 1,
+  requestTimeoutMs: 10_000,
+  checkinsPerMinute: 30,
+  statusPerMinute: 600,
+  maxHeldPolls: 10_000,
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
@@ -94,6 +105,10 @@ const ENV: Record<keyof ServerConfig, string> = {
   dpCoordinates: 'POCKETRANK_DP_COORDINATES',
   weightExamples: 'POCKETRANK_WEIGHT_EXAMPLES',
   weightCap: 'POCKETRANK_WEIGHT_CAP',
+  requestTimeoutMs: 'POCKETRANK_REQUEST_TIMEOUT_MS',
+  checkinsPerMinute: 'POCKETRANK_CHECKINS_PER_MINUTE',
+  statusPerMinute: 'POCKETRANK_STATUS_PER_MINUTE',
+  maxHeldPolls: 'POCKETRANK_MAX_HELD_POLLS',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
@@ -138,6 +153,8 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
     throw new Error('need noiseMultiplier >= 0, population >= 1, epsilonBudget > 0, 0 <= delta < 1, clip > 0');
   if (!(c.neighbors === 0 || (Number.isInteger(c.neighbors) && c.neighbors >= 2)))
     throw new Error('neighbors must be 0 (automatic) or an integer >= 2');
+  if (!(c.requestTimeoutMs >= 100 && c.checkinsPerMinute >= 0 && c.statusPerMinute >= 0 && c.maxHeldPolls >= 0))
+    throw new Error('need requestTimeoutMs >= 100 and non-negative checkinsPerMinute, statusPerMinute, maxHeldPolls');
   checkThresholdFraction(c.thresholdFraction);
   return c;
 }

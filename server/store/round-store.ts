@@ -169,6 +169,15 @@ export class RoundStore {
       .run(r);
   }
 
+  /**
+   * Restarts the phase clock of every open round at `now`, for a server that just started: the
+   * time it was down is not the clients' delay. Returns how many rounds it touched.
+   */
+  restartPhaseClocks(now: number): number {
+    return this.db.prepare("UPDATE rounds SET phase_started_at = ? WHERE phase NOT IN ('done', 'aborted')").run(now)
+      .changes;
+  }
+
   setPhase(id: string, phase: Phase, now: number, fields: RoundFields = {}): void {
     this.db
       .prepare(

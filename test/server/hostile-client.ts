@@ -28,6 +28,8 @@ export interface Misbehaviour {
   dropAfter?: 'advertise' | 'share';
   /** Check-in body fields to send instead of honest ones (a squatted client id, a bad identity key). */
   checkIn?: Record<string, unknown>;
+  /** Waits for this before sending its advertisement (a slow device). */
+  beforeAdvertise?: () => Promise<void>;
 }
 
 async function call<T>(url: string, init: RequestInit = {}): Promise<T> {
@@ -68,6 +70,7 @@ export async function hostileClient(
     graph: { cohortSize: info.participants, degree: info.degree },
   });
   const signed = await client.advertise();
+  await misbehaviour.beforeAdvertise?.();
   const signature = misbehaviour.badAdvertisementSignature
     ? crypto.getRandomValues(new Uint8Array(64))
     : signed.signature;

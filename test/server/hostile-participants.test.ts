@@ -103,4 +103,24 @@ describe('federation server against hostile participants', () => {
     expect(((await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number }).version).toBe(1);
     await honestRoundPublishes(url, 2);
   }, 120_000);
+
+  it('time the server is down does not count against phase deadlines: a client on time before a restart is on time after it', async () => {
+    const port = await freePort();
+    const dataDir = await mkdtemp(join(tmpdir(), 'pocketrank-hostile-'));
+    const url = await start(port, dataDir);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = hostileClient(url, { dropAfter: 'advertise', beforeAdvertise: () => gate });
+    const quick = await Promise.all([0, 1, 2].map(() => hostileClient(url, { dropAfter: 'advertise' })));
+    const round = quick[0]!.round;
+    // Down for longer than the 2.5 s phase deadline, with three of four advertisements in.
+    child!.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 3_000));
+    await start(port, dataDir);
+    const status = async () => ((await (await fetch(`${url}/v1/rounds/${round}`)).json()) as RoundInfo).phase;
+    expect(await status()).toBe('advertise');
+    release();
+    expect((await slow).phase).toBe('advertise');
+    expect(await status()).toBe('share');
+  }, 120_000);
 });

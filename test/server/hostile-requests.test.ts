@@ -1,5 +1,6 @@
 // Requests a script can send that the schemas let through or half-check: each must be a 4xx
 // with a message that changes nothing stored, never a 500.
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecAggClient } from '../../protocol/secagg/secagg-client.js';
 import { createIdentity, type Identity } from '../../protocol/secagg/signed-keys.js';
@@ -111,5 +112,45 @@ describe('federation server: hostile requests', () => {
     expect((await fetch(`${url}/v1/checkin`, { method: 'OPTIONS' })).status).toBe(204);
     expect((await fetch(`${url}/v1/nothing-here`, { method: 'OPTIONS' })).status).toBe(404);
     expect((await fetch(`${url}/admin`, { method: 'OPTIONS' })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('limits check-ins and status requests per IP with a 429, and cuts off a body trickled in byte by byte', async () => {
+    const { url, post } = await server({ checkinsPerMinute: 5, statusPerMinute: 8, requestTimeoutMs: 1_000 });
+    const statuses = [];
+    for (let i = 0; i < 7; i++) {
+      const response = await post('/v1/checkin', {
+        clientId: crypto.randomUUID(),
+        identityKey: toBase64((await createIdentity()).publicKey),
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const { round } = ((await (await fetch(`${url}/v1/rounds`)).json()) as { round: string }[])[0]!;
+    const polls = [];
+    for (let i = 0; i < 10; i++) polls.push((await fetch(`${url}/v1/rounds/${round}`)).status);
+    expect(polls.filter((s) => s === 429)).toHaveLength(2);
+
+    // Content-Length 100,000, one byte every 300 ms: the server closes the connection at the request timeout.
+    const { port } = new URL(url);
+    const closedAfter = await new Promise<number>((resolve, reject) => {
+      const started = Date.now();
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          `POST /v1/checkin HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{`,
+        );
+        const drip = setInterval(() => socket.write(' '), 300);
+        socket.on('close', () => {
+          clearInterval(drip);
+          resolve(Date.now() - started);
+        });
+        setTimeout(() => {
+          clearInterval(drip);
+          socket.destroy();
+          reject(new Error('the trickled request was still open after 8 s'));
+        }, 8_000);
+      });
+      socket.on('error', () => undefined);
+    });
+    expect(closedAfter).toBeLessThan(8_000);
   });
 });
