@@ -32,6 +32,8 @@ const share = z.object({ x: index, y: z.string().regex(/^[0-9a-f]{1,140}$/, 'mus
 export const CheckIn = z.object({
   clientId: z.string().uuid(),
   identityKey: p256Point,
+  /** The shop's participation ticket for this client id (see participation-ticket.ts). */
+  ticket: z.string().max(2048).optional(),
 });
 
 /** POST /v1/rounds/:round/advertise */

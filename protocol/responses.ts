@@ -1,6 +1,26 @@
 import type { ClientWeighting } from './privacy/privatize-update.js';
 import type { Phase } from './wire-format.js';
 
+/**
+ * Machine-readable reasons of a refusal (`{ error, code }`), where a client acts on them:
+ * `duplicate` (already stored, nothing changed), `ticket_required` / `bad_ticket` / `ticket_used`
+ * (admission), `identity_changed` (the client id is pinned to another key), `not_selected`
+ * (checked in, but not drawn into the round's cohort).
+ */
+export type RefusalCode =
+  'duplicate' | 'ticket_required' | 'bad_ticket' | 'ticket_used' | 'identity_changed' | 'not_selected';
+
+/** A refusal's body: every 4xx carries one. */
+export interface Refusal {
+  error: string;
+  code?: RefusalCode;
+}
+
+/** `GET /v1/rounds/:round/me` (bearer token): this client's index in the round's drawn cohort. */
+export interface CohortSeat {
+  index: number;
+}
+
 /** `GET /v1/rounds/:round`: public facts of a round, as the server reports them to polling clients. */
 export interface RoundInfo {
   round: string;
@@ -27,10 +47,12 @@ export interface RoundInfo {
   weighting: ClientWeighting;
 }
 
-/** `POST /v1/checkin`: the round a device joined, its index in the cohort and its secret token. */
+/**
+ * `POST /v1/checkin`: the round a device joined as a candidate and its secret token; its index
+ * comes from `GET /v1/rounds/:round/me` once the cohort is drawn.
+ */
 export interface CheckInReply {
   round: string;
-  index: number;
   token: string;
 }
 

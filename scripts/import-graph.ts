@@ -20,6 +20,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   experiments: ['models', 'protocol', 'contract', 'worker', 'server'],
   bench: ['models', 'protocol', 'contract', 'src', 'worker', 'server', 'scripts'],
   demo: ['contract', 'src'],
+  examples: ['protocol'],
   scripts: [],
 };
 

@@ -46,5 +46,9 @@ start(bin('tsx'), [
   '8',
   '--phase-deadline-ms',
   '5000',
+  // The demo shop has no accounts to vouch for its shoppers: a real shop issues tickets
+  // (examples/ticket-endpoint.ts) and starts the server with --admission-key instead.
+  '--open-admission',
+  'true',
 ]);
 start(bin('vite'), ['--mode', 'demo', ...process.argv.slice(2)]);

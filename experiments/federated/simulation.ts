@@ -101,6 +101,12 @@ export async function runFederated(
     thresholdFraction: options.thresholdFraction ?? DEFAULT_CONFIG.thresholdFraction,
     weightExamples: options.weighting?.examples ?? 0,
     weightCap: options.weighting?.cap ?? 1,
+    // Simulated clients are the users themselves, all checked in at once from one process: no
+    // tickets, no per-IP limits, and the cohort is everyone who checked in.
+    openAdmission: true,
+    cohortPool: 1,
+    checkinsPerMinute: 0,
+    statusPerMinute: 0,
   };
   const {
     rounds: _,

@@ -1,3 +1,4 @@
+import { fromBase64url, toBase64url } from '../base64url.js';
 import { bigIntToBytes, bytesToBigInt } from './prime-field.js';
 
 /** A client's ECDH P-256 key pair, with the private scalar exportable so it can be secret-shared. */
@@ -8,18 +9,12 @@ export interface AgreementKeys {
 
 const ECDH = { name: 'ECDH', namedCurve: 'P-256' } as const;
 
-const b64url = (bytes: Uint8Array<ArrayBuffer>) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
-
 /** Generates a fresh ECDH key pair with WebCrypto. */
 export async function generateAgreementKeys(): Promise<AgreementKeys> {
   const pair = (await crypto.subtle.generateKey(ECDH, true, ['deriveBits'])) as CryptoKeyPair;
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
-  const d = Uint8Array.from(atob(jwk.d!.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+  const d = fromBase64url(jwk.d!);
   return { publicKey, privateScalar: bigIntToBytes(bytesToBigInt(d), 32) };
 }
 
@@ -44,9 +39,9 @@ async function importJwk(
   const jwk: JsonWebKey = {
     kty: 'EC',
     crv: 'P-256',
-    d: b64url(privateScalar),
-    x: b64url(publicKey.subarray(1, 33)),
-    y: b64url(publicKey.subarray(33, 65)),
+    d: toBase64url(privateScalar),
+    x: toBase64url(publicKey.subarray(1, 33)),
+    y: toBase64url(publicKey.subarray(33, 65)),
   };
   return crypto.subtle.importKey('jwk', jwk, ECDH, false, ['deriveBits']);
 }

@@ -3,6 +3,7 @@ import { Advertise, CheckIn, Consistency, MaskedInput, ShareKeys, toBase64, Unma
 import type {
   AdvertisementEntry,
   Accepted,
+  CohortSeat,
   PrivacyReport,
   SharesReply,
   SurvivorsReply,
@@ -11,6 +12,9 @@ import { ProtocolError } from '../rounds/protocol-error.js';
 import type { RoundService } from '../rounds/round-service.js';
 import type { RoundStore } from '../store/round-store.js';
 import { holdParams, indexParam, optionalIndex, parseBody, type Query, versionParam } from './request-params.js';
+
+/** The token of an `Authorization: Bearer <token>` header ('' when there is none). */
+const bearer = (header: string | undefined) => (header ?? '').replace(/^Bearer /, '');
 
 const b64 = (b: Buffer) => toBase64(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
 
@@ -66,6 +70,10 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
         : service.roundInfo(request.params.round);
     },
   );
+  api.get<{ Params: { round: string }; Headers: { authorization?: string } }>(
+    '/v1/rounds/:round/me',
+    async (request): Promise<CohortSeat> => service.seat(request.params.round, bearer(request.headers.authorization)),
+  );
   api.post<{ Params: { round: string } }>('/v1/rounds/:round/advertise', async (request): Promise<Accepted> => {
     await service.advertise(request.params.round, parseBody(Advertise, request.body));
     return { accepted: true };
@@ -88,8 +96,11 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
   api.get<{ Params: { round: string; index: string }; Headers: { authorization?: string } }>(
     '/v1/rounds/:round/shares/:index',
     async (request): Promise<SharesReply> => {
-      const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-      const { sharedKeys, bundles } = service.sharesFor(request.params.round, indexParam(request.params.index), token);
+      const { sharedKeys, bundles } = service.sharesFor(
+        request.params.round,
+        indexParam(request.params.index),
+        bearer(request.headers.authorization),
+      );
       return { sharedKeys, bundles: bundles.map((b) => ({ from: b.from, sealed: b64(b.sealed) })) };
     },
   );

@@ -36,8 +36,9 @@ export function createApp(service: RoundService, store: RoundStore, options: App
     connectionTimeout: options.connectionTimeoutMs ?? 60_000,
     keepAliveTimeout: 5_000,
     // Node checks the request timeout only every connectionsCheckingInterval (default 30 s).
-    http: { headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1_000, requestTimeout) },
+    http: { connectionsCheckingInterval: Math.min(1_000, requestTimeout) },
   });
+  app.server.headersTimeout = requestTimeout;
   // Per-IP limits on what anyone may send without a ticket's cost: joining rounds and asking their status.
   void app.register(rateLimit, { global: false });
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply: FastifyReply) => {

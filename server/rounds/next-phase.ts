@@ -19,8 +19,9 @@ export const phaseExpired = (r: RoundRow, config: ServerConfig, now: number): bo
 
 /**
  * Where a round goes next, if anywhere: a phase moves on when everyone expected has submitted,
- * or at its deadline with at least the threshold (aborted below it). Closing check-in fixes the
- * cohort's threshold, SecAgg+ degree and fixed-point range. Unmasking's end (the sum) is not
+ * or at its deadline with at least the threshold (aborted below it). Check-in closes at its
+ * deadline with enough candidates, or once cohortPool x maxClients have checked in; closing it
+ * fixes the cohort's size (drawn from the candidates), threshold, SecAgg+ degree and range. Unmasking's end (the sum) is not
  * decided here: it needs the asynchronous arithmetic of finalizeRound.
  */
 export function nextPhase(
@@ -32,8 +33,9 @@ export function nextPhase(
 ): { phase: Phase; fields: RoundFields } | undefined {
   const expired = phaseExpired(r, config, now);
   if (r.phase === 'checkin') {
-    const n = store.count('participants', r.id);
-    if (n < r.max_clients && !(expired && n >= r.min_clients)) return undefined;
+    const candidates = store.candidateCount(r.id);
+    if (candidates < r.max_clients * config.cohortPool && !(expired && candidates >= r.min_clients)) return undefined;
+    const n = Math.min(candidates, r.max_clients);
     const threshold = Math.max(2, Math.ceil(config.thresholdFraction * n));
     const range = quantizationRange(
       { clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold },
@@ -43,7 +45,14 @@ export function nextPhase(
     const shareThreshold = degree >= n - 1 ? threshold : neighborhoodThreshold(degree, config.thresholdFraction);
     return {
       phase: 'advertise',
-      fields: { threshold, degree, share_threshold: shareThreshold, range, scale: fixedPointFor(n, range).scale },
+      fields: {
+        cohort: n,
+        threshold,
+        degree,
+        share_threshold: shareThreshold,
+        range,
+        scale: fixedPointFor(n, range).scale,
+      },
     };
   }
   if (r.phase in CHAIN) {

@@ -11,19 +11,12 @@ import { ProtocolError } from './protocol-error.js';
  */
 export class RoundCohorts {
   private graphs = new Map<string, NeighborGraph | undefined>();
-  private sizes = new Map<string, number>();
 
   constructor(private readonly store: RoundStore) {}
 
-  /** Clients that checked in: a live count while check-in is open, the fixed cohort after. */
+  /** Clients that checked in: a live count while check-in is open, the drawn cohort after. */
   size(r: RoundRow): number {
-    if (r.phase === 'checkin') return this.store.count('participants', r.id);
-    let n = this.sizes.get(r.id);
-    if (n === undefined) {
-      if (this.sizes.size >= 64) this.sizes.clear();
-      this.sizes.set(r.id, (n = this.store.count('participants', r.id)));
-    }
-    return n;
+    return r.phase === 'checkin' ? this.store.candidateCount(r.id) : r.cohort;
   }
 
   /** Round parameters of the secure-aggregation code (graph included). */

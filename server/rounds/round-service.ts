@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ClientWeighting } from '../../protocol/privacy/privatize-update.js';
-import type { CheckInReply, RoundInfo } from '../../protocol/responses.js';
+import type { CheckInReply, CohortSeat, RoundInfo } from '../../protocol/responses.js';
 import { type PrivacySpent, privacySpent } from '../privacy/privacy-spent.js';
 import {
   fromBase64,
@@ -14,7 +14,9 @@ import {
 } from '../../protocol/messages.js';
 import { isP256Point } from '../../protocol/secagg/p256-point.js';
 import { verifyAdvertisement } from '../../protocol/secagg/signed-keys.js';
+import { AdmissionStore } from '../store/admission-store.js';
 import { blobBytes } from '../store/blob-bytes.js';
+import { Admission } from './admission.js';
 import { placeholders, type RoundRow, type RoundStore } from '../store/round-store.js';
 import { finalizeRound } from './finalize-round.js';
 import { nextPhase, phaseExpired } from './next-phase.js';
@@ -43,6 +45,7 @@ export class RoundService {
   private finalizing = new Set<string>();
   private readonly cohorts: RoundCohorts;
   private readonly watch: PhaseWatch;
+  private readonly admission: Admission;
 
   constructor(
     private readonly store: RoundStore,
@@ -61,57 +64,88 @@ export class RoundService {
     if (resumed > 0) log('rounds_resumed', { rounds: resumed });
     store.onPhaseChange((roundId) => this.watch.changed(roundId));
     this.cohorts = new RoundCohorts(store);
+    this.admission = new Admission(config, new AdmissionStore(store.db));
   }
 
-  /** A device joins the open round (a new one is opened when none is). Returns its index and secret token. */
+  /**
+   * A device checks in to the open round as a candidate (a new round is opened when none is):
+   * its identity key must be a P-256 point and, unless admission is open, it must hold an unused
+   * ticket for its client id. Returns the round and a secret token; whether it is drawn into the
+   * cohort, and at which index, it learns from `seat` once check-in closes.
+   */
   async checkIn(body: CheckInBody): Promise<CheckInReply> {
-    if (!(await isP256Point(fromBase64(body.identityKey))))
+    const identityKey = fromBase64(body.identityKey);
+    if (!(await isP256Point(identityKey)))
       throw new ProtocolError(400, 'invalid request: identityKey is not a P-256 public key');
+    const claims = await this.admission.ticket(body.clientId, body.ticket, this.now());
     return this.store.tx(() => {
-      let round = this.store.openRounds().find((r) => r.phase === 'checkin');
-      if (!round) {
-        const privacy = this.privacy();
-        if (privacy.projectedEpsilon > this.config.epsilonBudget) {
-          throw new ProtocolError(
-            403,
-            `privacy budget spent: epsilon ${privacy.epsilon.toFixed(3)} of ${this.config.epsilonBudget} at ` +
-              `delta ${privacy.delta.toExponential(2)}; another round would reach ${privacy.projectedEpsilon.toFixed(3)}, so no more rounds run`,
-          );
-        }
-        const created = {
-          id: randomUUID(),
-          model_version: this.store.latestModel()!.version,
-          phase: 'checkin' as const,
-          threshold: 0,
-          vector_length: this.config.vectorLength,
-          min_clients: this.config.minClients,
-          max_clients: this.config.maxClients,
-          clip: this.config.clip,
-          noise_multiplier: this.config.noiseMultiplier,
-          range: 0,
-          scale: 0,
-          phase_started_at: this.now(),
-          created_at: this.now(),
-        };
-        this.store.insertRound(created);
-        round = this.store.round(created.id)!;
-        this.log('round_opened', { round: round.id, modelVersion: round.model_version });
-      }
+      const round = this.store.openRounds().find((r) => r.phase === 'checkin') ?? this.openRound();
       if (
         this.store.db
-          .prepare('SELECT 1 FROM participants WHERE round_id = ? AND client_id = ?')
+          .prepare('SELECT 1 FROM candidates WHERE round_id = ? AND client_id = ?')
           .get(round.id, body.clientId)
       ) {
         throw new ProtocolError(409, 'this client already checked in to the open round; resume with its stored token');
       }
-      const index = this.store.count('participants', round.id) + 1;
+      this.admission.admit(body.clientId, identityKey, claims, this.now());
       const token = randomBytes(32).toString('hex');
       this.store.db
-        .prepare('INSERT INTO participants (round_id, idx, client_id, token_hash, identity_key) VALUES (?, ?, ?, ?, ?)')
-        .run(round.id, index, body.clientId, hashToken(token), fromBase64(body.identityKey));
+        .prepare(
+          'INSERT INTO candidates (round_id, candidate, client_id, token_hash, identity_key) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(round.id, this.store.candidateCount(round.id) + 1, body.clientId, hashToken(token), identityKey);
       this.advanceSync(round);
-      return { round: round.id, index, token };
+      return { round: round.id, token };
     });
+  }
+
+  /** Opens a round for check-ins, unless one more round would pass the privacy budget. */
+  private openRound(): RoundRow {
+    const privacy = this.privacy();
+    if (privacy.projectedEpsilon > this.config.epsilonBudget) {
+      throw new ProtocolError(
+        403,
+        `privacy budget spent: epsilon ${privacy.epsilon.toFixed(3)} of ${this.config.epsilonBudget} at ` +
+          `delta ${privacy.delta.toExponential(2)}; another round would reach ${privacy.projectedEpsilon.toFixed(3)}, so no more rounds run`,
+      );
+    }
+    const id = randomUUID();
+    this.store.insertRound({
+      id,
+      model_version: this.store.latestModel()!.version,
+      phase: 'checkin',
+      threshold: 0,
+      vector_length: this.config.vectorLength,
+      min_clients: this.config.minClients,
+      max_clients: this.config.maxClients,
+      clip: this.config.clip,
+      noise_multiplier: this.config.noiseMultiplier,
+      range: 0,
+      scale: 0,
+      phase_started_at: this.now(),
+      created_at: this.now(),
+    });
+    this.log('round_opened', { round: id, modelVersion: this.store.latestModel()!.version });
+    return this.store.round(id)!;
+  }
+
+  /**
+   * A checked-in client's seat once the cohort is drawn: its index, or a 403 `not_selected`
+   * when it was not drawn (it may check in to the next round).
+   */
+  seat(roundId: string, token: string): CohortSeat {
+    const r = this.requireRound(roundId);
+    if (r.phase === 'checkin') throw new ProtocolError(409, 'the cohort is drawn when check-in closes');
+    const hash = hashToken(token);
+    const seat = this.store.db
+      .prepare('SELECT idx FROM participants WHERE round_id = ? AND token_hash = ?')
+      .get(roundId, hash) as { idx: number } | undefined;
+    if (seat) return { index: seat.idx };
+    const candidate = this.store.db
+      .prepare('SELECT 1 FROM candidates WHERE round_id = ? AND token_hash = ?')
+      .get(roundId, hash);
+    if (candidate) throw new ProtocolError(403, `not drawn into round ${roundId}'s cohort`, 'not_selected');
+    throw new ProtocolError(403, `this token is not a candidate of round ${roundId}`);
   }
 
   /** How clients weigh their updates this deployment (see ServerConfig.weightExamples). */
@@ -230,8 +264,10 @@ export class RoundService {
       // Checked again inside the transaction: the phase may have moved while the signature was checked.
       const r = this.authorize(roundId, 'advertise', body.index, body.token);
       this.store.db
-        .prepare('INSERT INTO advertisements (round_id, idx, cipher_pk, mask_pk, signature) VALUES (?, ?, ?, ?, ?)')
-        .run(roundId, body.index, c, m, fromBase64(body.signature));
+        .prepare(
+          'INSERT INTO advertisements (round_id, idx, cipher_pk, mask_pk, signature, identity_key) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(roundId, body.index, c, m, fromBase64(body.signature), identityKey.identity_key);
       this.advanceSync(r);
     });
   }
@@ -251,9 +287,9 @@ export class RoundService {
     const only = peers ? ` AND a.idx IN ${placeholders(peers.length)}` : '';
     return this.store.db
       .prepare(
-        `SELECT a.idx AS "index", p.identity_key AS identityKey, a.cipher_pk AS cipherPublicKey, a.mask_pk AS ` +
-          `maskPublicKey, a.signature FROM advertisements a JOIN participants p ON p.round_id = a.round_id AND ` +
-          `p.idx = a.idx WHERE a.round_id = ?${only} ORDER BY a.idx`,
+        `SELECT a.idx AS "index", COALESCE(a.identity_key, p.identity_key) AS identityKey, a.cipher_pk AS ` +
+          `cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a LEFT JOIN participants p ` +
+          `ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ?${only} ORDER BY a.idx`,
       )
       .all(roundId, ...(peers ?? [])) as never;
   }
@@ -398,6 +434,7 @@ export class RoundService {
    */
   async tick(): Promise<void> {
     for (const r of this.store.openRounds()) await this.advance(r.id);
+    this.admission.prune(this.now());
   }
 
   /**
@@ -452,6 +489,7 @@ export class RoundService {
     for (;;) {
       const next = nextPhase(r, this.store, this.config, this.weighting(), this.now());
       if (!next) return;
+      if (r.phase === 'checkin' && next.phase === 'advertise') this.store.drawCohort(r.id, next.fields.cohort!);
       this.store.setPhase(r.id, next.phase, this.now(), next.fields);
       this.log(next.phase === 'aborted' ? 'round_aborted' : 'round_phase', {
         round: r.id,

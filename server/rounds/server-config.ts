@@ -53,6 +53,18 @@ export interface ServerConfig {
   statusPerMinute: number;
   /** Status requests held open at once (long polls); past it, a request is answered at once. */
   maxHeldPolls: number;
+  /**
+   * The check-in window stays open for the phase deadline, or until `cohortPool` times
+   * maxClients have checked in; then maxClients of them are drawn at random. 1: the first
+   * maxClients to arrive (for simulations, whose clients all arrive at once).
+   */
+  cohortPool: number;
+  /** Admit anyone, without a ticket: only for demos, tests and simulations. */
+  openAdmission: boolean;
+  /** The shop's ticket key (base64, at least 32 bytes), shared with its backend; see participation-ticket.ts. */
+  admissionKey: string;
+  /** The shop tickets must name. */
+  shop: string;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -81,6 +93,10 @@ export const DEFAULT_CONFIG: ServerConfig = {
   checkinsPerMinute: 30,
   statusPerMinute: 600,
   maxHeldPolls: 10_000,
+  cohortPool: 2,
+  openAdmission: false,
+  admissionKey: '',
+  shop: 'default',
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
@@ -109,6 +125,10 @@ const ENV: Record<keyof ServerConfig, string> = {
   checkinsPerMinute: 'POCKETRANK_CHECKINS_PER_MINUTE',
   statusPerMinute: 'POCKETRANK_STATUS_PER_MINUTE',
   maxHeldPolls: 'POCKETRANK_MAX_HELD_POLLS',
+  cohortPool: 'POCKETRANK_COHORT_POOL',
+  openAdmission: 'POCKETRANK_OPEN_ADMISSION',
+  admissionKey: 'POCKETRANK_ADMISSION_KEY',
+  shop: 'POCKETRANK_SHOP',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
@@ -155,6 +175,7 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
     throw new Error('neighbors must be 0 (automatic) or an integer >= 2');
   if (!(c.requestTimeoutMs >= 100 && c.checkinsPerMinute >= 0 && c.statusPerMinute >= 0 && c.maxHeldPolls >= 0))
     throw new Error('need requestTimeoutMs >= 100 and non-negative checkinsPerMinute, statusPerMinute, maxHeldPolls');
+  if (!(c.cohortPool >= 1)) throw new Error('cohortPool must be >= 1');
   checkThresholdFraction(c.thresholdFraction);
   return c;
 }
@@ -165,4 +186,16 @@ export function checkThresholdFraction(fraction: number): void {
     throw new Error(
       `thresholdFraction must be in (0.5, 1]: a majority is needed so two disjoint groups cannot both unmask; got ${fraction}`,
     );
+}
+
+/** Throws unless the server either admits by ticket with a usable key or was told to admit anyone. */
+export function checkAdmission(c: Pick<ServerConfig, 'openAdmission' | 'admissionKey'>): void {
+  if (c.openAdmission) return;
+  if (!c.admissionKey)
+    throw new Error(
+      "admission: set --admission-key (the shop's ticket key, base64 of at least 32 random bytes) " +
+        'or, for demos and tests only, --open-admission true',
+    );
+  if (!/^[A-Za-z0-9+/]{43,}={0,2}$/.test(c.admissionKey) || atob(c.admissionKey).length < 32)
+    throw new Error('admissionKey must be base64 of at least 32 bytes');
 }

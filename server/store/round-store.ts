@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -31,10 +32,14 @@ export interface RoundRow {
   phase_started_at: number;
   created_at: number;
   abort_reason: string | null;
+  /** Clients drawn into the cohort when check-in closed (0 while it is open). */
+  cohort: number;
 }
 
 /** Round settings fixed when a phase starts. */
-export type RoundFields = Partial<Pick<RoundRow, 'threshold' | 'degree' | 'share_threshold' | 'range' | 'scale'>> & {
+export type RoundFields = Partial<
+  Pick<RoundRow, 'threshold' | 'degree' | 'share_threshold' | 'range' | 'scale' | 'cohort'>
+> & {
   abort_reason?: string;
 };
 
@@ -47,15 +52,20 @@ CREATE TABLE IF NOT EXISTS rounds (
   vector_length INTEGER NOT NULL, min_clients INTEGER NOT NULL, max_clients INTEGER NOT NULL, clip REAL NOT NULL,
   noise_multiplier REAL NOT NULL, range REAL NOT NULL, scale INTEGER NOT NULL,
   phase_started_at INTEGER NOT NULL, created_at INTEGER NOT NULL, abort_reason TEXT,
-  degree INTEGER NOT NULL DEFAULT 0, share_threshold INTEGER NOT NULL DEFAULT 0
+  degree INTEGER NOT NULL DEFAULT 0, share_threshold INTEGER NOT NULL DEFAULT 0, cohort INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS candidates (
+  round_id TEXT NOT NULL, candidate INTEGER NOT NULL, client_id TEXT NOT NULL, token_hash TEXT NOT NULL,
+  identity_key BLOB NOT NULL, PRIMARY KEY (round_id, candidate), UNIQUE (round_id, client_id)
+);
+CREATE INDEX IF NOT EXISTS candidates_by_token ON candidates (round_id, token_hash);
 CREATE TABLE IF NOT EXISTS participants (
   round_id TEXT NOT NULL, idx INTEGER NOT NULL, client_id TEXT NOT NULL, token_hash TEXT NOT NULL, identity_key BLOB NOT NULL,
   PRIMARY KEY (round_id, idx), UNIQUE (round_id, client_id)
 );
 CREATE TABLE IF NOT EXISTS advertisements (
   round_id TEXT NOT NULL, idx INTEGER NOT NULL, cipher_pk BLOB NOT NULL, mask_pk BLOB NOT NULL, signature BLOB NOT NULL,
-  PRIMARY KEY (round_id, idx)
+  identity_key BLOB, PRIMARY KEY (round_id, idx)
 );
 CREATE TABLE IF NOT EXISTS share_bundles (
   round_id TEXT NOT NULL, from_idx INTEGER NOT NULL, to_idx INTEGER NOT NULL, sealed BLOB NOT NULL,
@@ -100,6 +110,17 @@ export class RoundStore {
       this.db.exec(
         'ALTER TABLE rounds ADD COLUMN degree INTEGER NOT NULL DEFAULT 0; ALTER TABLE rounds ADD COLUMN share_threshold INTEGER NOT NULL DEFAULT 0;',
       );
+    // Databases from before cohorts were drawn counted the cohort from its participant rows, which are now pruned.
+    if (!columns.has('cohort'))
+      this.db.exec(
+        'ALTER TABLE rounds ADD COLUMN cohort INTEGER NOT NULL DEFAULT 0; UPDATE rounds SET cohort = ' +
+          '(SELECT COUNT(*) FROM participants p WHERE p.round_id = rounds.id);',
+      );
+    this.db.exec('CREATE INDEX IF NOT EXISTS participants_by_token ON participants (round_id, token_hash)');
+    // Advertisements carry their signer's identity key, so they outlive the pruned participant rows.
+    const adColumns = this.db.prepare('PRAGMA table_info(advertisements)').all() as { name: string }[];
+    if (!adColumns.some((c) => c.name === 'identity_key'))
+      this.db.exec('ALTER TABLE advertisements ADD COLUMN identity_key BLOB');
   }
 
   /** Runs `fn` in one transaction. */
@@ -141,11 +162,7 @@ export class RoundStore {
 
   /** Cohort sizes and noise multipliers of finished rounds, for privacy accounting. */
   finishedRounds(): { cohort: number; noise_multiplier: number }[] {
-    return this.db
-      .prepare(
-        "SELECT (SELECT COUNT(*) FROM participants p WHERE p.round_id = r.id) AS cohort, r.noise_multiplier FROM rounds r WHERE r.phase = 'done'",
-      )
-      .all() as never;
+    return this.db.prepare("SELECT cohort, noise_multiplier FROM rounds WHERE phase = 'done'").all() as never;
   }
 
   round(id: string): RoundRow | undefined {
@@ -159,7 +176,7 @@ export class RoundStore {
       .all() as RoundRow[];
   }
 
-  insertRound(r: Omit<RoundRow, 'abort_reason' | 'degree' | 'share_threshold'>): void {
+  insertRound(r: Omit<RoundRow, 'abort_reason' | 'degree' | 'share_threshold' | 'cohort'>): void {
     this.db
       .prepare(
         'INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, ' +
@@ -183,7 +200,7 @@ export class RoundStore {
       .prepare(
         'UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), degree = ' +
           'COALESCE(?, degree), share_threshold = COALESCE(?, share_threshold), range = COALESCE(?, range), ' +
-          'scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason) WHERE id = ?',
+          'scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason), cohort = COALESCE(?, cohort) WHERE id = ?',
       )
       .run(
         phase,
@@ -194,6 +211,7 @@ export class RoundStore {
         fields.range ?? null,
         fields.scale ?? null,
         fields.abort_reason ?? null,
+        fields.cohort ?? null,
         id,
       );
     if (phase === 'done' || phase === 'aborted') this.purgeUploads(id);
@@ -213,12 +231,38 @@ export class RoundStore {
    * Once a round has ended, its masked vectors, sealed share bundles and unmasking responses
    * serve nothing (the sum is published, or will never be): they are deleted, so the server
    * keeps no per-client upload past its round and its disk does not grow by the cohort's
-   * uploads (~300 KB each) every round. Who took part (the indices) stays, for accounting.
+   * uploads (~300 KB each) every round. Candidates and participants (tokens, client ids) go too:
+   * a script's thousand check-ins must not stay for good. The cohort's size stays in the round's
+   * row for the privacy accounting; its public advertisements and who uploaded stay, per index.
    */
   private purgeUploads(roundId: string): void {
     this.db.prepare("UPDATE masked_inputs SET vector = x'' WHERE round_id = ?").run(roundId);
-    this.db.prepare('DELETE FROM share_bundles WHERE round_id = ?').run(roundId);
-    this.db.prepare('DELETE FROM unmask_responses WHERE round_id = ?').run(roundId);
+    for (const table of ['share_bundles', 'unmask_responses', 'candidates', 'participants'])
+      this.db.prepare(`DELETE FROM ${table} WHERE round_id = ?`).run(roundId);
+  }
+
+  /** Clients that checked in to a round (its cohort is drawn from them). */
+  candidateCount(roundId: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM candidates WHERE round_id = ?').get(roundId) as { n: number }).n;
+  }
+
+  /**
+   * Draws the cohort: `size` of the round's candidates uniformly at random (crypto.randomInt), in
+   * random order as indices 1..size. Arriving first buys no seat, and no index says who came when.
+   */
+  drawCohort(roundId: string, size: number): void {
+    const picks = (
+      this.db.prepare('SELECT candidate FROM candidates WHERE round_id = ?').all(roundId) as { candidate: number }[]
+    ).map((c) => c.candidate);
+    for (let i = picks.length - 1; i > 0; i--) {
+      const j = randomInt(i + 1);
+      [picks[i], picks[j]] = [picks[j]!, picks[i]!];
+    }
+    const insert = this.db.prepare(
+      'INSERT INTO participants (round_id, idx, client_id, token_hash, identity_key) SELECT round_id, ?, client_id, ' +
+        'token_hash, identity_key FROM candidates WHERE round_id = ? AND candidate = ?',
+    );
+    picks.slice(0, size).forEach((candidate, i) => insert.run(i + 1, roundId, candidate));
   }
 
   /** Number of rows of a per-round table. */

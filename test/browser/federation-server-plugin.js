@@ -16,8 +16,10 @@ export function startFederationServer() {
     async serverStart() {
       const dataDir = mkdtempSync(join(tmpdir(), 'pocketrank-wtr-'));
       const model = ['--initial-model', 'test/fixtures/generated/model/model.json'];
+      // The browser tests' own devices, all at once: no tickets, and the first three form the cohort.
+      const open = ['--open-admission', 'true', '--cohort-pool', '1'];
       ({ url, child } = await startServerProcess(
-        ['--data-dir', dataDir, '--min-clients', '3', '--max-clients', '3', '--clip', '1000', ...model],
+        ['--data-dir', dataDir, '--min-clients', '3', '--max-clients', '3', '--clip', '1000', ...open, ...model],
         { timeoutMs: 15_000 },
       ));
       const dpDir = mkdtempSync(join(tmpdir(), 'pocketrank-wtr-dp-'));
@@ -39,6 +41,7 @@ export function startFederationServer() {
           '50',
           '--dp-coordinates',
           'true',
+          ...open,
           ...model,
         ],
         { timeoutMs: 15_000 },

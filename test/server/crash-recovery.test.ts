@@ -29,6 +29,10 @@ async function startServer(port: number, dataDir: string): Promise<void> {
       '120000',
       '--clip',
       '10',
+      '--open-admission',
+      'true',
+      '--cohort-pool',
+      '1',
     ],
     { port, timeoutMs: 10_000 },
   ));

@@ -10,6 +10,7 @@ import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 import type {
   AdvertisementEntry,
   CheckInReply,
+  CohortSeat,
   RoundInfo,
   SharesReply,
   SurvivorsReply,
@@ -60,8 +61,11 @@ export async function hostileClient(
     identityKey: toBase64(identity.publicKey),
     ...misbehaviour.checkIn,
   });
-  const { round, index, token } = joined;
+  const { round, token } = joined;
   let info = await waitWhile(server, round, ['checkin'], timeoutMs);
+  const { index } = await call<CohortSeat>(`${server}/v1/rounds/${round}/me`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   const client = new SecAggClient(index, identity, {
     round,
     threshold: info.shareThreshold,

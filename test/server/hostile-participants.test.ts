@@ -19,7 +19,11 @@ afterEach(() => {
   child = undefined;
 });
 
-const FLAGS = ['--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--clip', '10'];
+// Open admission (these attackers need no ticket to get in), and the first four to arrive form the cohort.
+const FLAGS = [
+  ...['--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH), '--clip', '10'],
+  ...['--open-admission', 'true', '--cohort-pool', '1'],
+];
 
 async function start(port: number, dataDir: string, extra: string[] = []): Promise<string> {
   const server = await startServerProcess(['--data-dir', dataDir, ...FLAGS, '--phase-deadline-ms', '2500', ...extra], {

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecAggClient } from '../../protocol/secagg/secagg-client.js';
 import { createIdentity, type Identity } from '../../protocol/secagg/signed-keys.js';
-import type { CheckInReply } from '../../protocol/responses.js';
+import type { CheckInReply, CohortSeat } from '../../protocol/responses.js';
 import { toBase64 } from '../../protocol/wire-format.js';
 import { startTestServer } from './start-test-server.js';
 
@@ -42,6 +42,13 @@ async function checkIn(post: (path: string, body: unknown) => Promise<Response>,
   return (await response.json()) as CheckInReply;
 }
 
+/** A candidate's index once check-in has closed. */
+async function seat(url: string, { round, token }: CheckInReply): Promise<number> {
+  const response = await fetch(`${url}/v1/rounds/${round}/me`, { headers: { authorization: `Bearer ${token}` } });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as CohortSeat).index;
+}
+
 describe('federation server: hostile requests', () => {
   it('refuses identity keys that are not P-256 points, and base64 that only looks like base64, with a 400', async () => {
     const { post, count } = await server();
@@ -51,7 +58,7 @@ describe('federation server: hostile requests', () => {
       expect(response.status, `identityKey "${identityKey.slice(0, 12)}"`).toBe(400);
       expect(((await response.json()) as { error: string }).error).toMatch(/identityKey/);
     }
-    expect(count('participants')).toBe(0);
+    expect(count('candidates') + count('participants')).toBe(0);
   });
 
   it('refuses an advertisement whose signature is not the identity key of its sender: the advertiser is out, the round goes on', async () => {
@@ -60,7 +67,8 @@ describe('federation server: hostile requests', () => {
     const joined: CheckInReply[] = [];
     for (const identity of identities) joined.push(await checkIn(post, identity));
     const advertisement = async (i: number, signWith: Identity) => {
-      const { round, index, token } = joined[i]!;
+      const { round, token } = joined[i]!;
+      const index = await seat(url, joined[i]!);
       const signed = await new SecAggClient(index, signWith, { round, threshold: 2, vectorLength: 8 }).advertise();
       return {
         index,

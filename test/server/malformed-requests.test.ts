@@ -20,12 +20,22 @@ describe('federation server input validation', () => {
           '/v1/checkin',
           JSON.stringify({ clientId: crypto.randomUUID(), identityKey: toBase64(identity.publicKey) }),
         )
-      ).json()) as { round: string; index: number; token: string };
+      ).json()) as { round: string; token: string };
+    // Once check-in has closed: the index each was drawn at.
+    const seated = async (j: { round: string; token: string }) => ({
+      ...j,
+      index: (
+        (await (
+          await fetch(`${server.url}/v1/rounds/${j.round}/me`, { headers: { authorization: `Bearer ${j.token}` } })
+        ).json()) as { index: number }
+      ).index,
+    });
     // The advertisement below is signed with a's identity: the server checks that it is the one a checked in with.
     const identity = await createIdentity();
-    const a = await join(identity);
+    const joinedA = await join(identity);
     const identityB = await createIdentity();
-    const b = await join(identityB);
+    const b = await seated(await join(identityB));
+    const a = await seated(joinedA);
     const signed = await new SecAggClient(a.index, identity, {
       round: a.round,
       threshold: 2,

@@ -8,8 +8,17 @@ export async function startTestServer(
   overrides: Partial<ServerConfig>,
   initialParams?: Float32Array,
 ): Promise<{ url: string; store: RoundStore; service: RoundService; stop: () => Promise<void> }> {
-  // Every test client calls from 127.0.0.1: the per-IP limits are off unless a test sets them.
-  const config = { ...DEFAULT_CONFIG, dataDir: ':memory:', checkinsPerMinute: 0, statusPerMinute: 0, ...overrides };
+  // Every test client calls from 127.0.0.1: the per-IP limits are off unless a test sets them. Admission
+  // is open and the cohort is the first maxClients to arrive, unless a test asks for tickets or a draw.
+  const config = {
+    ...DEFAULT_CONFIG,
+    dataDir: ':memory:',
+    checkinsPerMinute: 0,
+    statusPerMinute: 0,
+    openAdmission: true,
+    cohortPool: 1,
+    ...overrides,
+  };
   const store = new RoundStore(config.dataDir);
   const service = new RoundService(store, config, Date.now, () => undefined, initialParams);
   const app = createApp(service, store);

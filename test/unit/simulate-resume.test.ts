@@ -81,6 +81,7 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
       vectorLength: latest.params.byteLength / 4,
       minClients: 10,
       maxClients: 10,
+      openAdmission: true,
     });
     const identityKey = toBase64((await createIdentity()).publicKey);
     const stranded = await service.checkIn({ clientId: randomUUID(), identityKey });

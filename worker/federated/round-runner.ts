@@ -7,6 +7,7 @@ import { clientWeight, privatizeUpdate } from '../../protocol/privacy/privatize-
 import type {
   AdvertisementEntry,
   CheckInReply,
+  CohortSeat,
   RoundInfo,
   SharesReply,
   SurvivorsReply,
@@ -24,7 +25,8 @@ type Step = 'joined' | 'advertised' | 'shared' | 'masked' | 'signed' | 'unmasked
 export interface RoundSession {
   server: string;
   round: string;
-  index: number;
+  /** This client's index in the cohort; undefined until the cohort is drawn. */
+  index?: number;
   token: string;
   step: Step;
   client?: SecAggSnapshot;
@@ -38,6 +40,8 @@ export interface RoundRunnerOptions {
   server: string;
   /** Stable random id of this device for the server (no user data). */
   clientId: string;
+  /** The shop's participation ticket for this client id, when its server admits by ticket. */
+  ticket?: () => Promise<string | undefined>;
   identity: Identity;
   /** Produces this client's raw update for the round's model version; the runner clips and noises it. */
   update: (info: RoundInfo) => Promise<Float32Array> | Float32Array;
@@ -69,13 +73,17 @@ export interface RoundRunnerOptions {
 /** How the round ended for this client. */
 export interface RoundOutcome {
   round: string;
+  /** This client's index in the cohort; 0 when it was not drawn into it. */
   index: number;
+  /** False when the client checked in but was not drawn into the cohort (nothing was sent). */
+  selected: boolean;
   phase: Phase;
   abortReason: string | null;
   uploadedBytes: number;
 }
 
 const hex = (v: bigint) => v.toString(16);
+const bearerOf = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
 const DROP_AFTER: Record<NonNullable<RoundRunnerOptions['dropAfter']>, Step> = {
   advertise: 'advertised',
   share: 'shared',
@@ -111,20 +119,43 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
     options.longPollMs,
   );
   const persist = options.persist ?? (async () => undefined);
+  const ticket = await options.ticket?.();
   let s: RoundSession = options.session ?? {
     server: options.server,
     ...(await http.post<CheckInReply>('/v1/checkin', {
       clientId: options.clientId,
       identityKey: toBase64(options.identity.publicKey),
+      ...(ticket !== undefined && { ticket }),
     })),
     step: 'joined',
     uploadedBytes: 0,
   };
   await persist(s);
-  const { round, index, token } = s;
-  const over = async (info: RoundInfo): Promise<RoundOutcome> => {
+  const { round, token } = s;
+  let info = await http.waitWhile(round, ['checkin']);
+  if (s.index === undefined && info.phase !== 'aborted') {
+    // Check-in closed: the cohort was drawn from everyone who checked in; was this client?
+    try {
+      s = { ...s, index: (await http.call<CohortSeat>(`/v1/rounds/${round}/me`, bearerOf(token))).index };
+    } catch (error) {
+      if (!(error instanceof RoundHttpError && error.code === 'not_selected')) throw error;
+      await persist(undefined);
+      return { round, index: 0, selected: false, phase: info.phase, abortReason: null, uploadedBytes: 0 };
+    }
+    await persist(s);
+  }
+  const index = s.index ?? 0;
+  const result = (phase: Phase, abortReason: string | null): RoundOutcome => ({
+    round,
+    index,
+    selected: true,
+    phase,
+    abortReason,
+    uploadedBytes: s.uploadedBytes,
+  });
+  const over = async (at: RoundInfo): Promise<RoundOutcome> => {
     await persist(undefined);
-    return { round, index, phase: info.phase, abortReason: info.abortReason, uploadedBytes: s.uploadedBytes };
+    return result(at.phase, at.abortReason);
   };
   let client: SecAggClient | undefined = s.client ? SecAggClient.restore(s.client, options.identity) : undefined;
   const send = async (next: Step, path: string, body: unknown) => {
@@ -135,8 +166,6 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
     await persist(s);
   };
   if (s.pending) await send(s.pending.next, s.pending.path, s.pending.body);
-
-  let info = await http.waitWhile(round, ['checkin']);
   if (info.phase === 'aborted') return over(info);
   if (s.step === 'joined') {
     client = new SecAggClient(index, options.identity, {
@@ -160,7 +189,7 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
     info = await http.waitWhile(round, waitFor);
     return info.phase === 'aborted' || info.phase === 'done';
   };
-  if (dropHere()) return { round, index, phase: info.phase, abortReason: null, uploadedBytes: s.uploadedBytes };
+  if (dropHere()) return result(info.phase, null);
   if (await stepped(['advertise'])) return over(info);
 
   if (s.step === 'advertised') {
@@ -182,12 +211,12 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
       bundles: bundles.map((b) => ({ to: b.to, sealed: toBase64(b.sealed) })),
     });
   }
-  if (dropHere()) return { round, index, phase: info.phase, abortReason: null, uploadedBytes: s.uploadedBytes };
+  if (dropHere()) return result(info.phase, null);
   if (await stepped(['share'])) return over(info);
 
   if (s.step === 'shared') {
     const mine = await http.call<SharesReply>(`/v1/rounds/${round}/shares/${index}`, {
-      headers: { authorization: `Bearer ${token}` },
+      ...bearerOf(token),
     });
     await client!.receiveShares(mine.bundles.map((b) => ({ from: b.from, sealed: fromBase64(b.sealed) })));
     // Clipped and noised here, before masking: nothing un-noised leaves the device, even masked.
@@ -210,7 +239,7 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
       vector: toBase64(new Uint8Array(masked.buffer)),
     });
   }
-  if (dropHere()) return { round, index, phase: info.phase, abortReason: null, uploadedBytes: s.uploadedBytes };
+  if (dropHere()) return result(info.phase, null);
   if (await stepped(['mask'])) return over(info);
 
   if (s.step === 'masked') {
