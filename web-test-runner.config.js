@@ -3,7 +3,7 @@
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { startCdnServer } from './test/browser/cdn-server-plugin.js';
-import { startFederationServer } from './test/browser/federation-server-plugin.js';
+import { startFederationServer, ticketProxy } from './test/browser/federation-server-plugin.js';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -11,6 +11,7 @@ export default {
   rootDir: '.',
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: true,
+  middleware: [ticketProxy],
   concurrency: 1,
   concurrentBrowsers: 1,
   browserStartTimeout: 60_000,

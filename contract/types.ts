@@ -44,8 +44,11 @@ export interface RecommenderOptions {
   /**
    * Opt in to federated fine-tuning with this server. Without it the SDK never contacts a
    * federation server. `minNewEvents` (default 5) new events are needed between contributions.
+   * `ticketUrl`: the shop's own endpoint that vouches for this device when the server admits by
+   * ticket (see docs/server.md); the worker POSTs `{ clientId }` to it, with the shop's cookies,
+   * and expects `{ ticket }`.
    */
-  federation?: { server: string | URL; minNewEvents?: number };
+  federation?: { server: string | URL; minNewEvents?: number; ticketUrl?: string | URL };
   /**
    * Storage consent at start; default `'granted'`. With `'denied'` nothing is written to the
    * device (no database, no cache): events rank this page session from memory only, until `consent('granted')`.

@@ -19,6 +19,14 @@ import type {
  */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; code: PocketrankErrorCode; message: string };
 
+/** `options.federation` once validated: absolute URLs, defaults filled in. */
+export interface FederationSettings {
+  server: string;
+  minNewEvents: number;
+  /** The shop's ticket endpoint, when its federation server admits by ticket. */
+  ticketUrl?: string;
+}
+
 /** What the client sends to start the engine; URLs are absolute by now. */
 export interface EngineInit {
   modelUrl: string;
@@ -44,10 +52,6 @@ export interface EngineApi {
   status(): Promise<Outcome<RecommenderStatus>>;
   personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>>;
   /** With `resumeOnly`, only finishes a round a reloaded page left open. */
-  contribute(federation: {
-    server: string;
-    minNewEvents: number;
-    resumeOnly?: boolean;
-  }): Promise<Outcome<ContributionResult>>;
+  contribute(federation: FederationSettings & { resumeOnly?: boolean }): Promise<Outcome<ContributionResult>>;
   close(): Promise<Outcome<void>>;
 }

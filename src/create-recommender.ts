@@ -5,7 +5,7 @@ import { PocketrankError } from '../contract/pocketrank-error.js';
 import { CHANGE_EVENT } from './change-event.js';
 import { resolveWorkerUrl } from './resolve-worker-url.js';
 import { validateOptions, validateQuery } from './validate-options.js';
-import type { EngineApi, Outcome } from '../contract/worker-protocol.js';
+import type { EngineApi, FederationSettings, Outcome } from '../contract/worker-protocol.js';
 import type { Recommender } from '../contract/recommender.js';
 import type { PrivacyReport } from '../protocol/responses.js';
 import type {
@@ -145,7 +145,7 @@ class WorkerRecommender implements Recommender {
     private readonly engine: Remote<EngineApi>,
     private readonly dispose: () => void,
     flushIntervalMs: number,
-    private readonly federation: { server: string; minNewEvents: number } | undefined,
+    private readonly federation: FederationSettings | undefined,
   ) {
     // Rejections reach the calls racing it; with none pending it is not an unhandled rejection.
     this.closing.catch(() => undefined);

@@ -46,7 +46,9 @@ async function start(): Promise<void> {
     ...(data.backend && { backend: data.backend as Sdk.BackendPreference }),
     ...(data.db && { dbName: data.db }),
     ...(data.consent && { consent: data.consent as Sdk.ConsentState }),
-    ...(data.federation && { federation: { server: data.federation } }),
+    ...(data.federation && {
+      federation: { server: data.federation, ...(data.ticketUrl && { ticketUrl: data.ticketUrl }) },
+    }),
     workerUrl: new URL('pocketrank.worker.js', base),
   });
   sdk.defineRecsElement(rec);

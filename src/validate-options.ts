@@ -6,7 +6,7 @@ import type {
   RecommendQuery,
   Scenario,
 } from '../contract/types.js';
-import type { EngineInit } from '../contract/worker-protocol.js';
+import type { EngineInit, FederationSettings } from '../contract/worker-protocol.js';
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 const MAX_K = 1000;
@@ -24,9 +24,7 @@ function absoluteUrl(value: string | URL, what: string): string {
 }
 
 /** Checks `createRecommender` options and resolves every URL against the page. */
-export function validateOptions(
-  options: RecommenderOptions,
-): EngineInit & { federation?: { server: string; minNewEvents: number } } {
+export function validateOptions(options: RecommenderOptions): EngineInit & { federation?: FederationSettings } {
   if (typeof options !== 'object' || options === null) bad('createRecommender needs an options object');
   if (options.model === undefined || options.model === '') bad('options.model (URL of model.json) is required');
   const modelUrl = absoluteUrl(options.model, 'options.model');
@@ -69,7 +67,13 @@ export function validateOptions(
     bad('options.federation.minNewEvents must be a non-negative integer');
   return {
     ...base,
-    federation: { server: absoluteUrl(options.federation.server, 'options.federation.server'), minNewEvents },
+    federation: {
+      server: absoluteUrl(options.federation.server, 'options.federation.server'),
+      minNewEvents,
+      ...(options.federation.ticketUrl !== undefined && {
+        ticketUrl: absoluteUrl(options.federation.ticketUrl, 'options.federation.ticketUrl'),
+      }),
+    },
   };
 }
 

@@ -10,7 +10,14 @@ import type {
   RecommendQuery,
   RecommenderStatus,
 } from '../contract/types.js';
-import type { ConsentState, EngineApi, EngineInit, Outcome, StoredData } from '../contract/worker-protocol.js';
+import type {
+  ConsentState,
+  EngineApi,
+  EngineInit,
+  FederationSettings,
+  Outcome,
+  StoredData,
+} from '../contract/worker-protocol.js';
 import { EventStore } from './event-store.js';
 import { contributeToRound } from './federated/federated-client.js';
 import { loadCatalog } from './load-catalog.js';
@@ -239,11 +246,7 @@ export class Engine implements EngineApi {
     });
   }
 
-  contribute(federation: {
-    server: string;
-    minNewEvents: number;
-    resumeOnly?: boolean;
-  }): Promise<Outcome<ContributionResult>> {
+  contribute(federation: FederationSettings & { resumeOnly?: boolean }): Promise<Outcome<ContributionResult>> {
     return outcome(() => {
       const state = this.state;
       if (!state.store)

@@ -156,4 +156,32 @@ describe('contribute() across a page reload', () => {
       await Promise.all(dbs.map(deleteDb));
     }
   });
+
+  it("with a server that admits by ticket, each browser gets its ticket from the shop's endpoint (with its cookies) and takes part", async () => {
+    const { ticketedUrl } = (await (await fetch('/__federation.json')).json()) as { ticketedUrl: string };
+    const before = ((await (await fetch(`${ticketedUrl}/v1/models/latest`)).json()) as { version: number }).version;
+    const dbs = [0, 1, 2].map(() => uniqueDb('ticketed'));
+    const federation = { server: ticketedUrl, minNewEvents: 1, ticketUrl: '/__ticket' };
+    const recs = await Promise.all(
+      dbs.map((dbName) => createRecommender({ model: FIXTURE_MODEL, dbName, backend: 'wasm', federation })),
+    );
+    try {
+      recs.forEach((rec, r) => [1, 2, 3].forEach((i) => rec.track({ type: 'view', itemId: `sku-0${r + i}` })));
+      await Promise.all(recs.map((rec) => rec.flush()));
+      // The shop does not know this visitor yet (no session cookie): it vouches for nobody.
+      document.cookie = 'session=; max-age=0; path=/';
+      const refused = await rejection(recs[0]!.contribute());
+      expect(refused).to.include({ code: 'not_allowed' });
+      expect(refused.message).to.match(/ticket endpoint did not vouch .*403/);
+      document.cookie = 'session=shopper-42; path=/';
+      const results = await Promise.all(recs.map((rec) => rec.contribute()));
+      expect(results.map((r) => r.phase)).to.deep.equal(['done', 'done', 'done']);
+      const after = ((await (await fetch(`${ticketedUrl}/v1/models/latest`)).json()) as { version: number }).version;
+      expect(after).to.equal(before + 1);
+    } finally {
+      document.cookie = 'session=; max-age=0; path=/';
+      await Promise.all(recs.map((rec) => rec.close()));
+      await Promise.all(dbs.map(deleteDb));
+    }
+  });
 });

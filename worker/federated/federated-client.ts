@@ -53,6 +53,7 @@ export async function contributeToRound(args: {
   history: readonly string[];
   server: string;
   minNewEvents: number;
+  ticketUrl?: string;
   lockName: string;
   resumeOnly?: boolean;
 }): Promise<ContributionResult> {
@@ -85,6 +86,7 @@ export async function contributeToRound(args: {
       server,
       clientId: state.clientId,
       identity: state.identity,
+      ...(args.ticketUrl && { ticket: () => fetchTicket(args.ticketUrl!, state.clientId) }),
       examples: nextItemTargetCount(rows, loaded.encoder.cfg.maxLen),
       ...(session && { session }),
       // The session holds this round's secrets; it lives in this device's IndexedDB only.
@@ -117,6 +119,12 @@ export async function contributeToRound(args: {
       },
     });
   const outcome = await withTrainingLock(args.lockName, run);
+  if (!outcome.selected)
+    return {
+      participated: false,
+      round: outcome.round,
+      reason: "not drawn into this round's cohort; nothing was sent",
+    };
   if (outcome.phase === 'done') await store.putMeta(STATE_KEY, { ...state, contributedAt: stored });
   return {
     participated: true,
@@ -125,4 +133,32 @@ export async function contributeToRound(args: {
     uploadedBytes: outcome.uploadedBytes,
     ...(outcome.abortReason && { reason: outcome.abortReason }),
   };
+}
+
+/**
+ * Asks the shop's ticket endpoint to vouch for this device (with the shop's cookies: it knows
+ * its shoppers, the federation server does not). A refusal is the shop's answer, not a fault.
+ */
+async function fetchTicket(ticketUrl: string, clientId: string): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(ticketUrl, {
+      method: 'POST',
+      credentials: 'include',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId }),
+    });
+  } catch (error) {
+    throw new PocketrankError(
+      'not_allowed',
+      `the shop's ticket endpoint ${ticketUrl} could not be reached: ${String(error)}`,
+    );
+  }
+  const body = (await response.json().catch(() => ({}))) as { ticket?: unknown; error?: unknown };
+  if (!response.ok || typeof body.ticket !== 'string')
+    throw new PocketrankError(
+      'not_allowed',
+      `the shop's ticket endpoint did not vouch for this device (HTTP ${response.status}${typeof body.error === 'string' ? `: ${body.error}` : ''})`,
+    );
+  return body.ticket;
 }
