@@ -43,7 +43,9 @@ export interface Recommender {
   consent(state: ConsentState): Promise<void>;
   /**
    * Deletes everything pocketrank stored on this device (the IndexedDB database, its caches,
-   * personalized weights) and forgets this session's history; resolves when it is gone.
+   * personalized weights) and forgets this session's history; resolves when it is gone. It stays
+   * gone until the shopper acts again: impressions (what widgets show, even as they refresh) are
+   * not recorded until the next other tracked event.
    */
   forget(): Promise<void>;
   /** What is stored about the shopper on this device, exactly (for a privacy panel). */

@@ -137,6 +137,8 @@ class WorkerRecommender implements Recommender {
 
   // Settles every call still waiting on the worker when close() terminates it.
   private rejectPending: (error: PocketrankError) => void = () => undefined;
+  /** Set by forget() until the shopper's next action (any tracked event but an impression). */
+  private forgotten = false;
   private readonly closing = new Promise<never>((_, reject) => {
     this.rejectPending = reject;
   });
@@ -171,7 +173,12 @@ class WorkerRecommender implements Recommender {
 
   track(event: TrackInput): void {
     this.assertOpen();
-    this.batcher.add(validateEvent(event));
+    const checked = validateEvent(event);
+    // An impression is what a widget showed, not something the shopper did: after forget() it
+    // must not bring the database back (widgets refresh, and record impressions, as it clears).
+    if (this.forgotten && checked.type === 'impression') return;
+    this.forgotten = false;
+    this.batcher.add(checked);
   }
 
   async recommend(query: RecommendQuery): Promise<Recommendation[]> {
@@ -233,6 +240,7 @@ class WorkerRecommender implements Recommender {
   async forget(): Promise<void> {
     this.assertOpen();
     // Events still queued on this side are part of what must be forgotten.
+    this.forgotten = true;
     await this.batcher.clear();
     unwrap(await this.guard(this.engine.forget()));
     notifyChange();
