@@ -173,7 +173,10 @@ export interface RecommenderStatus {
   personalized: boolean;
   /** Start-up phases of this worker. */
   startup?: Startup;
-  /** With `options.federation`: the privacy the federation has spent so far, as its server reports it. */
+  /**
+   * With `options.federation`, once this page has called `contribute()`: the privacy the
+   * federation has spent so far, as its server reports it. Before that the server is not contacted.
+   */
   federation?: FederationPrivacy;
 }
 

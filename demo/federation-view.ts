@@ -111,22 +111,22 @@ async function runRound(rec: Recommender, items: CatalogItem[], server: string, 
   }
 }
 
+/** The federation panel's header: what this browser knows of the server's privacy report. */
+function serverLine(server: string, fed: FederationPrivacy | undefined): string {
+  if (!fed) return `${server}: not contacted yet. This browser asks it nothing until you take part in a round.`;
+  if (fed.error) return `Not reachable at ${server} (${fed.error}). npm start runs one on port 8787.`;
+  const epsilon = fed.epsilon === null ? '∞ (no DP noise)' : fed.epsilon.toFixed(2);
+  return (
+    `${server}: ${fed.rounds} rounds so far, ε spent ${epsilon}${fed.budget ? ` of ${fed.budget}` : ''}, ` +
+    `δ ${fed.delta.toExponential(1)}, noise multiplier ${fed.noiseMultiplier}.`
+  );
+}
+
 export async function federationPage(rec: Recommender, items: CatalogItem[], server: string): Promise<Node[]> {
   const panel = el('div', 'panel');
-  const status = await rec.status();
-  const fed: FederationPrivacy | undefined = status.federation;
-  panel.append(
-    el('h2', '', 'Federation server'),
-    el(
-      'p',
-      'hint',
-      fed?.error
-        ? `Not reachable at ${server} (${fed.error}). npm start runs one on port 8787.`
-        : `${server}: ${fed?.rounds ?? 0} rounds so far, ε spent ` +
-            `${fed?.epsilon === null ? '∞ (no DP noise)' : fed?.epsilon?.toFixed(2)}` +
-            `${fed?.budget ? ` of ${fed.budget}` : ''}, δ ${fed?.delta.toExponential(1)}, noise multiplier ${fed?.noiseMultiplier}.`,
-    ),
-  );
+  const fed = (await rec.status()).federation;
+  const header = el('p', 'hint', serverLine(server, fed));
+  panel.append(el('h2', '', 'Federation server'), header);
   const run = el('button', 'primary', 'Run a federated round now');
   const log = el('p', 'hint');
   run.disabled = !privacyState.federated || Boolean(fed?.error);
@@ -135,6 +135,8 @@ export async function federationPage(rec: Recommender, items: CatalogItem[], ser
     run.disabled = true;
     try {
       await runRound(rec, items, server, log);
+      // What the server reports now, after this round (rounds, epsilon, model version moved).
+      header.textContent = serverLine(server, (await rec.status()).federation);
     } catch (error) {
       log.textContent = String(error);
     } finally {

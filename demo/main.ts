@@ -40,12 +40,16 @@ async function main(): Promise<void> {
     onCart: () =>
       (document.getElementById('cart-count')!.textContent = String([...shop.cart.values()].reduce((a, b) => a + b, 0))),
   };
-  // The size of what a round uploads comes from the server; without one nothing is uploaded anyway.
-  const health = (await fetch(`${FEDERATION}/health`).then(
-    (r) => r.json(),
-    () => ({}),
-  )) as { vectorLength?: number };
-  const encoderFloats = health.vectorLength ?? 0;
+  // The size of what a round uploads comes from the server, asked only once the shopper opted in:
+  // before that this browser tells the federation server nothing, not even that it visited.
+  let vectorLength: Promise<number> | undefined;
+  const uploadSize = () =>
+    (vectorLength ??= fetch(`${FEDERATION}/health`)
+      .then((r) => r.json() as Promise<{ vectorLength?: number }>)
+      .then(
+        (h) => h.vectorLength ?? 0,
+        () => 0,
+      ));
 
   const route = async () => {
     const hash = decodeURIComponent(location.hash.slice(1) || '/');
@@ -54,7 +58,7 @@ async function main(): Promise<void> {
     let nodes: Node[];
     if (hash.startsWith('/p/')) nodes = productPage(shop, hash.slice(3));
     else if (hash === '/cart') nodes = cartPage(shop);
-    else if (hash === '/privacy') nodes = await privacyPage(rec, encoderFloats);
+    else if (hash === '/privacy') nodes = await privacyPage(rec, uploadSize);
     else if (hash === '/federation') nodes = await federationPage(rec, items, FEDERATION);
     else nodes = shopPage(shop);
     view.replaceChildren(...nodes);

@@ -6,7 +6,7 @@ import { el } from './shop-data.js';
 /** Demo-wide privacy switches (kept in memory: the demo itself stores nothing else). */
 export const privacyState = { federated: false, lastContribution: undefined as ContributionResult | undefined };
 
-export async function privacyPage(rec: Recommender, encoderFloats: number): Promise<Node[]> {
+export async function privacyPage(rec: Recommender, uploadSize: () => Promise<number>): Promise<Node[]> {
   const [data, status] = await Promise.all([rec.storedData(), rec.status()]);
   const panel = el('div', 'panel');
   const consent = el('input');
@@ -81,6 +81,7 @@ export async function privacyPage(rec: Recommender, encoderFloats: number): Prom
   );
 
   const leaving = el('div', 'panel');
+  const encoderFloats = privacyState.federated ? await uploadSize() : 0;
   const kb = ((encoderFloats * 4) / 1024).toFixed(0);
   const last = privacyState.lastContribution;
   leaving.append(

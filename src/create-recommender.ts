@@ -139,6 +139,8 @@ class WorkerRecommender implements Recommender {
   private rejectPending: (error: PocketrankError) => void = () => undefined;
   /** Set by forget() until the shopper's next action (any tracked event but an impression). */
   private forgotten = false;
+  /** Whether this page called contribute(): only then is the federation server asked anything. */
+  private contributed = false;
   private readonly closing = new Promise<never>((_, reject) => {
     this.rejectPending = reject;
   });
@@ -197,7 +199,10 @@ class WorkerRecommender implements Recommender {
     this.assertOpen();
     await this.batcher.flush();
     const status = unwrap(await this.guard(this.engine.status()));
-    return this.federation ? { ...status, federation: await fetchPrivacy(this.federation.server) } : status;
+    // The federation server hears nothing from a shopper who has not taken part: not even this report.
+    return this.federation && this.contributed
+      ? { ...status, federation: await fetchPrivacy(this.federation.server) }
+      : status;
   }
 
   async personalize(options: PersonalizeOptions = {}): Promise<PersonalizeResult> {
@@ -222,6 +227,7 @@ class WorkerRecommender implements Recommender {
         'no federation server is configured (options.federation); nothing was sent',
       );
     await this.batcher.flush();
+    this.contributed = true;
     return unwrap(await this.guard(this.engine.contribute(this.federation)));
   }
 

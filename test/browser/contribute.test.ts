@@ -184,4 +184,33 @@ describe('contribute() across a page reload', () => {
       await Promise.all(dbs.map(deleteDb));
     }
   });
+
+  it('asks the federation server nothing until this page calls contribute(), not even for the privacy report', async () => {
+    const { url } = (await (await fetch('/__federation.json')).json()) as { url: string };
+    const origin = new URL(url).origin;
+    const toServer = () =>
+      performance.getEntriesByType('resource').filter((e) => new URL(e.name).origin === origin).length;
+    performance.clearResourceTimings();
+    const dbName = uniqueDb('no-contact');
+    const rec = await createRecommender({
+      model: FIXTURE_MODEL,
+      dbName,
+      backend: 'wasm',
+      federation: { server: url, minNewEvents: 100 },
+    });
+    try {
+      for (let i = 1; i <= 5; i++) {
+        rec.track({ type: 'view', itemId: `sku-0${i}` });
+        expect((await rec.status()).federation).to.equal(undefined);
+      }
+      expect(toServer()).to.equal(0);
+      expect((await rec.contribute()).participated).to.equal(false); // too few events: nothing sent
+      const { federation } = await rec.status();
+      expect(federation).to.include({ server: `${url}/` });
+      expect(toServer()).to.equal(1);
+    } finally {
+      await rec.close();
+      await deleteDb(dbName);
+    }
+  });
 });
