@@ -173,6 +173,11 @@ class WorkerRecommender implements Recommender {
     if (this.closed) throw new PocketrankError('closed', 'this recommender was closed');
   }
 
+  /** A plain description: the worker proxy this holds must not be walked (JSON.stringify threw in the worker). */
+  toJSON(): { recommender: 'pocketrank'; closed: boolean } {
+    return { recommender: 'pocketrank', closed: this.closed };
+  }
+
   track(event: TrackInput): void {
     this.assertOpen();
     const checked = validateEvent(event);

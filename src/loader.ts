@@ -18,21 +18,46 @@ declare const __SDK_INTEGRITY__: string;
 type Command = [string, ...unknown[]];
 type Callback = (error: unknown, result?: unknown) => void;
 
+/** What the queue may call: the Recommender's public methods (not close: the page owns the SDK's life). */
+const COMMANDS = [
+  'track',
+  'recommend',
+  'flush',
+  'status',
+  'personalize',
+  'contribute',
+  'consent',
+  'forget',
+  'storedData',
+  'setStock',
+] as const satisfies readonly (keyof Recommender)[];
+
 const script = document.currentScript as HTMLScriptElement;
 const base = new URL('./', script.src);
 const data = script.dataset;
 const w = window as unknown as { pocketrank?: Command[] | { push(c: Command): void }; Pocketrank?: typeof Sdk };
 const queued: Command[] = Array.isArray(w.pocketrank) ? w.pocketrank : [];
 
-function run(rec: Recommender, command: Command): void {
-  const [name, ...args] = command;
+function run(sdk: typeof Sdk, rec: Recommender, command: unknown): void {
+  if (!Array.isArray(command) || typeof command[0] !== 'string') {
+    const error = new sdk.PocketrankError('invalid_argument', 'a pocketrank command is an array: [name, ...args]');
+    const last: unknown = Array.isArray(command) ? command[command.length - 1] : undefined;
+    return typeof last === 'function' ? (last as Callback)(error) : console.error('[pocketrank]', error.message);
+  }
+  const [name, ...args] = command as Command;
   const callback = typeof args[args.length - 1] === 'function' ? (args.pop() as Callback) : undefined;
   const report = (error: unknown) => (callback ? callback(error) : console.error(`[pocketrank] ${name} failed`, error));
+  if (name === 'ready') return callback?.(null, rec);
+  if (!(COMMANDS as readonly string[]).includes(name))
+    return report(
+      new sdk.PocketrankError(
+        'invalid_argument',
+        `unknown pocketrank command "${name}"; commands: ready, ${COMMANDS.join(', ')}`,
+      ),
+    );
   try {
-    const fn =
-      name === 'ready' ? async () => rec : (rec as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
-    if (typeof fn !== 'function' || name === 'close') throw new TypeError(`unknown pocketrank command "${name}"`);
-    Promise.resolve(fn.apply(rec, args)).then((result) => callback?.(null, result), report);
+    const method = rec[name as (typeof COMMANDS)[number]] as (...a: unknown[]) => unknown;
+    Promise.resolve(method.apply(rec, args)).then((result) => callback?.(null, result), report);
   } catch (error) {
     report(error);
   }
@@ -52,8 +77,8 @@ async function start(): Promise<void> {
     workerUrl: new URL('pocketrank.worker.js', base),
   });
   sdk.defineRecsElement(rec);
-  w.pocketrank = { push: (command: Command) => run(rec, command) };
-  for (const command of queued.splice(0)) run(rec, command);
+  w.pocketrank = { push: (command: Command) => run(sdk, rec, command) };
+  for (const command of queued.splice(0)) run(sdk, rec, command);
 }
 
 const sdkScript = Object.assign(document.createElement('script'), {

@@ -9,6 +9,7 @@ interface ShopReport {
   shift: number;
   violations: string[];
   errors: string[];
+  commands: Record<string, { code?: string; name?: string; result?: string }>;
 }
 
 function frameReport(src: string): { frame: HTMLIFrameElement; report: Promise<ShopReport> } {
@@ -33,7 +34,10 @@ describe('the script-tag loader', () => {
     try {
       const r = await report;
       expect(r.error, JSON.stringify(r)).to.equal(null);
-      expect(r.errors).to.deep.equal([]);
+      expect(r.errors).to.deep.equal(['[pocketrank] a pocketrank command is an array: [name, ...args]']);
+      for (const name of ['guard', 'constructor', 'close', 'nope'])
+        expect(r.commands[name], name).to.deep.equal({ code: 'invalid_argument', name: 'PocketrankError' });
+      expect(r.commands.ready).to.deep.equal({ result: JSON.stringify({ recommender: 'pocketrank', closed: false }) });
       expect(r.violations).to.deep.equal([]);
       // Queued before the loader existed: three views, then a recommendation on them.
       expect(r.top).to.deep.equal(['sku-08', 'sku-09']);

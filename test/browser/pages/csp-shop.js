@@ -18,6 +18,16 @@ new PerformanceObserver((list) => {
 }).observe({ type: 'layout-shift', buffered: true });
 
 for (const itemId of ['sku-05', 'sku-06', 'sku-07']) pocketrank.push(['track', { type: 'view', itemId }]);
+// Only the public methods are commands: internals, unknown names and malformed commands are refused.
+const commands = {};
+const note = (name) => (error, result) =>
+  (commands[name] = error ? { code: error.code, name: error.name } : { result: JSON.stringify(result) });
+pocketrank.push(['guard', 1, note('guard')]);
+pocketrank.push(['constructor', note('constructor')]);
+pocketrank.push(['close', note('close')]);
+pocketrank.push(['nope', note('nope')]);
+pocketrank.push(['ready', note('ready')]);
+pocketrank.push('track');
 pocketrank.push([
   'recommend',
   { k: 2 },
@@ -37,6 +47,7 @@ pocketrank.push([
           shift,
           violations,
           errors,
+          commands,
         },
         '*',
       );
