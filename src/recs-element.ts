@@ -152,6 +152,9 @@ export function defineRecsElement(
 
     private placeholder(): Element {
       const el = this.fromTemplate();
+      // Unfilled `{field}` attributes (an image's src, a link) would be fetched or followed as they are.
+      for (const node of [el, ...el.querySelectorAll('*')])
+        for (const attr of [...node.attributes]) if (attr.value.includes('{')) node.removeAttribute(attr.name);
       el.setAttribute('aria-hidden', 'true');
       (el as HTMLElement).style.visibility = 'hidden';
       return el;
