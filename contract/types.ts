@@ -159,6 +159,11 @@ export interface RecommenderStatus {
   model: { id: string; version: string; url: string; numItems: number; maxHistory: number };
   /** Catalog items the model can rank. */
   rankableItems: number;
+  /**
+   * Items of the stored history the catalog does not list (kept, since the catalog may lag the
+   * shop, but not ranked on).
+   */
+  unknownHistoryItems: number;
   /** Storage consent in force. */
   consent: ConsentState;
   /** Events stored on this device. */

@@ -294,6 +294,7 @@ export class Engine implements EngineApi {
         maxHistory: loaded.maxLen,
       },
       rankableItems: ranker.rankable,
+      unknownHistoryItems: new Set(this.state.shopper.itemIds.filter((id) => !ranker.knows(id))).size,
       consent,
       storedEvents: store ? await store.count() : 0,
       sessionEvents: unstored.length,

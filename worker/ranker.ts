@@ -18,6 +18,8 @@ export class Ranker {
   private readonly items: Map<number, CatalogItem>;
   private base: Float32Array;
   private readonly byPopularity: number[];
+  /** Every attribute name some catalog item has: what a filter may name. */
+  private readonly attributeKeys = new Set<string>();
   private tableT: tf.Tensor2D;
   private unitT: tf.Tensor2D | undefined;
   private fixedShape: boolean | undefined;
@@ -30,6 +32,8 @@ export class Ranker {
   ) {
     ({ rowOf: this.rowOf, items: this.items } = indexCatalog(loaded.meta.itemIds, catalog));
     this.base = baseBias(loaded.encoder.cfg.vocabSize, this.items);
+    for (const item of this.items.values())
+      for (const key of Object.keys(item.attributes ?? {})) this.attributeKeys.add(key);
     this.byPopularity = [...this.items.keys()].sort(
       (a, b) => (this.items.get(b)!.popularity ?? 0) - (this.items.get(a)!.popularity ?? 0),
     );
@@ -62,19 +66,40 @@ export class Ranker {
    * @throws PocketrankError `invalid_argument` naming ids that are not in the catalog (nothing changes then).
    */
   setStock(updates: Readonly<Record<string, boolean>>): void {
-    const unknown = Object.keys(updates).filter((id) => !this.items.has(this.rowOf.get(id) ?? -1));
+    this.requireKnown(Object.keys(updates), 'setStock');
+    for (const [id, inStock] of Object.entries(updates)) this.items.get(this.rowOf.get(id)!)!.inStock = inStock;
+    this.base = baseBias(this.loaded.encoder.cfg.vocabSize, this.items);
+  }
+
+  /** Whether a catalog item has this id. */
+  knows(id: string): boolean {
+    return this.items.has(this.rowOf.get(id) ?? -1);
+  }
+
+  /**
+   * Throws `invalid_argument` naming the ids no catalog item has: a query that names one asks
+   * for a list it cannot mean (tracked events may name them: the catalog can lag the shop).
+   */
+  private requireKnown(ids: readonly string[], what: string): void {
+    const unknown = ids.filter((id) => !this.knows(id));
     if (unknown.length > 0)
       throw new PocketrankError(
         'invalid_argument',
-        `not in the catalog: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
+        `${what}: not in the catalog: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`,
       );
-    for (const [id, inStock] of Object.entries(updates)) this.items.get(this.rowOf.get(id)!)!.inStock = inStock;
-    this.base = baseBias(this.loaded.encoder.cfg.vocabSize, this.items);
   }
 
   /** The list a query asks for, with the business rules applied and a reason per item. */
   async rank(shopper: ShopperState, query: RecommendQuery): Promise<Recommendation[]> {
     const scenario = query.scenario ?? 'for-you';
+    if (query.item !== undefined) this.requireKnown([query.item], 'item');
+    this.requireKnown(query.pin ?? [], 'pin');
+    const unknownFields = Object.keys(query.filter ?? {}).filter((key) => !this.attributeKeys.has(key));
+    if (unknownFields.length > 0)
+      throw new PocketrankError(
+        'invalid_argument',
+        `filter: no catalog item has the attribute ${unknownFields.join(', ')}; attributes: ${[...this.attributeKeys].join(', ')}`,
+      );
     const history = shopper.history;
     const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => this.rowOf.get(id) ?? []);
     const anchorIds =
