@@ -35,6 +35,8 @@ export interface TrackedEvent {
 const MAX_ID_LENGTH = 256;
 const MAX_QUERY_LENGTH = 512;
 const MAX_CONTEXT_KEYS = 32;
+const MAX_CONTEXT_KEY_LENGTH = 64;
+const MAX_CONTEXT_STRING = 1024;
 // Events older than 2000-01-01 or more than a day ahead are clock bugs, not history.
 const MIN_TIMESTAMP = 946_684_800_000;
 const MAX_CLOCK_SKEW_MS = 86_400_000;
@@ -47,17 +49,23 @@ function checkContext(context: unknown): EventContext | undefined {
   if (context === undefined) return undefined;
   if (typeof context !== 'object' || context === null || Array.isArray(context))
     fail('event.context must be a plain object');
-  const entries = Object.entries(context);
-  if (entries.length > MAX_CONTEXT_KEYS)
-    fail(`event.context has ${entries.length} keys; at most ${MAX_CONTEXT_KEYS} are allowed`);
+  // Counted before any per-key work: a context of a million keys is refused, not copied.
+  const keys = Object.keys(context);
+  if (keys.length > MAX_CONTEXT_KEYS)
+    fail(`event.context has ${keys.length} keys; at most ${MAX_CONTEXT_KEYS} are allowed`);
   const out: EventContext = {};
-  for (const [key, value] of entries) {
+  for (const key of keys) {
+    const value = (context as Record<string, unknown>)[key];
+    if (key.length > MAX_CONTEXT_KEY_LENGTH)
+      fail(`event.context keys are at most ${MAX_CONTEXT_KEY_LENGTH} characters; got ${key.length}`);
     const ok =
       value === null ||
       typeof value === 'string' ||
       typeof value === 'boolean' ||
       (typeof value === 'number' && Number.isFinite(value));
     if (!ok) fail(`event.context.${key} must be a string, finite number, boolean or null`);
+    if (typeof value === 'string' && value.length > MAX_CONTEXT_STRING)
+      fail(`event.context.${key} is ${value.length} characters; at most ${MAX_CONTEXT_STRING} are allowed`);
     out[key] = value as EventContext[string];
   }
   return out;

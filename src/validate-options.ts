@@ -86,9 +86,26 @@ function isAttributeValue(value: unknown): value is AttributeValue {
 /** Scenarios `recommend()` accepts. */
 export const SCENARIOS: readonly Scenario[] = ['for-you', 'similar', 'bought-together', 'recently-viewed', 'trending'];
 
+/** Ids an `exclude` or `pin` list, or a `boost` object, may hold: checked before any work on them. */
+const MAX_IDS = 1000;
+/** Keys of a filter, and values one filter key may list. */
+const MAX_FILTER_KEYS = 32;
+const MAX_FILTER_VALUES = 100;
+const MAX_ID_LENGTH = 256;
+
 const idList = (value: unknown, what: string): string[] => {
-  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string')) bad(`${what} must be an array of item ids`);
+  if (!Array.isArray(value)) bad(`${what} must be an array of item ids`);
+  if (value.length > MAX_IDS) bad(`${what} has ${value.length} ids; at most ${MAX_IDS} are allowed`);
+  if (value.some((id) => typeof id !== 'string' || id.length > MAX_ID_LENGTH))
+    bad(`${what} must be an array of item ids (strings of at most ${MAX_ID_LENGTH} characters)`);
   return [...(value as string[])];
+};
+
+/** The own keys of a plain object, refused past `max` before anything else is done with them. */
+const boundedKeys = (value: object, max: number, what: string): string[] => {
+  const keys = Object.keys(value);
+  if (keys.length > max) bad(`${what} has ${keys.length} keys; at most ${max} are allowed`);
+  return keys;
 };
 
 /** Checks a `recommend()` query; returns a structured-clone-safe copy. */
@@ -98,7 +115,8 @@ export function validateQuery(query: RecommendQuery): RecommendQuery {
   if (!Number.isInteger(k) || k < 1 || k > MAX_K) bad(`k must be an integer from 1 to ${MAX_K}; got ${String(k)}`);
   if (!SCENARIOS.includes(scenario))
     bad(`scenario must be one of ${SCENARIOS.join(', ')}; got ${JSON.stringify(scenario)}`);
-  if (item !== undefined && (typeof item !== 'string' || item === '')) bad('item must be a non-empty item id');
+  if (item !== undefined && (typeof item !== 'string' || item === '' || item.length > MAX_ID_LENGTH))
+    bad(`item must be a non-empty item id of at most ${MAX_ID_LENGTH} characters`);
   if (scenario === 'similar' && item === undefined) bad('the similar scenario needs an item');
   const out: RecommendQuery = {
     k,
@@ -114,18 +132,23 @@ export function validateQuery(query: RecommendQuery): RecommendQuery {
   if (boost !== undefined) {
     if (typeof boost !== 'object' || boost === null || Array.isArray(boost))
       bad('boost must be an object of item id -> number');
-    for (const [id, amount] of Object.entries(boost))
+    for (const id of boundedKeys(boost, MAX_IDS, 'boost')) {
+      const amount = (boost as Record<string, unknown>)[id];
       if (typeof amount !== 'number' || !Number.isFinite(amount)) bad(`boost.${id} must be a finite number`);
+    }
     out.boost = { ...boost };
   }
   if (filter !== undefined) {
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
       bad('filter must be an object of attribute values');
     const copy: NonNullable<RecommendQuery['filter']> = {};
-    for (const [key, value] of Object.entries(filter)) {
+    for (const key of boundedKeys(filter, MAX_FILTER_KEYS, 'filter')) {
+      const value = filter[key] as AttributeValue | AttributeValue[] | unknown;
+      if (Array.isArray(value) && value.length > MAX_FILTER_VALUES)
+        bad(`filter.${key} lists ${value.length} values; at most ${MAX_FILTER_VALUES} are allowed`);
       const ok = Array.isArray(value) ? value.length > 0 && value.every(isAttributeValue) : isAttributeValue(value);
       if (!ok) bad(`filter.${key} must be a string, number or boolean, or a non-empty array of them`);
-      copy[key] = Array.isArray(value) ? [...value] : value;
+      copy[key] = Array.isArray(value) ? [...(value as AttributeValue[])] : (value as AttributeValue);
     }
     out.filter = copy;
   }

@@ -51,6 +51,12 @@ describe('validateEvent', () => {
     ['array context', { type: 'view', itemId: 'a', context: [] }],
     ['object in context', { type: 'view', itemId: 'a', context: { a: {} } }],
     ['NaN in context', { type: 'view', itemId: 'a', context: { a: Number.NaN } }],
+    ['5 MB string in context', { type: 'view', itemId: 'a', context: { page: 'x'.repeat(5 * 1024 * 1024) } }],
+    [
+      'a million context keys',
+      { type: 'view', itemId: 'a', context: Object.fromEntries(Array.from({ length: 1e6 }, (_, i) => [`k${i}`, i])) },
+    ],
+    ['a context key of 1,000 characters', { type: 'view', itemId: 'a', context: { ['k'.repeat(1000)]: 1 } }],
   ])('rejects %s with invalid_event', (_why, input) => {
     expect(codeOf(() => validateEvent(input, NOW))).toBe('invalid_event');
   });

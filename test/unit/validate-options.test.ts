@@ -54,6 +54,11 @@ describe('validateQuery', () => {
       { k: 1, exclude: [1] },
       { k: 1, filter: { a: {} } },
       { k: 1, filter: [] },
+      { k: 1, exclude: Array.from({ length: 1e6 }, (_, i) => `id-${i}`) },
+      { k: 1, pin: Array.from({ length: 1001 }, (_, i) => `id-${i}`) },
+      { k: 1, boost: Object.fromEntries(Array.from({ length: 1e5 }, (_, i) => [`id-${i}`, 1])) },
+      { k: 1, filter: { tags: Array.from({ length: 1e5 }, (_, i) => `t${i}`) } },
+      { k: 1, item: 'x'.repeat(300) },
     ]) {
       expect(() => validateQuery(bad as never)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
     }
