@@ -19,6 +19,20 @@ function copyWasmBinaries(): Plugin {
   };
 }
 
+/** Vite prints the server's root, a blank 404 here: say where the demo shop is. */
+function printDemoUrl(): Plugin {
+  return {
+    name: 'pocketrank-demo-url',
+    configureServer(server) {
+      server.httpServer?.once('listening', () => {
+        const address = server.httpServer!.address();
+        const port = typeof address === 'object' && address ? address.port : 5173;
+        setTimeout(() => console.log(`\n  pocketrank demo shop: http://localhost:${port}/demo/\n`), 50);
+      });
+    },
+  };
+}
+
 const library = (entry: string, format: 'es' | 'iife', file: string, emptyOutDir: boolean): UserConfig => ({
   build: {
     outDir: 'dist',
@@ -84,6 +98,7 @@ export default defineConfig(({ mode }): UserConfig => {
     case 'demo':
       return {
         root: '.',
+        plugins: [printDemoUrl()],
         // The demo runs the built bundle, exactly what a shop would load.
         resolve: { alias: { pocketrank: resolve('dist/pocketrank.js') } },
         server: { port: 5173, strictPort: false, open: '/demo/' },

@@ -25,7 +25,15 @@ const timer = setInterval(
   () => void service.tick().catch((error: unknown) => log('tick_failed', { error: String(error) })),
   250,
 );
-await app.listen({ port: config.port, host: config.host });
+try {
+  await app.listen({ port: config.port, host: config.host });
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+  console.error(
+    `pocketrank server: port ${config.port} on ${config.host} is in use; choose another with --port or POCKETRANK_PORT`,
+  );
+  process.exit(1);
+}
 log('listening', {
   url: `http://${config.host}:${(app.server.address() as { port: number }).port}`,
   dataDir: config.dataDir,
