@@ -62,4 +62,37 @@ describe('the script-tag loader', () => {
       frame.remove();
     }
   });
+
+  it("the README's own snippet, queue file and policy work as written: the queue runs and the widget fills", async () => {
+    const frame = document.createElement('iframe');
+    const report = new Promise<{
+      logged: unknown[][];
+      errors: string[];
+      violations: string[];
+      cards?: number;
+      timeout?: boolean;
+    }>((resolve) =>
+      addEventListener('message', function onMessage(event) {
+        if (event.source !== frame.contentWindow || event.data?.kind !== 'readme') return;
+        removeEventListener('message', onMessage);
+        resolve(event.data);
+      }),
+    );
+    frame.style.width = '800px';
+    frame.style.height = '600px';
+    frame.src = '/csp/readme.html';
+    document.body.append(frame);
+    try {
+      const r = await report;
+      expect(r.timeout, JSON.stringify(r)).to.equal(undefined);
+      expect(r.violations).to.deep.equal([]);
+      expect(r.errors).to.deep.equal([]);
+      expect(r.cards).to.equal(4);
+      // The queued recommend ran and logged its four items (not an error).
+      const items = r.logged.find((args) => Array.isArray(args[0]))?.[0] as { itemId: string }[] | undefined;
+      expect(items?.length).to.equal(4);
+    } finally {
+      frame.remove();
+    }
+  });
 });
