@@ -16,9 +16,11 @@ async function showStatus(rec: Recommender): Promise<void> {
   const ms = performance.now() - started;
   const s = await rec.status();
   statusBar.textContent =
-    `Ranked ${s.rankableItems.toLocaleString()} products in ${ms.toFixed(1)} ms on ` +
-    `${s.backend} (${s.backendReason}) · ${s.storedEvents} events on this device · model ${s.model.id} v` +
-    `${s.model.version}${s.personalized ? ' · personalized' : ''}`;
+    `Ranked ${s.rankableItems.toLocaleString()} products in ${ms.toFixed(1)} ms on ${s.backend}` +
+    `${s.adapter?.isSoftware ? ' (software GPU skipped)' : ''} · ${s.storedEvents} events on this device · ` +
+    `model ${s.model.id} v${s.model.version}${s.personalized ? ' · personalized' : ''}`;
+  // The full story (adapter, driver, what was skipped) is one hover away.
+  statusBar.title = s.backendReason;
 }
 
 async function main(): Promise<void> {

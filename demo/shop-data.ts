@@ -67,7 +67,8 @@ export function recsWidget(scenario: string, count: number, extra: Record<string
   widget.addEventListener('pocketrank-render', (event) => {
     for (const card of widget.querySelectorAll<HTMLElement>('[data-pocketrank-item]'))
       swatch(card.querySelector('.swatch')!, card.dataset.pocketrankItem!);
-    latency.textContent = `ranked on this device in ${(event as CustomEvent<{ latencyMs: number }>).detail.latencyMs.toFixed(1)} ms`;
+    const { results, latencyMs } = (event as CustomEvent<{ results: unknown[]; latencyMs: number }>).detail;
+    latency.textContent = results.length > 0 ? `ranked on this device in ${latencyMs.toFixed(1)} ms` : '';
   });
   const wrap = el('div');
   wrap.append(widget, latency);

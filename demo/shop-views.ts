@@ -84,6 +84,14 @@ export function productPage(shop: Shop, id: string): Node[] {
     link,
   );
   wrap.append(sw, info);
+  // On a product page the history ends with this item, so "for you" would repeat "goes well
+  // with": it leaves out what that row shows.
+  const goesWith = recsWidget('bought-together', 6, { item: id });
+  const forYou = recsWidget('for-you', 6, { explain: '', exclude: id });
+  goesWith.querySelector('pocketrank-recs')!.addEventListener('pocketrank-render', (event) => {
+    const shown = (event as CustomEvent<{ results: { itemId: string }[] }>).detail.results.map((r) => r.itemId);
+    forYou.querySelector('pocketrank-recs')!.setAttribute('exclude', [id, ...shown].join(','));
+  });
   return [
     wrap,
     section(
@@ -91,16 +99,8 @@ export function productPage(shop: Shop, id: string): Node[] {
       'Nearest neighbours in the model’s item embeddings.',
       recsWidget('similar', 6, { item: id }),
     ),
-    section(
-      'Goes well with',
-      'What shoppers pick next after this item.',
-      recsWidget('bought-together', 6, { item: id }),
-    ),
-    section(
-      'Because you viewed',
-      'Each item names the event in your history that raised it most.',
-      recsWidget('for-you', 6, { explain: '' }),
-    ),
+    section('Goes well with', 'What shoppers pick next after this item.', goesWith),
+    section('Because you viewed', 'Each item names the event in your history that raised it most.', forYou),
   ];
 }
 

@@ -48,7 +48,7 @@ export function defineRecsElement(
   const label = options.label ?? ((id: string) => id);
 
   class PocketrankRecs extends HTMLElement {
-    static observedAttributes = ['scenario', 'count', 'item', 'explain'];
+    static observedAttributes = ['scenario', 'count', 'item', 'explain', 'exclude'];
     /** Renders one recommendation; overrides the `<template>` child. */
     renderItem: ((rec: Recommendation, reason: string) => Element) | undefined;
     /** What the last refresh showed. */
@@ -111,6 +111,13 @@ export function defineRecsElement(
       };
       const item = this.getAttribute('item');
       if (item) query.item = item;
+      // `exclude="id,id"`: what another row of the page already shows, so rows do not repeat each other.
+      const exclude = this.getAttribute('exclude');
+      if (exclude)
+        query.exclude = exclude
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean);
       try {
         const rec = await recommender;
         const started = performance.now();

@@ -123,7 +123,8 @@ export function validateQuery(query: RecommendQuery): RecommendQuery {
     scenario,
     explain: query.explain === true,
     includePurchased: query.includePurchased === true,
-    includeInCart: query.includeInCart === true,
+    // Recently viewed is the history itself: a viewed item put in the cart was still viewed.
+    includeInCart: query.includeInCart === undefined ? scenario === 'recently-viewed' : query.includeInCart === true,
   };
   if (query.includeSeen !== undefined) out.includeSeen = query.includeSeen === true;
   if (item !== undefined) out.item = item;

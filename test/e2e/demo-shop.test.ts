@@ -98,6 +98,20 @@ describe('the demo shop', () => {
     await page.click('text=Add to cart');
     await page.waitForFunction(() => document.getElementById('cart-count')?.textContent === '1');
     await page.waitForSelector('pocketrank-recs[scenario="similar"] [data-pocketrank-item]');
+    // Each row of the product page shows something of its own: what goes with this item, and
+    // other picks for the shopper, never the same list twice.
+    const idsOf = (sel: string) =>
+      page.$$eval(`${sel} [data-pocketrank-item]`, (cards) =>
+        cards.map((c) => (c as HTMLElement).dataset.pocketrankItem!),
+      );
+    await page.waitForSelector('pocketrank-recs[scenario="bought-together"] [data-pocketrank-item]');
+    await page.waitForFunction(() => document.querySelector('pocketrank-recs[scenario="for-you"][exclude]') !== null);
+    await page.waitForSelector('pocketrank-recs[scenario="for-you"] [data-pocketrank-item]');
+    await page.waitForTimeout(500);
+    const goesWith = await idsOf('pocketrank-recs[scenario="bought-together"]');
+    const becauseViewed = await idsOf('pocketrank-recs[scenario="for-you"]');
+    expect(goesWith.length).toBeGreaterThan(0);
+    expect(becauseViewed.filter((id) => goesWith.includes(id))).toEqual([]);
     await page.click('nav >> text=Shop');
     await page.waitForFunction(
       (sel) => [...document.querySelectorAll(`${sel} .reason`)].some((r) => r.textContent?.startsWith('Because you')),
@@ -106,6 +120,14 @@ describe('the demo shop', () => {
     );
     const warm = await widgetItems(page, forYou);
     expect(warm).not.toEqual(cold);
+    // Recently viewed shows both viewed products, the one in the cart too, newest first.
+    await page.waitForSelector('pocketrank-recs[scenario="recently-viewed"] [data-pocketrank-item]');
+    const recent = await page.$$eval('pocketrank-recs[scenario="recently-viewed"] [data-pocketrank-item]', (cards) =>
+      cards.map((c) => (c as HTMLElement).dataset.pocketrankItem!),
+    );
+    expect(recent.slice(0, 2)).toEqual([...viewed].reverse());
+    // The status bar names the backend, not the driver's whole identification string.
+    expect((await page.textContent('#status'))!.length).toBeLessThan(200);
     expect(
       warm.some((w) =>
         viewed.some((v) => w.includes(`Because you viewed ${v}`) || w.includes(`Because you added ${v}`)),
