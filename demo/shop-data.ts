@@ -4,8 +4,13 @@ import type { CatalogItem } from 'pocketrank';
 
 export const MODEL_URL = new URL('../models/beauty/model.json', location.href).href;
 
-/** What `npm run simulate` measured on Beauty (seed 1), charted in the federation view. */
+/**
+ * What `npm run simulate` measured on Beauty, as the model card reports it: seed 1 without DP,
+ * its full-participation DP run at epsilon 8, and the shares pooled over seeds.
+ */
 export const SIM_RESULT_URL = new URL('../experiments/results/federated.json', location.href).href;
+export const SIM_DP_URL = new URL('../experiments/results/federated-dp-rows-full.json', location.href).href;
+export const SIM_POOL_URL = new URL('../experiments/results/federated-seeds.json', location.href).href;
 
 /** Product page on amazon.com. */
 export const amazonUrl = (asin: string): string => `https://www.amazon.com/dp/${encodeURIComponent(asin)}`;

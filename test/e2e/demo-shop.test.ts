@@ -178,6 +178,11 @@ describe('the demo shop', () => {
     await page.click('nav >> text=Privacy');
     await page.check('text=Help improve the shop');
     await page.click('nav >> text=Federated learning');
+    // The simulation panel says what the model card says: the pooled shares of the committed results.
+    await page.waitForSelector('text=Pooled over 4 seeds');
+    const pooled = await page.textContent('text=Pooled over 4 seeds');
+    expect(pooled).toMatch(/keeps 110% of the centralized gain without DP and 113% with DP at ε = 8/);
+    expect(await page.textContent('.panel .hint >> nth=0')).toMatch(/not contacted yet/);
     await page.click('text=Run a federated round now');
     await page.waitForFunction(
       () => /Round .* finished/.test(document.querySelector('.panel .hint:last-child')?.textContent ?? ''),
@@ -194,6 +199,10 @@ describe('the demo shop', () => {
       for (const id of mine) expect(text).not.toContain(id);
     }
     expect(federation.store.latestModel()!.version).toBeGreaterThan(1);
+    // After the round the header reads the server's report again: rounds counted.
+    await page.waitForFunction(() =>
+      /[1-9]\d* rounds so far/.test(document.querySelector('.panel .hint')?.textContent ?? ''),
+    );
     await context.close();
   }, 300_000);
 });
