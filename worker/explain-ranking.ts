@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
 
 /**
- * For each recommended row, the history row whose removal lowers its score most (occlusion):
- * one batched encoder pass over the history with each distinct item left out in turn. That is
- * the event that contributed most to the score, in the model's own terms, not a similarity guess.
+ * For each recommended row, the history row whose removal lowers its score most beyond what that
+ * removal costs the rest of the list (contrastive occlusion): one batched encoder pass over the
+ * history with each distinct item left out in turn. A sequential model leans on the latest event
+ * for every item, so the plain largest drop named that one event for the whole list; subtracting
+ * each event's mean drop over the list names the event that raised this item in particular, still
+ * in the model's own terms, not a similarity guess. A list of one falls back to the plain drop.
  * @param history the history rows fed to the model, oldest first (no padding)
  * @param results the recommended rows
  * @returns one history row per result
@@ -39,12 +42,14 @@ export function explainByOcclusion(
   const s = scores.dataSync();
   scores.dispose();
   const k = results.length;
+  const drop = (i: number, j: number) => s[j]! - s[(i + 1) * k + j]!;
+  const meanDrop = distinct.map((_, i) => (k > 1 ? results.reduce((sum, _r, j) => sum + drop(i, j), 0) / k : 0));
   return results.map((_, j) => {
     let best = 0;
-    let bestDrop = -Infinity;
+    let bestLift = -Infinity;
     distinct.forEach((_, i) => {
-      const drop = s[j]! - s[(i + 1) * k + j]!;
-      if (drop > bestDrop) [best, bestDrop] = [i, drop];
+      const lift = drop(i, j) - meanDrop[i]!;
+      if (lift > bestLift) [best, bestLift] = [i, lift];
     });
     return distinct[best]!;
   });

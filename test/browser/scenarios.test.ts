@@ -37,7 +37,7 @@ describe('scenarios', () => {
       );
     }));
 
-  it('explains each item by the history event whose removal costs it most', () =>
+  it('explains each item by the history event whose removal costs it most beyond what it costs the rest of the list', () =>
     withFixture(async (rec) => {
       rec.track({ type: 'view', itemId: 'sku-40' });
       rec.track({ type: 'add_to_cart', itemId: 'sku-12' });

@@ -120,6 +120,9 @@ describe('the demo shop', () => {
     );
     const warm = await widgetItems(page, forYou);
     expect(warm).not.toEqual(cold);
+    // The explanations name what raised each item, not the latest event for the whole row.
+    const because = new Set(warm.map((w) => w.split(' | ')[1]).filter((r) => r?.startsWith('Because you')));
+    expect(because.size).toBeGreaterThan(1);
     // Recently viewed shows both viewed products, the one in the cart too, newest first.
     await page.waitForSelector('pocketrank-recs[scenario="recently-viewed"] [data-pocketrank-item]');
     const recent = await page.$$eval('pocketrank-recs[scenario="recently-viewed"] [data-pocketrank-item]', (cards) =>
