@@ -92,6 +92,13 @@ describe('the demo shop', () => {
     await page.waitForSelector(`${forYou} [data-pocketrank-item]`);
     const cold = await widgetItems(page, forYou);
     expect(cold.every((c) => c.endsWith('Trending now'))).toBe(true);
+    // A first visit has nothing recently viewed: that row is empty and claims no ranking time.
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('pocketrank-recs[scenario="recently-viewed"]') as { latencyMs?: number } | null)
+          ?.latencyMs! > 0,
+    );
+    expect(await page.textContent('pocketrank-recs[scenario="recently-viewed"] + .hint')).toBe('');
 
     // A session: open two products from the grid, add one to the cart.
     const viewed = await openProducts(page, [3, 7]);
