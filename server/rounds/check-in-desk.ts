@@ -79,9 +79,10 @@ export class CheckInDesk {
       );
     }
     const id = randomUUID();
+    const modelVersion = this.store.latestModel()!.version;
     this.store.insertRound({
       id,
-      model_version: this.store.latestModel()!.version,
+      model_version: modelVersion,
       phase: 'checkin',
       threshold: 0,
       vector_length: this.config.vectorLength,
@@ -94,7 +95,7 @@ export class CheckInDesk {
       phase_started_at: this.now(),
       created_at: this.now(),
     });
-    this.log('round_opened', { round: id, modelVersion: this.store.latestModel()!.version });
+    this.log('round_opened', { round: id, modelVersion });
     return this.store.round(id)!;
   }
 

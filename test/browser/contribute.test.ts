@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { deleteDb, FIXTURE_MODEL, rejection, startFixture, uniqueDb } from './helpers.js';
-import { createRecommender } from 'pocketrank';
 
 describe('contribute(): federated fine-tuning from the SDK', () => {
   it("three shoppers' browsers each send only a masked update, and the server publishes a new version", async () => {
@@ -8,14 +7,7 @@ describe('contribute(): federated fine-tuning from the SDK', () => {
     const before = ((await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number }).version;
     const dbs = [0, 1, 2].map(() => uniqueDb('fed'));
     const recs = await Promise.all(
-      dbs.map((dbName) =>
-        createRecommender({
-          model: FIXTURE_MODEL,
-          dbName,
-          backend: 'wasm',
-          federation: { server: url, minNewEvents: 5 },
-        }),
-      ),
+      dbs.map((dbName) => startFixture({ dbName, federation: { server: url, minNewEvents: 5 } })),
     );
     try {
       const notYet = await recs[0]!.contribute();
@@ -62,14 +54,7 @@ describe('contribute(): federated fine-tuning from the SDK', () => {
     expect(oldParams.length).to.equal(dpCoordinates.length);
     const dbs = [0, 1, 2].map(() => uniqueDb('fed-dp'));
     const recs = await Promise.all(
-      dbs.map((dbName) =>
-        createRecommender({
-          model: FIXTURE_MODEL,
-          dbName,
-          backend: 'wasm',
-          federation: { server: dpUrl, minNewEvents: 1 },
-        }),
-      ),
+      dbs.map((dbName) => startFixture({ dbName, federation: { server: dpUrl, minNewEvents: 1 } })),
     );
     try {
       recs.forEach((rec, r) => {
@@ -113,13 +98,7 @@ describe('contribute() across a page reload', () => {
   it('a browser closed mid-round resumes from IndexedDB when the page comes back, and is counted', async () => {
     const { url } = (await (await fetch('/__federation.json')).json()) as { url: string };
     const dbs = [0, 1, 2].map(() => uniqueDb('resume'));
-    const open = (dbName: string) =>
-      createRecommender({
-        model: FIXTURE_MODEL,
-        dbName,
-        backend: 'wasm',
-        federation: { server: url, minNewEvents: 2 },
-      });
+    const open = (dbName: string) => startFixture({ dbName, federation: { server: url, minNewEvents: 2 } });
     const recs = await Promise.all(dbs.map(open));
     recs.forEach((rec, r) => {
       for (let i = 0; i < 3; i++)
@@ -162,9 +141,7 @@ describe('contribute() across a page reload', () => {
     const before = ((await (await fetch(`${ticketedUrl}/v1/models/latest`)).json()) as { version: number }).version;
     const dbs = [0, 1, 2].map(() => uniqueDb('ticketed'));
     const federation = { server: ticketedUrl, minNewEvents: 1, ticketUrl: '/__ticket' };
-    const recs = await Promise.all(
-      dbs.map((dbName) => createRecommender({ model: FIXTURE_MODEL, dbName, backend: 'wasm', federation })),
-    );
+    const recs = await Promise.all(dbs.map((dbName) => startFixture({ dbName, federation })));
     try {
       recs.forEach((rec, r) => [1, 2, 3].forEach((i) => rec.track({ type: 'view', itemId: `sku-0${r + i}` })));
       await Promise.all(recs.map((rec) => rec.flush()));
@@ -192,12 +169,7 @@ describe('contribute() across a page reload', () => {
       performance.getEntriesByType('resource').filter((e) => new URL(e.name).origin === origin).length;
     performance.clearResourceTimings();
     const dbName = uniqueDb('no-contact');
-    const rec = await createRecommender({
-      model: FIXTURE_MODEL,
-      dbName,
-      backend: 'wasm',
-      federation: { server: url, minNewEvents: 100 },
-    });
+    const rec = await startFixture({ dbName, federation: { server: url, minNewEvents: 100 } });
     try {
       for (let i = 1; i <= 5; i++) {
         rec.track({ type: 'view', itemId: `sku-0${i}` });
