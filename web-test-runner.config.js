@@ -4,6 +4,16 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { startCdnServer } from './test/browser/cdn-server-plugin.js';
 import { startFederationServer, ticketProxy } from './test/browser/federation-server-plugin.js';
+import { storageQuotaPlugin } from './test/browser/storage-quota-plugin.js';
+
+// A form post to a fixture page answers with the page, as a shop's cart endpoint would redirect to one.
+async function formPost(context, next) {
+  if (context.method === 'POST' && context.path.startsWith('/test/browser/pages/')) {
+    for await (const _ of context.req);
+    context.method = 'GET';
+  }
+  return next();
+}
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -11,7 +21,7 @@ export default {
   rootDir: '.',
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: true,
-  middleware: [ticketProxy],
+  middleware: [ticketProxy, formPost],
   concurrency: 1,
   concurrentBrowsers: 1,
   browserStartTimeout: 60_000,
@@ -23,6 +33,7 @@ export default {
     // Tests import 'pocketrank' (typed from src/ by tsconfig paths) and run against the built bundle.
     startFederationServer(),
     startCdnServer(),
+    storageQuotaPlugin(),
     {
       name: 'pocketrank-built-bundle',
       resolveImport: ({ source }) => (source === 'pocketrank' ? '/dist/pocketrank.js' : undefined),
