@@ -104,6 +104,30 @@ try {
       pass: (latest.track_p50_us as number) <= 20,
     });
   }
+  if (want('pagehide')) {
+    process.stderr.write('\npage hide');
+    for (const pending of [100, 1000]) {
+      const hide = await repeated<{ p50_ms: number; p95_ms: number; journal_chars: number }>(
+        browser,
+        url,
+        'pageHide',
+        pending,
+      );
+      const p50 = median(hide.map((h) => h.p50_ms));
+      latest[`page_hide_${pending}_p50_ms`] = p50;
+      latest[`page_hide_${pending}_p95_ms`] = median(hide.map((h) => h.p95_ms));
+      rows.push({
+        metric: `page-hide journal write, ${pending} pending events, main thread p50 / p95`,
+        value:
+          `${p50.toFixed(2)} / ${(latest[`page_hide_${pending}_p95_ms`] as number).toFixed(2)} ms ` +
+          `(${spread(hide.map((h) => h.p50_ms))}; ${Math.round(hide[0]!.journal_chars / 1024)} KiB)`,
+        baseline: '',
+        ratio: '',
+        target: pending === 100 ? '< 5 ms' : '',
+        ...(pending === 100 && { pass: p50 < 5 }),
+      });
+    }
+  }
   if (want('idb')) {
     process.stderr.write('\nidb');
     const idb = await repeated<{ batched_eps: number; naive_eps: number }>(browser, url, 'idb', 2000);

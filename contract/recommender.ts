@@ -10,7 +10,11 @@ import type {
   RecommendQuery,
 } from './types.js';
 
-/** A running recommender: a worker holding the model and the shopper's history. */
+/**
+ * A running recommender: a worker holding the model and the shopper's history. If the worker
+ * dies it is restarted once and calls made meanwhile are answered there; after a second death
+ * every call rejects with `worker_failed`.
+ */
 export interface Recommender {
   /**
    * Records one shopper event. Validated here and queued; costs microseconds.
@@ -19,9 +23,13 @@ export interface Recommender {
   track(event: TrackInput): void;
   /** Top-k items for the stored history, ranked on the device. Pending events are written first. */
   recommend(query: RecommendQuery): Promise<Recommendation[]>;
-  /** Resolves once every tracked event is in IndexedDB. */
+  /**
+   * Resolves once every tracked event is stored: in IndexedDB, or in memory when storage is denied
+   * or failing (`status().storage` says which, and why). Events the page still holds when it is
+   * hidden or goes away are journalled and stored by the next start.
+   */
   flush(): Promise<void>;
-  /** Backend, model and storage facts. */
+  /** Backend, model and storage facts (`storage`: durable or memory-only, and why). */
   status(): Promise<RecommenderStatus>;
   /**
    * Fine-tunes the model on this shopper's stored history, on the device, without any server.

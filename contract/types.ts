@@ -147,6 +147,24 @@ export interface Startup {
   modelSource: 'network' | 'cache';
 }
 
+/** Why events are kept in memory only: no consent, storage denied or failing, the quota, or another tab's upgrade. */
+export type MemoryOnlyCause = 'consent' | 'unavailable' | 'quota' | 'upgraded' | 'failed';
+
+/** `status().storage`: whether events survive this page. */
+export interface StorageStatus {
+  /** `durable`: written to IndexedDB; `memory-only`: kept for this page session only, lost when it ends. */
+  state: 'durable' | 'memory-only';
+  /** Set when memory-only. */
+  cause?: MemoryOnlyCause;
+  /** Set when memory-only: what happened, in words. */
+  reason?: string;
+  /**
+   * Events tracked right before an earlier page of this shop went away (so not yet in IndexedDB)
+   * that this start recovered from the page-hide journal.
+   */
+  recovered: number;
+}
+
 /** Snapshot returned by `status()`. */
 export interface RecommenderStatus {
   /** Backend the model runs on. */
@@ -168,8 +186,12 @@ export interface RecommenderStatus {
   consent: ConsentState;
   /** Events stored on this device. */
   storedEvents: number;
-  /** Events held in memory only, for this page session (consent not granted). */
+  /** Events held in memory only, for this page session (consent not granted, or storage failing: see `storage`). */
   sessionEvents: number;
+  /** Where new events are kept, and why not on the device when they are not. */
+  storage: StorageStatus;
+  /** Times the SDK restarted its worker after it died (at most once; a second death is `worker_failed`). */
+  workerRestarts: number;
   /** Live tfjs tensors in the worker: stays flat across calls. */
   tensors: number;
   /** Bytes held by those tensors (the model included). */

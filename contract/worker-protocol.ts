@@ -27,6 +27,19 @@ export interface FederationSettings {
   ticketUrl?: string;
 }
 
+/**
+ * Events as the page hands them over: numbered per page session (`tab`, from `first` on), so a
+ * batch that reaches storage twice (replayed from the page-hide journal, or re-sent after the
+ * worker restarted) is stored once.
+ */
+export interface EventBatch {
+  /** Random id of the page session (one recommender) that tracked the events. */
+  tab: string;
+  /** Sequence number of `events[0]` in that session, from 1. */
+  first: number;
+  events: TrackedEvent[];
+}
+
 /** What the client sends to start the engine; URLs are absolute by now. */
 export interface EngineInit {
   modelUrl: string;
@@ -36,14 +49,21 @@ export interface EngineInit {
   wasmPaths: string;
   consent: ConsentState;
   retention: { maxAgeMs: number; maxEvents: number };
+  /** Batches earlier pages journalled as they went away, to store (once) before the history is read. */
+  replay: EventBatch[];
 }
 
 export type { ConsentState, StoredData };
 
 /** The object the worker exposes with comlink. */
 export interface EngineApi {
+  /**
+   * Takes the Web Lock `name` for the worker's lifetime and resolves once it holds it (false when
+   * this context has no Web Locks): the page learns the worker died when the lock frees.
+   */
+  hold(name: string): Promise<boolean>;
   init(init: EngineInit): Promise<Outcome<RecommenderStatus>>;
-  ingest(events: TrackedEvent[]): Promise<Outcome<number>>;
+  ingest(batch: EventBatch): Promise<Outcome<number>>;
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>>;
   setStock(updates: Record<string, boolean>): Promise<Outcome<void>>;
   consent(state: ConsentState): Promise<Outcome<void>>;

@@ -17,10 +17,13 @@ async function showStatus(rec: Recommender): Promise<void> {
   const s = await rec.status();
   statusBar.textContent =
     `Ranked ${s.rankableItems.toLocaleString()} products in ${ms.toFixed(1)} ms on ${s.backend}` +
-    `${s.adapter?.isSoftware ? ' (software GPU skipped)' : ''} · ${s.storedEvents} events on this device · ` +
+    `${s.adapter?.isSoftware ? ' (software GPU skipped)' : ''} · ` +
+    (s.storage.state === 'durable'
+      ? `${s.storedEvents} events on this device · `
+      : `${s.sessionEvents} events in memory only (${s.storage.cause}) · `) +
     `model ${s.model.id} v${s.model.version}${s.personalized ? ' · personalized' : ''}`;
   // The full story (adapter, driver, what was skipped) is one hover away.
-  statusBar.title = s.backendReason;
+  statusBar.title = s.storage.reason ? `${s.backendReason}\n${s.storage.reason}` : s.backendReason;
 }
 
 async function main(): Promise<void> {

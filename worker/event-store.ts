@@ -1,6 +1,7 @@
 import { deleteDB, openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { TrackedEvent } from '../contract/event-schema.js';
 import { PocketrankError } from '../contract/pocketrank-error.js';
+import type { EventBatch } from '../contract/worker-protocol.js';
 
 /** A stored event with its sequence number (1, 2, … in write order; never reused). */
 export type StoredEvent = TrackedEvent & { seq?: number };
@@ -24,6 +25,15 @@ interface PocketrankDB extends DBSchema {
 export const SCHEMA_VERSION = 3;
 
 const TOTAL_KEY = 'events-total';
+/** Per page session, the newest sequence number stored: what makes a replayed batch a no-op. */
+const MARKS_KEY = 'tab-marks';
+/** Sessions remembered; a batch is replayed within minutes, so hundreds of sessions are plenty. */
+const MAX_MARKS = 256;
+
+type Marks = Record<string, { n: number; at: number }>;
+
+/** Why an open store stopped working, when another tab or the browser took it away. */
+export type StoreLoss = 'deleted' | 'upgraded' | 'terminated';
 
 type UpgradeTx = IDBPTransaction<PocketrankDB, StoreNames<PocketrankDB>[], 'versionchange'>;
 const MIGRATIONS: Record<number, (db: IDBPDatabase<PocketrankDB>, tx: UpgradeTx) => Promise<void> | void> = {
@@ -59,17 +69,37 @@ function createCurrent(db: IDBPDatabase<PocketrankDB>): void {
   db.createObjectStore('meta');
 }
 
+/** A failed IndexedDB operation; `quota` when the origin ran out of room. */
+export class StorageFailure extends PocketrankError {
+  /** True for a QuotaExceededError: evicting events may make room. */
+  readonly quota: boolean;
+
+  constructor(action: string, error: unknown) {
+    const name = error instanceof Error || error instanceof DOMException ? error.name : '';
+    const detail = error instanceof Error ? [error.name, error.message].filter(Boolean).join(': ') : String(error);
+    super('storage_failed', `IndexedDB ${action} failed: ${detail}`);
+    this.quota = name === 'QuotaExceededError';
+  }
+}
+
 function storageError(action: string, error: unknown): PocketrankError {
-  return new PocketrankError(
-    'storage_failed',
-    `IndexedDB ${action} failed: ${error instanceof Error ? error.message : String(error)}`,
-  );
+  return error instanceof PocketrankError ? error : new StorageFailure(action, error);
+}
+
+function withMark(marks: Marks, tab: string, n: number): Marks {
+  const next = { ...marks, [tab]: { n, at: Date.now() } };
+  const tabs = Object.keys(next);
+  if (tabs.length <= MAX_MARKS) return next;
+  const kept = tabs.sort((a, b) => next[b]!.at - next[a]!.at).slice(0, MAX_MARKS);
+  return Object.fromEntries(kept.map((t) => [t, next[t]!]));
 }
 
 /** The shopper's event log in IndexedDB: one record (and one transaction) per written batch. */
 export class EventStore {
   /** Why the connection is gone, once it is. */
   private closedBy: string | undefined;
+  /** What took the connection away, once something did. */
+  lost: StoreLoss | undefined;
 
   private constructor(private readonly db: IDBPDatabase<PocketrankDB>) {}
 
@@ -77,8 +107,11 @@ export class EventStore {
     if (this.closedBy) throw new PocketrankError('storage_failed', this.closedBy);
   }
 
-  /** Opens (creating or upgrading) the database `name`. */
-  static async open(name: string): Promise<EventStore> {
+  /**
+   * Opens (creating or upgrading) the database `name`.
+   * @param onLost called once when another tab or the browser takes the connection away
+   */
+  static async open(name: string, onLost: (loss: StoreLoss) => void = () => undefined): Promise<EventStore> {
     try {
       const db = await openDB<PocketrankDB>(name, SCHEMA_VERSION, {
         async upgrade(database, oldVersion, _newVersion, tx) {
@@ -89,13 +122,21 @@ export class EventStore {
         blocked() {
           // Another tab still holds an older version open; the open resolves once it closes.
         },
-        blocking() {
-          // A newer SDK in another tab wants to upgrade: step aside instead of blocking it forever.
-          store.closedBy = 'a newer pocketrank version in another tab upgraded the database; reload this page';
+        blocking(_current, next) {
+          // Another tab deletes the database (forget(), consent withdrawn) or a newer SDK upgrades
+          // it: step aside instead of blocking it forever.
+          store.lost = next === null ? 'deleted' : 'upgraded';
+          store.closedBy =
+            next === null
+              ? 'another tab deleted the database'
+              : 'a newer pocketrank version in another tab upgraded the database; reload this page';
           db.close();
+          onLost(store.lost);
         },
         terminated() {
+          store.lost = 'terminated';
           store.closedBy = 'the browser closed the database (storage cleared or disk error)';
+          onLost(store.lost);
         },
       });
       const store = new EventStore(db);
@@ -105,23 +146,38 @@ export class EventStore {
     }
   }
 
-  /** Appends events atomically, numbered in order: all of the batch is stored or none of it. */
-  async append(events: readonly TrackedEvent[]): Promise<void> {
-    if (events.length === 0) return;
+  /**
+   * Appends the batch's events not stored before (by its session's sequence numbers), numbered
+   * in order, atomically: all of them are stored or none. Returns the events it stored.
+   */
+  async append(batch: EventBatch): Promise<StoredEvent[]> {
+    if (batch.events.length === 0) return [];
     this.assertOpen();
     try {
       // Relaxed durability: the commit returns once the browser has the data, not after an fsync.
       // Shopper events are worth a few lost milliseconds on an OS crash, not a disk flush each.
       const tx = this.db.transaction(['pages', 'meta'], 'readwrite', { durability: 'relaxed' });
       const meta = tx.objectStore('meta');
-      const total = ((await meta.get(TOTAL_KEY)) as number | undefined) ?? 0;
+      const [total, marks] = (await Promise.all([meta.get(TOTAL_KEY), meta.get(MARKS_KEY)])) as [
+        number | undefined,
+        Marks | undefined,
+      ];
+      const seen = marks?.[batch.tab]?.n ?? 0;
+      const fresh = batch.events.filter((_, i) => batch.first + i > seen);
+      if (fresh.length === 0) {
+        await tx.done;
+        return [];
+      }
+      const base = total ?? 0;
       const page = {
-        events: events.map((e, i) => ({ ...e, seq: total + i + 1 })),
-        newest: Math.max(...events.map((e) => e.timestamp)),
+        events: fresh.map((e, i) => ({ ...e, seq: base + i + 1 })),
+        newest: Math.max(...fresh.map((e) => e.timestamp)),
       };
       void tx.objectStore('pages').add(page);
-      void meta.put(total + events.length, TOTAL_KEY);
+      void meta.put(base + fresh.length, TOTAL_KEY);
+      void meta.put(withMark(marks ?? {}, batch.tab, batch.first + batch.events.length - 1), MARKS_KEY);
       await tx.done;
+      return page.events;
     } catch (error) {
       throw storageError('write', error);
     }
@@ -173,6 +229,29 @@ export class EventStore {
       return deleted;
     } catch (error) {
       throw storageError('retention clean-up', error);
+    }
+  }
+
+  /**
+   * Deletes whole oldest records until at least `share` of the events are gone: deletes only,
+   * since a transaction that writes is refused once the origin is over its quota. Returns how many went.
+   */
+  async evictOldest(share: number): Promise<number> {
+    this.assertOpen();
+    try {
+      const tx = this.db.transaction('pages', 'readwrite', { durability: 'relaxed' });
+      const pages = await tx.store.getAll();
+      const target = Math.ceil(pages.reduce((n, p) => n + p.events.length, 0) * share);
+      let evicted = 0;
+      for (const page of pages) {
+        if (evicted >= target) break;
+        void tx.store.delete(page.id!);
+        evicted += page.events.length;
+      }
+      await tx.done;
+      return evicted;
+    } catch (error) {
+      throw storageError('eviction', error);
     }
   }
 

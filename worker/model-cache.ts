@@ -27,6 +27,14 @@ function manifestKey(text: string): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
+function openCache(name: string): Promise<Cache | undefined> {
+  try {
+    return typeof caches === 'undefined' ? Promise.resolve(undefined) : caches.open(name).catch(() => undefined);
+  } catch {
+    return Promise.resolve(undefined); // reading `caches` throws in an opaque origin
+  }
+}
+
 const urlOf = (input: RequestInfo | URL) =>
   typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
 
@@ -38,8 +46,7 @@ const urlOf = (input: RequestInfo | URL) =>
  * no `caches`) falls back to the network without an error.
  */
 export function modelCacheFetch(cacheName: string, modelUrl: string): ModelFetch {
-  const opened: Promise<Cache | undefined> =
-    typeof caches === 'undefined' ? Promise.resolve(undefined) : caches.open(cacheName).catch(() => undefined);
+  const opened = openCache(cacheName);
   const manifestUrl = new URL(modelUrl, self.location.href).href;
   let key = '';
   let fromNetwork = 0;

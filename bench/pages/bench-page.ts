@@ -92,6 +92,28 @@ const bench = {
     return { p50_us: quantile(perCall, 0.5), p95_us: quantile(perCall, 0.95) };
   },
 
+  /**
+   * Main-thread cost of the page-hide path: `pending` events not yet stored, written to the
+   * journal synchronously as the page goes away (the pagehide listener, dispatched as the browser does).
+   */
+  async pageHide(pending: number) {
+    const rec = await createRecommender({ model: MODEL, backend: 'wasm', dbName: db('hide'), flushIntervalMs: 60_000 });
+    const ids = await catalogIds();
+    for (let i = 0; i < pending; i++)
+      rec.track({ type: 'view', itemId: ids[i % ids.length]!, context: { widget: 'for-you', position: i % 8 } });
+    const perHide: number[] = [];
+    for (let r = 0; r < 50; r++) {
+      const t = performance.now();
+      window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+      perHide.push(performance.now() - t);
+    }
+    const journalChars = Object.entries(localStorage)
+      .filter(([key]) => key.includes(':journal:'))
+      .reduce((n, [, value]) => n + value.length, 0);
+    await rec.close();
+    return { p50_ms: quantile(perHide, 0.5), p95_ms: quantile(perHide, 0.95), journal_chars: journalChars };
+  },
+
   /** Events per second into IndexedDB: the SDK's batches against one transaction per event. */
   async idb(events: number) {
     const rec = await createRecommender({ model: MODEL, backend: 'wasm', dbName: db('idb'), flushIntervalMs: 60_000 });

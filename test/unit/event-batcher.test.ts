@@ -1,16 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { EventBatcher } from '../../src/event-batcher.js';
+import { EventBatcher, MAX_UNACKNOWLEDGED } from '../../src/event-batcher.js';
 import type { TrackedEvent } from '../../contract/event-schema.js';
+import type { EventBatch } from '../../contract/worker-protocol.js';
 
 const ev = (i: number): TrackedEvent => ({ type: 'view', itemId: `i${i}`, timestamp: 1_700_000_000_000 + i });
+const ids = (batches: EventBatch[]) => batches.flatMap((b) => b.events.map((e) => e.itemId));
 
 describe('EventBatcher', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('sends one batch per interval, in order', async () => {
-    const batches: TrackedEvent[][] = [];
+  it('sends one batch per interval, in order, numbered from 1 in its page session', async () => {
+    const batches: EventBatch[] = [];
     const batcher = new EventBatcher(
+      'tab-a',
       async (b) => void batches.push(b),
       100,
       1000,
@@ -19,8 +22,11 @@ describe('EventBatcher', () => {
     for (let i = 0; i < 5; i++) batcher.add(ev(i));
     expect(batches).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(100);
-    expect(batches).toEqual([[0, 1, 2, 3, 4].map(ev)]);
+    expect(batches).toEqual([{ tab: 'tab-a', first: 1, events: [0, 1, 2, 3, 4].map(ev) }]);
     expect(batcher.size).toBe(0);
+    batcher.add(ev(5));
+    await batcher.flush();
+    expect(batches[1]).toEqual({ tab: 'tab-a', first: 6, events: [ev(5)] });
   });
 
   it('sends at once when the batch is full, and flush() waits for every earlier batch', async () => {
@@ -28,9 +34,10 @@ describe('EventBatcher', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const batcher = new EventBatcher(
+      't',
       async (b) => {
         if (stored.length === 0) await gate;
-        stored.push(...b.map((e) => e.itemId!));
+        stored.push(...b.events.map((e) => e.itemId!));
       },
       10_000,
       3,
@@ -47,15 +54,41 @@ describe('EventBatcher', () => {
     expect(stored).toEqual(['i0', 'i1', 'i2', 'i3']);
   });
 
-  it('reports background failures and keeps sending later batches', async () => {
+  it('holds every event until the sink stored it: in flight, then queued, oldest first', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const batcher = new EventBatcher(
+      't',
+      () => gate,
+      10_000,
+      1000,
+      () => undefined,
+    );
+    batcher.add(ev(1));
+    batcher.add(ev(2));
+    const sent = batcher.flush();
+    batcher.add(ev(3));
+    expect(batcher.unacknowledged()).toEqual([
+      { tab: 't', first: 1, events: [ev(1), ev(2)] },
+      { tab: 't', first: 3, events: [ev(3)] },
+    ]);
+    release();
+    await sent;
+    expect(ids(batcher.unacknowledged())).toEqual(['i3']);
+    await batcher.flush();
+    expect(batcher.unacknowledged()).toEqual([]);
+  });
+
+  it('keeps a batch the sink failed to store (the journal still has it) and reports the failure', async () => {
     const errors: unknown[] = [];
     const sent: number[] = [];
     let calls = 0;
     const batcher = new EventBatcher(
+      't',
       async (b) => {
         calls += 1;
         if (calls === 1) throw new Error('disk full');
-        sent.push(b.length);
+        sent.push(b.events.length);
       },
       10,
       100,
@@ -67,5 +100,40 @@ describe('EventBatcher', () => {
     await batcher.flush();
     expect(errors).toHaveLength(1);
     expect(sent).toEqual([1]);
+    expect(batcher.unacknowledged()).toEqual([{ tab: 't', first: 1, events: [ev(1)] }]);
+  });
+
+  it('caps what a dead sink leaves unacknowledged, dropping the oldest batches', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const batcher = new EventBatcher(
+      't',
+      () => Promise.reject(new Error('dead')),
+      10,
+      1000,
+      () => undefined,
+    );
+    for (let i = 0; i < MAX_UNACKNOWLEDGED + 2000; i++) batcher.add(ev(i));
+    await batcher.flush().catch(() => undefined);
+    const held = batcher.unacknowledged();
+    expect(held.reduce((n, b) => n + b.events.length, 0)).toBeLessThanOrEqual(MAX_UNACKNOWLEDGED);
+    expect(ids(held).at(-1)).toBe(`i${MAX_UNACKNOWLEDGED + 1999}`);
+    expect(warn).toHaveBeenCalled();
+    warn.mockRestore();
+  });
+
+  it('clear() drops the queue and, once in-flight batches settle, what they held', async () => {
+    const batcher = new EventBatcher(
+      't',
+      async () => undefined,
+      10_000,
+      1000,
+      () => undefined,
+    );
+    batcher.add(ev(1));
+    await batcher.clear();
+    expect(batcher.unacknowledged()).toEqual([]);
+    batcher.add(ev(2));
+    // Numbers are never reused, so a cleared event's number cannot shadow a new one.
+    expect(batcher.unacknowledged()).toEqual([{ tab: 't', first: 2, events: [ev(2)] }]);
   });
 });

@@ -1,0 +1,244 @@
+import type { Remote } from 'comlink';
+import { EventBatcher } from './event-batcher.js';
+import { EventJournal } from './event-journal.js';
+import { CHANGE_EVENT } from './change-event.js';
+import { fetchPrivacy } from './fetch-privacy.js';
+import { validateQuery } from './validate-options.js';
+import type { WorkerHost } from './worker-host.js';
+import { validateEvent, type TrackInput } from '../contract/event-schema.js';
+import { PocketrankError } from '../contract/pocketrank-error.js';
+import type { Recommender } from '../contract/recommender.js';
+import type { EngineApi, FederationSettings } from '../contract/worker-protocol.js';
+import type {
+  ConsentState,
+  ContributionResult,
+  PersonalizeOptions,
+  PersonalizeResult,
+  Recommendation,
+  RecommenderStatus,
+  RecommendQuery,
+  StoredData,
+} from '../contract/types.js';
+
+const MAX_BATCH = 512;
+
+const notifyChange = (): void => {
+  if (typeof window !== 'undefined') window.dispatchEvent(new Event(CHANGE_EVENT));
+};
+
+/** How the page side was configured. */
+export interface PageSettings {
+  flushIntervalMs: number;
+  dbName: string;
+  consent: ConsentState;
+  federation: FederationSettings | undefined;
+}
+
+/**
+ * The page side of a recommender: validates input, batches events to the worker, journals the
+ * unstored ones when the page is hidden or goes away, and talks to the engine through its host.
+ */
+export class WorkerRecommender implements Recommender {
+  private closed = false;
+  private readonly batcher: EventBatcher;
+  private readonly journal: EventJournal;
+  private consentNow: ConsentState;
+  /** Set by forget() until the shopper's next action (any tracked event but an impression). */
+  private forgotten = false;
+  /** Whether this page called contribute(): only then is the federation server asked anything. */
+  private contributed = false;
+  /** Every stock override the page set, for a restarted worker. */
+  private readonly stock: Record<string, boolean> = {};
+  private readonly onHide = (): void => this.journalNow();
+  private readonly onVisibility = (): void => {
+    // Visible again: the journal shrinks to what is still unstored (or goes).
+    if (document.visibilityState === 'hidden') this.journalNow();
+    else if (this.consentNow === 'granted') this.journal.write(this.batcher.unacknowledged());
+  };
+
+  constructor(
+    private readonly host: WorkerHost,
+    private readonly settings: PageSettings,
+  ) {
+    this.consentNow = settings.consent;
+    const tab = crypto.randomUUID();
+    this.journal = new EventJournal(settings.dbName, tab);
+    this.batcher = new EventBatcher(
+      tab,
+      async (batch) => {
+        await this.host.call((engine) => engine.ingest(batch));
+        // Widgets refresh on this; impressions and clicks do not change any list.
+        if (batch.events.some((e) => e.type !== 'impression' && e.type !== 'click')) notifyChange();
+      },
+      settings.flushIntervalMs,
+      MAX_BATCH,
+      (error) => console.error('[pocketrank] background event write failed', error),
+    );
+    if (typeof window !== 'undefined') {
+      // pagehide is the last event a navigation or a closed tab is sure to fire; visibilitychange
+      // the last a mobile tab discarded in the background fires; freeze precedes a discard.
+      window.addEventListener('pagehide', this.onHide);
+      document.addEventListener('visibilitychange', this.onVisibility);
+      document.addEventListener('freeze', this.onHide);
+    }
+    if (settings.federation) this.resumeRound(settings.federation);
+  }
+
+  /** Consent in force now (a restarted worker starts with it). */
+  get consentState(): ConsentState {
+    return this.consentNow;
+  }
+
+  /** Brings a restarted engine back to what the page had set. */
+  async restore(engine: Remote<EngineApi>): Promise<void> {
+    if (Object.keys(this.stock).length === 0) return;
+    const outcome = await engine.setStock({ ...this.stock });
+    if (!outcome.ok) throw new PocketrankError(outcome.code, outcome.message);
+  }
+
+  /** A reload in the middle of a round: finish it in the background instead of dropping out. */
+  private resumeRound(federation: FederationSettings): void {
+    this.host
+      .call((engine) => engine.contribute({ ...federation, resumeOnly: true }))
+      .catch((error) => {
+        if ((error as PocketrankError).code !== 'busy' && (error as PocketrankError).code !== 'closed')
+          console.warn('[pocketrank] could not resume the federated round', (error as Error).message);
+      });
+  }
+
+  /** Writes what is not stored yet where the next page finds it, synchronously: the page may be gone next. */
+  private journalNow(): void {
+    if (this.closed || this.consentNow !== 'granted') return;
+    // The batcher's timer still sends these if the page lives on (a hidden tab, the back/forward
+    // cache); storage then skips them when the next start replays the journal.
+    this.journal.write(this.batcher.unacknowledged());
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PocketrankError('closed', 'this recommender was closed');
+  }
+
+  /** A plain description: the worker proxy this holds must not be walked (JSON.stringify threw in the worker). */
+  toJSON(): { recommender: 'pocketrank'; closed: boolean } {
+    return { recommender: 'pocketrank', closed: this.closed };
+  }
+
+  track(event: TrackInput): void {
+    this.assertOpen();
+    const checked = validateEvent(event);
+    // An impression is what a widget showed, not something the shopper did: after forget() it
+    // must not bring the database back (widgets refresh, and record impressions, as it clears).
+    if (this.forgotten && checked.type === 'impression') return;
+    this.forgotten = false;
+    this.batcher.add(checked);
+    // Tracked while hidden: there may be no page-hide event left to come.
+    if (typeof document !== 'undefined' && document.visibilityState === 'hidden') this.journalNow();
+  }
+
+  async recommend(query: RecommendQuery): Promise<Recommendation[]> {
+    this.assertOpen();
+    const checked = validateQuery(query);
+    // Also waits for batches in flight: after a worker restart they are sent again, and must land
+    // first. A batch that failed was reported already; the ranking goes on without it.
+    await this.batcher.flush().catch(() => undefined);
+    return this.host.call((engine) => engine.recommend(checked));
+  }
+
+  async flush(): Promise<void> {
+    this.assertOpen();
+    await this.batcher.flush();
+  }
+
+  async status(): Promise<RecommenderStatus> {
+    this.assertOpen();
+    await this.batcher.flush();
+    const status = { ...(await this.host.call((engine) => engine.status())), workerRestarts: this.host.restarts };
+    const federation = this.settings.federation;
+    // The federation server hears nothing from a shopper who has not taken part: not even this report.
+    return federation && this.contributed ? { ...status, federation: await fetchPrivacy(federation.server) } : status;
+  }
+
+  async personalize(options: PersonalizeOptions = {}): Promise<PersonalizeResult> {
+    this.assertOpen();
+    const steps = options.steps ?? 10;
+    const learningRate = options.learningRate ?? 0.0005;
+    if (!Number.isInteger(steps) || steps < 1 || steps > 500)
+      throw new PocketrankError('invalid_argument', `steps must be an integer from 1 to 500; got ${String(steps)}`);
+    if (!(learningRate > 0 && learningRate <= 1))
+      throw new PocketrankError('invalid_argument', `learningRate must be in (0, 1]; got ${String(learningRate)}`);
+    await this.batcher.flush();
+    const result = await this.host.call((engine) => engine.personalize({ steps, learningRate }));
+    notifyChange();
+    return result;
+  }
+
+  async contribute(): Promise<ContributionResult> {
+    this.assertOpen();
+    const federation = this.settings.federation;
+    if (!federation)
+      throw new PocketrankError(
+        'invalid_argument',
+        'no federation server is configured (options.federation); nothing was sent',
+      );
+    await this.batcher.flush();
+    this.contributed = true;
+    return this.host.call((engine) => engine.contribute(federation));
+  }
+
+  async consent(state: ConsentState): Promise<void> {
+    this.assertOpen();
+    if (state !== 'granted' && state !== 'denied')
+      throw new PocketrankError(
+        'invalid_argument',
+        `consent must be 'granted' or 'denied'; got ${JSON.stringify(state)}`,
+      );
+    await this.batcher.flush();
+    await this.host.call((engine) => engine.consent(state));
+    this.consentNow = state;
+    // Withdrawn: what earlier pages journalled goes with the rest of the device's copy.
+    if (state === 'denied') EventJournal.clear(this.settings.dbName);
+    notifyChange();
+  }
+
+  async forget(): Promise<void> {
+    this.assertOpen();
+    // Events still queued on this side are part of what must be forgotten.
+    this.forgotten = true;
+    await this.batcher.clear();
+    EventJournal.clear(this.settings.dbName);
+    await this.host.call((engine) => engine.forget());
+    notifyChange();
+  }
+
+  async storedData(): Promise<StoredData> {
+    this.assertOpen();
+    await this.batcher.flush();
+    return this.host.call((engine) => engine.storedData());
+  }
+
+  async setStock(updates: Record<string, boolean>): Promise<void> {
+    this.assertOpen();
+    if (typeof updates !== 'object' || updates === null || Object.values(updates).some((v) => typeof v !== 'boolean')) {
+      throw new PocketrankError('invalid_argument', 'setStock needs an object of item id -> boolean');
+    }
+    await this.host.call((engine) => engine.setStock({ ...updates }));
+    Object.assign(this.stock, updates);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.batcher.flush();
+    } finally {
+      // What could not be stored waits in the journal for the next start.
+      if (this.consentNow === 'granted') this.journal.write(this.batcher.unacknowledged());
+      if (typeof window !== 'undefined') {
+        window.removeEventListener('pagehide', this.onHide);
+        document.removeEventListener('visibilitychange', this.onVisibility);
+        document.removeEventListener('freeze', this.onHide);
+      }
+      await this.host.close();
+    }
+  }
+}
