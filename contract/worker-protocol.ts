@@ -40,6 +40,14 @@ export interface EventBatch {
   events: TrackedEvent[];
 }
 
+/** What the worker did with a batch. */
+export interface IngestResult {
+  /** Events it did not have before. */
+  fresh: number;
+  /** True when storage is failing and the batch is only in the worker's memory: the page keeps it for its page-hide journal. */
+  held: boolean;
+}
+
 /** What the client sends to start the engine; URLs are absolute by now. */
 export interface EngineInit {
   modelUrl: string;
@@ -63,7 +71,7 @@ export interface EngineApi {
    */
   hold(name: string): Promise<boolean>;
   init(init: EngineInit): Promise<Outcome<RecommenderStatus>>;
-  ingest(batch: EventBatch): Promise<Outcome<number>>;
+  ingest(batch: EventBatch): Promise<Outcome<IngestResult>>;
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>>;
   setStock(updates: Record<string, boolean>): Promise<Outcome<void>>;
   consent(state: ConsentState): Promise<Outcome<void>>;

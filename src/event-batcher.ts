@@ -1,8 +1,8 @@
 import type { TrackedEvent } from '../contract/event-schema.js';
 import type { EventBatch } from '../contract/worker-protocol.js';
 
-/** Sends a batch somewhere durable; resolves once it is stored. */
-export type BatchSink = (batch: EventBatch) => Promise<void>;
+/** Sends a batch somewhere durable; resolves once it is stored, with true when it must still be kept (held in memory only). */
+export type BatchSink = (batch: EventBatch) => Promise<boolean>;
 
 /** Events held unacknowledged at most: past it the oldest go (with a warning), as a dead worker would grow it forever. */
 export const MAX_UNACKNOWLEDGED = 5000;
@@ -86,7 +86,7 @@ export class EventBatcher {
       this.inFlight = this.inFlight
         .catch(() => undefined)
         .then(() => this.sink(batch))
-        .then(() => void this.sent.delete(batch));
+        .then((keep) => void (keep || this.sent.delete(batch)));
     }
     return this.inFlight;
   }
@@ -99,7 +99,9 @@ export class EventBatcher {
       if (held <= MAX_UNACKNOWLEDGED) break;
       this.sent.delete(oldest);
       held -= oldest.events.length;
-      console.warn(`[pocketrank] ${oldest.events.length} events could not be stored and were dropped`);
+      console.warn(
+        `[pocketrank] ${oldest.events.length} events not on the device are no longer kept for the page-hide journal`,
+      );
     }
   }
 }

@@ -9,6 +9,8 @@ const VERSION = 1;
 /** A journal found at start, to replay into storage and then release. */
 export interface JournalEntry {
   key: string;
+  /** Written by a newer SDK in another tab: not replayed, not removed. */
+  foreign?: boolean;
   /** The stored text, so release() removes it only if no live tab rewrote it since. */
   raw: string;
   batches: EventBatch[];
@@ -41,15 +43,28 @@ function trim(batches: EventBatch[], budget: number): EventBatch[] {
   return kept;
 }
 
-function parse(raw: string): EventBatch[] {
+/** The batches of a journal entry; undefined for a format this version does not know (left for the one that does). */
+function parse(raw: string): EventBatch[] | undefined {
   const value = JSON.parse(raw) as { v?: unknown; batches?: unknown };
-  if (value.v !== VERSION || !Array.isArray(value.batches)) return [];
+  if (value.v !== VERSION) return undefined;
+  if (!Array.isArray(value.batches)) return [];
   const batches: EventBatch[] = [];
   for (const b of value.batches as Partial<EventBatch>[]) {
     if (typeof b?.tab !== 'string' || !Number.isInteger(b.first) || !Array.isArray(b.events)) continue;
-    // What the page stored was checked when tracked; a damaged entry must not reach the log.
-    const events: TrackedEvent[] = b.events.map((e) => validateEvent(e));
-    batches.push({ tab: b.tab, first: b.first!, events });
+    // What the page stored was checked when tracked; an event damaged since is left out alone, and
+    // the batch split around it so every event keeps its number.
+    let run: EventBatch | undefined;
+    b.events.forEach((e: unknown, i) => {
+      let event: TrackedEvent;
+      try {
+        event = validateEvent(e);
+      } catch {
+        run = undefined;
+        return;
+      }
+      if (!run) batches.push((run = { tab: b.tab!, first: b.first! + i, events: [] }));
+      run.events.push(event);
+    });
   }
   return batches;
 }
@@ -110,9 +125,10 @@ export class EventJournal {
       if (!key?.startsWith(prefix(dbName))) continue;
       const raw = store.getItem(key) ?? '';
       try {
-        entries.push({ key, raw, batches: parse(raw) });
+        const batches = parse(raw);
+        entries.push(batches ? { key, raw, batches } : { key, raw, batches: [], foreign: true });
       } catch {
-        entries.push({ key, raw, batches: [] }); // unreadable: released (removed) with the rest
+        entries.push({ key, raw, batches: [] }); // not JSON: released (removed) with the rest
       }
     }
     return entries;
@@ -122,7 +138,8 @@ export class EventJournal {
   static release(entries: JournalEntry[]): void {
     const store = storage();
     if (!store) return;
-    for (const entry of entries) if (store.getItem(entry.key) === entry.raw) store.removeItem(entry.key);
+    for (const entry of entries)
+      if (!entry.foreign && store.getItem(entry.key) === entry.raw) store.removeItem(entry.key);
   }
 
   /** Removes every journal of `dbName` (forget(), consent withdrawn). */

@@ -21,6 +21,11 @@ interface Life {
   stopWatching: AbortController;
 }
 
+/** close() waits this long at most for the engine: its own cache wait is 10 s. */
+const CLOSE_LIMIT_MS = 12_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
   throw new PocketrankError(outcome.code, outcome.message);
@@ -140,14 +145,24 @@ export class WorkerHost {
     }
   }
 
-  /** Runs `op` on the engine; if the worker dies under it, restarts once and runs it again there. */
-  async call<T>(op: (engine: Remote<EngineApi>) => Promise<Outcome<T>>): Promise<T> {
+  /**
+   * Runs `op` on the engine; if the worker dies under it, restarts once and runs it again there
+   * (with `retry: false`, rejects with `worker_failed` instead: for calls not safe to repeat).
+   */
+  async call<T>(op: (engine: Remote<EngineApi>) => Promise<Outcome<T>>, options: { retry?: boolean } = {}): Promise<T> {
     for (;;) {
       if (this.failure) throw this.failure;
-      const life = await Promise.race([this.life, this.closing]);
+      let life: Life;
+      try {
+        life = await Promise.race([this.life, this.closing]);
+      } catch (error) {
+        throw this.failure ?? error; // a restart that failed is worker_failed for every call waiting on it
+      }
       const result = await Promise.race([op(life.engine), life.died, this.closing]);
       if (result !== 'died') return unwrap(result);
       await this.recover(life);
+      if (options.retry === false)
+        throw new PocketrankError('worker_failed', 'the pocketrank worker died during this call; it was restarted');
     }
   }
 
@@ -181,8 +196,9 @@ export class WorkerHost {
     this.closed = true;
     const life = this.failure ? undefined : await this.life.catch(() => undefined);
     try {
-      // A worker that died as it was closed has nothing left to finish.
-      if (life) await Promise.race([life.engine.close().then(unwrap), life.died]);
+      // A worker that died as it was closed has nothing left to finish; one that cannot be watched
+      // (no Web Locks) gets the model cache's 10 s and a little more.
+      if (life) await Promise.race([life.engine.close().then((o) => unwrap(o)), life.died, sleep(CLOSE_LIMIT_MS)]);
     } finally {
       this.rejectClosing(new PocketrankError('closed', 'the recommender was closed while this call was running'));
       if (life) {

@@ -40,6 +40,8 @@ export interface PageSettings {
  */
 export class WorkerRecommender implements Recommender {
   private closed = false;
+  /** Set once close() wrote its last journal: page-hide events then have nothing left to do. */
+  private finished = false;
   private readonly batcher: EventBatcher;
   private readonly journal: EventJournal;
   private consentNow: ConsentState;
@@ -66,9 +68,10 @@ export class WorkerRecommender implements Recommender {
     this.batcher = new EventBatcher(
       tab,
       async (batch) => {
-        await this.host.call((engine) => engine.ingest(batch));
+        const { held } = await this.host.call((engine) => engine.ingest(batch));
         // Widgets refresh on this; impressions and clicks do not change any list.
         if (batch.events.some((e) => e.type !== 'impression' && e.type !== 'click')) notifyChange();
+        return held;
       },
       settings.flushIntervalMs,
       MAX_BATCH,
@@ -108,7 +111,7 @@ export class WorkerRecommender implements Recommender {
 
   /** Writes what is not stored yet where the next page finds it, synchronously: the page may be gone next. */
   private journalNow(): void {
-    if (this.closed || this.consentNow !== 'granted') return;
+    if (this.finished || this.consentNow !== 'granted') return;
     // The batcher's timer still sends these if the page lives on (a hidden tab, the back/forward
     // cache); storage then skips them when the next start replays the journal.
     this.journal.write(this.batcher.unacknowledged());
@@ -182,7 +185,8 @@ export class WorkerRecommender implements Recommender {
       );
     await this.batcher.flush();
     this.contributed = true;
-    return this.host.call((engine) => engine.contribute(federation));
+    // Not re-sent to a restarted worker: the first may have uploaded its share of the round already.
+    return this.host.call((engine) => engine.contribute(federation), { retry: false });
   }
 
   async consent(state: ConsentState): Promise<void> {
@@ -193,10 +197,13 @@ export class WorkerRecommender implements Recommender {
         `consent must be 'granted' or 'denied'; got ${JSON.stringify(state)}`,
       );
     await this.batcher.flush();
+    // Withdrawn: no journal from now on, and what earlier pages journalled goes with the device's copy.
+    if (state === 'denied') {
+      this.consentNow = state;
+      EventJournal.clear(this.settings.dbName);
+    }
     await this.host.call((engine) => engine.consent(state));
     this.consentNow = state;
-    // Withdrawn: what earlier pages journalled goes with the rest of the device's copy.
-    if (state === 'denied') EventJournal.clear(this.settings.dbName);
     notifyChange();
   }
 
@@ -228,11 +235,14 @@ export class WorkerRecommender implements Recommender {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The page may be going away: what is not stored goes to the journal before anything is awaited.
+    this.journalNow();
     try {
       await this.batcher.flush();
     } finally {
       // What could not be stored waits in the journal for the next start.
-      if (this.consentNow === 'granted') this.journal.write(this.batcher.unacknowledged());
+      this.journalNow();
+      this.finished = true;
       if (typeof window !== 'undefined') {
         window.removeEventListener('pagehide', this.onHide);
         document.removeEventListener('visibilitychange', this.onVisibility);

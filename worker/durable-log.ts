@@ -17,6 +17,16 @@ const QUOTA_EVICTION = 0.25;
  */
 const QUOTA_RETRY_MS = 1000;
 
+/** What one append did. */
+export interface Appended {
+  /** Events of the batch the log did not have before, in order. */
+  fresh: StoredEvent[];
+  /** Part of the batch was on the device already (a journal replayed by another tab): the log reread it, so rebuild from `events`. */
+  reread: boolean;
+  /** Kept in memory because storage fails (not for want of consent): the page keeps it for its journal. */
+  held: boolean;
+}
+
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -36,6 +46,8 @@ export class DurableLog {
   private reason = '';
   private writes = 0;
   private lastTry = 0;
+  /** Appends and consent changes run one at a time: interleaved, a newer batch's mark would hide older ones. */
+  private queue: Promise<unknown> = Promise.resolve();
   /** Events recovered from the page-hide journal at start. */
   recovered = 0;
 
@@ -94,8 +106,18 @@ export class DurableLog {
     return this.store && !this.store.lost ? await this.store.allEvents() : [];
   }
 
-  /** Stores the batch's new events (or keeps them in memory); returns those that were new. */
-  async append(batch: EventBatch): Promise<StoredEvent[]> {
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(run, run);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Stores the batch's new events (or keeps them in memory). */
+  append(batch: EventBatch): Promise<Appended> {
+    return this.exclusive(() => this.appendNow(batch));
+  }
+
+  private async appendNow(batch: EventBatch): Promise<Appended> {
     // Forgotten (here or in another tab): the database comes back with the shopper's next event, not before.
     if (this.cause === undefined && (!this.store || this.store.lost === 'deleted')) await this.open('granted');
     if (this.cause === 'quota' && performance.now() - this.lastTry >= QUOTA_RETRY_MS) await this.retryDevice();
@@ -118,35 +140,42 @@ export class DurableLog {
         return this.remember(batch);
       }
     }
-    this.mirror.push(...fresh);
     // Retention runs at start and every so many writes, so a long session stays bounded too.
-    if (++this.writes % 64 === 0) await this.prune();
-    return fresh;
+    const reread = fresh.length < batch.events.length || ++this.writes % 64 === 0;
+    if (reread) await this.prune();
+    else this.mirror.push(...fresh);
+    return { fresh, reread, held: false };
   }
 
   /** Consent granted: what this session held in memory is stored from now on. */
-  async grant(): Promise<void> {
-    const held = this.memory;
-    await this.open('granted');
-    if (this.cause !== undefined) return;
-    this.memory = [];
-    for (const batch of held) await this.append(batch);
+  grant(): Promise<void> {
+    return this.exclusive(async () => {
+      const held = this.memory;
+      await this.open('granted');
+      if (this.cause !== undefined) return;
+      this.memory = [];
+      for (const batch of held) await this.appendNow(batch);
+    });
   }
 
   /** Consent withdrawn: the device copy goes, the session keeps ranking from memory. */
-  async deny(): Promise<void> {
-    const stored = this.mirror;
-    await this.erase();
-    this.memory.unshift({ tab: `device-${crypto.randomUUID()}`, first: 1, events: stored });
-    this.trimMemory();
-    this.degrade('consent', 'storage consent was withdrawn');
+  deny(): Promise<void> {
+    return this.exclusive(async () => {
+      const stored = this.mirror;
+      this.degrade('consent', 'storage consent was withdrawn');
+      await this.erase();
+      this.memory.unshift({ tab: `device-${crypto.randomUUID()}`, first: 1, events: stored });
+      this.trimMemory();
+    });
   }
 
   /** Forgets everything: the database and this session's memory. */
-  async forget(): Promise<void> {
-    await this.erase();
-    this.memory = [];
-    this.memoryMarks.clear();
+  forget(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.erase();
+      this.memory = [];
+      this.memoryMarks.clear();
+    });
   }
 
   /** Closes the database. */
@@ -161,14 +190,14 @@ export class DurableLog {
     await EventStore.destroy(this.options.dbName);
   }
 
-  private remember(batch: EventBatch): StoredEvent[] {
+  private remember(batch: EventBatch): Appended {
     const seen = this.memoryMarks.get(batch.tab) ?? 0;
     const skip = Math.max(0, Math.min(batch.events.length, seen - batch.first + 1));
     const fresh = batch.events.slice(skip);
     this.memoryMarks.set(batch.tab, Math.max(seen, batch.first + batch.events.length - 1));
     if (fresh.length > 0) this.memory.push({ tab: batch.tab, first: batch.first + skip, events: fresh });
     this.trimMemory();
-    return fresh;
+    return { fresh, reread: false, held: this.cause !== 'consent' };
   }
 
   /** Retention's count applies in memory too: the oldest events go first. */
@@ -210,7 +239,10 @@ export class DurableLog {
 
   private lose(loss: StoreLoss): void {
     if (loss === 'deleted') {
-      // Another tab forgot the shopper (or consent was withdrawn there): so does this one.
+      // Another tab forgot the shopper (or consent was withdrawn there): so does this one. The next
+      // event recreates the database (also when this one was out of room: that room is free now).
+      this.store = undefined;
+      if (this.cause === 'quota') this.cause = undefined;
       this.mirror = [];
       this.memory = [];
       this.memoryMarks.clear();

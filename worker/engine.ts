@@ -15,6 +15,7 @@ import type {
   EngineInit,
   EventBatch,
   FederationSettings,
+  IngestResult,
   Outcome,
   StoredData,
 } from '../contract/worker-protocol.js';
@@ -51,7 +52,7 @@ export class Engine implements EngineApi {
         this.running = running;
         const { log } = running;
         // What earlier pages journalled as they went away is stored (once) before the history is read.
-        for (const batch of init.replay) log.recovered += (await log.append(batch)).length;
+        for (const batch of init.replay) log.recovered += (await log.append(batch)).fresh.length;
         this.rebuild();
         startup.totalMs = Math.round(performance.now() - started);
         this.startup = startup;
@@ -83,13 +84,13 @@ export class Engine implements EngineApi {
     state.personalized = false;
   }
 
-  ingest(batch: EventBatch): Promise<Outcome<number>> {
+  ingest(batch: EventBatch): Promise<Outcome<IngestResult>> {
     return outcome(async () => {
       const state = this.state;
-      const fresh = await state.log.append(batch);
+      const { fresh, reread, held } = await state.log.append(batch);
       // Out-of-order timestamps (events replayed from a queue) need the log's order, not arrival order.
-      if (!state.shopper.apply(fresh)) this.rebuild();
-      return fresh.length;
+      if (reread || !state.shopper.apply(fresh)) this.rebuild();
+      return { fresh: fresh.length, held };
     });
   }
 

@@ -28,6 +28,8 @@ describe('the page-hide journal', () => {
       await hidden.flush();
       const events = (await next.storedData()).events.map((e) => `${e.type}:${e.itemId}`);
       expect(events).to.deep.equal(['view:sku-05', 'add_to_cart:sku-06']);
+      // ...and still ranks on its own events, which another tab stored for it.
+      expect((await hidden.recommend({ k: 1 }))[0]!.itemId).to.equal('sku-07');
     } finally {
       await hidden.close();
       await next.close();

@@ -46,6 +46,10 @@ describe('storage failures degrade instead of dropping events', () => {
       const kept = (await rec.storedData()).events.map((e) => e.itemId);
       expect(kept).to.deep.equal(['sku-02', 'sku-03', 'sku-04']);
       expect((await rec.recommend({ k: 1 }))[0]!.itemId).to.equal('sku-15');
+      // Held in memory only, they are still the page's to journal if it goes away now.
+      document.dispatchEvent(new Event('freeze'));
+      const journal = Object.keys(localStorage).find((key) => key.startsWith(`pocketrank:${dbName}:journal:`));
+      expect(JSON.parse(localStorage.getItem(journal!)!).batches[0].events).to.have.length(5);
 
       await executeServerCommand('override-quota', { origin: location.origin });
       await sleep(1100);

@@ -14,7 +14,10 @@ describe('EventBatcher', () => {
     const batches: EventBatch[] = [];
     const batcher = new EventBatcher(
       'tab-a',
-      async (b) => void batches.push(b),
+      async (b) => {
+        batches.push(b);
+        return false;
+      },
       100,
       1000,
       () => undefined,
@@ -38,6 +41,7 @@ describe('EventBatcher', () => {
       async (b) => {
         if (stored.length === 0) await gate;
         stored.push(...b.events.map((e) => e.itemId!));
+        return false;
       },
       10_000,
       3,
@@ -59,7 +63,7 @@ describe('EventBatcher', () => {
     const gate = new Promise<void>((r) => (release = r));
     const batcher = new EventBatcher(
       't',
-      () => gate,
+      () => gate.then(() => false),
       10_000,
       1000,
       () => undefined,
@@ -89,6 +93,7 @@ describe('EventBatcher', () => {
         calls += 1;
         if (calls === 1) throw new Error('disk full');
         sent.push(b.events.length);
+        return false;
       },
       10,
       100,
@@ -121,10 +126,25 @@ describe('EventBatcher', () => {
     warn.mockRestore();
   });
 
+  it('keeps a batch the sink says is held in memory only, for the journal', async () => {
+    const batcher = new EventBatcher(
+      't',
+      async (b) => b.first === 1,
+      10_000,
+      1000,
+      () => undefined,
+    );
+    batcher.add(ev(1));
+    await batcher.flush();
+    batcher.add(ev(2));
+    await batcher.flush();
+    expect(batcher.unacknowledged()).toEqual([{ tab: 't', first: 1, events: [ev(1)] }]);
+  });
+
   it('clear() drops the queue and, once in-flight batches settle, what they held', async () => {
     const batcher = new EventBatcher(
       't',
-      async () => undefined,
+      async () => false,
       10_000,
       1000,
       () => undefined,
