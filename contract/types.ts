@@ -11,7 +11,28 @@ export type BackendPreference = 'auto' | BackendName;
 export type AttributeValue = string | number | boolean;
 
 /** One sellable item. Items the model has never seen are kept but cannot be ranked. */
-export interface CatalogItem {
+/** A price: an amount in a currency (ISO 4217 code, e.g. `EUR`). Printed with `Intl.NumberFormat` in the page's locale. */
+export interface Price {
+  amount: number;
+  currency: string;
+}
+
+/** What a shop shows of an item: carried by every recommendation of it. */
+export interface ItemDisplay {
+  /** Product name. */
+  title?: string;
+  /** Product page (http(s), or relative to the catalog's URL). */
+  url?: string;
+  /** Product image (http(s), or relative to the catalog's URL). */
+  image?: string;
+  price?: Price;
+  brand?: string;
+  /** A category, or its path from the top (`['Makeup', 'Nails']`). */
+  category?: string | string[];
+}
+
+/** One item of the shop's catalog. Fields not listed here are kept as they are. */
+export interface CatalogItem extends ItemDisplay {
   /** The shop's item id, the same string passed to `track()`. */
   id: string;
   /** Free-form attributes used by `recommend({ filter })`. */
@@ -87,12 +108,12 @@ export interface Explanation {
    * `trending`: popular in the shop; `pinned`: placed by the shop.
    */
   kind: 'history' | 'similar' | 'cart' | 'recent' | 'trending' | 'pinned';
-  /** The item of the history event or anchor behind it, with that event's type. */
-  because?: { itemId: string; type: string };
+  /** The item of the history event or anchor behind it, with that event's type (and the item's title, when the catalog has one). */
+  because?: { itemId: string; type: string; title?: string };
 }
 
-/** A scored recommendation. */
-export interface Recommendation {
+/** A scored recommendation, with its item's display fields from the catalog. */
+export interface Recommendation extends ItemDisplay {
   /** Catalog item id. */
   itemId: string;
   /** Score (higher is better); comparable only within one call. */
@@ -107,6 +128,11 @@ export interface RecommendQuery {
   k: number;
   /** Which list to build; default `for-you`. */
   scenario?: Scenario;
+  /**
+   * 0 (default) ranks by relevance alone; up to 1, the list is re-ranked by maximal marginal
+   * relevance on the model's item embeddings, so it is not k near-copies of one product.
+   */
+  diversity?: number;
   /** Anchor item of `similar` (required) and `bought-together` (default: the cart). */
   item?: string;
   /** Item ids never to return. */

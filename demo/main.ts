@@ -36,7 +36,8 @@ async function main(): Promise<void> {
     workerUrl: new URL('../dist/pocketrank.worker.js', location.href),
     federation: { server: FEDERATION, minNewEvents: 3 },
   });
-  defineRecsElement(rec, { label: (id) => id });
+  // Cards and reasons name products by their catalog titles.
+  defineRecsElement(rec);
   const shop: Shop = {
     rec,
     items,
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     else if (hash === '/privacy') nodes = await privacyPage(rec, uploadSize);
     else if (hash === '/federation') nodes = await federationPage(rec, items, FEDERATION);
     else nodes = shopPage(shop);
+    if (!hash.startsWith('/p/')) document.title = 'pocketrank demo shop';
     view.replaceChildren(...nodes);
     scrollTo(0, 0);
     await showStatus(rec);

@@ -1,5 +1,6 @@
-// Catalog helpers for the demo shop: the Beauty items have ASINs and anonymous attribute ids,
-// so the shop shows the ASIN as the product name and a color swatch derived from it.
+// Catalog helpers for the demo shop: the Beauty items have ASINs, short titles (brands where a
+// title starts with one) and anonymous attribute ids, and no images or prices: cards show a
+// neutral placeholder and no price at all.
 import type { CatalogItem } from 'pocketrank';
 
 export const MODEL_URL = new URL('../models/beauty/model.json', location.href).href;
@@ -15,22 +16,31 @@ export const SIM_POOL_URL = new URL('../experiments/results/federated-seeds.json
 /** Product page on amazon.com. */
 export const amazonUrl = (asin: string): string => `https://www.amazon.com/dp/${encodeURIComponent(asin)}`;
 
-/** A stable two-color gradient per product, standing in for a photo. */
-export function swatch(el: HTMLElement, id: string): void {
-  let h = 0;
-  for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-  el.style.background = `linear-gradient(135deg, hsl(${h % 360} 55% 70%), hsl(${(h >> 9) % 360} 45% 45%))`;
-}
-
 /** Loads the shipped catalog (the model's own catalog.json). */
 export async function loadCatalog(): Promise<{ items: CatalogItem[]; byId: Map<string, CatalogItem> }> {
   const items = ((await (await fetch(new URL('catalog.json', MODEL_URL))).json()) as { items: CatalogItem[] }).items;
   return { items, byId: new Map(items.map((i) => [i.id, i])) };
 }
 
-/** Brand / category attribute ids of an item, as tags. */
-export const tagsOf = (item: CatalogItem | undefined): string[] =>
-  (item?.attributes?.tags as string[] | undefined) ?? [];
+/** The name a page shows: the catalog title, else the id. */
+export const nameOf = (item: CatalogItem | undefined, id: string): string => item?.title ?? id;
+
+const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+
+/**
+ * Catalog items whose title or brand has a word starting with each word of the query
+ * ("lip bal" finds "Burts bees lip balm"), most sold first.
+ */
+export function searchCatalog(items: readonly CatalogItem[], query: string, limit: number): CatalogItem[] {
+  const wanted = words(query);
+  const matches = wanted.length
+    ? items.filter((item) => {
+        const have = words(`${item.brand ?? ''} ${item.title ?? ''}`);
+        return wanted.every((w) => have.some((h) => h.startsWith(w)));
+      })
+    : [...items];
+  return matches.sort((a, b) => (b.popularity ?? 0) - (a.popularity ?? 0)).slice(0, limit);
+}
 
 /** Creates an element with a class and text. */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = ''): HTMLElementTagNameMap[K] {
@@ -44,18 +54,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = ''
 export function productCard(item: CatalogItem): HTMLElement {
   const card = el('a', 'card');
   card.href = `#/p/${encodeURIComponent(item.id)}`;
-  const sw = el('span', 'swatch', item.id);
-  swatch(sw, item.id);
+  card.dataset.id = item.id;
+  card.title = nameOf(item, item.id);
   card.append(
-    sw,
-    el('span', 'title', `Beauty item ${item.id}`),
-    el(
-      'span',
-      'meta',
-      `${tagsOf(item)
-        .map((t) => `#${t}`)
-        .join(' ')} · ${item.popularity ?? 0} sold`,
-    ),
+    el('span', 'thumb'),
+    el('span', 'brand', item.brand ?? ''),
+    el('span', 'title', nameOf(item, item.id)),
+    el('span', 'meta', `${item.popularity ?? 0} sold`),
   );
   return card;
 }
@@ -68,10 +73,8 @@ export function recsWidget(scenario: string, count: number, extra: Record<string
   for (const [k, v] of Object.entries(extra)) widget.setAttribute(k, v);
   widget.append((document.getElementById('card-template') as HTMLTemplateElement).cloneNode(true));
   const latency = el('p', 'hint');
-  // Color each card once it is rendered, and say how long the ranking took.
+  // Say how long the ranking took.
   widget.addEventListener('pocketrank-render', (event) => {
-    for (const card of widget.querySelectorAll<HTMLElement>('[data-pocketrank-item]'))
-      swatch(card.querySelector('.swatch')!, card.dataset.pocketrankItem!);
     const { results, latencyMs } = (event as CustomEvent<{ results: unknown[]; latencyMs: number }>).detail;
     latency.textContent = results.length > 0 ? `ranked on this device in ${latencyMs.toFixed(1)} ms` : '';
   });

@@ -1,7 +1,7 @@
 // The shop's pages: the grid, a product page, the cart and checkout. Every action is a
 // pocketrank event; the recommendation rows are <pocketrank-recs> widgets that refresh themselves.
 import type { CatalogItem, Recommender } from 'pocketrank';
-import { amazonUrl, el, productCard, recsWidget, swatch, tagsOf } from './shop-data.js';
+import { amazonUrl, el, nameOf, productCard, recsWidget, searchCatalog } from './shop-data.js';
 
 /** What the pages share. */
 export interface Shop {
@@ -18,19 +18,19 @@ const section = (title: string, hint: string, ...content: Node[]) => {
   return s;
 };
 
-/** Home: personal rows, then the catalog grid with a tag filter. */
+/** Home: personal rows, then the catalog grid with a search box over product names. */
 export function shopPage(shop: Shop): Node[] {
   const grid = el('div', 'grid');
   const filter = el('input');
   filter.type = 'search';
-  filter.placeholder = 'Filter by attribute id, e.g. 17';
+  filter.placeholder = 'Search products, e.g. lip balm';
+  filter.setAttribute('aria-label', 'Search products');
+  const found = el('span', 'hint');
   const render = () => {
-    const tag = filter.value.trim();
-    const shown = shop.items
-      .filter((i) => !tag || tagsOf(i).includes(tag))
-      .sort((a, b) => (b.popularity ?? 0) - (a.popularity ?? 0))
-      .slice(0, 48);
+    const query = filter.value.trim();
+    const shown = searchCatalog(shop.items, query, 48);
     grid.replaceChildren(...shown.map(productCard));
+    found.textContent = query ? (shown.length ? '' : `Nothing matches “${query}”.`) : '';
   };
   filter.addEventListener('change', () => {
     if (filter.value.trim()) shop.rec.track({ type: 'search', query: filter.value.trim() });
@@ -38,7 +38,7 @@ export function shopPage(shop: Shop): Node[] {
   });
   render();
   const toolbar = el('div', 'toolbar');
-  toolbar.append(filter);
+  toolbar.append(filter, found);
   return [
     section(
       'For you',
@@ -56,8 +56,7 @@ export function productPage(shop: Shop, id: string): Node[] {
   if (!item) return [el('p', '', `No product ${id} in this shop.`)];
   shop.rec.track({ type: 'view', itemId: id });
   const wrap = el('div', 'product');
-  const sw = el('div', 'swatch', id);
-  swatch(sw, id);
+  const thumb = el('div', 'thumb');
   const info = el('div');
   const add = el('button', 'primary', 'Add to cart');
   add.onclick = () => {
@@ -68,22 +67,16 @@ export function productPage(shop: Shop, id: string): Node[] {
   };
   const link = el('a', '', 'See it on amazon.com ↗');
   Object.assign(link, { href: amazonUrl(id), target: '_blank', rel: 'noopener' });
+  document.title = `${nameOf(item, id)} · pocketrank demo shop`;
   info.append(
-    el('h2', '', `Beauty item ${id}`),
-    el(
-      'p',
-      'hint',
-      `Attributes: ${
-        tagsOf(item)
-          .map((t) => `#${t}`)
-          .join(' ') || 'none'
-      } · ${item.popularity ?? 0} sold`,
-    ),
+    ...(item.brand ? [el('p', 'brand', item.brand)] : []),
+    el('h2', '', nameOf(item, id)),
+    el('p', 'hint', `ASIN ${id} · ${item.popularity ?? 0} sold · no price in this demo data`),
     add,
     el('p'),
     link,
   );
-  wrap.append(sw, info);
+  wrap.append(thumb, info);
   // On a product page the history ends with this item, so "for you" would repeat "goes well
   // with": it leaves out what that row shows.
   const goesWith = recsWidget('bought-together', 6, { item: id });
@@ -118,7 +111,7 @@ export function cartPage(shop: Shop): Node[] {
       location.hash = '#/cart';
       dispatchEvent(new HashChangeEvent('hashchange'));
     };
-    row.append(el('span', 'mono', `${qty} × ${id}`), remove);
+    row.append(el('span', '', `${qty} × ${nameOf(shop.byId.get(id), id)}`), remove);
     list.append(row);
   }
   const checkout = el('button', 'primary', 'Check out');

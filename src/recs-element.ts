@@ -1,23 +1,60 @@
 import type { Recommender } from '../contract/recommender.js';
 import { CHANGE_EVENT } from './change-event.js';
-import type { Explanation, Recommendation, RecommendQuery, Scenario } from '../contract/types.js';
+import type { Explanation, Price, Recommendation, RecommendQuery, Scenario } from '../contract/types.js';
 
 /** Options of {@link defineRecsElement}. */
 export interface RecsElementOptions {
   /** Custom element name; default `pocketrank-recs`. */
   tagName?: string;
-  /** Display name of an item in reasons ("Because you viewed …"); default the item id. */
+  /** Display name of an item in cards and reasons ("Because you viewed …"); default its catalog title, else its id. */
   label?: (itemId: string) => string;
+}
+
+const formats = new Map<string, Intl.NumberFormat>();
+
+/** A price in the page's locale (`<html lang>`, else the browser's), e.g. "€12.50" or "12,50 €". */
+export function formatPrice(price: Price): string {
+  const locale = (typeof document !== 'undefined' && document.documentElement.lang) || navigator.language;
+  const key = `${locale}|${price.currency}`;
+  let format = formats.get(key);
+  if (!format) {
+    try {
+      format = new Intl.NumberFormat(locale, { style: 'currency', currency: price.currency });
+    } catch {
+      format = new Intl.NumberFormat(undefined, { style: 'currency', currency: price.currency });
+    }
+    formats.set(key, format);
+  }
+  return format.format(price.amount);
+}
+
+/** What a card template can print (`data-pr-text`) or put in an attribute (`{field}`); absent fields print nothing. */
+function cardFields(rec: Recommendation, reason: string, label: (id: string) => string): Record<string, string> {
+  const fields: Record<string, string> = {
+    itemId: rec.itemId,
+    name: label(rec.itemId),
+    reason,
+    score: rec.score.toFixed(3),
+  };
+  if (rec.title !== undefined) fields.title = rec.title;
+  if (rec.brand !== undefined) fields.brand = rec.brand;
+  if (rec.price !== undefined) fields.price = formatPrice(rec.price);
+  if (rec.category !== undefined)
+    fields.category = Array.isArray(rec.category) ? rec.category.join(' › ') : rec.category;
+  if (rec.url !== undefined) fields.url = rec.url;
+  if (rec.image !== undefined) fields.image = rec.image;
+  return fields;
 }
 
 const VERBS: Record<string, string> = { view: 'viewed', add_to_cart: 'added', purchase: 'bought' };
 
 /** A sentence for a reason, e.g. "Because you viewed Rose Oil". */
-export function reasonText(reason: Explanation, label: (itemId: string) => string = (id) => id): string {
-  const item = reason.because ? label(reason.because.itemId) : '';
+export function reasonText(reason: Explanation, label?: (itemId: string) => string): string {
+  const because = reason.because;
+  const item = because ? (label ? label(because.itemId) : (because.title ?? because.itemId)) : '';
   switch (reason.kind) {
     case 'history':
-      return item ? `Because you ${VERBS[reason.because!.type] ?? 'viewed'} ${item}` : 'Picked for you';
+      return item ? `Because you ${VERBS[because!.type] ?? 'viewed'} ${item}` : 'Picked for you';
     case 'similar':
       return `Similar to ${item}`;
     case 'cart':
@@ -33,9 +70,13 @@ export function reasonText(reason: Explanation, label: (itemId: string) => strin
 
 /**
  * Defines `<pocketrank-recs scenario="for-you" count="8" item="…" explain>`: a list of
- * recommendations rendered from its `<template>` child (elements with `data-pr-text="itemId|reason|score"`
- * get that text; `{itemId}` in any attribute is replaced by the URL-encoded id), or by the
- * element's `renderItem` property. It lays out `count` invisible placeholders first so results
+ * recommendations rendered from its `<template>` child, or by the element's `renderItem` property.
+ * In the template, an element with `data-pr-text="title"` gets that field as text (`itemId`,
+ * `name` (the label: title, else id), `title`, `brand`, `price` (formatted in the page's locale),
+ * `category`, `reason`, `score`; an element whose field the item lacks is hidden), and `{field}`
+ * in an attribute is replaced by the field (`{itemId}` URL-encoded; `{url}` and `{image}` as the
+ * catalog checked them: http(s) only); an attribute naming a field the item lacks is removed.
+ * Text goes in as text and attribute values as values: nothing is parsed as HTML. It lays out `count` invisible placeholders first so results
  * arrive without shifting the page, refreshes when the history changes, and records impressions
  * (half visible) and clicks of its items by itself.
  */
@@ -45,7 +86,7 @@ export function defineRecsElement(
 ): void {
   const tagName = options.tagName ?? 'pocketrank-recs';
   if (customElements.get(tagName)) return;
-  const label = options.label ?? ((id: string) => id);
+  const label = options.label;
 
   class PocketrankRecs extends HTMLElement {
     static observedAttributes = ['scenario', 'count', 'item', 'explain', 'exclude'];
@@ -150,10 +191,11 @@ export function defineRecsElement(
       const root = template instanceof HTMLTemplateElement ? template.content.firstElementChild : null;
       if (root) return root.cloneNode(true) as Element;
       const card = Object.assign(document.createElement('div'), { className: 'pocketrank-item' });
-      for (const field of ['itemId', 'reason'])
-        card.append(Object.assign(document.createElement('div'), { className: `pocketrank-${field}` }));
-      card.children[0]!.setAttribute('data-pr-text', 'itemId');
-      card.children[1]!.setAttribute('data-pr-text', 'reason');
+      for (const field of ['name', 'price', 'reason']) {
+        const line = Object.assign(document.createElement('div'), { className: `pocketrank-${field}` });
+        line.setAttribute('data-pr-text', field);
+        card.append(line);
+      }
       return card;
     }
 
@@ -173,13 +215,27 @@ export function defineRecsElement(
       if (this.renderItem) el = this.renderItem(rec, reason);
       else {
         el = this.fromTemplate();
-        const fields: Record<string, string> = { itemId: label(rec.itemId), reason, score: rec.score.toFixed(3) };
+        const fields = cardFields(rec, reason, label ?? ((id) => rec.title ?? id));
         for (const node of [el, ...el.querySelectorAll('*')]) {
           const field = node.getAttribute('data-pr-text');
-          if (field) node.textContent = fields[field] ?? '';
-          for (const attr of node.attributes)
-            if (attr.value.includes('{itemId}'))
-              attr.value = attr.value.replaceAll('{itemId}', encodeURIComponent(rec.itemId));
+          if (field) {
+            node.textContent = fields[field] ?? '';
+            if (fields[field] === undefined) (node as HTMLElement).hidden = true;
+          }
+          for (const attr of [...node.attributes]) {
+            if (!attr.value.includes('{')) continue;
+            let missing = false;
+            const value = attr.value.replace(/\{(\w+)\}/g, (token, name: string) => {
+              const v = fields[name];
+              if (v === undefined) {
+                missing = true;
+                return token;
+              }
+              return name === 'itemId' ? encodeURIComponent(v) : v;
+            });
+            if (missing) node.removeAttribute(attr.name);
+            else attr.value = value;
+          }
         }
       }
       (el as HTMLElement).dataset.pocketrankItem = rec.itemId;

@@ -3,6 +3,9 @@ import { PocketrankError } from '../contract/pocketrank-error.js';
 import type { CatalogItem, Explanation, Recommendation, RecommendQuery } from '../contract/types.js';
 import { baseBias, encodeHistory, indexCatalog, isBlocked, queryBias } from './candidate-bias.js';
 import { explainByOcclusion } from './explain-ranking.js';
+import { itemDisplay, titledReason } from './item-display.js';
+import { diversify } from '../models/rank/diversify.js';
+import { unitRows } from '../models/rank/unit-rows.js';
 import type { LoadedModel } from './load-model.js';
 import type { ShopperState } from './shopper-state.js';
 
@@ -24,6 +27,8 @@ export class Ranker {
   private unitT: tf.Tensor2D | undefined;
   private fixedShape: boolean | undefined;
   private cachedUser: { key: string; state: tf.Tensor2D } | undefined;
+  /** Unit-length item embeddings on the CPU, for diversity; read once when first asked for. */
+  private unitCpu: Float32Array | undefined;
 
   /** @param loaded the checked model; @param catalog the shop's items (unknown ones are not rankable) */
   constructor(
@@ -49,6 +54,7 @@ export class Ranker {
     this.unitT = undefined;
     this.cachedUser?.state.dispose();
     this.cachedUser = undefined;
+    this.unitCpu = undefined;
   }
 
   /** Table rows of the known items of a history, oldest first. */
@@ -122,7 +128,10 @@ export class Ranker {
     });
     const pins = [...new Set(rows(query.pin ?? []))].filter((row) => !isBlocked(bias[row]!)).slice(0, query.k);
     for (const row of pins) bias[row] = -Infinity; // kept out of the ranked part; they are placed first
-    const want = query.k - pins.length;
+    // With diversity, a pool of the most relevant items is ranked, then re-ranked for variety.
+    const diversity = query.diversity ?? 0;
+    const wanted = query.k - pins.length;
+    const want = wanted === 0 || diversity === 0 ? wanted : Math.min(1000, Math.max(wanted * 5, 50));
     let ranked: Scored[];
     if (want === 0) ranked = [];
     else if (scenario === 'recently-viewed')
@@ -150,8 +159,29 @@ export class Ranker {
         score: (this.items.get(row)!.popularity ?? 0) + bias[row]!,
         reason: { kind: 'trending' },
       }));
+    if (diversity > 0 && ranked.length > wanted) ranked = await this.diverse(ranked, wanted, diversity);
     const pinned: Scored[] = pins.map((row) => ({ row, score: Infinity, reason: { kind: 'pinned' } }));
-    return [...pinned, ...ranked].map(({ row, score, reason }) => ({ itemId: this.idOf(row), score, reason }));
+    const titleOf = (id: string) => this.items.get(this.rowOf.get(id) ?? -1)?.title;
+    return [...pinned, ...ranked].map(({ row, score, reason }) => ({
+      itemId: this.idOf(row),
+      score,
+      reason: titledReason(reason, titleOf),
+      ...itemDisplay(this.items.get(row)),
+    }));
+  }
+
+  private async diverse(ranked: Scored[], k: number, diversity: number): Promise<Scored[]> {
+    const dim = this.loaded.encoder.cfg.hidden;
+    this.unitCpu ??= unitRows((await this.loaded.encoder.itemTable().data()) as Float32Array, dim);
+    const order = diversify(
+      ranked.map((r) => r.row),
+      ranked.map((r) => r.score),
+      k,
+      diversity,
+      this.unitCpu,
+      dim,
+    );
+    return order.map((i) => ranked[i]!);
   }
 
   private idOf(row: number): string {

@@ -1,7 +1,8 @@
 /**
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
  *   --dropout 0.3 --lr 0.002 --batch 128 --max-len 50 --patience 6 --max-minutes 26 --valid-users 0
- *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F]
+ *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F
+ *   --datamaps F --attributes F --titles F (default: <data>_datamaps.json, _item2attributes.json, _item_titles.txt)]
  * Trains on the tfjs WASM backend, evaluates on the held-out test items, writes model.json,
  * weights.bin, catalog.json and training.json to --out. A DP deployment of the model federates
  * the item rows' block (`dpPart: 'rows'`); --dp-fraction F lists the public top F of the
@@ -47,6 +48,7 @@ const args = parseArgs(process.argv.slice(2), {
   'model-version': 'string',
   datamaps: 'string',
   attributes: 'string',
+  titles: 'string',
   'dp-fraction': 'number',
 });
 if (typeof args.data !== 'string' || typeof args.out !== 'string') {
@@ -63,6 +65,7 @@ const files = {
   ...(await siblingMetadata(args.data)),
   ...(args.datamaps ? { datamaps: args.datamaps as string } : {}),
   ...(args.attributes ? { attributes: args.attributes as string } : {}),
+  ...(args.titles ? { titles: args.titles as string } : {}),
 };
 const splitsForCatalog = data.sequences.map((s) => (s.length >= 3 ? s.slice(0, -2) : s));
 const catalog = await buildCatalog(data.itemIds, splitsForCatalog, files);

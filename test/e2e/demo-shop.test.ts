@@ -63,17 +63,19 @@ const widgetItems = (page: Page, selector: string) =>
     cards.map((c) => `${(c as HTMLElement).dataset.pocketrankItem} | ${c.querySelector('.reason')?.textContent ?? ''}`),
   );
 
-/** Opens the grid's n-th products one after another, as a shopper clicking through; returns their ids. */
-async function openProducts(page: Page, positions: number[]): Promise<string[]> {
+/** Opens the grid's n-th products one after another, as a shopper clicking through; returns their ids and names. */
+async function openProducts(page: Page, positions: number[]): Promise<{ ids: string[]; names: string[] }> {
   const ids: string[] = [];
+  const names: string[] = [];
   for (const n of positions) {
     await page.goto(`${shopUrl}#/`);
     const card = page.locator('.grid .card').nth(n);
-    ids.push((await card.locator('.swatch').textContent())!);
+    ids.push((await card.getAttribute('data-id'))!);
+    names.push((await card.getAttribute('title'))!);
     await card.click();
     await page.waitForSelector('.product');
   }
-  return ids;
+  return { ids, names };
 }
 
 describe('the demo shop', () => {
@@ -101,7 +103,7 @@ describe('the demo shop', () => {
     expect(await page.textContent('pocketrank-recs[scenario="recently-viewed"] + .hint')).toBe('');
 
     // A session: open two products from the grid, add one to the cart.
-    const viewed = await openProducts(page, [3, 7]);
+    const { ids: viewed, names: viewedNames } = await openProducts(page, [3, 7]);
     await page.click('text=Add to cart');
     await page.waitForFunction(() => document.getElementById('cart-count')?.textContent === '1');
     await page.waitForSelector('pocketrank-recs[scenario="similar"] [data-pocketrank-item]');
@@ -136,11 +138,28 @@ describe('the demo shop', () => {
       cards.map((c) => (c as HTMLElement).dataset.pocketrankItem!),
     );
     expect(recent.slice(0, 2)).toEqual([...viewed].reverse());
+    // Products go by name: cards, reasons and product pages print catalog titles, never an ASIN.
+    const titles = await page.$$eval('.grid .card .title', (t) => t.map((x) => x.textContent ?? ''));
+    expect(titles.length).toBeGreaterThan(10);
+    expect(titles.every((t) => t.length > 0 && !/^B0[0-9A-Z]{8}$/.test(t) && !t.startsWith('Beauty item'))).toBe(true);
+    expect([...because].every((r) => !/B0[0-9A-Z]{8}/.test(r!))).toBe(true);
+    // The search box matches words of titles.
+    await page.fill('input[type="search"]', 'lipstick');
+    await page.press('input[type="search"]', 'Enter');
+    await page.waitForFunction(() => document.querySelectorAll('.grid .card').length > 0);
+    const found = await page.$$eval('.grid .card .title', (t) => t.map((x) => x.textContent!.toLowerCase()));
+    expect(found.length).toBeGreaterThan(3);
+    expect(found.every((t) => /\blipstick/.test(t))).toBe(true);
+    await page.locator('.grid .card').first().click();
+    await page.waitForSelector('.product h2');
+    expect(await page.title()).toContain((await page.textContent('.product h2'))!);
+    expect((await page.textContent('.product h2'))!.toLowerCase()).toBe(found[0]);
+    await page.click('nav >> text=Shop');
     // The status bar names the backend, not the driver's whole identification string.
     expect((await page.textContent('#status'))!.length).toBeLessThan(200);
     expect(
       warm.some((w) =>
-        viewed.some((v) => w.includes(`Because you viewed ${v}`) || w.includes(`Because you added ${v}`)),
+        viewedNames.some((v) => w.includes(`Because you viewed ${v}`) || w.includes(`Because you added ${v}`)),
       ),
     ).toBe(true);
     await mkdir('test-results', { recursive: true });
@@ -184,7 +203,7 @@ describe('the demo shop', () => {
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Ranked'), undefined, {
       timeout: 60_000,
     });
-    const mine = await openProducts(page, [1, 2, 5, 9]);
+    const { ids: mine } = await openProducts(page, [1, 2, 5, 9]);
     await page.click('nav >> text=Privacy');
     await page.check('text=Help improve the shop');
     await page.click('nav >> text=Federated learning');

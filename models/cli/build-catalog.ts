@@ -1,0 +1,47 @@
+/**
+ * npm run catalog -- --data <file> --out <model dir> [--datamaps F --attributes F --titles F]
+ * Rebuilds a model's catalog.json from its data file and the metadata beside it (ids, attribute
+ * tags, training popularity, titles and the brands they start with) without retraining: what
+ * `npm run train` writes, for a titles file that arrived later or changed.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { brotliCompressSync } from 'node:zlib';
+import { buildCatalog, siblingMetadata } from '../catalog/build-catalog.js';
+import { loadInteractions } from '../data/interactions.js';
+import { parseArgs } from './args.js';
+
+const args = parseArgs(process.argv.slice(2), {
+  data: 'string',
+  out: 'string',
+  datamaps: 'string',
+  attributes: 'string',
+  titles: 'string',
+});
+if (typeof args.data !== 'string' || typeof args.out !== 'string') {
+  console.error('usage: npm run catalog -- --data <file> --out <model dir> [--datamaps F --attributes F --titles F]');
+  process.exit(2);
+}
+const data = await loadInteractions(args.data);
+const files = {
+  ...(await siblingMetadata(args.data)),
+  ...(args.datamaps ? { datamaps: args.datamaps as string } : {}),
+  ...(args.attributes ? { attributes: args.attributes as string } : {}),
+  ...(args.titles ? { titles: args.titles as string } : {}),
+};
+// Popularity counts the training part of each sequence, as `npm run train` does.
+const train = data.sequences.map((s) => (s.length >= 3 ? s.slice(0, -2) : s));
+const catalog = await buildCatalog(data.itemIds, train, files);
+const model = JSON.parse(await readFile(join(args.out, 'model.json'), 'utf8')) as {
+  userDefinedMetadata?: { pocketrank?: { itemIds?: string[] } };
+};
+const modelIds = new Set(model.userDefinedMetadata?.pocketrank?.itemIds ?? []);
+const missing = catalog.filter((item) => modelIds.size > 0 && !modelIds.has(item.id)).length;
+const text = JSON.stringify({ items: catalog });
+await writeFile(join(args.out, 'catalog.json'), text);
+const titled = catalog.filter((item) => item.title).length;
+const branded = catalog.filter((item) => item.brand).length;
+console.error(
+  `catalog: ${catalog.length} items, ${titled} with titles, ${branded} with brands, ${missing} not in the model; ` +
+    `${(text.length / 1024).toFixed(0)} KB raw, ${(brotliCompressSync(text).length / 1024).toFixed(0)} KB brotli -> ${join(args.out, 'catalog.json')}`,
+);
