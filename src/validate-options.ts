@@ -129,6 +129,11 @@ export function validateQuery(query: RecommendQuery): RecommendQuery {
     includeInCart: query.includeInCart === undefined ? scenario === 'recently-viewed' : query.includeInCart === true,
   };
   if (query.includeSeen !== undefined) out.includeSeen = query.includeSeen === true;
+  if (query.diversity !== undefined) {
+    if (typeof query.diversity !== 'number' || !(query.diversity >= 0 && query.diversity <= 1))
+      bad(`diversity must be a number from 0 (pure relevance) to 1; got ${String(query.diversity)}`);
+    out.diversity = query.diversity;
+  }
   if (item !== undefined) out.item = item;
   if (exclude !== undefined) out.exclude = idList(exclude, 'exclude');
   if (pin !== undefined) out.pin = idList(pin, 'pin');

@@ -1,7 +1,9 @@
 /**
  * npm run eval -- --model <dir> --data <file> [--dump-topk <file>] [--json <file>]
  * Leave-one-out full ranking on the data's last items: the model beside the popularity and
- * item-KNN baselines on the same split, HR and NDCG at 5/10/20 in one table.
+ * item-KNN baselines on the same split, HR and NDCG at 5/10/20 in one table; then the lists as
+ * a widget shows them (top 10, the model also at a few `diversity` settings): HR/NDCG@10, catalog
+ * coverage@10 and intra-list diversity@10 in the model's item-embedding space.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +13,10 @@ import { loadInteractions } from '../data/interactions.js';
 import { evalCases, leaveOneOut } from '../data/leave-one-out.js';
 import { itemKnnScorer, popularityScorer } from '../eval/baselines.js';
 import { evaluate, type Scorer } from '../eval/evaluate.js';
+import { LIST_K, listMetrics } from '../eval/list-metrics.js';
 import { CUTOFFS, type Metrics } from '../eval/metrics.js';
+import { diversify } from '../rank/diversify.js';
+import { unitRows } from '../rank/unit-rows.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
 import { parseModelMetadata } from '../sasrec/model-metadata.js';
@@ -64,18 +69,35 @@ const scorers: Scorer[] = [
   itemKnnScorer(train, vocabSize),
 ];
 
+/** Candidates the model's lists are re-ranked from at diversity > 0, as the worker does for k = 10. */
+const DIVERSITY_POOL = 50;
+const DIVERSITY = [0, 0.25, 0.5];
+
 const results: Record<string, Metrics> = {};
+const lists: Record<string, Metrics> = {};
+const dim = encoder.cfg.hidden;
+const unit = unitRows((await encoder.itemTable().data()) as Float32Array, dim);
+const targets = cases.map((c) => c.target);
 let modelTop: number[][] | undefined;
 for (const scorer of scorers) {
   const bar = new ProgressBar(scorer.name.padEnd(10), cases.length);
   const isModel = scorer.name === 'model';
   const out = await evaluate(scorer, cases, {
-    ...(isModel && args['dump-topk'] ? { keepTop: 20 } : {}),
+    keepTop: isModel ? Math.max(DIVERSITY_POOL, args['dump-topk'] ? 20 : 0) : LIST_K,
     onBatch: (n) => bar.update(n),
   });
   bar.done();
   results[scorer.name] = out.metrics;
-  if (isModel) modelTop = out.top;
+  if (!isModel) lists[scorer.name] = listMetrics(out.top!, targets, unit, dim, vocabSize - 1);
+  else {
+    modelTop = out.top!.map((t) => t.slice(0, 20));
+    for (const d of DIVERSITY) {
+      const shown = out.top!.map((rows, i) =>
+        diversify(rows, out.topScores![i]!, LIST_K, d, unit, dim).map((j) => rows[j]!),
+      );
+      lists[d === 0 ? 'model' : `model d=${d}`] = listMetrics(shown, targets, unit, dim, vocabSize - 1);
+    }
+  }
 }
 
 const columns = CUTOFFS.flatMap((k) => [`HR@${k}`, `NDCG@${k}`]);
@@ -84,9 +106,15 @@ console.log(['method'.padEnd(12), ...columns.map((c) => c.padStart(9))].join('')
 for (const [name, m] of Object.entries(results))
   console.log([name.padEnd(12), ...columns.map((c) => m[c]!.toFixed(4).padStart(9))].join(''));
 
+const listColumns = Object.keys(Object.values(lists)[0]!);
+console.log(`\nlists as shown (top ${LIST_K}; diversity re-ranks the model's top ${DIVERSITY_POOL})\n`);
+console.log(['method'.padEnd(14), ...listColumns.map((c) => c.padStart(13))].join(''));
+for (const [name, m] of Object.entries(lists))
+  console.log([name.padEnd(14), ...listColumns.map((c) => m[c]!.toFixed(4).padStart(13))].join(''));
+
 if (args['dump-topk'] && modelTop) {
   const sourceId = (row: number) => sourceOf.get(meta.itemIds[row - 1]!) ?? meta.itemIds[row - 1]!;
   const lines = cases.map((c, i) => `${data.users[c.user]} ${modelTop![i]!.map(sourceId).join(' ')}`);
   await writeFile(args['dump-topk'] as string, `${lines.join('\n')}\n`);
 }
-if (args.json) await writeFile(args.json as string, JSON.stringify(results, null, 2));
+if (args.json) await writeFile(args.json as string, JSON.stringify({ ...results, lists }, null, 2));

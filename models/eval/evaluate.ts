@@ -11,8 +11,10 @@ export interface Scorer {
 /** Result of a full-ranking evaluation. */
 export interface Evaluation {
   metrics: Metrics;
-  /** Top-20 rows per case, when asked for. */
+  /** The top rows per case (the history but the target excluded), when asked for. */
   top?: number[][];
+  /** Their scores. */
+  topScores?: number[][];
 }
 
 /**
@@ -27,6 +29,7 @@ export async function evaluate(
   const batch = options.batch ?? 256;
   const ranks = new Int32Array(cases.length);
   const top: number[][] | undefined = options.keepTop ? new Array<number[]>(cases.length) : undefined;
+  const topScores: number[][] = [];
   // Batches of similar history length: sequence scorers pad only to the longest in the batch.
   const order = cases.map((_, i) => i).sort((a, b) => cases[a]!.history.length - cases[b]!.history.length);
   for (let start = 0; start < order.length; start += batch) {
@@ -37,9 +40,13 @@ export async function evaluate(
       const excluded = new Set(c.history);
       excluded.delete(c.target);
       ranks[caseIndex] = rankOfTarget(rows[i]!, c.target, excluded);
-      if (top) top[caseIndex] = topRows(rows[i]!, options.keepTop!, new Set(c.history));
+      if (top) {
+        // The protocol's exclusion, so the lists' hits are the ranking's hits at the same cut-off.
+        top[caseIndex] = topRows(rows[i]!, options.keepTop!, excluded);
+        topScores[caseIndex] = top[caseIndex]!.map((row) => rows[i]![row]!);
+      }
     });
     options.onBatch?.(Math.min(start + batch, cases.length));
   }
-  return top ? { metrics: metricsFromRanks(ranks), top } : { metrics: metricsFromRanks(ranks) };
+  return top ? { metrics: metricsFromRanks(ranks), top, topScores } : { metrics: metricsFromRanks(ranks) };
 }

@@ -30,6 +30,11 @@ describe('npm run train / npm run eval on a CSV export', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pocketrank-cli-'));
     await writeFile(join(dir, 'shop.csv'), syntheticCsv());
+    // Titles beside the export, as `<name>_item_titles.txt`; odd products have none.
+    const titles = Array.from({ length: 40 }, (_, i) =>
+      i % 2 ? `prod-${i}` : `prod-${i} acme  lipstick shade ${i} categories`,
+    );
+    await writeFile(join(dir, 'shop_item_titles.txt'), `${titles.join('\n')}\n`);
   });
 
   it('trains, ships a loadable model and beats both baselines on sequential data', async () => {
@@ -66,6 +71,12 @@ describe('npm run train / npm run eval on a CSV export', () => {
     const modelJson = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
     expect(modelJson.format).toBe('layers-model');
     expect(modelJson.userDefinedMetadata.pocketrank.itemIds).toHaveLength(40);
+    const catalog = JSON.parse(await readFile(join(out, 'catalog.json'), 'utf8')).items as {
+      id: string;
+      title?: string;
+    }[];
+    expect(catalog.find((c) => c.id === 'prod-4')!.title).toBe('Acme lipstick shade 4');
+    expect(catalog.find((c) => c.id === 'prod-5')!.title).toBeUndefined();
     // --dp-fraction: the DP deployment's positions (2% of the federated vector), ascending.
     const { dpCoordinates } = modelJson.userDefinedMetadata.pocketrank;
     expect(dpCoordinates.length).toBeGreaterThan(0);
@@ -79,7 +90,14 @@ describe('npm run train / npm run eval on a CSV export', () => {
       { maxBuffer: 1 << 24 },
     );
     const metrics = JSON.parse(await readFile(json, 'utf8'));
-    expect(Object.keys(metrics)).toEqual(['model', 'popularity', 'itemknn']);
+    expect(Object.keys(metrics)).toEqual(['model', 'popularity', 'itemknn', 'lists']);
+    // The lists as shown: the model's at diversity 0 hold the same hits as its ranking; more
+    // diversity spreads them wider in the embedding space.
+    const { lists } = metrics;
+    expect(Object.keys(lists)).toEqual(['model', 'model d=0.25', 'model d=0.5', 'popularity', 'itemknn']);
+    expect(lists.model['HR@10']).toBeCloseTo(metrics.model['HR@10'], 6);
+    expect(lists['model d=0.5']['ILD@10']).toBeGreaterThan(lists.model['ILD@10']);
+    expect(lists.popularity['coverage@10']).toBeLessThan(lists.model['coverage@10']);
     expect(metrics.model['HR@10']).toBeGreaterThan(0.5);
     expect(metrics.model['NDCG@10']).toBeGreaterThan(metrics.popularity['NDCG@10']);
     expect(metrics.model['NDCG@10']).toBeGreaterThan(metrics.itemknn['NDCG@10']);
