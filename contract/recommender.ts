@@ -1,5 +1,6 @@
 import type { TrackInput } from './event-schema.js';
 import type {
+  CatalogItem,
   ConsentState,
   StoredData,
   ContributionResult,
@@ -63,6 +64,14 @@ export interface Recommender {
    * @throws PocketrankError `invalid_argument` for ids not in the catalog (nothing changes).
    */
   setStock(updates: Record<string, boolean>): Promise<void>;
+  /**
+   * Adds catalog items or replaces them (by id), at run time: a product the model was not trained
+   * on is ranked from its content (title, brand, category, attributes) when the model ships a
+   * content encoder, in every scenario, with a `new` reason. Stock set with setStock() is kept
+   * unless the item says otherwise. Resolves with how many were added and replaced.
+   * @throws PocketrankError `invalid_argument` for a bad item (naming it and the field; nothing changes then).
+   */
+  upsertItems(items: CatalogItem[]): Promise<{ added: number; replaced: number }>;
   /** Writes pending events, lets the model cache finish its background writes (up to 10 s), frees the model and stops the worker. Idempotent. */
   close(): Promise<void>;
 }

@@ -105,9 +105,10 @@ export interface Explanation {
   /**
    * `history`: the stored event `because` contributed most to its score (removing it lowers the score most);
    * `similar` / `cart`: close to / expected with the `because` item; `recent`: viewed lately;
-   * `trending`: popular in the shop; `pinned`: placed by the shop.
+   * `trending`: popular in the shop; `pinned`: placed by the shop; `new`: a product the model was
+   * not trained on, ranked from its content (title, brand, category, attributes).
    */
-  kind: 'history' | 'similar' | 'cart' | 'recent' | 'trending' | 'pinned';
+  kind: 'history' | 'similar' | 'cart' | 'recent' | 'trending' | 'pinned' | 'new';
   /** The item of the history event or anchor behind it, with that event's type (and the item's title, when the catalog has one). */
   because?: { itemId: string; type: string; title?: string };
 }

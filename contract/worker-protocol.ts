@@ -74,6 +74,7 @@ export interface EngineApi {
   ingest(batch: EventBatch): Promise<Outcome<IngestResult>>;
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>>;
   setStock(updates: Record<string, boolean>): Promise<Outcome<void>>;
+  upsertItems(items: CatalogItem[]): Promise<Outcome<{ added: number; replaced: number }>>;
   consent(state: ConsentState): Promise<Outcome<void>>;
   forget(): Promise<Outcome<void>>;
   storedData(): Promise<Outcome<StoredData>>;

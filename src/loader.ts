@@ -30,6 +30,7 @@ const COMMANDS = [
   'forget',
   'storedData',
   'setStock',
+  'upsertItems',
 ] as const satisfies readonly (keyof Recommender)[];
 
 const script = document.currentScript as HTMLScriptElement;

@@ -63,6 +63,8 @@ export function reasonText(reason: Explanation, label?: (itemId: string) => stri
       return 'You viewed this recently';
     case 'pinned':
       return 'Featured';
+    case 'new':
+      return item ? `New · like ${item}` : 'New in the shop';
     default:
       return 'Trending now';
   }

@@ -10,6 +10,7 @@ import { PocketrankError } from '../contract/pocketrank-error.js';
 import type { Recommender } from '../contract/recommender.js';
 import type { EngineApi, FederationSettings } from '../contract/worker-protocol.js';
 import type {
+  CatalogItem,
   ConsentState,
   ContributionResult,
   PersonalizeOptions,
@@ -21,6 +22,8 @@ import type {
 } from '../contract/types.js';
 
 const MAX_BATCH = 512;
+/** Items one upsertItems() call may carry: a whole catalog belongs in `options.catalog`. */
+const MAX_UPSERT = 10_000;
 
 const notifyChange = (): void => {
   if (typeof window !== 'undefined') window.dispatchEvent(new Event(CHANGE_EVENT));
@@ -51,6 +54,8 @@ export class WorkerRecommender implements Recommender {
   private contributed = false;
   /** Every stock override the page set, for a restarted worker. */
   private readonly stock: Record<string, boolean> = {};
+  /** Every catalog item the page added or replaced, for a restarted worker. */
+  private readonly upserted = new Map<string, CatalogItem>();
   private readonly onHide = (): void => this.journalNow();
   private readonly onVisibility = (): void => {
     // Visible again: the journal shrinks to what is still unstored (or goes).
@@ -94,6 +99,10 @@ export class WorkerRecommender implements Recommender {
 
   /** Brings a restarted engine back to what the page had set. */
   async restore(engine: Remote<EngineApi>): Promise<void> {
+    if (this.upserted.size > 0) {
+      const outcome = await engine.upsertItems([...this.upserted.values()]);
+      if (!outcome.ok) throw new PocketrankError(outcome.code, outcome.message);
+    }
     if (Object.keys(this.stock).length === 0) return;
     const outcome = await engine.setStock({ ...this.stock });
     if (!outcome.ok) throw new PocketrankError(outcome.code, outcome.message);
@@ -230,6 +239,26 @@ export class WorkerRecommender implements Recommender {
     }
     await this.host.call((engine) => engine.setStock({ ...updates }));
     Object.assign(this.stock, updates);
+  }
+
+  async upsertItems(items: CatalogItem[]): Promise<{ added: number; replaced: number }> {
+    this.assertOpen();
+    if (!Array.isArray(items) || items.length > MAX_UPSERT)
+      throw new PocketrankError(
+        'invalid_argument',
+        `upsertItems needs an array of at most ${MAX_UPSERT} catalog items`,
+      );
+    // A structured-clone-safe copy: the worker checks every field.
+    let copy: CatalogItem[];
+    try {
+      copy = JSON.parse(JSON.stringify(items)) as CatalogItem[];
+    } catch (error) {
+      throw new PocketrankError('invalid_argument', `upsertItems: items must be plain JSON data (${String(error)})`);
+    }
+    const result = await this.host.call((engine) => engine.upsertItems(copy));
+    for (const item of copy) this.upserted.set(item.id, item);
+    notifyChange();
+    return result;
   }
 
   async close(): Promise<void> {

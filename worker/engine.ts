@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PocketrankError } from '../contract/pocketrank-error.js';
 import type {
+  CatalogItem,
   ContributionResult,
   Startup,
   PersonalizeOptions,
@@ -22,7 +23,9 @@ import type {
 import { holdLifeLock } from './hold-life-lock.js';
 import { CACHE_SETTLE_MS, startEngine, type Running } from './start-engine.js';
 import { contributeToRound } from './federated/federated-client.js';
+import { parseCatalog } from './load-catalog.js';
 import { outcome } from './outcome.js';
+import { Ranker } from './ranker.js';
 import { personalizeModel } from './personalize-model.js';
 import { ShopperState } from './shopper-state.js';
 
@@ -100,6 +103,35 @@ export class Engine implements EngineApi {
 
   setStock(updates: Record<string, boolean>): Promise<Outcome<void>> {
     return outcome(async () => this.state.ranker.setStock(updates));
+  }
+
+  upsertItems(items: CatalogItem[]): Promise<Outcome<{ added: number; replaced: number }>> {
+    return outcome(async () => {
+      const state = this.state;
+      let parsed: CatalogItem[];
+      try {
+        parsed = parseCatalog(items, '(upsertItems)');
+      } catch (error) {
+        throw new PocketrankError('invalid_argument', (error as Error).message);
+      }
+      const current = new Map(state.ranker.catalogItems().map((item) => [item.id, item]));
+      let replaced = 0;
+      for (const item of parsed) {
+        const before = current.get(item.id);
+        if (before) replaced += 1;
+        // Stock set at run time stays unless the update says otherwise.
+        current.set(
+          item.id,
+          before && item.inStock === undefined && before.inStock !== undefined
+            ? { ...item, inStock: before.inStock }
+            : item,
+        );
+      }
+      const next = new Ranker(state.loaded, [...current.values()]);
+      state.ranker.dispose();
+      state.ranker = next;
+      return { added: parsed.length - replaced, replaced };
+    });
   }
 
   consent(next: ConsentState): Promise<Outcome<void>> {

@@ -8,12 +8,14 @@ import type { SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
  * for every item, so the plain largest drop named that one event for the whole list; subtracting
  * each event's mean drop over the list names the event that raised this item in particular, still
  * in the model's own terms, not a similarity guess. A list of one falls back to the plain drop.
+ * @param table the item table the results' rows index (the model's, with new products' rows after it)
  * @param history the history rows fed to the model, oldest first (no padding)
  * @param results the recommended rows
  * @returns one history row per result
  */
 export function explainByOcclusion(
   encoder: SasrecEncoder,
+  table: tf.Tensor2D,
   history: readonly number[],
   results: readonly number[],
   inputLength: number,
@@ -36,7 +38,7 @@ export function explainByOcclusion(
     const states = encoder.lastHidden(
       encoder.encode(tf.tensor2d(variants, [distinct.length + 1, inputLength], 'int32'), false),
     );
-    const targets = tf.gather(encoder.itemTable(), tf.tensor1d(results as number[], 'int32'));
+    const targets = tf.gather(table, tf.tensor1d(results as number[], 'int32'));
     return tf.matMul(states, tf.transpose(targets));
   });
   const s = scores.dataSync();

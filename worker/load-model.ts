@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { parseModelMetadata, type ModelMetadata } from '../models/sasrec/model-metadata.js';
 import { findEncoder, type SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
+import { ContentEncoder, fromFloat16Bits } from '../models/content/content-encoder.js';
 import { PocketrankError } from '../contract/pocketrank-error.js';
 
 /** A model that passed the contract checks. */
@@ -12,6 +13,8 @@ export interface LoadedModel {
   /** The shared item table, `[vocabSize, hidden]`; owned by the model. */
   itemTable: tf.Tensor2D;
   maxLen: number;
+  /** Maps a catalog item's content to the item space, when the model ships one: new products get rows from it. */
+  content?: ContentEncoder;
 }
 
 function fail(url: string, why: string): never {
@@ -63,9 +66,36 @@ export async function loadModel(
     fail(url, error instanceof Error ? error.message : String(error));
   }
   try {
-    return checkContract(url, model);
+    const loaded = checkContract(url, model);
+    if (loaded.meta.content) loaded.content = await loadContentEncoder(url, loaded, fetchFunc ?? fetch);
+    return loaded;
   } catch (error) {
     model.dispose();
     throw error;
+  }
+}
+
+/** Fetches the content encoder beside model.json (through the same fetch: it is cached with the model). */
+async function loadContentEncoder(
+  url: string,
+  loaded: LoadedModel,
+  fetchFunc: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>,
+): Promise<ContentEncoder> {
+  const meta = loaded.meta.content!;
+  if (meta.dim !== loaded.encoder.cfg.hidden)
+    fail(url, `content encoder has dimension ${meta.dim}; the item table has ${loaded.encoder.cfg.hidden}`);
+  const file = new URL(meta.file, new URL(url, self.location.href)).href;
+  let response: Response;
+  try {
+    response = await fetchFunc(file);
+  } catch (error) {
+    fail(url, `content encoder ${file}: ${String(error)}`);
+  }
+  if (!response.ok) fail(url, `content encoder ${file}: HTTP ${response.status}`);
+  const bits = new Uint16Array(await response.arrayBuffer());
+  try {
+    return ContentEncoder.fromValues(meta, Float32Array.from(bits, fromFloat16Bits));
+  } catch (error) {
+    fail(url, `content encoder ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -17,12 +17,21 @@ type Scored = { row: number; score: number; reason: Explanation };
  * history, `[vocabSize]` bias) so they reuse compiled programs and buffer pools.
  */
 export class Ranker {
+  /** Every rankable id: the model's rows, then new products' rows after them. */
   private readonly rowOf: Map<string, number>;
+  /** The model's own rows only: what the encoder may read as history. */
+  private readonly modelRowOf: Map<string, number>;
   private readonly items: Map<number, CatalogItem>;
+  /** Id of every row after padding: the model's items, then the new ones. */
+  private readonly ids: string[];
+  /** Content-encoder embeddings of the new products' rows, `[new, hidden]`, kept to rebuild the table. */
+  private readonly newRows: Float32Array;
   private base: Float32Array;
   private readonly byPopularity: number[];
   /** Every attribute name some catalog item has: what a filter may name. */
   private readonly attributeKeys = new Set<string>();
+  /** The item table with new products' rows, `[rows, hidden]` (the model's own when there are none). */
+  private table: tf.Tensor2D;
   private tableT: tf.Tensor2D;
   private unitT: tf.Tensor2D | undefined;
   private fixedShape: boolean | undefined;
@@ -35,21 +44,59 @@ export class Ranker {
     private readonly loaded: LoadedModel,
     catalog: readonly CatalogItem[],
   ) {
-    ({ rowOf: this.rowOf, items: this.items } = indexCatalog(loaded.meta.itemIds, catalog));
-    this.base = baseBias(loaded.encoder.cfg.vocabSize, this.items);
+    ({ rowOf: this.modelRowOf, items: this.items } = indexCatalog(loaded.meta.itemIds, catalog));
+    this.rowOf = new Map(this.modelRowOf);
+    this.ids = [...loaded.meta.itemIds];
+    // Products the model has no row for (added after training) get one from their content.
+    const fresh = loaded.content ? catalog.filter((item) => !this.modelRowOf.has(item.id)) : [];
+    const dim = loaded.encoder.cfg.hidden;
+    this.newRows = new Float32Array(fresh.length * dim);
+    fresh.forEach((item, i) => {
+      const row = loaded.encoder.cfg.vocabSize + i;
+      loaded.content!.embed(item, this.newRows.subarray(i * dim, (i + 1) * dim));
+      this.rowOf.set(item.id, row);
+      this.items.set(row, item);
+      this.ids.push(item.id);
+    });
+    this.base = baseBias(this.ids.length + 1, this.items);
     for (const item of this.items.values())
       for (const key of Object.keys(item.attributes ?? {})) this.attributeKeys.add(key);
     this.byPopularity = [...this.items.keys()].sort(
       (a, b) => (this.items.get(b)!.popularity ?? 0) - (this.items.get(a)!.popularity ?? 0),
     );
+    this.table = this.fullTable(loaded.itemTable);
     // Transposed once so each call is a plain [1, d] x [d, V] product.
-    this.tableT = tf.keep(tf.transpose(loaded.itemTable));
+    this.tableT = tf.keep(tf.transpose(this.table));
+  }
+
+  /** The model's item table with the new products' rows after it. */
+  private fullTable(modelTable: tf.Tensor2D): tf.Tensor2D {
+    if (this.newRows.length === 0) return modelTable;
+    const dim = this.loaded.encoder.cfg.hidden;
+    return tf.keep(tf.tidy(() => tf.concat([modelTable, tf.tensor2d(this.newRows, [this.newRows.length / dim, dim])])));
+  }
+
+  /** True for a row of a product the model was not trained on. */
+  private isNew(row: number): boolean {
+    return row >= this.loaded.encoder.cfg.vocabSize;
+  }
+
+  /** Products ranked from their content alone. */
+  get newItems(): number {
+    return this.ids.length - this.loaded.meta.itemIds.length;
+  }
+
+  /** The items as the ranker has them now (stock changes included): what a catalog update merges into. */
+  catalogItems(): CatalogItem[] {
+    return [...this.items.values()];
   }
 
   /** Rereads the item table and forgets cached states: call after the weights change. */
   refresh(): void {
     this.tableT.dispose();
-    this.tableT = tf.keep(tf.transpose(this.loaded.encoder.itemTable()));
+    if (this.newRows.length > 0) this.table.dispose();
+    this.table = this.fullTable(this.loaded.encoder.itemTable());
+    this.tableT = tf.keep(tf.transpose(this.table));
     this.unitT?.dispose();
     this.unitT = undefined;
     this.cachedUser?.state.dispose();
@@ -59,7 +106,7 @@ export class Ranker {
 
   /** Table rows of the known items of a history, oldest first. */
   rowsOf(history: readonly string[]): number[] {
-    return encodeHistory(history, this.rowOf, this.loaded.maxLen).rows;
+    return encodeHistory(history, this.modelRowOf, this.loaded.maxLen).rows;
   }
 
   /** Catalog items the model can score. */
@@ -121,7 +168,7 @@ export class Ranker {
     const anchors = [...new Set(rows(anchorIds))];
     const historyRows = this.rowsOf(shopper.itemIds);
     const bias = queryBias(this.base, query, this.rowOf, this.items, {
-      seen: historyRows,
+      seen: rows(shopper.itemIds),
       cart: rows(shopper.cart),
       purchased: rows(shopper.purchased),
       anchors,
@@ -142,14 +189,19 @@ export class Ranker {
       }));
     else if (scenario === 'similar' && anchors.length > 0)
       ranked = await this.similar(anchors[0]!, bias, want, query.item!);
-    else if (scenario === 'bought-together' && anchors.length > 0)
-      ranked = await this.byModel(anchors, bias, want, {
-        kind: 'cart',
-        because: {
-          itemId: this.idOf(anchors[anchors.length - 1]!),
-          type: query.item !== undefined ? 'view' : 'add_to_cart',
+    else if (scenario === 'bought-together' && anchors.some((row) => !this.isNew(row)))
+      ranked = await this.byModel(
+        anchors.filter((row) => !this.isNew(row)),
+        bias,
+        want,
+        {
+          kind: 'cart',
+          because: {
+            itemId: this.idOf(anchors[anchors.length - 1]!),
+            type: query.item !== undefined ? 'view' : 'add_to_cart',
+          },
         },
-      });
+      );
     else if (scenario === 'for-you' && historyRows.length > 0)
       ranked = await this.forYou(shopper, historyRows, bias, want, query.explain === true);
     // Trending, and the cold-start fallback of every other scenario: the catalog's popularity.
@@ -165,14 +217,20 @@ export class Ranker {
     return [...pinned, ...ranked].map(({ row, score, reason }) => ({
       itemId: this.idOf(row),
       score,
-      reason: titledReason(reason, titleOf),
+      // A product the model never saw is ranked from its content: its reason says it is new.
+      reason: titledReason(
+        this.isNew(row) && reason.kind !== 'pinned' && reason.kind !== 'recent'
+          ? { kind: 'new', ...(reason.kind !== 'history' && reason.because && { because: reason.because }) }
+          : reason,
+        titleOf,
+      ),
       ...itemDisplay(this.items.get(row)),
     }));
   }
 
   private async diverse(ranked: Scored[], k: number, diversity: number): Promise<Scored[]> {
     const dim = this.loaded.encoder.cfg.hidden;
-    this.unitCpu ??= unitRows((await this.loaded.encoder.itemTable().data()) as Float32Array, dim);
+    this.unitCpu ??= unitRows((await this.table.data()) as Float32Array, dim);
     const order = diversify(
       ranked.map((r) => r.row),
       ranked.map((r) => r.score),
@@ -185,7 +243,7 @@ export class Ranker {
   }
 
   private idOf(row: number): string {
-    return this.loaded.meta.itemIds[row - 1]!;
+    return this.ids[row - 1]!;
   }
 
   /** A ranking given by a list (popularity, recency): the first `want` rows that pass the rules, boosts applied. */
@@ -222,6 +280,7 @@ export class Ranker {
     if (explain && ranked.length > 0) {
       const because = explainByOcclusion(
         this.loaded.encoder,
+        this.table,
         historyRows,
         ranked.map((r) => r.row),
         length,
@@ -242,7 +301,7 @@ export class Ranker {
   /** Item-to-item: cosine similarity of the model's item embeddings. */
   private similar(anchor: number, bias: Float32Array, want: number, itemId: string): Promise<Scored[]> {
     this.unitT ??= tf.tidy(() => {
-      const table = this.loaded.encoder.itemTable();
+      const table = this.table;
       return tf.keep(tf.transpose(tf.div(table, tf.add(tf.norm(table, 'euclidean', 1, true), 1e-8))) as tf.Tensor2D);
     });
     const query = tf.tidy(() => tf.transpose(tf.slice(this.unitT!, [0, anchor], [-1, 1])) as tf.Tensor2D);
@@ -298,6 +357,7 @@ export class Ranker {
   /** Frees the tensors this ranker owns (not the model). */
   dispose(): void {
     this.tableT.dispose();
+    if (this.newRows.length > 0) this.table.dispose();
     this.unitT?.dispose();
     this.cachedUser?.state.dispose();
     this.cachedUser = undefined;

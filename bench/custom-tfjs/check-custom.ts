@@ -13,7 +13,7 @@ if (!(await tf.setBackend('wasm'))) throw new Error('wasm did not start');
 const encoder = findEncoder(await loadModelFromDisk('models/beauty/model.json'))!;
 const history = Array.from({ length: 20 }, (_, i) => 100 + i);
 const { metrics } = await evaluate(sasrecScorer(encoder), [{ user: 0, history, target: 300 }]);
-explainByOcclusion(encoder, history, [1, 2, 3], history.length);
+explainByOcclusion(encoder, encoder.itemTable(), history, [1, 2, 3], history.length);
 for (const optimizer of ['adam', 'sgd'] as const)
   await fineTuneOnHistory(encoder, history, {
     steps: 2,

@@ -29,7 +29,7 @@ await profile(() => {
   const sim = tf.matMul(tf.transpose(tf.slice(unit, [0, 5], [-1, 1])), unit);
   return [top.values, top.indices, sim];
 });
-await profile(() => explainByOcclusion(encoder, history, [1, 2, 3], history.length));
+await profile(() => explainByOcclusion(encoder, encoder.itemTable(), history, [1, 2, 3], history.length));
 for (const optimizer of ['adam', 'sgd'] as const) {
   await profile(() =>
     fineTuneOnHistory(encoder, history, {

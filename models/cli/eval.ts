@@ -13,6 +13,9 @@ import { loadInteractions } from '../data/interactions.js';
 import { evalCases, leaveOneOut } from '../data/leave-one-out.js';
 import { itemKnnScorer, popularityScorer } from '../eval/baselines.js';
 import { evaluate, type Scorer } from '../eval/evaluate.js';
+import { ContentEncoder, fromFloat16Bits } from '../content/content-encoder.js';
+import type { ItemContent } from '../content/content-features.js';
+import { coldItemEval, type ColdItemReport } from '../eval/cold-items.js';
 import { LIST_K, listMetrics } from '../eval/list-metrics.js';
 import { CUTOFFS, type Metrics } from '../eval/metrics.js';
 import { diversify } from '../rank/diversify.js';
@@ -29,9 +32,10 @@ const args = parseArgs(process.argv.slice(2), {
   data: 'string',
   'dump-topk': 'string',
   json: 'string',
+  cold: 'boolean',
 });
 if (typeof args.model !== 'string' || typeof args.data !== 'string') {
-  console.error('usage: npm run eval -- --model <dir> --data <file> [--dump-topk <file>] [--json <file>]');
+  console.error('usage: npm run eval -- --model <dir> --data <file> [--dump-topk <file>] [--json <file>] [--cold]');
   process.exit(2);
 }
 if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
@@ -45,7 +49,7 @@ if (!encoder || typeof meta === 'string')
 // The model's rows are shop ids (ASINs); catalog.json maps them back to the data file's ids.
 const catalogPath = join(modelJson, '..', 'catalog.json');
 const catalog = JSON.parse(await readFile(catalogPath, 'utf8').catch(() => '{"items":[]}')) as {
-  items: { id: string; sourceId?: string }[];
+  items: { id: string; sourceId?: string; popularity?: number }[];
 };
 const sourceOf = new Map(catalog.items.map((c) => [c.id, c.sourceId ?? c.id]));
 const rowOfSource = new Map(meta.itemIds.map((id, i) => [sourceOf.get(id) ?? id, i + 1]));
@@ -117,4 +121,33 @@ if (args['dump-topk'] && modelTop) {
   const lines = cases.map((c, i) => `${data.users[c.user]} ${modelTop![i]!.map(sourceId).join(' ')}`);
   await writeFile(args['dump-topk'] as string, `${lines.join('\n')}\n`);
 }
-if (args.json) await writeFile(args.json as string, JSON.stringify({ ...results, lists }, null, 2));
+// --cold: the catalog's items the model has no row for (held out with `npm run train --cold-items`)
+// ranked through the content encoder; see models/eval/cold-items.ts.
+let cold: ColdItemReport | undefined;
+if (args.cold) {
+  if (!meta.content) throw new Error(`${modelJson} ships no content encoder`);
+  const bits = new Uint16Array(new Uint8Array(await readFile(join(modelJson, '..', meta.content.file))).buffer);
+  const content = ContentEncoder.fromValues(meta.content, Float32Array.from(bits, fromFloat16Bits));
+  const modelIds = new Set(meta.itemIds);
+  const newItems = (catalog.items as (ItemContent & { id: string; sourceId?: string })[]).filter(
+    (c) => !modelIds.has(c.id),
+  );
+  const rowOf = new Map(rowOfSource);
+  newItems.forEach((item, i) => rowOf.set(item.sourceId ?? item.id, vocabSize + i));
+  const coldSequences = data.sequences.map((seq) => seq.map((row) => rowOf.get(data.itemIds[row - 1]!) ?? 0));
+  const popularity = new Float32Array(vocabSize + newItems.length);
+  const popularityOf = new Map(catalog.items.map((c) => [c.id, (c as { popularity?: number }).popularity ?? 0]));
+  meta.itemIds.forEach((id, i) => (popularity[i + 1] = popularityOf.get(id) ?? 0));
+  newItems.forEach((item, i) => (popularity[vocabSize + i] = popularityOf.get(item.id) ?? 0));
+  cold = await coldItemEval(encoder, content, newItems, evalCases(leaveOneOut(coldSequences), 'test'), popularity);
+  console.log(
+    `\ncold items: ${cold.coldItems} items the model has no row for; ${cold.coldUsers} test users whose item is one of them\n`,
+  );
+  console.log(['method'.padEnd(22), ...columns.map((c) => c.padStart(9))].join(''));
+  for (const [name, m] of Object.entries(cold.cold))
+    console.log([`cold: ${name}`.padEnd(22), ...columns.map((c) => m[c]!.toFixed(4).padStart(9))].join(''));
+  for (const [name, m] of Object.entries(cold.warm))
+    console.log([`warm: ${name}`.padEnd(22), ...columns.map((c) => m[c]!.toFixed(4).padStart(9))].join(''));
+}
+if (args.json)
+  await writeFile(args.json as string, JSON.stringify({ ...results, lists, ...(cold && { cold }) }, null, 2));

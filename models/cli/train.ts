@@ -2,7 +2,12 @@
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
  *   --dropout 0.3 --lr 0.002 --batch 128 --max-len 50 --patience 6 --max-minutes 26 --valid-users 0
  *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F
- *   --datamaps F --attributes F --titles F (default: <data>_datamaps.json, _item2attributes.json, _item_titles.txt)]
+ *   --datamaps F --attributes F --titles F (default: <data>_datamaps.json, _item2attributes.json, _item_titles.txt)
+ *   --cold-items F]
+ * At the end it fits the content encoder (models/content/) to the trained item rows and ships it.
+ * --cold-items F holds a random share F of the items out of training entirely (their interactions
+ * removed from every sequence, no row in the model), for `npm run eval`'s cold-item protocol:
+ * training.json lists them, catalog.json keeps them with popularity 0, as new products.
  * Trains on the tfjs WASM backend, evaluates on the held-out test items, writes model.json,
  * weights.bin, catalog.json and training.json to --out. A DP deployment of the model federates
  * the item rows' block (`dpPart: 'rows'`); --dp-fraction F lists the public top F of the
@@ -17,6 +22,7 @@ import { evalCases } from '../data/leave-one-out.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { dpCoordinatesFor } from '../train/dp-coordinates.js';
 import { buildCatalog, siblingMetadata } from '../catalog/build-catalog.js';
+import { shipContentEncoder } from '../content/ship-content-encoder.js';
 import { evaluate } from '../eval/evaluate.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
@@ -50,6 +56,7 @@ const args = parseArgs(process.argv.slice(2), {
   attributes: 'string',
   titles: 'string',
   'dp-fraction': 'number',
+  'cold-items': 'number',
 });
 if (typeof args.data !== 'string' || typeof args.out !== 'string') {
   console.error('usage: npm run train -- --data <file> --out <dir> [options]');
@@ -67,8 +74,27 @@ const files = {
   ...(args.attributes ? { attributes: args.attributes as string } : {}),
   ...(args.titles ? { titles: args.titles as string } : {}),
 };
-const splitsForCatalog = data.sequences.map((s) => (s.length >= 3 ? s.slice(0, -2) : s));
-const catalog = await buildCatalog(data.itemIds, splitsForCatalog, files);
+// --cold-items: a seeded share of the items never seen in training, as products added after it.
+const coldShare = (args['cold-items'] as number | undefined) ?? 0;
+if (!(coldShare >= 0 && coldShare < 1)) throw new Error('--cold-items must be a share from 0 to below 1');
+const coldRows = new Set(
+  shuffleInPlace(
+    data.itemIds.map((_, i) => i + 1),
+    mulberry32(num('seed', DEFAULT_TRAIN.seed) + 1),
+  ).slice(0, Math.round(coldShare * data.itemIds.length)),
+);
+const warmRowOf = new Map<number, number>();
+data.itemIds.forEach((_, i) => !coldRows.has(i + 1) && warmRowOf.set(i + 1, warmRowOf.size + 1));
+const sequences = coldRows.size
+  ? data.sequences.map((s) => s.flatMap((row) => warmRowOf.get(row) ?? [])).filter((s) => s.length > 0)
+  : data.sequences;
+const splitsForCatalog = data.sequences.map((s) => {
+  const kept = s.filter((row) => !coldRows.has(row));
+  return kept.length >= 3 ? kept.slice(0, -2) : kept;
+});
+const fullCatalog = await buildCatalog(data.itemIds, splitsForCatalog, files);
+// The model's rows: the warm items, in data order.
+const catalog = fullCatalog.filter((_, i) => !coldRows.has(i + 1));
 const interactions = data.sequences.reduce((n, s) => n + s.length, 0);
 console.error(
   `data: ${data.users.length} users, ${data.itemIds.length} items, ${interactions} interactions (${basename(args.data)})`,
@@ -98,7 +124,7 @@ const modelId =
     .toLowerCase()}-sasrec`;
 const modelVersion = (args['model-version'] as string | undefined) ?? '1';
 const result = await trainSasrec(
-  data.sequences,
+  sequences,
   catalog.map((c) => c.id),
   opts,
   { modelId, modelVersion },
@@ -115,7 +141,7 @@ const federatedRows = federatedRowsFor(result.encoder, [0, ...catalog.map((c) =>
 const dpFraction = args['dp-fraction'] as number | undefined;
 const dpSample = () =>
   shuffleInPlace(
-    data.sequences.filter((s) => s.length >= 3).map((s) => s.slice(0, -2)),
+    sequences.filter((s) => s.length >= 3).map((s) => s.slice(0, -2)),
     mulberry32(opts.seed),
   ).slice(0, 1024);
 const dp =
@@ -134,7 +160,14 @@ const dp =
 const metadata = result.model.getUserDefinedMetadata() as { pocketrank: Record<string, unknown> };
 result.model.setUserDefinedMetadata({ ...metadata, pocketrank: { ...metadata.pocketrank, federatedRows, ...dp } });
 const saved = await saveLayersModel(result.model, args.out, precision);
-await writeFile(join(args.out, 'catalog.json'), JSON.stringify({ items: catalog }));
+await writeFile(join(args.out, 'catalog.json'), JSON.stringify({ items: fullCatalog }));
+const content = await shipContentEncoder(
+  saved.modelJson,
+  result.encoder,
+  catalog.map((c) => c.id),
+  catalog,
+  { seed: opts.seed },
+);
 const reloaded = await loadModelFromDisk(saved.modelJson);
 const reloadedEncoder = findEncoder(reloaded)!;
 const { metrics: testShipped } = await evaluate(sasrecScorer(reloadedEncoder), testCases);
@@ -155,6 +188,13 @@ const report = {
   valid: result.bestValid,
   testFloat32,
   testShipped,
+  contentEncoder: {
+    buckets: content.encoder.buckets,
+    lambda: content.lambda,
+    validCosine: content.validCosine,
+    bytes: content.bytes,
+  },
+  ...(coldRows.size > 0 && { coldItems: [...coldRows].sort((a, b) => a - b).map((row) => fullCatalog[row - 1]!.id) }),
   epochs: result.log,
 };
 await writeFile(join(args.out, 'training.json'), JSON.stringify(report, null, 2));

@@ -39,7 +39,8 @@ export async function evaluate(
       const c = cases[caseIndex]!;
       const excluded = new Set(c.history);
       excluded.delete(c.target);
-      ranks[caseIndex] = rankOfTarget(rows[i]!, c.target, excluded);
+      // A target the model has no row for (row 0) is a miss, not a hit on the padding row.
+      ranks[caseIndex] = c.target === 0 ? 0x7fffffff : rankOfTarget(rows[i]!, c.target, excluded);
       if (top) {
         // The protocol's exclusion, so the lists' hits are the ranking's hits at the same cut-off.
         top[caseIndex] = topRows(rows[i]!, options.keepTop!, excluded);

@@ -1,3 +1,5 @@
+import type { ContentEncoderMeta } from '../content/content-encoder.js';
+
 /** Version of the input/output contract between a shipped model and the SDK. */
 export const MODEL_CONTRACT = 1;
 
@@ -24,6 +26,8 @@ export interface ModelMetadata {
    * listed, so model.json does not grow by a position per value. Excludes `dpCoordinates`.
    */
   dpPart?: 'rows';
+  /** The content encoder shipped beside the model: ranks catalog items the model has no row for. */
+  content?: ContentEncoderMeta;
 }
 
 /** Reads and checks the metadata; returns a reason string when it is unusable. */
@@ -56,5 +60,10 @@ export function parseModelMetadata(raw: unknown): ModelMetadata | string {
   if (meta.dpPart !== undefined && meta.dpCoordinates !== undefined)
     return 'model metadata lists both dpPart and dpCoordinates; a DP deployment federates one of them';
   if (meta.dpPart === 'rows' && !meta.federatedRows?.length) return 'model metadata dpPart "rows" needs federatedRows';
+  if (meta.content !== undefined) {
+    const { file, buckets, dim } = meta.content as Partial<ContentEncoderMeta>;
+    if (typeof file !== 'string' || !/^[\w.-]+$/.test(file) || !Number.isInteger(buckets) || !Number.isInteger(dim))
+      return 'model metadata content needs a file name beside model.json and integer buckets and dim';
+  }
   return meta as ModelMetadata;
 }

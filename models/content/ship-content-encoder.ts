@@ -1,0 +1,42 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { encodeFloat16 } from '../sasrec/float16.js';
+import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
+import type { ContentEncoderMeta } from './content-encoder.js';
+import type { ItemContent } from './content-features.js';
+import { fitContentEncoder, type ContentFit } from './fit-content-encoder.js';
+
+/** The file the content encoder ships in, beside model.json. */
+export const CONTENT_FILE = 'content.bin';
+
+/**
+ * Fits the content encoder to a model's trained item rows, from the catalog's content, and
+ * ships it beside the model: `content.bin` (float16) and `userDefinedMetadata.pocketrank.content`
+ * in model.json. Items of the catalog that the model has no row for are left out of the fit.
+ */
+export async function shipContentEncoder(
+  modelJson: string,
+  encoder: SasrecEncoder,
+  itemIds: readonly string[],
+  catalog: readonly (ItemContent & { id: string })[],
+  options: { seed?: number; lambdas?: readonly number[] } = {},
+): Promise<ContentFit & { bytes: number }> {
+  const byId = new Map(catalog.map((item) => [item.id, item]));
+  const table = (await encoder.itemTable().data()) as Float32Array;
+  const dim = encoder.cfg.hidden;
+  const rows = itemIds.flatMap((id, i) => (byId.has(id) ? [i + 1] : []));
+  const fit = fitContentEncoder(
+    rows.map((row) => byId.get(itemIds[row - 1]!)!),
+    rows.map((row) => table.slice(row * dim, (row + 1) * dim)),
+    options,
+  );
+  const bits = encodeFloat16(fit.encoder.toValues());
+  await writeFile(join(dirname(modelJson), CONTENT_FILE), bits);
+  const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
+    userDefinedMetadata: { pocketrank: Record<string, unknown> };
+  };
+  const content: ContentEncoderMeta = { file: CONTENT_FILE, buckets: fit.encoder.buckets, dim, lambda: fit.lambda };
+  json.userDefinedMetadata.pocketrank.content = content;
+  await writeFile(modelJson, JSON.stringify(json));
+  return { ...fit, bytes: bits.byteLength };
+}
