@@ -166,7 +166,8 @@ const content = await shipContentEncoder(
   result.encoder,
   catalog.map((c) => c.id),
   catalog,
-  { seed: opts.seed },
+  // Trained on the model's objective over the training items only (never the test items).
+  { seed: opts.seed, sequences: sequences.map((s) => s.slice(0, -2)) },
 );
 const reloaded = await loadModelFromDisk(saved.modelJson);
 const reloadedEncoder = findEncoder(reloaded)!;
@@ -192,6 +193,7 @@ const report = {
     buckets: content.encoder.buckets,
     lambda: content.lambda,
     validCosine: content.validCosine,
+    rankingLoss: content.rankingLoss,
     bytes: content.bytes,
   },
   ...(coldRows.size > 0 && { coldItems: [...coldRows].sort((a, b) => a - b).map((row) => fullCatalog[row - 1]!.id) }),

@@ -5,6 +5,7 @@ import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import type { ContentEncoderMeta } from './content-encoder.js';
 import type { ItemContent } from './content-features.js';
 import { fitContentEncoder, type ContentFit } from './fit-content-encoder.js';
+import { trainContentEncoder } from './train-content-encoder.js';
 
 /** The file the content encoder ships in, beside model.json. */
 export const CONTENT_FILE = 'content.bin';
@@ -13,14 +14,16 @@ export const CONTENT_FILE = 'content.bin';
  * Fits the content encoder to a model's trained item rows, from the catalog's content, and
  * ships it beside the model: `content.bin` (float16) and `userDefinedMetadata.pocketrank.content`
  * in model.json. Items of the catalog that the model has no row for are left out of the fit.
+ * With `sequences` (training sequences of model rows), the ridge fit is then trained on the
+ * model's ranking objective (models/content/train-content-encoder.ts).
  */
 export async function shipContentEncoder(
   modelJson: string,
   encoder: SasrecEncoder,
   itemIds: readonly string[],
   catalog: readonly (ItemContent & { id: string })[],
-  options: { seed?: number; lambdas?: readonly number[] } = {},
-): Promise<ContentFit & { bytes: number }> {
+  options: { seed?: number; lambdas?: readonly number[]; sequences?: readonly number[][]; steps?: number } = {},
+): Promise<ContentFit & { bytes: number; rankingLoss?: [number, number] }> {
   const byId = new Map(catalog.map((item) => [item.id, item]));
   const table = (await encoder.itemTable().data()) as Float32Array;
   const dim = encoder.cfg.hidden;
@@ -30,6 +33,18 @@ export async function shipContentEncoder(
     rows.map((row) => table.slice(row * dim, (row + 1) * dim)),
     options,
   );
+  let rankingLoss: [number, number] | undefined;
+  if (options.sequences && rows.length === itemIds.length) {
+    const trained = await trainContentEncoder(
+      encoder,
+      options.sequences,
+      itemIds.map((id) => byId.get(id)!),
+      fit.encoder,
+      { seed: options.seed, ...(options.steps !== undefined && { steps: options.steps }) },
+    );
+    fit.encoder = trained.encoder;
+    rankingLoss = [trained.losses[0]!, trained.losses.at(-1)!];
+  }
   const bits = encodeFloat16(fit.encoder.toValues());
   await writeFile(join(dirname(modelJson), CONTENT_FILE), bits);
   const json = JSON.parse(await readFile(modelJson, 'utf8')) as {
@@ -38,5 +53,5 @@ export async function shipContentEncoder(
   const content: ContentEncoderMeta = { file: CONTENT_FILE, buckets: fit.encoder.buckets, dim, lambda: fit.lambda };
   json.userDefinedMetadata.pocketrank.content = content;
   await writeFile(modelJson, JSON.stringify(json));
-  return { ...fit, bytes: bits.byteLength };
+  return { ...fit, bytes: bits.byteLength, ...(rankingLoss && { rankingLoss }) };
 }

@@ -11,7 +11,7 @@ async function soldItems(): Promise<CatalogItem[]> {
 }
 
 describe('products the model was not trained on', () => {
-  it('an item added at run time is ranked from its content: in similar beside its nearest trained item, in for-you when relevant, with a new reason', async () => {
+  it('an item added at run time is ranked from its content, in similar and for-you, with a new reason', async () => {
     const dbName = uniqueDb('new-items');
     const rec = await startFixture({ model: CONTENT_MODEL, dbName });
     try {
