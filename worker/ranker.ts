@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { PocketrankError } from '../contract/pocketrank-error.js';
 import type { CatalogItem, Explanation, Recommendation, RecommendQuery } from '../contract/types.js';
-import { baseBias, encodeHistory, indexCatalog, isBlocked, queryBias } from './candidate-bias.js';
+import { baseBias, encodeHistory, isBlocked, queryBias } from './candidate-bias.js';
 import { explainByOcclusion } from './explain-ranking.js';
 import { itemDisplay, titledReason } from './item-display.js';
+import { ItemRows } from './item-rows.js';
 import { diversify } from '../models/rank/diversify.js';
 import { unitRows } from '../models/rank/unit-rows.js';
 import type { LoadedModel } from './load-model.js';
@@ -17,15 +18,8 @@ type Scored = { row: number; score: number; reason: Explanation };
  * history, `[vocabSize]` bias) so they reuse compiled programs and buffer pools.
  */
 export class Ranker {
-  /** Every rankable id: the model's rows, then new products' rows after them. */
-  private readonly rowOf: Map<string, number>;
-  /** The model's own rows only: what the encoder may read as history. */
-  private readonly modelRowOf: Map<string, number>;
-  private readonly items: Map<number, CatalogItem>;
-  /** Id of every row after padding: the model's items, then the new ones. */
-  private readonly ids: string[];
-  /** Content-encoder embeddings of the new products' rows, `[new, hidden]`, kept to rebuild the table. */
-  private readonly newRows: Float32Array;
+  /** Which item is which row, new products' included. */
+  private readonly rows: ItemRows;
   private base: Float32Array;
   private readonly byPopularity: number[];
   /** Every attribute name some catalog item has: what a filter may name. */
@@ -44,58 +38,29 @@ export class Ranker {
     private readonly loaded: LoadedModel,
     catalog: readonly CatalogItem[],
   ) {
-    ({ rowOf: this.modelRowOf, items: this.items } = indexCatalog(loaded.meta.itemIds, catalog));
-    this.rowOf = new Map(this.modelRowOf);
-    this.ids = [...loaded.meta.itemIds];
     // Products the model has no row for (added after training) get one from their content.
-    const fresh = loaded.content ? catalog.filter((item) => !this.modelRowOf.has(item.id)) : [];
-    const dim = loaded.encoder.cfg.hidden;
-    this.newRows = new Float32Array(fresh.length * dim);
-    fresh.forEach((item, i) => {
-      const row = loaded.encoder.cfg.vocabSize + i;
-      loaded.content!.embed(item, this.newRows.subarray(i * dim, (i + 1) * dim));
-      this.rowOf.set(item.id, row);
-      this.items.set(row, item);
-      this.ids.push(item.id);
-    });
-    this.base = baseBias(this.ids.length + 1, this.items);
-    for (const item of this.items.values())
+    this.rows = new ItemRows(loaded, catalog);
+    this.base = baseBias(this.rows.size, this.rows.items);
+    for (const item of this.rows.items.values())
       for (const key of Object.keys(item.attributes ?? {})) this.attributeKeys.add(key);
-    this.byPopularity = [...this.items.keys()].sort(
-      (a, b) => (this.items.get(b)!.popularity ?? 0) - (this.items.get(a)!.popularity ?? 0),
+    this.byPopularity = [...this.rows.items.keys()].sort(
+      (a, b) => (this.rows.items.get(b)!.popularity ?? 0) - (this.rows.items.get(a)!.popularity ?? 0),
     );
-    this.table = this.fullTable(loaded.itemTable);
+    this.table = this.rows.fullTable(loaded.itemTable);
     // Transposed once so each call is a plain [1, d] x [d, V] product.
     this.tableT = tf.keep(tf.transpose(this.table));
   }
 
-  /** The model's item table with the new products' rows after it. */
-  private fullTable(modelTable: tf.Tensor2D): tf.Tensor2D {
-    if (this.newRows.length === 0) return modelTable;
-    const dim = this.loaded.encoder.cfg.hidden;
-    return tf.keep(tf.tidy(() => tf.concat([modelTable, tf.tensor2d(this.newRows, [this.newRows.length / dim, dim])])));
-  }
-
-  /** True for a row of a product the model was not trained on. */
-  private isNew(row: number): boolean {
-    return row >= this.loaded.encoder.cfg.vocabSize;
-  }
-
-  /** Products ranked from their content alone. */
-  get newItems(): number {
-    return this.ids.length - this.loaded.meta.itemIds.length;
-  }
-
   /** The items as the ranker has them now (stock changes included): what a catalog update merges into. */
   catalogItems(): CatalogItem[] {
-    return [...this.items.values()];
+    return [...this.rows.items.values()];
   }
 
   /** Rereads the item table and forgets cached states: call after the weights change. */
   refresh(): void {
     this.tableT.dispose();
-    if (this.newRows.length > 0) this.table.dispose();
-    this.table = this.fullTable(this.loaded.encoder.itemTable());
+    if (this.rows.ownsTable) this.table.dispose();
+    this.table = this.rows.fullTable(this.loaded.encoder.itemTable());
     this.tableT = tf.keep(tf.transpose(this.table));
     this.unitT?.dispose();
     this.unitT = undefined;
@@ -106,12 +71,12 @@ export class Ranker {
 
   /** Table rows of the known items of a history, oldest first. */
   rowsOf(history: readonly string[]): number[] {
-    return encodeHistory(history, this.modelRowOf, this.loaded.maxLen).rows;
+    return encodeHistory(history, this.rows.modelRowOf, this.loaded.maxLen).rows;
   }
 
   /** Catalog items the model can score. */
   get rankable(): number {
-    return this.items.size;
+    return this.rows.items.size;
   }
 
   /**
@@ -120,13 +85,14 @@ export class Ranker {
    */
   setStock(updates: Readonly<Record<string, boolean>>): void {
     this.requireKnown(Object.keys(updates), 'setStock');
-    for (const [id, inStock] of Object.entries(updates)) this.items.get(this.rowOf.get(id)!)!.inStock = inStock;
-    this.base = baseBias(this.loaded.encoder.cfg.vocabSize, this.items);
+    for (const [id, inStock] of Object.entries(updates))
+      this.rows.items.get(this.rows.rowOf.get(id)!)!.inStock = inStock;
+    this.base = baseBias(this.loaded.encoder.cfg.vocabSize, this.rows.items);
   }
 
   /** Whether a catalog item has this id. */
   knows(id: string): boolean {
-    return this.items.has(this.rowOf.get(id) ?? -1);
+    return this.rows.items.has(this.rows.rowOf.get(id) ?? -1);
   }
 
   /**
@@ -154,7 +120,7 @@ export class Ranker {
         `filter: no catalog item has the attribute ${unknownFields.join(', ')}; attributes: ${[...this.attributeKeys].join(', ')}`,
       );
     const history = shopper.history;
-    const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => this.rowOf.get(id) ?? []);
+    const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => this.rows.rowOf.get(id) ?? []);
     const anchorIds =
       scenario === 'similar' || scenario === 'bought-together'
         ? query.item !== undefined
@@ -167,7 +133,7 @@ export class Ranker {
       throw new PocketrankError('invalid_argument', 'the similar scenario needs an item');
     const anchors = [...new Set(rows(anchorIds))];
     const historyRows = this.rowsOf(shopper.itemIds);
-    const bias = queryBias(this.base, query, this.rowOf, this.items, {
+    const bias = queryBias(this.base, query, this.rows.rowOf, this.rows.items, {
       seen: rows(shopper.itemIds),
       cart: rows(shopper.cart),
       purchased: rows(shopper.purchased),
@@ -189,15 +155,15 @@ export class Ranker {
       }));
     else if (scenario === 'similar' && anchors.length > 0)
       ranked = await this.similar(anchors[0]!, bias, want, query.item!);
-    else if (scenario === 'bought-together' && anchors.some((row) => !this.isNew(row)))
+    else if (scenario === 'bought-together' && anchors.some((row) => !this.rows.isNew(row)))
       ranked = await this.byModel(
-        anchors.filter((row) => !this.isNew(row)),
+        anchors.filter((row) => !this.rows.isNew(row)),
         bias,
         want,
         {
           kind: 'cart',
           because: {
-            itemId: this.idOf(anchors[anchors.length - 1]!),
+            itemId: this.rows.idOf(anchors[anchors.length - 1]!),
             type: query.item !== undefined ? 'view' : 'add_to_cart',
           },
         },
@@ -208,23 +174,23 @@ export class Ranker {
     else
       ranked = this.fromList(this.byPopularity, bias, want, (row) => ({
         row,
-        score: (this.items.get(row)!.popularity ?? 0) + bias[row]!,
+        score: (this.rows.items.get(row)!.popularity ?? 0) + bias[row]!,
         reason: { kind: 'trending' },
       }));
     if (diversity > 0 && ranked.length > wanted) ranked = await this.diverse(ranked, wanted, diversity);
     const pinned: Scored[] = pins.map((row) => ({ row, score: Infinity, reason: { kind: 'pinned' } }));
-    const titleOf = (id: string) => this.items.get(this.rowOf.get(id) ?? -1)?.title;
+    const titleOf = (id: string) => this.rows.items.get(this.rows.rowOf.get(id) ?? -1)?.title;
     return [...pinned, ...ranked].map(({ row, score, reason }) => ({
-      itemId: this.idOf(row),
+      itemId: this.rows.idOf(row),
       score,
       // A product the model never saw is ranked from its content: its reason says it is new.
       reason: titledReason(
-        this.isNew(row) && reason.kind !== 'pinned' && reason.kind !== 'recent'
+        this.rows.isNew(row) && reason.kind !== 'pinned' && reason.kind !== 'recent'
           ? { kind: 'new', ...(reason.kind !== 'history' && reason.because && { because: reason.because }) }
           : reason,
         titleOf,
       ),
-      ...itemDisplay(this.items.get(row)),
+      ...itemDisplay(this.rows.items.get(row)),
     }));
   }
 
@@ -242,10 +208,6 @@ export class Ranker {
     return order.map((i) => ranked[i]!);
   }
 
-  private idOf(row: number): string {
-    return this.ids[row - 1]!;
-  }
-
   /** A ranking given by a list (popularity, recency): the first `want` rows that pass the rules, boosts applied. */
   private fromList(
     list: readonly number[],
@@ -253,7 +215,7 @@ export class Ranker {
     want: number,
     score: (row: number, i: number) => Scored,
   ): Scored[] {
-    const kept = list.filter((row) => this.items.has(row) && !isBlocked(bias[row]!));
+    const kept = list.filter((row) => this.rows.items.has(row) && !isBlocked(bias[row]!));
     const scored = kept.map((row, i) => score(row, i));
     // Boosts move items within the list; a list scenario has no model score to add them to.
     if (scored.some((s) => bias[s.row] !== 0)) scored.sort((a, b) => b.score + bias[b.row]! - (a.score + bias[a.row]!));
@@ -287,7 +249,7 @@ export class Ranker {
       );
       const typeOf = new Map(shopper.history.map((h) => [h.itemId, h.type]));
       ranked.forEach((r, i) => {
-        const itemId = this.idOf(because[i]!);
+        const itemId = this.rows.idOf(because[i]!);
         r.reason = { kind: 'history', because: { itemId, type: typeOf.get(itemId) ?? 'view' } };
       });
     }
@@ -357,7 +319,7 @@ export class Ranker {
   /** Frees the tensors this ranker owns (not the model). */
   dispose(): void {
     this.tableT.dispose();
-    if (this.newRows.length > 0) this.table.dispose();
+    if (this.rows.ownsTable) this.table.dispose();
     this.unitT?.dispose();
     this.cachedUser?.state.dispose();
     this.cachedUser = undefined;
