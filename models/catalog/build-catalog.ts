@@ -42,6 +42,14 @@ export async function siblingMetadata(dataPath: string): Promise<CatalogFiles> {
   return out;
 }
 
+/** The metadata files of a data file: those beside it, each replaced by a CLI flag that names one. */
+export async function catalogFiles(dataPath: string, flags: Record<string, unknown>): Promise<CatalogFiles> {
+  const files = await siblingMetadata(dataPath);
+  for (const key of ['datamaps', 'attributes', 'titles'] as const)
+    if (typeof flags[key] === 'string') files[key] = flags[key] as string;
+  return files;
+}
+
 /**
  * Builds the catalog for the data's items: shop ids from datamaps' `id2item` when given
  * (else the data ids), attribute ids as `tags`, training popularity for cold-start ranking, and

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
-import { buildCatalog, siblingMetadata } from '../catalog/build-catalog.js';
+import { buildCatalog, catalogFiles } from '../catalog/build-catalog.js';
 import { loadInteractions } from '../data/interactions.js';
 import { parseArgs } from './args.js';
 
@@ -23,12 +23,7 @@ if (typeof args.data !== 'string' || typeof args.out !== 'string') {
   process.exit(2);
 }
 const data = await loadInteractions(args.data);
-const files = {
-  ...(await siblingMetadata(args.data)),
-  ...(args.datamaps ? { datamaps: args.datamaps as string } : {}),
-  ...(args.attributes ? { attributes: args.attributes as string } : {}),
-  ...(args.titles ? { titles: args.titles as string } : {}),
-};
+const files = await catalogFiles(args.data, args);
 // Popularity counts the training part of each sequence, as `npm run train` does.
 const train = data.sequences.map((s) => (s.length >= 3 ? s.slice(0, -2) : s));
 const catalog = await buildCatalog(data.itemIds, train, files);

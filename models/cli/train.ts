@@ -21,7 +21,7 @@ import { loadInteractions } from '../data/interactions.js';
 import { evalCases } from '../data/leave-one-out.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { dpCoordinatesFor } from '../train/dp-coordinates.js';
-import { buildCatalog, siblingMetadata } from '../catalog/build-catalog.js';
+import { buildCatalog, catalogFiles } from '../catalog/build-catalog.js';
 import { shipContentEncoder } from '../content/ship-content-encoder.js';
 import { evaluate } from '../eval/evaluate.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
@@ -68,12 +68,7 @@ if (precision !== 'float16' && precision !== 'float32') throw new Error('--preci
 
 if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
 const data = await loadInteractions(args.data);
-const files = {
-  ...(await siblingMetadata(args.data)),
-  ...(args.datamaps ? { datamaps: args.datamaps as string } : {}),
-  ...(args.attributes ? { attributes: args.attributes as string } : {}),
-  ...(args.titles ? { titles: args.titles as string } : {}),
-};
+const files = await catalogFiles(args.data, args);
 // --cold-items: a seeded share of the items never seen in training, as products added after it.
 const coldShare = (args['cold-items'] as number | undefined) ?? 0;
 if (!(coldShare >= 0 && coldShare < 1)) throw new Error('--cold-items must be a share from 0 to below 1');
