@@ -168,8 +168,7 @@ export class Ranker {
           },
         },
       );
-    else if (scenario === 'for-you' && historyRows.length > 0)
-      ranked = await this.forYou(shopper, historyRows, bias, want, query.explain === true);
+    else if (scenario === 'for-you' && historyRows.length > 0) ranked = await this.forYou(historyRows, bias, want);
     // Trending, and the cold-start fallback of every other scenario: the catalog's popularity.
     else
       ranked = this.fromList(this.byPopularity, bias, want, (row) => ({
@@ -178,6 +177,8 @@ export class Ranker {
         reason: { kind: 'trending' },
       }));
     if (diversity > 0 && ranked.length > wanted) ranked = await this.diverse(ranked, wanted, diversity);
+    // Explained once the list is final: the occlusion contrasts an item with the rest of the list shown.
+    if (query.explain && ranked[0]?.reason.kind === 'history') this.explain(shopper, historyRows, ranked);
     const pinned: Scored[] = pins.map((row) => ({ row, score: Infinity, reason: { kind: 'pinned' } }));
     const titleOf = (id: string) => this.rows.items.get(this.rows.rowOf.get(id) ?? -1)?.title;
     return [...pinned, ...ranked].map(({ row, score, reason }) => ({
@@ -228,32 +229,25 @@ export class Ranker {
     return this.fixedShape ? this.loaded.maxLen : Math.max(1, Math.min(rows, this.loaded.maxLen));
   }
 
-  private async forYou(
-    shopper: ShopperState,
-    historyRows: number[],
-    bias: Float32Array,
-    want: number,
-    explain: boolean,
-  ): Promise<Scored[]> {
+  private forYou(historyRows: number[], bias: Float32Array, want: number): Promise<Scored[]> {
     const length = this.inputLength(historyRows.length);
-    const ranked = await this.topK(this.userState(historyRows, length), this.tableT, bias, want, () => ({
-      kind: 'history',
-    }));
-    if (explain && ranked.length > 0) {
-      const because = explainByOcclusion(
-        this.loaded.encoder,
-        this.table,
-        historyRows,
-        ranked.map((r) => r.row),
-        length,
-      );
-      const typeOf = new Map(shopper.history.map((h) => [h.itemId, h.type]));
-      ranked.forEach((r, i) => {
-        const itemId = this.rows.idOf(because[i]!);
-        r.reason = { kind: 'history', because: { itemId, type: typeOf.get(itemId) ?? 'view' } };
-      });
-    }
-    return ranked;
+    return this.topK(this.userState(historyRows, length), this.tableT, bias, want, () => ({ kind: 'history' }));
+  }
+
+  /** Names, for each `for-you` item, the history event that raised it (see explainByOcclusion). */
+  private explain(shopper: ShopperState, historyRows: number[], ranked: Scored[]): void {
+    const because = explainByOcclusion(
+      this.loaded.encoder,
+      this.table,
+      historyRows,
+      ranked.map((r) => r.row),
+      this.inputLength(historyRows.length),
+    );
+    const typeOf = new Map(shopper.history.map((h) => [h.itemId, h.type]));
+    ranked.forEach((r, i) => {
+      const itemId = this.rows.idOf(because[i]!);
+      r.reason = { kind: 'history', because: { itemId, type: typeOf.get(itemId) ?? 'view' } };
+    });
   }
 
   private byModel(anchors: number[], bias: Float32Array, want: number, reason: Explanation): Promise<Scored[]> {
