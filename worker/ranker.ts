@@ -87,7 +87,7 @@ export class Ranker {
     this.requireKnown(Object.keys(updates), 'setStock');
     for (const [id, inStock] of Object.entries(updates))
       this.rows.items.get(this.rows.rowOf.get(id)!)!.inStock = inStock;
-    this.base = baseBias(this.loaded.encoder.cfg.vocabSize, this.rows.items);
+    this.base = baseBias(this.rows.size, this.rows.items);
   }
 
   /** Whether a catalog item has this id. */
