@@ -5,6 +5,7 @@ import { playwrightLauncher } from '@web/test-runner-playwright';
 import { startCdnServer } from './test/browser/cdn-server-plugin.js';
 import { startFederationServer, ticketProxy } from './test/browser/federation-server-plugin.js';
 import { storageQuotaPlugin } from './test/browser/storage-quota-plugin.js';
+import { requestLog, requestLogPlugin } from './test/browser/request-log-plugin.js';
 
 // A form post to a fixture page answers with the page, as a shop's cart endpoint would redirect to one.
 async function formPost(context, next) {
@@ -21,7 +22,7 @@ export default {
   rootDir: '.',
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: true,
-  middleware: [ticketProxy, formPost],
+  middleware: [requestLog, ticketProxy, formPost],
   concurrency: 1,
   concurrentBrowsers: 1,
   browserStartTimeout: 60_000,
@@ -34,6 +35,7 @@ export default {
     startFederationServer(),
     startCdnServer(),
     storageQuotaPlugin(),
+    requestLogPlugin(),
     {
       name: 'pocketrank-built-bundle',
       resolveImport: ({ source }) => (source === 'pocketrank' ? '/dist/pocketrank.js' : undefined),

@@ -12,6 +12,7 @@ import { measureCustomTfjs } from './custom-tfjs/measure.js';
 import { benchServerRound, startServerChild } from './server-round-bench.js';
 import { workerHeapBytes } from './worker-heap.js';
 import { serveRepo } from './static-server.js';
+import { measureSearchIndex } from './search-index-memory.js';
 
 const BACKENDS = ['wasm', 'webgl', 'webgpu', 'cpu'] as const;
 const LOADER_LIMIT = 5 * 1024;
@@ -128,6 +129,57 @@ try {
         ...(pending === 100 && { pass: p50 < 5 }),
       });
     }
+  }
+  if (want('search')) {
+    process.stderr.write('\nsearch');
+    const runs = await repeated<{
+      first_ms: number;
+      build_ms: number;
+      items: number;
+      p50: number;
+      p95: number;
+      rerank_p50: number;
+      rerank_p95: number;
+    }>(browser, url, 'search', 300);
+    const m = (key: keyof (typeof runs)[0]) => median(runs.map((r) => r[key]));
+    latest.search_p50_ms = m('p50');
+    latest.search_p95_ms = m('p95');
+    latest.search_index_build_ms = m('build_ms');
+    latest.search_first_ms = m('first_ms');
+    latest.rerank_50_p50_ms = m('rerank_p50');
+    const index = await measureSearchIndex();
+    latest.search_index_heap_bytes = index.heapBytes;
+    rows.push(
+      {
+        metric: `search() p50 / p95, 1-3 word queries over ${runs[0]!.items} items, wasm`,
+        value: `${m('p50').toFixed(2)} / ${m('p95').toFixed(2)} ms (${spread(runs.map((r) => r.p50))})`,
+        baseline: '',
+        ratio: '',
+        target: '≤ 10 ms p50',
+        pass: m('p50') <= 10,
+      },
+      {
+        metric: 'search index build in the worker (in the background after start-up) / first search after start',
+        value: `${m('build_ms').toFixed(0)} ms / ${m('first_ms').toFixed(0)} ms (${spread(runs.map((r) => r.build_ms))})`,
+        baseline: '',
+        ratio: '',
+        target: '',
+      },
+      {
+        metric: 'search index memory (V8 heap, measured in Node on the same catalog)',
+        value: `${(index.heapBytes / 1e6).toFixed(1)} MB`,
+        baseline: '',
+        ratio: '',
+        target: '',
+      },
+      {
+        metric: 'rerank() of 50 ids p50 / p95, wasm',
+        value: `${m('rerank_p50').toFixed(2)} / ${m('rerank_p95').toFixed(2)} ms (${spread(runs.map((r) => r.rerank_p50))})`,
+        baseline: '',
+        ratio: '',
+        target: '',
+      },
+    );
   }
   if (want('idb')) {
     process.stderr.write('\nidb');

@@ -33,7 +33,8 @@ export interface TrackedEvent {
 }
 
 const MAX_ID_LENGTH = 256;
-const MAX_QUERY_LENGTH = 512;
+/** Longest query a `search` event (and `search()`) takes, in characters. */
+export const MAX_QUERY_LENGTH = 512;
 const MAX_CONTEXT_KEYS = 32;
 const MAX_CONTEXT_KEY_LENGTH = 64;
 const MAX_CONTEXT_STRING = 1024;

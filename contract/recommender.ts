@@ -1,4 +1,5 @@
 import type { TrackInput } from './event-schema.js';
+import type { RerankedItem, RerankOptions, SearchHit, SearchOptions } from './search-types.js';
 import type {
   CatalogItem,
   ConsentState,
@@ -72,6 +73,21 @@ export interface Recommender {
    * @throws PocketrankError `invalid_argument` for a bad item (naming it and the field; nothing changes then).
    */
   upsertItems(items: CatalogItem[]): Promise<{ added: number; replaced: number }>;
+  /**
+   * Searches the catalog on the device: titles, brands, categories and worded attributes, with
+   * typo tolerance and the last word completed as a prefix; matches are then ordered by relevance
+   * blended with the shopper's history (the blend shipped with the model). The query and the
+   * history never leave the device; the query is recorded as a `search` event unless `record` is false.
+   * @throws PocketrankError `invalid_argument` for an empty, over-long or non-string query, or bad options (nothing is recorded then).
+   */
+  search(query: string, options?: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * Re-orders a shop's own results (its search engine's, a category page's) by the shopper's
+   * history, on the device: every id comes back once per time it was given, those the catalog
+   * does not have at the end in their original order.
+   * @throws PocketrankError `invalid_argument` for a bad id list (not an array of strings, over 1,000 ids) or options.
+   */
+  rerank(itemIds: string[], options?: RerankOptions): Promise<RerankedItem[]>;
   /** Writes pending events, lets the model cache finish its background writes (up to 10 s), frees the model and stops the worker. Idempotent. */
   close(): Promise<void>;
 }

@@ -228,6 +228,11 @@ export interface RecommenderStatus {
   /** Start-up phases of this worker. */
   startup?: Startup;
   /**
+   * The catalog's search index, once built: it builds in the background shortly after start-up
+   * (or at the first search), in small chunks, so the first lists do not wait for it.
+   */
+  searchIndex?: { items: number; buildMs: number };
+  /**
    * With `options.federation`, once this page has called `contribute()`: the privacy the
    * federation has spent so far, as its server reports it. Before that the server is not contacted.
    */

@@ -1,6 +1,7 @@
 import type { PocketrankErrorCode } from './pocketrank-error.js';
 import type { TrackedEvent } from './event-schema.js';
 import type { ConsentState } from './types.js';
+import type { RerankedItem, SearchHit, SearchOptions } from './search-types.js';
 import type {
   StoredData,
   BackendPreference,
@@ -73,6 +74,11 @@ export interface EngineApi {
   init(init: EngineInit): Promise<Outcome<RecommenderStatus>>;
   ingest(batch: EventBatch): Promise<Outcome<IngestResult>>;
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>>;
+  search(
+    query: string,
+    options: Required<Omit<SearchOptions, 'filter' | 'record'>> & Pick<SearchOptions, 'filter'>,
+  ): Promise<Outcome<SearchHit[]>>;
+  rerank(itemIds: string[]): Promise<Outcome<RerankedItem[]>>;
   setStock(updates: Record<string, boolean>): Promise<Outcome<void>>;
   upsertItems(items: CatalogItem[]): Promise<Outcome<{ added: number; replaced: number }>>;
   consent(state: ConsentState): Promise<Outcome<void>>;

@@ -1,6 +1,6 @@
 // Glow & Co., the pocketrank demo shop: a storefront on the shipped Beauty model where every
 // recommendation is computed in a Web Worker in this browser.
-import { createRecommender, defineRecsElement, type Recommender } from 'pocketrank';
+import { createRecommender, defineRecsElement, defineSearchElement, type Recommender } from 'pocketrank';
 import { federationPage } from './federation-view.js';
 import { privacyPage } from './privacy-view.js';
 import { el, loadCatalog, MODEL_URL } from './shop-data.js';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   });
   // Cards and reasons name products by their catalog titles.
   defineRecsElement(rec);
+  defineSearchElement(rec);
   const shop: Shop = {
     rec,
     items,

@@ -25,23 +25,6 @@ export async function loadCatalog(): Promise<{ items: CatalogItem[]; byId: Map<s
 /** The name a page shows: the catalog title, else the id. */
 export const nameOf = (item: CatalogItem | undefined, id: string): string => item?.title ?? id;
 
-const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-
-/**
- * Catalog items whose title or brand has a word starting with each word of the query
- * ("lip bal" finds "Burts bees lip balm"), most sold first.
- */
-export function searchCatalog(items: readonly CatalogItem[], query: string, limit: number): CatalogItem[] {
-  const wanted = words(query);
-  const matches = wanted.length
-    ? items.filter((item) => {
-        const have = words(`${item.brand ?? ''} ${item.title ?? ''}`);
-        return wanted.every((w) => have.some((h) => h.startsWith(w)));
-      })
-    : [...items];
-  return matches.sort((a, b) => (b.popularity ?? 0) - (a.popularity ?? 0)).slice(0, limit);
-}
-
 /** Creates an element with a class and text. */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = ''): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);

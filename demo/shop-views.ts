@@ -1,7 +1,7 @@
 // The shop's pages: the grid, a product page, the cart and checkout. Every action is a
 // pocketrank event; the recommendation rows are <pocketrank-recs> widgets that refresh themselves.
 import type { CatalogItem, Recommender } from 'pocketrank';
-import { amazonUrl, el, nameOf, productCard, recsWidget, searchCatalog } from './shop-data.js';
+import { amazonUrl, el, nameOf, productCard, recsWidget } from './shop-data.js';
 
 /** What the pages share. */
 export interface Shop {
@@ -18,27 +18,43 @@ const section = (title: string, hint: string, ...content: Node[]) => {
   return s;
 };
 
-/** Home: personal rows, then the catalog grid with a search box over product names. */
+/**
+ * Home: personal rows, then search (pocketrank's own, on the device: typo-tolerant, ordered by
+ * the shopper's history) over the catalog grid by popularity.
+ */
 export function shopPage(shop: Shop): Node[] {
   const grid = el('div', 'grid');
-  const filter = el('input');
-  filter.type = 'search';
-  filter.placeholder = 'Search products, e.g. lip balm';
-  filter.setAttribute('aria-label', 'Search products');
-  const found = el('span', 'hint');
-  const render = () => {
-    const query = filter.value.trim();
-    const shown = searchCatalog(shop.items, query, 48);
-    grid.replaceChildren(...shown.map(productCard));
-    found.textContent = query ? (shown.length ? '' : `Nothing matches “${query}”.`) : '';
-  };
-  filter.addEventListener('change', () => {
-    if (filter.value.trim()) shop.rec.track({ type: 'search', query: filter.value.trim() });
-    render();
+  grid.replaceChildren(
+    ...[...shop.items]
+      .sort((a, b) => (b.popularity ?? 0) - (a.popularity ?? 0))
+      .slice(0, 48)
+      .map(productCard),
+  );
+  const search = document.createElement('pocketrank-search');
+  search.setAttribute('count', '24');
+  search.setAttribute('placeholder', 'Search products, e.g. lip balm');
+  const template = (document.getElementById('card-template') as HTMLTemplateElement).cloneNode(
+    true,
+  ) as HTMLTemplateElement;
+  template.removeAttribute('id');
+  search.append(template);
+  const found = el('p', 'hint');
+  // Results replace the popular grid while there is a query.
+  search.addEventListener('pocketrank-results', (event) => {
+    const { query, results, latencyMs } = (
+      event as CustomEvent<{ query: string; results: unknown[]; latencyMs: number }>
+    ).detail;
+    grid.hidden = query !== '';
+    found.textContent = results.length
+      ? `${results.length} found and ordered for you on this device in ${latencyMs.toFixed(1)} ms`
+      : `Nothing matches “${query}”.`;
   });
-  render();
-  const toolbar = el('div', 'toolbar');
-  toolbar.append(filter, found);
+  search.addEventListener('input', () => {
+    if ((search.querySelector('input') as HTMLInputElement).value.trim() === '') {
+      grid.hidden = false;
+      found.textContent = '';
+    }
+  });
   return [
     section(
       'For you',
@@ -46,7 +62,8 @@ export function shopPage(shop: Shop): Node[] {
       recsWidget('for-you', 6, { explain: '' }),
     ),
     section('Recently viewed', '', recsWidget('recently-viewed', 6)),
-    section('Popular in Beauty', '', toolbar, grid),
+    section('Search', 'Your query never leaves this browser.', search, found),
+    section('Popular in Beauty', '', grid),
   ];
 }
 

@@ -6,6 +6,8 @@ export { EVENT_TYPES, validateEvent } from '../contract/event-schema.js';
 export { defineRecsElement, reasonText } from './recs-element.js';
 export { CHANGE_EVENT } from './change-event.js';
 export type { RecsElementOptions } from './recs-element.js';
+export { defineSearchElement } from './search-element.js';
+export type { SearchElementOptions } from './search-element.js';
 export { SCENARIOS } from './validate-options.js';
 export type { EventType, EventContext, TrackInput, TrackedEvent } from '../contract/event-schema.js';
 export type {
@@ -28,3 +30,4 @@ export type {
   Startup,
   StoredData,
 } from '../contract/types.js';
+export type { RerankedItem, RerankOptions, SearchHit, SearchOptions } from '../contract/search-types.js';

@@ -78,6 +78,7 @@ async function start(): Promise<void> {
     workerUrl: new URL('pocketrank.worker.js', base),
   });
   sdk.defineRecsElement(rec);
+  sdk.defineSearchElement(rec);
   w.pocketrank = { push: (command: Command) => run(sdk, rec, command) };
   for (const command of queued.splice(0)) run(sdk, rec, command);
 }

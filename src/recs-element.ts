@@ -1,6 +1,7 @@
 import type { Recommender } from '../contract/recommender.js';
 import { CHANGE_EVENT } from './change-event.js';
-import type { Explanation, Price, Recommendation, RecommendQuery, Scenario } from '../contract/types.js';
+import type { Explanation, Recommendation, RecommendQuery, Scenario } from '../contract/types.js';
+import { cardFields, cardFromTemplate, fillCard, placeholderCard } from './card-template.js';
 
 /** Options of {@link defineRecsElement}. */
 export interface RecsElementOptions {
@@ -8,42 +9,6 @@ export interface RecsElementOptions {
   tagName?: string;
   /** Display name of an item in cards and reasons ("Because you viewed …"); default its catalog title, else its id. */
   label?: (itemId: string) => string;
-}
-
-const formats = new Map<string, Intl.NumberFormat>();
-
-/** A price in the page's locale (`<html lang>`, else the browser's), e.g. "€12.50" or "12,50 €". */
-export function formatPrice(price: Price): string {
-  const locale = (typeof document !== 'undefined' && document.documentElement.lang) || navigator.language;
-  const key = `${locale}|${price.currency}`;
-  let format = formats.get(key);
-  if (!format) {
-    try {
-      format = new Intl.NumberFormat(locale, { style: 'currency', currency: price.currency });
-    } catch {
-      format = new Intl.NumberFormat(undefined, { style: 'currency', currency: price.currency });
-    }
-    formats.set(key, format);
-  }
-  return format.format(price.amount);
-}
-
-/** What a card template can print (`data-pr-text`) or put in an attribute (`{field}`); absent fields print nothing. */
-function cardFields(rec: Recommendation, reason: string, label: (id: string) => string): Record<string, string> {
-  const fields: Record<string, string> = {
-    itemId: rec.itemId,
-    name: label(rec.itemId),
-    reason,
-    score: rec.score.toFixed(3),
-  };
-  if (rec.title !== undefined) fields.title = rec.title;
-  if (rec.brand !== undefined) fields.brand = rec.brand;
-  if (rec.price !== undefined) fields.price = formatPrice(rec.price);
-  if (rec.category !== undefined)
-    fields.category = Array.isArray(rec.category) ? rec.category.join(' › ') : rec.category;
-  if (rec.url !== undefined) fields.url = rec.url;
-  if (rec.image !== undefined) fields.image = rec.image;
-  return fields;
 }
 
 const VERBS: Record<string, string> = { view: 'viewed', add_to_cart: 'added', purchase: 'bought' };
@@ -189,26 +154,11 @@ export function defineRecsElement(
     }
 
     private fromTemplate(): Element {
-      const template = this.querySelector(':scope > template');
-      const root = template instanceof HTMLTemplateElement ? template.content.firstElementChild : null;
-      if (root) return root.cloneNode(true) as Element;
-      const card = Object.assign(document.createElement('div'), { className: 'pocketrank-item' });
-      for (const field of ['name', 'price', 'reason']) {
-        const line = Object.assign(document.createElement('div'), { className: `pocketrank-${field}` });
-        line.setAttribute('data-pr-text', field);
-        card.append(line);
-      }
-      return card;
+      return cardFromTemplate(this, ['name', 'price', 'reason']);
     }
 
     private placeholder(): Element {
-      const el = this.fromTemplate();
-      // Unfilled `{field}` attributes (an image's src, a link) would be fetched or followed as they are.
-      for (const node of [el, ...el.querySelectorAll('*')])
-        for (const attr of [...node.attributes]) if (attr.value.includes('{')) node.removeAttribute(attr.name);
-      el.setAttribute('aria-hidden', 'true');
-      (el as HTMLElement).style.visibility = 'hidden';
-      return el;
+      return placeholderCard(this.fromTemplate());
     }
 
     private card(rec: Recommendation): Element {
@@ -217,28 +167,7 @@ export function defineRecsElement(
       if (this.renderItem) el = this.renderItem(rec, reason);
       else {
         el = this.fromTemplate();
-        const fields = cardFields(rec, reason, label ?? ((id) => rec.title ?? id));
-        for (const node of [el, ...el.querySelectorAll('*')]) {
-          const field = node.getAttribute('data-pr-text');
-          if (field) {
-            node.textContent = fields[field] ?? '';
-            if (fields[field] === undefined) (node as HTMLElement).hidden = true;
-          }
-          for (const attr of [...node.attributes]) {
-            if (!attr.value.includes('{')) continue;
-            let missing = false;
-            const value = attr.value.replace(/\{(\w+)\}/g, (token, name: string) => {
-              const v = fields[name];
-              if (v === undefined) {
-                missing = true;
-                return token;
-              }
-              return name === 'itemId' ? encodeURIComponent(v) : v;
-            });
-            if (missing) node.removeAttribute(attr.name);
-            else attr.value = value;
-          }
-        }
+        fillCard(el, cardFields(rec, reason, label ?? ((id) => rec.title ?? id)));
       }
       (el as HTMLElement).dataset.pocketrankItem = rec.itemId;
       return el;

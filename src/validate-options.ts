@@ -146,19 +146,27 @@ export function validateQuery(query: RecommendQuery): RecommendQuery {
     }
     out.boost = { ...boost };
   }
-  if (filter !== undefined) {
-    if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
-      bad('filter must be an object of attribute values');
-    const copy: NonNullable<RecommendQuery['filter']> = {};
-    for (const key of boundedKeys(filter, MAX_FILTER_KEYS, 'filter')) {
-      const value = filter[key] as AttributeValue | AttributeValue[] | unknown;
-      if (Array.isArray(value) && value.length > MAX_FILTER_VALUES)
-        bad(`filter.${key} lists ${value.length} values; at most ${MAX_FILTER_VALUES} are allowed`);
-      const ok = Array.isArray(value) ? value.length > 0 && value.every(isAttributeValue) : isAttributeValue(value);
-      if (!ok) bad(`filter.${key} must be a string, number or boolean, or a non-empty array of them`);
-      copy[key] = Array.isArray(value) ? [...(value as AttributeValue[])] : (value as AttributeValue);
-    }
-    out.filter = copy;
-  }
+  if (filter !== undefined) out.filter = validateFilter(filter);
   return out;
+}
+
+/** Checks a `filter` (of recommend() or search()); returns a copy. */
+export function validateFilter(filter: unknown): NonNullable<RecommendQuery['filter']> {
+  if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
+    bad('filter must be an object of attribute values');
+  const copy: NonNullable<RecommendQuery['filter']> = {};
+  for (const key of boundedKeys(filter, MAX_FILTER_KEYS, 'filter')) {
+    const value = (filter as Record<string, unknown>)[key];
+    if (Array.isArray(value) && value.length > MAX_FILTER_VALUES)
+      bad(`filter.${key} lists ${value.length} values; at most ${MAX_FILTER_VALUES} are allowed`);
+    const ok = Array.isArray(value) ? value.length > 0 && value.every(isAttributeValue) : isAttributeValue(value);
+    if (!ok) bad(`filter.${key} must be a string, number or boolean, or a non-empty array of them`);
+    copy[key] = Array.isArray(value) ? [...(value as AttributeValue[])] : (value as AttributeValue);
+  }
+  return copy;
+}
+
+/** Checks an id list (of rerank()): an array of at most 1,000 item ids. */
+export function validateIdList(value: unknown, what: string): string[] {
+  return idList(value, what);
 }

@@ -8,6 +8,8 @@ import type { WorkerHost } from './worker-host.js';
 import { validateEvent, type TrackInput } from '../contract/event-schema.js';
 import { PocketrankError } from '../contract/pocketrank-error.js';
 import type { Recommender } from '../contract/recommender.js';
+import type { RerankedItem, RerankOptions, SearchHit, SearchOptions } from '../contract/search-types.js';
+import { validateRerank, validateSearchOptions, validateSearchQuery } from './validate-search.js';
 import type { EngineApi, FederationSettings } from '../contract/worker-protocol.js';
 import type {
   CatalogItem,
@@ -154,6 +156,24 @@ export class WorkerRecommender implements Recommender {
     // first. A batch that failed was reported already; the ranking goes on without it.
     await this.batcher.flush().catch(() => undefined);
     return this.host.call((engine) => engine.recommend(checked));
+  }
+
+  async search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
+    this.assertOpen();
+    const text = validateSearchQuery(query);
+    const { engine: checked, record } = validateSearchOptions(options);
+    // The query is stored with the history it is ranked against: on this device only.
+    if (record) this.track({ type: 'search', query: text });
+    await this.batcher.flush().catch(() => undefined);
+    return this.host.call((engine) => engine.search(text, checked));
+  }
+
+  async rerank(itemIds: string[], options?: RerankOptions): Promise<RerankedItem[]> {
+    this.assertOpen();
+    const { ids, query } = validateRerank(itemIds, options);
+    if (query !== undefined) this.track({ type: 'search', query });
+    await this.batcher.flush().catch(() => undefined);
+    return this.host.call((engine) => engine.rerank(ids));
   }
 
   async flush(): Promise<void> {

@@ -28,12 +28,16 @@ import { outcome } from './outcome.js';
 import { Ranker } from './ranker.js';
 import { personalizeModel } from './personalize-model.js';
 import { ShopperState } from './shopper-state.js';
+import { Searcher } from './searcher.js';
+import type { RerankedItem, SearchHit, SearchOptions } from '../contract/search-types.js';
 
 /** The worker-side engine: backend, model, catalog, on-device history and ranking. */
 export class Engine implements EngineApi {
   private running: Running | undefined;
   private starting = false;
   private startup: Startup | undefined;
+  /** The catalog's search index: built after start-up, in the background. */
+  private searcher: Searcher | undefined;
 
   private get state(): Running {
     if (!this.running)
@@ -59,6 +63,8 @@ export class Engine implements EngineApi {
         this.rebuild();
         startup.totalMs = Math.round(performance.now() - started);
         this.startup = startup;
+        // After the first list can be served: the index builds in chunks between calls.
+        this.searcher = new Searcher(running.catalog, running.loaded.meta.search);
         return this.snapshot();
       } finally {
         this.starting = false;
@@ -101,6 +107,23 @@ export class Engine implements EngineApi {
     return outcome(() => this.state.ranker.rank(this.state.shopper, query));
   }
 
+  search(
+    query: string,
+    options: Required<Omit<SearchOptions, 'filter' | 'record'>> & Pick<SearchOptions, 'filter'>,
+  ): Promise<Outcome<SearchHit[]>> {
+    return outcome(() => {
+      const { ranker, shopper } = this.state;
+      return this.searcher!.search(ranker, shopper, query, options);
+    });
+  }
+
+  rerank(itemIds: string[]): Promise<Outcome<RerankedItem[]>> {
+    return outcome(() => {
+      const { ranker, shopper } = this.state;
+      return this.searcher!.rerank(ranker, shopper, itemIds);
+    });
+  }
+
   setStock(updates: Record<string, boolean>): Promise<Outcome<void>> {
     return outcome(async () => this.state.ranker.setStock(updates));
   }
@@ -130,6 +153,7 @@ export class Engine implements EngineApi {
       const next = new Ranker(state.loaded, [...current.values()]);
       state.ranker.dispose();
       state.ranker = next;
+      await this.searcher!.upsert(parsed);
       return { added: parsed.length - replaced, replaced };
     });
   }
@@ -262,6 +286,7 @@ export class Engine implements EngineApi {
       tensorBytes: tf.memory().numBytes,
       personalized,
       ...(this.startup && { startup: this.startup }),
+      ...(this.searcher?.built && { searchIndex: { ...this.searcher.built } }),
     };
   }
 }

@@ -43,6 +43,11 @@ export class ItemRows {
     return this.ids.length + 1;
   }
 
+  /** Added to new products' model scores (see ContentEncoderMeta.offset). */
+  get newOffset(): number {
+    return this.loaded.meta.content?.offset ?? 0;
+  }
+
   /** True for a row of a product the model was not trained on. */
   isNew(row: number): boolean {
     return row >= this.loaded.encoder.cfg.vocabSize;

@@ -74,6 +74,42 @@ export class Ranker {
     return encodeHistory(history, this.rows.modelRowOf, this.loaded.maxLen).rows;
   }
 
+  /** The catalog item of an id, when the ranker has it (stock changes included). */
+  item(id: string): CatalogItem | undefined {
+    return this.rows.items.get(this.rows.rowOf.get(id) ?? -1);
+  }
+
+  /**
+   * The model's score of every row for the shopper's history, the new-product offset applied,
+   * by id through scoreOf(); undefined with no history (nothing to personalize on).
+   */
+  async shopperScores(shopper: ShopperState): Promise<((id: string) => number | undefined) | undefined> {
+    const historyRows = this.rowsOf(shopper.itemIds);
+    if (historyRows.length === 0) return undefined;
+    const state = this.userState(historyRows, this.inputLength(historyRows.length));
+    const scores = tf.tidy(() => tf.reshape(tf.matMul(state, this.tableT), [-1]));
+    const values = (await scores.data()) as Float32Array;
+    scores.dispose();
+    const offset = this.offsetNew(new Float32Array(values.length));
+    return (id) => {
+      const row = this.rows.rowOf.get(id);
+      return row === undefined ? undefined : values[row]! + offset[row]!;
+    };
+  }
+
+  /** For each id, the history event that raised its score most (see explainByOcclusion). */
+  because(shopper: ShopperState, ids: readonly string[]): { itemId: string; type: string }[] {
+    const historyRows = this.rowsOf(shopper.itemIds);
+    const rows = ids.map((id) => this.rows.rowOf.get(id)!);
+    const length = this.inputLength(historyRows.length);
+    const found = explainByOcclusion(this.loaded.encoder, this.table, historyRows, rows, length);
+    const typeOf = new Map(shopper.history.map((h) => [h.itemId, h.type]));
+    return found.map((row) => {
+      const itemId = this.rows.idOf(row);
+      return { itemId, type: typeOf.get(itemId) ?? 'view' };
+    });
+  }
+
   /** Catalog items the model can score. */
   get rankable(): number {
     return this.rows.items.size;
@@ -178,7 +214,13 @@ export class Ranker {
       }));
     if (diversity > 0 && ranked.length > wanted) ranked = await this.diverse(ranked, wanted, diversity);
     // Explained once the list is final: the occlusion contrasts an item with the rest of the list shown.
-    if (query.explain && ranked[0]?.reason.kind === 'history') this.explain(shopper, historyRows, ranked);
+    if (query.explain && ranked[0]?.reason.kind === 'history') {
+      const because = this.because(
+        shopper,
+        ranked.map((r) => this.rows.idOf(r.row)),
+      );
+      ranked.forEach((r, i) => (r.reason = { kind: 'history', because: because[i]! }));
+    }
     const pinned: Scored[] = pins.map((row) => ({ row, score: Infinity, reason: { kind: 'pinned' } }));
     const titleOf = (id: string) => this.rows.items.get(this.rows.rowOf.get(id) ?? -1)?.title;
     return [...pinned, ...ranked].map(({ row, score, reason }) => ({
@@ -231,27 +273,26 @@ export class Ranker {
 
   private forYou(historyRows: number[], bias: Float32Array, want: number): Promise<Scored[]> {
     const length = this.inputLength(historyRows.length);
-    return this.topK(this.userState(historyRows, length), this.tableT, bias, want, () => ({ kind: 'history' }));
+    const state = this.userState(historyRows, length);
+    return this.topK(state, this.tableT, this.offsetNew(bias), want, () => ({ kind: 'history' }));
   }
 
-  /** Names, for each `for-you` item, the history event that raised it (see explainByOcclusion). */
-  private explain(shopper: ShopperState, historyRows: number[], ranked: Scored[]): void {
-    const because = explainByOcclusion(
-      this.loaded.encoder,
-      this.table,
-      historyRows,
-      ranked.map((r) => r.row),
-      this.inputLength(historyRows.length),
-    );
-    const typeOf = new Map(shopper.history.map((h) => [h.itemId, h.type]));
-    ranked.forEach((r, i) => {
-      const itemId = this.rows.idOf(because[i]!);
-      r.reason = { kind: 'history', because: { itemId, type: typeOf.get(itemId) ?? 'view' } };
-    });
+  /**
+   * The bias with the new-product offset on new rows, for scores of the sequence model: a content
+   * row is a guess, so it must beat trained items by a margin (chosen on validation) to be shown.
+   */
+  private offsetNew(bias: Float32Array): Float32Array {
+    const offset = this.rows.newOffset;
+    if (offset === 0 || this.rows.size <= this.loaded.encoder.cfg.vocabSize) return bias;
+    const out = bias.slice();
+    for (let row = this.loaded.encoder.cfg.vocabSize; row < out.length; row++)
+      if (!isBlocked(out[row]!)) out[row]! += offset;
+    return out;
   }
 
   private byModel(anchors: number[], bias: Float32Array, want: number, reason: Explanation): Promise<Scored[]> {
-    return this.topK(this.userState(anchors, this.inputLength(anchors.length)), this.tableT, bias, want, () => reason);
+    const state = this.userState(anchors, this.inputLength(anchors.length));
+    return this.topK(state, this.tableT, this.offsetNew(bias), want, () => reason);
   }
 
   /** Item-to-item: cosine similarity of the model's item embeddings. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Startup } from '../contract/types.js';
+import type { CatalogItem, Startup } from '../contract/types.js';
 import type { ConsentState, EngineInit } from '../contract/worker-protocol.js';
 import { DurableLog } from './durable-log.js';
 import { loadCatalog } from './load-catalog.js';
@@ -22,6 +22,8 @@ export interface Running {
   /** The shipped weights, to go back to when the shopper asks to be forgotten. */
   crowdWeights: tf.Tensor[];
   ranker: Ranker;
+  /** The catalog as loaded, items the model cannot rank included (search finds them). */
+  catalog: CatalogItem[];
   /** The event log: on the device with consent while storage works, else in memory (and said so). */
   log: DurableLog;
   shopper: ShopperState;
@@ -90,6 +92,7 @@ export async function startEngine(
     loaded,
     crowdWeights,
     ranker: new Ranker(loaded, catalog),
+    catalog,
     log,
     shopper: new ShopperState(loaded.maxLen),
     consent: init.consent,

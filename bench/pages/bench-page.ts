@@ -19,6 +19,15 @@ function catalogIds(): Promise<string[]> {
   return ranked;
 }
 
+let titled: Promise<string[]> | undefined;
+/** The catalog's titles, fetched once per page. */
+function catalogTitles(): Promise<string[]> {
+  titled ??= fetch('/models/beauty/catalog.json')
+    .then((r) => r.json() as Promise<{ items: { title?: string }[] }>)
+    .then((catalog) => catalog.items.flatMap((i) => (i.title ? [i.title] : [])));
+  return titled;
+}
+
 async function withHistory(
   backend: BackendName | 'auto',
   dbName: string,
@@ -182,6 +191,48 @@ const bench = {
     return {
       steps_per_s: steps / (result.durationMs / 1000),
       positions_per_s: (steps * (HISTORY_LENGTH - 1)) / (result.durationMs / 1000),
+    };
+  },
+
+  /**
+   * search(): the first query right after start-up (it may wait for the index build), then p50 /
+   * p95 of 1-3 word queries made from catalog titles; rerank() of 50 result ids.
+   */
+  async search(calls: number) {
+    const titles = await catalogTitles();
+    const queries = Array.from({ length: calls }, (_, i) => {
+      const words = titles[(i * 7919) % titles.length]!.toLowerCase().match(/\p{L}{2,}/gu) ?? ['polish'];
+      const from = i % words.length;
+      return words.slice(from, from + 1 + (i % 3)).join(' ');
+    });
+    const { rec } = await withHistory('wasm', db('search'));
+    let t = performance.now();
+    await rec.search(queries[0]!, { record: false });
+    const firstMs = performance.now() - t;
+    const { searchIndex } = await rec.status();
+    for (let i = 0; i < 20; i++) await rec.search(queries[i]!, { record: false });
+    const times: number[] = [];
+    for (const query of queries) {
+      t = performance.now();
+      await rec.search(query, { record: false });
+      times.push(performance.now() - t);
+    }
+    const ids = (await rec.search('nail polish', { k: 50, personalize: false, record: false })).map((h) => h.itemId);
+    const rerank: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      t = performance.now();
+      await rec.rerank(ids);
+      if (i >= 20) rerank.push(performance.now() - t);
+    }
+    await rec.close();
+    return {
+      first_ms: firstMs,
+      build_ms: searchIndex?.buildMs ?? -1,
+      items: searchIndex?.items ?? -1,
+      p50: quantile(times, 0.5),
+      p95: quantile(times, 0.95),
+      rerank_p50: quantile(rerank, 0.5),
+      rerank_p95: quantile(rerank, 0.95),
     };
   },
 

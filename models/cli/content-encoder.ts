@@ -4,7 +4,8 @@
  * (titles, brands, categories, attributes) and ships it beside the model (content.bin, and its
  * entry in model.json): what `npm run train` does at its end, for a model trained before. With
  * --data (the data the model was trained on) it is then trained on the model's ranking objective
- * over each sequence's training part, as `npm run train` does.
+ * over each sequence's training part, and its new-product offset chosen on the validation items,
+ * as `npm run train` does.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { shipContentEncoder } from '../content/ship-content-encoder.js';
 import { loadInteractions } from '../data/interactions.js';
+import { evalCases, leaveOneOut, type EvalCase } from '../data/leave-one-out.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
 import { parseModelMetadata } from '../sasrec/model-metadata.js';
 import { findEncoder } from '../sasrec/sasrec-encoder.js';
@@ -34,19 +36,30 @@ const catalog = JSON.parse(await readFile(join(args.model, 'catalog.json'), 'utf
 }[];
 const started = performance.now();
 let sequences: number[][] | undefined;
+let validCases: EvalCase[] | undefined;
 if (typeof args.data === 'string') {
   // The data's items as model rows (through catalog.json's sourceId); the last two of each
   // sequence (validation and test) stay out.
   const sourceOf = new Map(catalog.map((c) => [c.id, c.sourceId ?? c.id]));
   const rowOfSource = new Map(meta.itemIds.map((id, i) => [sourceOf.get(id) ?? id, i + 1]));
   const data = await loadInteractions(args.data);
-  sequences = data.sequences.map((s) => s.slice(0, -2).flatMap((row) => rowOfSource.get(data.itemIds[row - 1]!) ?? []));
+  const rowSequences = data.sequences.map((s) => s.flatMap((row) => rowOfSource.get(data.itemIds[row - 1]!) ?? []));
+  sequences = rowSequences.map((s) => s.slice(0, -2));
+  validCases = evalCases(leaveOneOut(rowSequences), 'valid');
 }
-const fit = await shipContentEncoder(modelJson, encoder, meta.itemIds, catalog, { ...(sequences && { sequences }) });
+const fit = await shipContentEncoder(modelJson, encoder, meta.itemIds, catalog, {
+  ...(sequences && { sequences }),
+  ...(validCases && { validCases }),
+});
 const cosines = Object.entries(fit.validCosine).map(([l, c]) => `${l}: ${c.toFixed(3)}`);
 const ranking = fit.rankingLoss ? `, ranking loss ${fit.rankingLoss.map((l) => l.toFixed(2)).join(' -> ')}` : '';
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
+const offset = fit.offset
+  ? `; new-product offset ${fit.offset.offset} (validation warm cost / stand-in new HR@10: ${fit.offset.grid
+      .map((r) => `${r.offset}: ${(100 * r.warmCost).toFixed(1)}% / ${r.newHr.toFixed(4)}`)
+      .join(', ')})`
+  : '';
 console.error(
   `content encoder: ${fit.encoder.buckets} buckets x ${fit.encoder.dim}, lambda ${fit.lambda} ` +
-    `(held-out cosine ${cosines.join(', ')})${ranking}, ${(fit.bytes / 1024).toFixed(0)} KB, ${seconds} s`,
+    `(held-out cosine ${cosines.join(', ')})${ranking}${offset}, ${(fit.bytes / 1024).toFixed(0)} KB, ${seconds} s`,
 );

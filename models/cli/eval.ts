@@ -4,6 +4,8 @@
  * item-KNN baselines on the same split, HR and NDCG at 5/10/20 in one table; then the lists as
  * a widget shows them (top 10, the model also at a few `diversity` settings): HR/NDCG@10, catalog
  * coverage@10 and intra-list diversity@10 in the model's item-embedding space.
+ * --cold: the cold-item protocol (models/eval/cold-items.ts). --search: the personalized search
+ * protocol (models/eval/search-eval.ts) with the model's shipped blend.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +18,9 @@ import { evaluate, type Scorer } from '../eval/evaluate.js';
 import { ContentEncoder, fromFloat16Bits } from '../content/content-encoder.js';
 import type { ItemContent } from '../content/content-features.js';
 import { coldItemEval, type ColdItemReport } from '../eval/cold-items.js';
+import { searchEval, searchRows, SHOP_LIST, type SearchReport } from '../eval/search-eval.js';
+import { CatalogIndex, type SearchableItem } from '../search/catalog-index.js';
+import { NO_BLEND, type SearchBlend } from '../search/search-blend.js';
 import { LIST_K, listMetrics } from '../eval/list-metrics.js';
 import { CUTOFFS, type Metrics } from '../eval/metrics.js';
 import { diversify } from '../rank/diversify.js';
@@ -33,9 +38,12 @@ const args = parseArgs(process.argv.slice(2), {
   'dump-topk': 'string',
   json: 'string',
   cold: 'boolean',
+  search: 'boolean',
 });
 if (typeof args.model !== 'string' || typeof args.data !== 'string') {
-  console.error('usage: npm run eval -- --model <dir> --data <file> [--dump-topk <file>] [--json <file>] [--cold]');
+  console.error(
+    'usage: npm run eval -- --model <dir> --data <file> [--dump-topk <file>] [--json <file>] [--cold] [--search]',
+  );
   process.exit(2);
 }
 if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
@@ -139,9 +147,16 @@ if (args.cold) {
   const popularityOf = new Map(catalog.items.map((c) => [c.id, (c as { popularity?: number }).popularity ?? 0]));
   meta.itemIds.forEach((id, i) => (popularity[i + 1] = popularityOf.get(id) ?? 0));
   newItems.forEach((item, i) => (popularity[vocabSize + i] = popularityOf.get(item.id) ?? 0));
-  cold = await coldItemEval(encoder, content, newItems, evalCases(leaveOneOut(coldSequences), 'test'), popularity);
+  cold = await coldItemEval(
+    encoder,
+    content,
+    newItems,
+    evalCases(leaveOneOut(coldSequences), 'test'),
+    popularity,
+    meta.content.offset ?? 0,
+  );
   console.log(
-    `\ncold items: ${cold.coldItems} items the model has no row for; ${cold.coldUsers} test users whose item is one of them\n`,
+    `\ncold items: ${cold.coldItems} items the model has no row for; ${cold.coldUsers} test users whose item is one of them; new-product offset ${cold.offset}\n`,
   );
   console.log(['method'.padEnd(22), ...columns.map((c) => c.padStart(9))].join(''));
   for (const [name, m] of Object.entries(cold.cold))
@@ -149,5 +164,32 @@ if (args.cold) {
   for (const [name, m] of Object.entries(cold.warm))
     console.log([`warm: ${name}`.padEnd(22), ...columns.map((c) => m[c]!.toFixed(4).padStart(9))].join(''));
 }
+// --search: queries made from each test item's title, over the catalog's lexical matches.
+let search: (SearchReport & { blend: SearchBlend }) | undefined;
+if (args.search) {
+  const blend = meta.search ?? NO_BLEND;
+  const items = catalog.items as (SearchableItem & { popularity?: number })[];
+  search = {
+    ...(await searchEval(encoder, new CatalogIndex(items), searchRows(meta.itemIds, items), cases, [blend])),
+    blend,
+  };
+  console.log(
+    `\nsearch: ${search.users} test queries of 1-3 title words (${search.matched} find their item; ` +
+      `${search.meanMatches.toFixed(0)} matches each on average); blend ${JSON.stringify(blend)}\n`,
+  );
+  console.log(['method'.padEnd(22), ...columns.map((c) => c.padStart(9))].join(''));
+  const rowsOut: [string, Metrics][] = [
+    ['search: lexical', search.lexical],
+    ['search: popularity', search.popularity],
+    ['search: personalized', search.personalized[0]!],
+    [`rerank: shop top ${SHOP_LIST}`, search.shopOrder],
+    ['rerank: personalized', search.reranked[0]!],
+  ];
+  for (const [name, m] of rowsOut)
+    console.log([name.padEnd(22), ...columns.map((c) => m[c]!.toFixed(4).padStart(9))].join(''));
+}
 if (args.json)
-  await writeFile(args.json as string, JSON.stringify({ ...results, lists, ...(cold && { cold }) }, null, 2));
+  await writeFile(
+    args.json as string,
+    JSON.stringify({ ...results, lists, ...(cold && { cold }), ...(search && { search }) }, null, 2),
+  );

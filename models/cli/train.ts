@@ -4,7 +4,8 @@
  *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F
  *   --datamaps F --attributes F --titles F (default: <data>_datamaps.json, _item2attributes.json, _item_titles.txt)
  *   --cold-items F]
- * At the end it fits the content encoder (models/content/) to the trained item rows and ships it.
+ * At the end it fits the content encoder (models/content/) to the trained item rows and ships it,
+ * and ships the search blend (models/search/) chosen on the validation items before the refit.
  * --cold-items F holds a random share F of the items out of training entirely (their interactions
  * removed from every sequence, no row in the model), for `npm run eval`'s cold-item protocol:
  * training.json lists them, catalog.json keeps them with popularity 0, as new products.
@@ -18,7 +19,7 @@ import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadInteractions } from '../data/interactions.js';
-import { evalCases } from '../data/leave-one-out.js';
+import { evalCases, type UserSplit } from '../data/leave-one-out.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { dpCoordinatesFor } from '../train/dp-coordinates.js';
 import { buildCatalog, catalogFiles } from '../catalog/build-catalog.js';
@@ -26,8 +27,12 @@ import { shipContentEncoder } from '../content/ship-content-encoder.js';
 import { evaluate } from '../eval/evaluate.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
+import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import { saveLayersModel, type WeightPrecision } from '../sasrec/save-layers-model.js';
 import { federatedRowsFor } from '../train/local-finetune.js';
+import { CatalogIndex } from '../search/catalog-index.js';
+import { searchRows } from '../eval/search-eval.js';
+import { shipSearchBlend, tuneSearchBlend, type TunedBlend } from '../search/tune-search-blend.js';
 import { findEncoder } from '../sasrec/sasrec-encoder.js';
 import { DEFAULT_TRAIN, trainSasrec } from '../train/train-sasrec.js';
 import { parseArgs } from './args.js';
@@ -118,12 +123,23 @@ const modelId =
     .replace(/\.[^.]+$/, '')
     .toLowerCase()}-sasrec`;
 const modelVersion = (args['model-version'] as string | undefined) ?? '1';
+// The search blend is chosen on validation items, so on the model before it is refit on them.
+let searchBlend: TunedBlend | undefined;
+const tuneSearch = async (encoder: SasrecEncoder, splits: UserSplit[]) => {
+  const rows = searchRows(
+    catalog.map((c) => c.id),
+    catalog,
+  );
+  searchBlend = await tuneSearchBlend(encoder, new CatalogIndex(catalog), rows, evalCases(splits, 'valid'), opts.seed);
+};
 const result = await trainSasrec(
   sequences,
   catalog.map((c) => c.id),
   opts,
   { modelId, modelVersion },
+  { beforeRefit: tuneSearch },
 );
+if (!searchBlend) await tuneSearch(result.encoder, result.splits);
 
 const testCases = evalCases(result.splits, 'test');
 const { metrics: testFloat32 } = await evaluate(sasrecScorer(result.encoder), testCases);
@@ -162,8 +178,14 @@ const content = await shipContentEncoder(
   catalog.map((c) => c.id),
   catalog,
   // Trained on the model's objective over the training items only (never the test items).
-  { seed: opts.seed, sequences: sequences.map((s) => s.slice(0, -2)) },
+  // Its new-product offset is chosen on the validation users.
+  {
+    seed: opts.seed,
+    sequences: sequences.map((s) => s.slice(0, -2)),
+    validCases: evalCases(result.splits, 'valid'),
+  },
 );
+await shipSearchBlend(saved.modelJson, searchBlend!.blend);
 const reloaded = await loadModelFromDisk(saved.modelJson);
 const reloadedEncoder = findEncoder(reloaded)!;
 const { metrics: testShipped } = await evaluate(sasrecScorer(reloadedEncoder), testCases);
@@ -189,8 +211,10 @@ const report = {
     lambda: content.lambda,
     validCosine: content.validCosine,
     rankingLoss: content.rankingLoss,
+    newItemOffset: content.offset,
     bytes: content.bytes,
   },
+  searchBlend,
   ...(coldRows.size > 0 && { coldItems: [...coldRows].sort((a, b) => a - b).map((row) => fullCatalog[row - 1]!.id) }),
   epochs: result.log,
 };

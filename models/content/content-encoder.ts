@@ -8,6 +8,12 @@ export interface ContentEncoderMeta {
   dim: number;
   /** Ridge penalty it was fitted with (chosen on held-out trained items). */
   lambda: number;
+  /**
+   * Added to a new product's model score (`for-you`, `bought-together`), in logits; default 0.
+   * Chosen on validation users so that new products cost trained items at most 3% of NDCG@10
+   * (models/content/new-item-offset.ts).
+   */
+  offset?: number;
 }
 
 /**

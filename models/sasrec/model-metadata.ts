@@ -1,4 +1,5 @@
 import type { ContentEncoderMeta } from '../content/content-encoder.js';
+import type { SearchBlend } from '../search/search-blend.js';
 
 /** Version of the input/output contract between a shipped model and the SDK. */
 export const MODEL_CONTRACT = 1;
@@ -28,6 +29,8 @@ export interface ModelMetadata {
   dpPart?: 'rows';
   /** The content encoder shipped beside the model: ranks catalog items the model has no row for. */
   content?: ContentEncoderMeta;
+  /** How `search()` and `rerank()` blend relevance with the shopper's model score (chosen on validation). */
+  search?: SearchBlend;
 }
 
 /** Reads and checks the metadata; returns a reason string when it is unusable. */
@@ -61,9 +64,16 @@ export function parseModelMetadata(raw: unknown): ModelMetadata | string {
     return 'model metadata lists both dpPart and dpCoordinates; a DP deployment federates one of them';
   if (meta.dpPart === 'rows' && !meta.federatedRows?.length) return 'model metadata dpPart "rows" needs federatedRows';
   if (meta.content !== undefined) {
-    const { file, buckets, dim } = meta.content as Partial<ContentEncoderMeta>;
+    const { file, buckets, dim, offset } = meta.content as Partial<ContentEncoderMeta>;
     if (typeof file !== 'string' || !/^[\w.-]+$/.test(file) || !Number.isInteger(buckets) || !Number.isInteger(dim))
       return 'model metadata content needs a file name beside model.json and integer buckets and dim';
+    if (offset !== undefined && !Number.isFinite(offset))
+      return 'model metadata content.offset must be a finite number';
+  }
+  if (meta.search !== undefined) {
+    const { personal, popularity, rerank } = meta.search as Partial<SearchBlend>;
+    if (![personal, popularity, rerank].every((w) => typeof w === 'number' && Number.isFinite(w) && w >= 0))
+      return 'model metadata search needs finite non-negative personal, popularity and rerank weights';
   }
   return meta as ModelMetadata;
 }

@@ -90,6 +90,10 @@ export async function trainSasrec(
   itemIds: string[],
   opts: TrainOptions,
   meta: { modelId: string; modelVersion: string },
+  hooks: {
+    /** Runs on the early-stopped model before the refit: what must be chosen on validation items it never trained on. */
+    beforeRefit?: (encoder: SasrecEncoder, splits: UserSplit[]) => Promise<void>;
+  } = {},
 ): Promise<TrainResult> {
   const started = Date.now();
   const { epochs, batchSize, learningRate, patience, maxMinutes, validUsers, negatives, refit, ...arch } = opts;
@@ -136,6 +140,7 @@ export async function trainSasrec(
   optimizer.dispose();
   const selected = { bestEpoch: best!.epoch, bestValid: best!.valid, epochsRun: Math.min(epoch, epochs), log };
   if (!refit) return { model, encoder, splits, ...selected, refitted: false, seconds: (Date.now() - started) / 1000 };
+  await hooks.beforeRefit?.(encoder, splits);
 
   // Refit: same architecture, seed and epoch count, on every item before the test item.
   model.dispose();

@@ -90,7 +90,9 @@ describe('products the model was not trained on', () => {
       expect((await rec.recommend({ k: 1, scenario: 'similar', item: 'sku-12' }))[0]!.itemId).to.equal('sku-launch');
       rec.track({ type: 'view', itemId: 'sku-12' });
       const forYou = await rec.recommend({ k: 59 });
-      expect(forYou.map((r) => r.itemId)).to.include('sku-launch').and.not.include('sku-03');
+      expect(forYou.map((r) => r.itemId))
+        .to.include('sku-launch')
+        .and.not.include('sku-03');
       await rec.setStock({ 'sku-launch': false });
       expect((await rec.recommend({ k: 59 })).map((r) => r.itemId)).to.not.include('sku-launch');
     } finally {

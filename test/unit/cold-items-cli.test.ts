@@ -30,7 +30,7 @@ async function shopExport(dir: string): Promise<string> {
   return csv;
 }
 
-describe('the cold-item protocol', () => {
+describe('the cold-item and search protocols', () => {
   it('trains with items held out, ships a content encoder, and ranks the held-out items through it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pocketrank-cold-'));
     const csv = await shopExport(dir);
@@ -69,6 +69,12 @@ describe('the cold-item protocol', () => {
     for (const id of training.coldItems) expect(model.itemIds).not.toContain(id);
     expect(model.content).toMatchObject({ file: 'content.bin', buckets: 1536, dim: 16 });
     expect((await readFile(join(out, 'content.bin'))).byteLength).toBe(2 * 16 * 1537);
+    // The new-product offset: chosen on validation users, the least demotion within the 3% budget.
+    const choice = training.contentEncoder.newItemOffset;
+    expect(model.content.offset).toBe(choice.offset);
+    expect(choice.grid.map((r: { offset: number }) => r.offset)[0]).toBe(0);
+    const within = choice.grid.filter((r: { warmCost: number }) => r.warmCost <= 0.03);
+    expect(choice.offset).toBe(within.length ? within[0].offset : -3);
     const catalog = JSON.parse(await readFile(join(out, 'catalog.json'), 'utf8')).items as {
       id: string;
       popularity: number;
@@ -88,5 +94,25 @@ describe('the cold-item protocol', () => {
     expect(cold.cold['random-new']['HR@10']).toBeCloseTo(1, 1); // 8 new items: any 10 hold them all
     expect(cold.cold.content['HR@10']).toBeGreaterThan(0.3);
     expect(cold.warm.content['NDCG@10']).toBeGreaterThan(0);
+    expect(cold.offset).toBe(choice.offset);
+    // Demoting new rows can only help the trained items' users.
+    expect(cold.warm.content['NDCG@10']).toBeGreaterThanOrEqual(cold.warm['content, offset 0']['NDCG@10']);
+
+    // The search blend, chosen on validation queries before any refit, ships in model.json; the
+    // search protocol then ranks the test queries' matches ("acme shade" matches every product:
+    // only the shopper's walk along the ring tells them apart).
+    expect(model.search).toEqual(training.searchBlend.blend);
+    expect(training.searchBlend.valid.users).toBeGreaterThan(400);
+    expect(training.searchBlend.valid.personalized).toBeGreaterThanOrEqual(training.searchBlend.valid.lexical);
+    const searchJson = join(dir, 'search.json');
+    await run(tsx, ['models/cli/eval.ts', '--model', out, '--data', csv, '--search', '--json', searchJson], {
+      maxBuffer: 1 << 24,
+    });
+    const { search } = JSON.parse(await readFile(searchJson, 'utf8'));
+    expect(search.blend).toEqual(model.search);
+    expect(search.matched).toBeGreaterThan(300);
+    expect(search.meanMatches).toBeGreaterThan(5);
+    expect(search.personalized[0]['NDCG@10']).toBeGreaterThan(1.5 * search.lexical['NDCG@10']);
+    expect(search.reranked[0]['NDCG@10']).toBeGreaterThan(search.shopOrder['NDCG@10']);
   }, 300_000);
 });
