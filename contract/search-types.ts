@@ -8,6 +8,8 @@ export interface SearchOptions {
   filter?: RecommendQuery['filter'];
   /** Blend in the shopper's history (default true); false orders by relevance and popularity only. */
   personalize?: boolean;
+  /** Name, for each hit the history moved up, the history event that raised it (one batched encoder pass, as `recommend({ explain })`). */
+  explain?: boolean;
   /**
    * Record a `search` event with the query on this device (default true). A search box passes
    * false while the shopper is still typing, and records the query they settle on.
@@ -22,12 +24,14 @@ export interface SearchHit extends ItemDisplay {
   score: number;
   /** Catalog words that matched the query (typos corrected, the last word completed), by field: `title`, `brand`, `category`, `attributes`. */
   match: Record<string, string[]>;
-  /** Set when the shopper's history moved the item up: the history event that raised it most. */
+  /** Set when the shopper's history moved the item up (`kind: 'history'`; with `explain`, `because` names the event that raised it most). */
   reason?: Explanation;
 }
 
 /** Options of `rerank()`. */
 export interface RerankOptions {
+  /** Name the history event behind each moved id, as in `search()`. */
+  explain?: boolean;
   /** The query the shop's results answer: recorded as a `search` event on this device (unless `record` is false). */
   query?: string;
   /** Record the query as a `search` event; default true. */

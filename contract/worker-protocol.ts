@@ -78,7 +78,7 @@ export interface EngineApi {
     query: string,
     options: Required<Omit<SearchOptions, 'filter' | 'record'>> & Pick<SearchOptions, 'filter'>,
   ): Promise<Outcome<SearchHit[]>>;
-  rerank(itemIds: string[]): Promise<Outcome<RerankedItem[]>>;
+  rerank(itemIds: string[], explain: boolean): Promise<Outcome<RerankedItem[]>>;
   setStock(updates: Record<string, boolean>): Promise<Outcome<void>>;
   upsertItems(items: CatalogItem[]): Promise<Outcome<{ added: number; replaced: number }>>;
   consent(state: ConsentState): Promise<Outcome<void>>;

@@ -31,6 +31,8 @@ const COMMANDS = [
   'storedData',
   'setStock',
   'upsertItems',
+  'search',
+  'rerank',
 ] as const satisfies readonly (keyof Recommender)[];
 
 const script = document.currentScript as HTMLScriptElement;

@@ -15,10 +15,11 @@ export interface SearchElementOptions {
 const TYPING_PAUSE_MS = 60;
 
 /**
- * Defines `<pocketrank-search count="8" placeholder="Search">`: a search box whose results follow
+ * Defines `<pocketrank-search count="8" placeholder="Search" explain>`: a search box whose results follow
  * the shopper's typing, searched and ordered for this shopper on the device. Cards render from
  * the element's `<template>` child as `<pocketrank-recs>` cards do (`data-pr-text` fields and
- * `{field}` attributes; `reason` is set when the history moved a result up), or by `renderItem`.
+ * `{field}` attributes; `reason` is set when the history moved a result up, naming the history
+ * event with `explain`), or by `renderItem`.
  * The query is recorded as a `search` event when the shopper settles on it (Enter, or a click on
  * a result, which is recorded too), not on every keystroke. Fires `pocketrank-results` with
  * `{ query, results, latencyMs }` after each render.
@@ -97,7 +98,7 @@ export function defineSearchElement(
       try {
         const rec = await recommender;
         const started = performance.now();
-        const results = await rec.search(text, { k: this.count, record: false });
+        const results = await rec.search(text, { k: this.count, record: false, explain: this.hasAttribute('explain') });
         if (generation !== this.generation) return; // the shopper typed on
         this.latencyMs = performance.now() - started;
         this.query = text;

@@ -28,7 +28,7 @@ const flag = (value: unknown, name: string, fallback: boolean): boolean => {
 
 /** Checks `search()` options; returns them with defaults filled in (`record` apart). */
 export function validateSearchOptions(options: SearchOptions | undefined): {
-  engine: { k: number; personalize: boolean; filter?: SearchOptions['filter'] };
+  engine: { k: number; personalize: boolean; explain: boolean; filter?: SearchOptions['filter'] };
   record: boolean;
 } {
   if (options !== undefined && (typeof options !== 'object' || options === null))
@@ -40,6 +40,7 @@ export function validateSearchOptions(options: SearchOptions | undefined): {
     engine: {
       k,
       personalize: flag(options?.personalize, 'personalize', true),
+      explain: flag(options?.explain, 'explain', false),
       ...(filter !== undefined && { filter: validateFilter(filter) }),
     },
     record: flag(options?.record, 'record', true),
@@ -50,10 +51,11 @@ export function validateSearchOptions(options: SearchOptions | undefined): {
 export function validateRerank(
   itemIds: unknown,
   options: RerankOptions | undefined,
-): { ids: string[]; query?: string } {
+): { ids: string[]; explain: boolean; query?: string } {
   const ids = validateIdList(itemIds, 'rerank');
   if (options !== undefined && (typeof options !== 'object' || options === null))
     bad('rerank options must be an object');
   const query = options?.query === undefined ? undefined : validateSearchQuery(options.query);
-  return flag(options?.record, 'record', true) && query !== undefined ? { ids, query } : { ids };
+  const explain = flag(options?.explain, 'explain', false);
+  return flag(options?.record, 'record', true) && query !== undefined ? { ids, explain, query } : { ids, explain };
 }

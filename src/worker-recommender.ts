@@ -170,10 +170,10 @@ export class WorkerRecommender implements Recommender {
 
   async rerank(itemIds: string[], options?: RerankOptions): Promise<RerankedItem[]> {
     this.assertOpen();
-    const { ids, query } = validateRerank(itemIds, options);
+    const { ids, explain, query } = validateRerank(itemIds, options);
     if (query !== undefined) this.track({ type: 'search', query });
     await this.batcher.flush().catch(() => undefined);
-    return this.host.call((engine) => engine.rerank(ids));
+    return this.host.call((engine) => engine.rerank(ids, explain));
   }
 
   async flush(): Promise<void> {

@@ -117,10 +117,10 @@ export class Engine implements EngineApi {
     });
   }
 
-  rerank(itemIds: string[]): Promise<Outcome<RerankedItem[]>> {
+  rerank(itemIds: string[], explain: boolean): Promise<Outcome<RerankedItem[]>> {
     return outcome(() => {
       const { ranker, shopper } = this.state;
-      return this.searcher!.rerank(ranker, shopper, itemIds);
+      return this.searcher!.rerank(ranker, shopper, itemIds, explain);
     });
   }
 

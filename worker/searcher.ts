@@ -88,7 +88,7 @@ export class Searcher {
     const plain = blendScores(lexical, undefined, popularity, 0, wq);
     const blended = personal ? blendScores(lexical, personal, popularity, wp, wq) : plain;
     const shown = order(blended).slice(0, options.k);
-    const reasons = this.moved(ranker, shopper, shown, order(plain), (i) => matches[i]!.id);
+    const reasons = this.moved(ranker, shopper, shown, order(plain), (i) => matches[i]!.id, options.explain);
     return shown.map((i, rank) => ({
       itemId: matches[i]!.id,
       score: blended[i]!,
@@ -102,7 +102,12 @@ export class Searcher {
    * The shop's results re-ordered for this shopper: its order as relevance, blended with the
    * model's score; ids the catalog does not have stay, after the rest, in their order.
    */
-  async rerank(ranker: Ranker, shopper: ShopperState, itemIds: readonly string[]): Promise<RerankedItem[]> {
+  async rerank(
+    ranker: Ranker,
+    shopper: ShopperState,
+    itemIds: readonly string[],
+    explain: boolean,
+  ): Promise<RerankedItem[]> {
     const known = itemIds.filter((id) => this.item(ranker, id));
     const unknown = itemIds.filter((id) => !this.item(ranker, id));
     const scoreOf = await ranker.shopperScores(shopper);
@@ -110,7 +115,7 @@ export class Searcher {
     const personal = scoreOf && withMean(known.map((id) => scoreOf(id)));
     const blended = blendScores(position, personal, undefined, this.blend.rerank, 0);
     const shown = order(blended);
-    const reasons = this.moved(ranker, shopper, shown, order(position), (i) => known[i]!);
+    const reasons = this.moved(ranker, shopper, shown, order(position), (i) => known[i]!, explain);
     return [
       ...shown.map((i, rank) => ({
         itemId: known[i]!,
@@ -122,23 +127,28 @@ export class Searcher {
     ];
   }
 
-  /** For each shown entry the history moved up (compared with `before`), the event that raised it. */
+  /** For each shown entry the history moved up (compared with `before`), a history reason; with `explain`, naming the event that raised it. */
   private moved(
     ranker: Ranker,
     shopper: ShopperState,
     shown: readonly number[],
     before: readonly number[],
     idOf: (i: number) => string,
+    explain: boolean,
   ): (SearchHit['reason'] | undefined)[] {
     const rankBefore = new Map(before.map((i, rank) => [i, rank]));
     // Only items the model scores can be explained by it (a catalog item it cannot rank is not moved by it).
     const up = shown.flatMap((i, rank) => (rankBefore.get(i)! > rank && ranker.item(idOf(i)) ? [rank] : []));
     if (up.length === 0 || ranker.rowsOf(shopper.itemIds).length === 0) return [];
+    const out: (SearchHit['reason'] | undefined)[] = [];
+    if (!explain) {
+      for (const rank of up) out[rank] = { kind: 'history' };
+      return out;
+    }
     const because = ranker.because(
       shopper,
       up.map((rank) => idOf(shown[rank]!)),
     );
-    const out: (SearchHit['reason'] | undefined)[] = [];
     up.forEach(
       (rank, j) =>
         (out[rank] = titledReason({ kind: 'history', because: because[j]! }, (id) => ranker.item(id)?.title)),

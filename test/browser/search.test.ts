@@ -48,8 +48,12 @@ describe('search and rerank on the device', () => {
         expect(liked.length).to.be.greaterThan(3);
         const t0 = Date.now() - 3_600_000;
         liked.forEach((h, i) => rec.track({ type: 'view', itemId: h.itemId, timestamp: t0 + i * 1000 }));
-        const hits = await rec.search('nail polish', { k: 30, record: false });
+        const hits = await rec.search('nail polish', { k: 30, record: false, explain: true });
         expect(hits).to.have.length(30);
+        // Without explain the same hits say only that the history moved them.
+        const quick = await rec.search('nail polish', { k: 30, record: false });
+        expect(quick.map((h) => h.itemId)).to.deep.equal(hits.map((h) => h.itemId));
+        for (const [i, h] of quick.entries()) expect(h.reason).to.deep.equal(hits[i]!.reason && { kind: 'history' });
         lists.push(hits);
         const unpersonal = await rec.search('nail polish', { k: 30, personalize: false, record: false });
         plain.push(unpersonal.map((h) => h.itemId));
