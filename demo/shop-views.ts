@@ -44,14 +44,14 @@ export function shopPage(shop: Shop): Node[] {
     const { query, results, latencyMs } = (
       event as CustomEvent<{ query: string; results: unknown[]; latencyMs: number }>
     ).detail;
-    grid.hidden = query !== '';
+    grid.style.display = query !== '' ? 'none' : '';
     found.textContent = results.length
       ? `${results.length} found and ordered for you on this device in ${latencyMs.toFixed(1)} ms`
       : `Nothing matches “${query}”.`;
   });
   search.addEventListener('input', () => {
     if ((search.querySelector('input') as HTMLInputElement).value.trim() === '') {
-      grid.hidden = false;
+      grid.style.display = '';
       found.textContent = '';
     }
   });

@@ -1,21 +1,16 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { PocketrankError } from '../contract/pocketrank-error.js';
-import type { CatalogItem, Explanation, Recommendation, RecommendQuery } from '../contract/types.js';
+import type { CatalogItem, Recommendation, RecommendQuery } from '../contract/types.js';
 import { baseBias, encodeHistory, isBlocked, queryBias } from './candidate-bias.js';
-import { explainByOcclusion } from './explain-ranking.js';
 import { itemDisplay, titledReason } from './item-display.js';
 import { ItemRows } from './item-rows.js';
 import { diversify } from '../models/rank/diversify.js';
-import { unitRows } from '../models/rank/unit-rows.js';
 import type { LoadedModel } from './load-model.js';
 import type { ShopperState } from './shopper-state.js';
-
-type Scored = { row: number; score: number; reason: Explanation };
+import { ModelScorer, type Scored } from './model-scorer.js';
 
 /**
- * Builds every scenario's list for a shopper. Model scenarios score all catalog items on the
- * backend and keep the top k there; input shapes are fixed on GPU backends (`[1, maxLen]`
- * history, `[vocabSize]` bias) so they reuse compiled programs and buffer pools.
+ * Builds every scenario's list for a shopper: which items may appear (stock, filters, the
+ * shopper's own items, pins and boosts), scored by the model (ModelScorer) or by a list.
  */
 export class Ranker {
   /** Which item is which row, new products' included. */
@@ -24,14 +19,7 @@ export class Ranker {
   private readonly byPopularity: number[];
   /** Every attribute name some catalog item has: what a filter may name. */
   private readonly attributeKeys = new Set<string>();
-  /** The item table with new products' rows, `[rows, hidden]` (the model's own when there are none). */
-  private table: tf.Tensor2D;
-  private tableT: tf.Tensor2D;
-  private unitT: tf.Tensor2D | undefined;
-  private fixedShape: boolean | undefined;
-  private cachedUser: { key: string; state: tf.Tensor2D } | undefined;
-  /** Unit-length item embeddings on the CPU, for diversity; read once when first asked for. */
-  private unitCpu: Float32Array | undefined;
+  private readonly scorer: ModelScorer;
 
   /** @param loaded the checked model; @param catalog the shop's items (unknown ones are not rankable) */
   constructor(
@@ -46,9 +34,7 @@ export class Ranker {
     this.byPopularity = [...this.rows.items.keys()].sort(
       (a, b) => (this.rows.items.get(b)!.popularity ?? 0) - (this.rows.items.get(a)!.popularity ?? 0),
     );
-    this.table = this.rows.fullTable(loaded.itemTable);
-    // Transposed once so each call is a plain [1, d] x [d, V] product.
-    this.tableT = tf.keep(tf.transpose(this.table));
+    this.scorer = new ModelScorer(loaded, this.rows);
   }
 
   /** The items as the ranker has them now (stock changes included): what a catalog update merges into. */
@@ -58,15 +44,7 @@ export class Ranker {
 
   /** Rereads the item table and forgets cached states: call after the weights change. */
   refresh(): void {
-    this.tableT.dispose();
-    if (this.rows.ownsTable) this.table.dispose();
-    this.table = this.rows.fullTable(this.loaded.encoder.itemTable());
-    this.tableT = tf.keep(tf.transpose(this.table));
-    this.unitT?.dispose();
-    this.unitT = undefined;
-    this.cachedUser?.state.dispose();
-    this.cachedUser = undefined;
-    this.unitCpu = undefined;
+    this.scorer.refresh();
   }
 
   /** Table rows of the known items of a history, oldest first. */
@@ -86,23 +64,20 @@ export class Ranker {
   async shopperScores(shopper: ShopperState): Promise<((id: string) => number | undefined) | undefined> {
     const historyRows = this.rowsOf(shopper.itemIds);
     if (historyRows.length === 0) return undefined;
-    const state = this.userState(historyRows, this.inputLength(historyRows.length));
-    const scores = tf.tidy(() => tf.reshape(tf.matMul(state, this.tableT), [-1]));
-    const values = (await scores.data()) as Float32Array;
-    scores.dispose();
-    const offset = this.offsetNew(new Float32Array(values.length));
+    const values = await this.scorer.allScores(historyRows);
     return (id) => {
       const row = this.rows.rowOf.get(id);
-      return row === undefined ? undefined : values[row]! + offset[row]!;
+      return row === undefined ? undefined : values[row]!;
     };
   }
 
   /** For each id, the history event that raised its score most (see explainByOcclusion). */
   because(shopper: ShopperState, ids: readonly string[]): { itemId: string; type: string }[] {
     const historyRows = this.rowsOf(shopper.itemIds);
-    const rows = ids.map((id) => this.rows.rowOf.get(id)!);
-    const length = this.inputLength(historyRows.length);
-    const found = explainByOcclusion(this.loaded.encoder, this.table, historyRows, rows, length);
+    const found = this.scorer.explain(
+      historyRows,
+      ids.map((id) => this.rows.rowOf.get(id)!),
+    );
     const typeOf = new Map(shopper.history.map((h) => [h.itemId, h.type]));
     return found.map((row) => {
       const itemId = this.rows.idOf(row);
@@ -190,21 +165,19 @@ export class Ranker {
         reason: { kind: 'recent' },
       }));
     else if (scenario === 'similar' && anchors.length > 0)
-      ranked = await this.similar(anchors[0]!, bias, want, query.item!);
-    else if (scenario === 'bought-together' && anchors.some((row) => !this.rows.isNew(row)))
-      ranked = await this.byModel(
-        anchors.filter((row) => !this.rows.isNew(row)),
-        bias,
-        want,
-        {
-          kind: 'cart',
-          because: {
-            itemId: this.rows.idOf(anchors[anchors.length - 1]!),
-            type: query.item !== undefined ? 'view' : 'add_to_cart',
-          },
-        },
-      );
-    else if (scenario === 'for-you' && historyRows.length > 0) ranked = await this.forYou(historyRows, bias, want);
+      ranked = await this.scorer.similar(anchors[0]!, bias, want, () => ({
+        kind: 'similar',
+        because: { itemId: query.item!, type: 'view' },
+      }));
+    else if (scenario === 'bought-together' && anchors.some((row) => !this.rows.isNew(row))) {
+      const because = {
+        itemId: this.rows.idOf(anchors.at(-1)!),
+        type: query.item !== undefined ? 'view' : 'add_to_cart',
+      };
+      const trained = anchors.filter((row) => !this.rows.isNew(row));
+      ranked = await this.scorer.afterHistory(trained, bias, want, () => ({ kind: 'cart', because }));
+    } else if (scenario === 'for-you' && historyRows.length > 0)
+      ranked = await this.scorer.afterHistory(historyRows, bias, want, () => ({ kind: 'history' }));
     // Trending, and the cold-start fallback of every other scenario: the catalog's popularity.
     else
       ranked = this.fromList(this.byPopularity, bias, want, (row) => ({
@@ -238,15 +211,13 @@ export class Ranker {
   }
 
   private async diverse(ranked: Scored[], k: number, diversity: number): Promise<Scored[]> {
-    const dim = this.loaded.encoder.cfg.hidden;
-    this.unitCpu ??= unitRows((await this.table.data()) as Float32Array, dim);
     const order = diversify(
       ranked.map((r) => r.row),
       ranked.map((r) => r.score),
       k,
       diversity,
-      this.unitCpu,
-      dim,
+      await this.scorer.unitRows(),
+      this.loaded.encoder.cfg.hidden,
     );
     return order.map((i) => ranked[i]!);
   }
@@ -265,98 +236,8 @@ export class Ranker {
     return scored.slice(0, want);
   }
 
-  /** Model input length: GPU backends compile a program per shape, so they always get maxLen; CPU and WASM skip the masked padding. */
-  private inputLength(rows: number): number {
-    this.fixedShape ??= tf.getBackend() === 'webgpu' || tf.getBackend() === 'webgl';
-    return this.fixedShape ? this.loaded.maxLen : Math.max(1, Math.min(rows, this.loaded.maxLen));
-  }
-
-  private forYou(historyRows: number[], bias: Float32Array, want: number): Promise<Scored[]> {
-    const length = this.inputLength(historyRows.length);
-    const state = this.userState(historyRows, length);
-    return this.topK(state, this.tableT, this.offsetNew(bias), want, () => ({ kind: 'history' }));
-  }
-
-  /**
-   * The bias with the new-product offset on new rows, for scores of the sequence model: a content
-   * row is a guess, so it must beat trained items by a margin (chosen on validation) to be shown.
-   */
-  private offsetNew(bias: Float32Array): Float32Array {
-    const offset = this.rows.newOffset;
-    if (offset === 0 || this.rows.size <= this.loaded.encoder.cfg.vocabSize) return bias;
-    const out = bias.slice();
-    for (let row = this.loaded.encoder.cfg.vocabSize; row < out.length; row++)
-      if (!isBlocked(out[row]!)) out[row]! += offset;
-    return out;
-  }
-
-  private byModel(anchors: number[], bias: Float32Array, want: number, reason: Explanation): Promise<Scored[]> {
-    const state = this.userState(anchors, this.inputLength(anchors.length));
-    return this.topK(state, this.tableT, this.offsetNew(bias), want, () => reason);
-  }
-
-  /** Item-to-item: cosine similarity of the model's item embeddings. */
-  private similar(anchor: number, bias: Float32Array, want: number, itemId: string): Promise<Scored[]> {
-    this.unitT ??= tf.tidy(() => {
-      const table = this.table;
-      return tf.keep(tf.transpose(tf.div(table, tf.add(tf.norm(table, 'euclidean', 1, true), 1e-8))) as tf.Tensor2D);
-    });
-    const query = tf.tidy(() => tf.transpose(tf.slice(this.unitT!, [0, anchor], [-1, 1])) as tf.Tensor2D);
-    return this.topK(query, this.unitT, bias, want, () => ({
-      kind: 'similar',
-      because: { itemId, type: 'view' },
-    })).finally(() => query.dispose());
-  }
-
-  /** Scores = query x table + bias on the backend; only k values and indices come back. */
-  private async topK(
-    query: tf.Tensor2D,
-    tableT: tf.Tensor2D,
-    bias: Float32Array,
-    want: number,
-    reason: () => Explanation,
-  ): Promise<Scored[]> {
-    const k = Math.min(want, bias.length);
-    const { values, indices } = tf.tidy(() =>
-      tf.topk(tf.add(tf.reshape(tf.matMul(query, tableT), [-1]), tf.tensor1d(bias)), k, true),
-    );
-    try {
-      const [scores, rows] = await Promise.all([values.data(), indices.data()]);
-      const out: Scored[] = [];
-      for (let i = 0; i < k && !isBlocked(scores[i]!); i++)
-        out.push({ row: rows[i]!, score: scores[i]!, reason: reason() });
-      return out;
-    } finally {
-      values.dispose();
-      indices.dispose();
-    }
-  }
-
-  /**
-   * The encoder's state for a history. It only changes when the history does, so the last one
-   * is kept: several widgets on one page view pay for one encoder pass.
-   */
-  private userState(rows: readonly number[], length: number): tf.Tensor2D {
-    const input = new Int32Array(length);
-    const kept = rows.slice(-length);
-    input.set(kept, length - kept.length);
-    const key = input.join(',');
-    if (this.cachedUser?.key !== key) {
-      this.cachedUser?.state.dispose();
-      const { encoder } = this.loaded;
-      // The checked model is exactly this one layer; calling it directly skips LayersModel.predict's bookkeeping.
-      const state = tf.tidy(() => encoder.lastHidden(encoder.encode(tf.tensor2d(input, [1, length], 'int32'), false)));
-      this.cachedUser = { key, state: tf.keep(state) };
-    }
-    return this.cachedUser.state;
-  }
-
   /** Frees the tensors this ranker owns (not the model). */
   dispose(): void {
-    this.tableT.dispose();
-    if (this.rows.ownsTable) this.table.dispose();
-    this.unitT?.dispose();
-    this.cachedUser?.state.dispose();
-    this.cachedUser = undefined;
+    this.scorer.dispose();
   }
 }

@@ -156,7 +156,8 @@ if (args.cold) {
     meta.content.offset ?? 0,
   );
   console.log(
-    `\ncold items: ${cold.coldItems} items the model has no row for; ${cold.coldUsers} test users whose item is one of them; new-product offset ${cold.offset}\n`,
+    `\ncold items: ${cold.coldItems} items the model has no row for; ${cold.coldUsers} test users whose item ` +
+      `is one of them; new-product offset ${cold.offset}\n`,
   );
   console.log(['method'.padEnd(22), ...columns.map((c) => c.padStart(9))].join(''));
   for (const [name, m] of Object.entries(cold.cold))
