@@ -16,13 +16,20 @@ async function formPost(context, next) {
   return next();
 }
 
+// `?test-delay=ms` on any URL holds its response that long: a model still on its way.
+async function delayed(context, next) {
+  const ms = Number(context.query['test-delay']);
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20_000)));
+  return next();
+}
+
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default {
   rootDir: '.',
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: true,
-  middleware: [requestLog, ticketProxy, formPost],
+  middleware: [requestLog, delayed, ticketProxy, formPost],
   concurrency: 1,
   concurrentBrowsers: 1,
   browserStartTimeout: 60_000,

@@ -19,6 +19,13 @@ import type {
  */
 export interface Recommender {
   /**
+   * `first-list` while `recommend()` is answered from `options.firstList` because the model is
+   * still on its way (every other call waits for it); `ready` once the engine serves.
+   */
+  readonly stage: 'first-list' | 'ready';
+  /** Resolves when the engine serves; rejects with the start's error if it failed after the first list. */
+  ready(): Promise<void>;
+  /**
    * Records one shopper event. Validated here and queued; costs microseconds.
    * @throws PocketrankError `invalid_event` (nothing is stored) or `closed`.
    */

@@ -75,6 +75,14 @@ export interface RecommenderOptions {
    * device (no database, no cache): events rank this page session from memory only, until `consent('granted')`.
    */
   consent?: ConsentState;
+  /**
+   * URL of a first list (`top.json` beside the model, written by `npm run train`): with it,
+   * `createRecommender` resolves as soon as this few-KB file is there, and `recommend()` answers
+   * `trending` and `for-you` (without `filter`, `pin` or `boost`) from it until the model is
+   * ready (`stage`, `ready()`); widgets then refresh into the engine's lists. A list that fails to
+   * load is skipped (the engine is waited for).
+   */
+  firstList?: string | URL;
   /** Stored events older than `maxAgeDays` (default 180) or beyond the newest `maxEvents` (default 5000) are deleted, oldest first. */
   retention?: { maxAgeDays?: number; maxEvents?: number };
 }

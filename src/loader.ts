@@ -71,6 +71,7 @@ async function start(): Promise<void> {
   const rec = await sdk.createRecommender({
     model: new URL(data.model ?? 'model.json', location.href),
     ...(data.catalog && { catalog: data.catalog }),
+    ...(data.firstList && { firstList: data.firstList }),
     ...(data.backend && { backend: data.backend as Sdk.BackendPreference }),
     ...(data.db && { dbName: data.db }),
     ...(data.consent && { consent: data.consent as Sdk.ConsentState }),

@@ -4,7 +4,8 @@ import { EventJournal } from './event-journal.js';
 import { CHANGE_EVENT } from './change-event.js';
 import { fetchPrivacy } from './fetch-privacy.js';
 import { validateQuery } from './validate-options.js';
-import type { WorkerHost } from './worker-host.js';
+import type { EngineHost } from './pending-host.js';
+import type { FirstList } from './first-list.js';
 import { validateEvent, type TrackInput } from '../contract/event-schema.js';
 import { PocketrankError } from '../contract/pocketrank-error.js';
 import type { Recommender } from '../contract/recommender.js';
@@ -65,10 +66,28 @@ export class WorkerRecommender implements Recommender {
     else if (this.consentNow === 'granted') this.journal.write(this.batcher.unacknowledged());
   };
 
+  /** Whether the engine serves (else the first list answers what it can). */
+  private engineReady: boolean;
+  private readonly started: Promise<void>;
+
+  /**
+   * @param started resolves when the engine serves (at once for a started host)
+   * @param first the first list, served until then
+   */
   constructor(
-    private readonly host: WorkerHost,
+    private readonly host: EngineHost,
     private readonly settings: PageSettings,
+    started: Promise<unknown> = Promise.resolve(),
+    private readonly first?: FirstList,
   ) {
+    this.engineReady = first === undefined;
+    this.started = started.then(() => {
+      this.engineReady = true;
+      // Widgets showing the first list refresh into the engine's (personal) lists.
+      if (first) notifyChange();
+    });
+    // A failed start is reported by every call and by ready(); it is no unhandled rejection.
+    this.started.catch(() => undefined);
     this.consentNow = settings.consent;
     const tab = crypto.randomUUID();
     this.journal = new EventJournal(settings.dbName, tab);
@@ -92,6 +111,15 @@ export class WorkerRecommender implements Recommender {
       document.addEventListener('freeze', this.onHide);
     }
     if (settings.federation) this.resumeRound(settings.federation);
+  }
+
+  get stage(): 'first-list' | 'ready' {
+    return this.engineReady ? 'ready' : 'first-list';
+  }
+
+  ready(): Promise<void> {
+    this.assertOpen();
+    return this.started;
   }
 
   /** Consent in force now (a restarted worker starts with it). */
@@ -152,6 +180,8 @@ export class WorkerRecommender implements Recommender {
   async recommend(query: RecommendQuery): Promise<Recommendation[]> {
     this.assertOpen();
     const checked = validateQuery(query);
+    // Before the engine serves, the first list answers what it can, as the engine would a new shopper.
+    if (!this.engineReady && this.first?.answers(checked)) return this.first.recommend(checked);
     // Also waits for batches in flight: after a worker restart they are sent again, and must land
     // first. A batch that failed was reported already; the ranking goes on without it.
     await this.batcher.flush().catch(() => undefined);

@@ -247,6 +247,17 @@ const bench = {
     return { ms, ...startup };
   },
 
+  /** Time from createRecommender() with the first list to the first recommendation (served from it). */
+  async firstCard(dbName: string) {
+    const t = performance.now();
+    const rec = await createRecommender({ model: MODEL, dbName, firstList: '/models/beauty/top.json' });
+    await rec.recommend({ k: 10 });
+    const ms = performance.now() - t;
+    await rec.ready();
+    await rec.close();
+    return { ms };
+  },
+
   /** Live tensors and their bytes before and after `runs` on-device training runs. */
   async memoryTraining(runs: number) {
     const { rec } = await withHistory('wasm', db('memtrain'));

@@ -2,12 +2,14 @@
  * npm run catalog -- --data <file> --out <model dir> [--datamaps F --attributes F --titles F]
  * Rebuilds a model's catalog.json from its data file and the metadata beside it (ids, attribute
  * tags, training popularity, titles and the brands they start with) without retraining: what
- * `npm run train` writes, for a titles file that arrived later or changed.
+ * `npm run train` writes, for a titles file that arrived later or changed. Writes top.json (the
+ * first list) beside it too.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { brotliCompressSync } from 'node:zlib';
 import { buildCatalog, catalogFiles } from '../catalog/build-catalog.js';
+import { FIRST_LIST_FILE, firstList } from '../catalog/first-list.js';
 import { loadInteractions } from '../data/interactions.js';
 import { parseArgs } from './args.js';
 
@@ -34,6 +36,8 @@ const modelIds = new Set(model.userDefinedMetadata?.pocketrank?.itemIds ?? []);
 const missing = catalog.filter((item) => modelIds.size > 0 && !modelIds.has(item.id)).length;
 const text = JSON.stringify({ items: catalog });
 await writeFile(join(args.out, 'catalog.json'), text);
+// The first list, served before the model arrives (see models/catalog/first-list.ts).
+await writeFile(join(args.out, FIRST_LIST_FILE), JSON.stringify(firstList(catalog)));
 const titled = catalog.filter((item) => item.title).length;
 const branded = catalog.filter((item) => item.brand).length;
 console.error(

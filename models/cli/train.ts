@@ -10,7 +10,7 @@
  * removed from every sequence, no row in the model), for `npm run eval`'s cold-item protocol:
  * training.json lists them, catalog.json keeps them with popularity 0, as new products.
  * Trains on the tfjs WASM backend, evaluates on the held-out test items, writes model.json,
- * weights.bin, catalog.json and training.json to --out. A DP deployment of the model federates
+ * weights.bin, catalog.json, top.json (the first list) and training.json to --out. A DP deployment of the model federates
  * the item rows' block (`dpPart: 'rows'`); --dp-fraction F lists the public top F of the
  * federated vector instead (`dpCoordinates`), --dp-fraction 0 neither.
  */
@@ -23,6 +23,7 @@ import { evalCases, type UserSplit } from '../data/leave-one-out.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { dpCoordinatesFor } from '../train/dp-coordinates.js';
 import { buildCatalog, catalogFiles } from '../catalog/build-catalog.js';
+import { FIRST_LIST_FILE, firstList } from '../catalog/first-list.js';
 import { shipContentEncoder } from '../content/ship-content-encoder.js';
 import { evaluate } from '../eval/evaluate.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
@@ -172,6 +173,7 @@ const metadata = result.model.getUserDefinedMetadata() as { pocketrank: Record<s
 result.model.setUserDefinedMetadata({ ...metadata, pocketrank: { ...metadata.pocketrank, federatedRows, ...dp } });
 const saved = await saveLayersModel(result.model, args.out, precision);
 await writeFile(join(args.out, 'catalog.json'), JSON.stringify({ items: fullCatalog }));
+await writeFile(join(args.out, FIRST_LIST_FILE), JSON.stringify(firstList(fullCatalog)));
 const content = await shipContentEncoder(
   saved.modelJson,
   result.encoder,
