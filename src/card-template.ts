@@ -11,7 +11,12 @@ export function formatPrice(price: Price): string {
     try {
       format = new Intl.NumberFormat(locale, { style: 'currency', currency: price.currency });
     } catch {
-      format = new Intl.NumberFormat(undefined, { style: 'currency', currency: price.currency });
+      try {
+        format = new Intl.NumberFormat(undefined, { style: 'currency', currency: price.currency });
+      } catch {
+        // Not a currency Intl knows: the amount and the code, rather than no card at all.
+        return `${price.amount} ${price.currency}`;
+      }
     }
     formats.set(key, format);
   }

@@ -25,7 +25,13 @@ function listed(raw: unknown, base: string): Listed | undefined {
   if (typeof r.category === 'string' || (Array.isArray(r.category) && r.category.every((c) => typeof c === 'string')))
     out.category = r.category as string | string[];
   const price = r.price as { amount?: unknown; currency?: unknown } | undefined;
-  if (typeof price?.amount === 'number' && Number.isFinite(price.amount) && typeof price.currency === 'string')
+  // The catalog's own rule: an ISO 4217 code (Intl.NumberFormat throws on anything else).
+  if (
+    typeof price?.amount === 'number' &&
+    Number.isFinite(price.amount) &&
+    typeof price.currency === 'string' &&
+    /^[A-Z]{3}$/.test(price.currency)
+  )
     out.price = { amount: price.amount, currency: price.currency };
   const url = link(r.url, base);
   const image = link(r.image, base);

@@ -66,15 +66,15 @@ export function defineSearchElement(
           this.timer = setTimeout(() => void this.run(this.input.value), TYPING_PAUSE_MS);
         });
         this.input.addEventListener('keydown', (event) => {
-          if (event.key === 'Enter') void this.run(this.input.value).then(() => this.record());
+          if (event.key !== 'Enter') return;
+          clearTimeout(this.timer);
+          void this.run(this.input.value).then((shown) => shown && this.record());
         });
         this.list.addEventListener('click', (event) => {
           const card = (event.target as Element).closest<HTMLElement>('[data-pocketrank-item]');
           if (!card || !this.list.contains(card)) return;
           this.record();
-          void Promise.resolve(recommender).then((rec) =>
-            rec.track({ type: 'click', itemId: card.dataset.pocketrankItem!, context: { widget: 'search' } }),
-          );
+          this.track({ type: 'click', itemId: card.dataset.pocketrankItem!, context: { widget: 'search' } });
         });
       }
       this.input.placeholder = this.getAttribute('placeholder') ?? 'Search';
@@ -85,21 +85,24 @@ export function defineSearchElement(
       this.input.placeholder = this.getAttribute('placeholder') ?? 'Search';
     }
 
-    /** Searches for `query` and renders the results; an empty query clears them. Resolves when they are on screen. */
-    async run(query: string): Promise<void> {
+    /**
+     * Searches for `query` and renders the results; an empty query clears them. Resolves when they
+     * are on screen: true when this query's results are the ones shown.
+     */
+    async run(query: string): Promise<boolean> {
       const generation = ++this.generation;
       const text = query.trim();
       if (text === '') {
         this.query = '';
         this.results = [];
         this.list.replaceChildren();
-        return;
+        return false;
       }
       try {
         const rec = await recommender;
         const started = performance.now();
         const results = await rec.search(text, { k: this.count, record: false, explain: this.hasAttribute('explain') });
-        if (generation !== this.generation) return; // the shopper typed on
+        if (generation !== this.generation) return false; // the shopper typed on
         this.latencyMs = performance.now() - started;
         this.query = text;
         this.results = results;
@@ -107,10 +110,19 @@ export function defineSearchElement(
         this.dispatchEvent(
           new CustomEvent('pocketrank-results', { detail: { query: text, results, latencyMs: this.latencyMs } }),
         );
+        return true;
       } catch (error) {
         this.dispatchEvent(new CustomEvent('pocketrank-error', { detail: error }));
         console.error(`[pocketrank] <${tagName}> could not search`, error);
+        return false;
       }
+    }
+
+    /** Tracks an event once the recommender is there; a failed or closed one records nothing. */
+    private track(event: Parameters<Recommender['track']>[0]): void {
+      void Promise.resolve(recommender)
+        .then((rec) => rec.track(event))
+        .catch(() => undefined);
     }
 
     /** Records the query shown as a search event, once per query. */
@@ -118,7 +130,7 @@ export function defineSearchElement(
       const query = this.query;
       if (!query || query === this.recorded) return;
       this.recorded = query;
-      void Promise.resolve(recommender).then((rec) => rec.track({ type: 'search', query }));
+      this.track({ type: 'search', query });
     }
 
     private card(hit: SearchHit): Element {

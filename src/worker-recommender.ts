@@ -68,6 +68,8 @@ export class WorkerRecommender implements Recommender {
 
   /** Whether the engine serves (else the first list answers what it can). */
   private engineReady: boolean;
+  /** Set when the engine failed to start after the first list came: every call reports it. */
+  private startError: unknown;
   private readonly started: Promise<void>;
 
   /**
@@ -81,11 +83,17 @@ export class WorkerRecommender implements Recommender {
     private readonly first?: FirstList,
   ) {
     this.engineReady = first === undefined;
-    this.started = started.then(() => {
-      this.engineReady = true;
-      // Widgets showing the first list refresh into the engine's (personal) lists.
-      if (first) notifyChange();
-    });
+    this.started = started.then(
+      () => {
+        this.engineReady = true;
+        // Widgets showing the first list refresh into the engine's (personal) lists.
+        if (first && !this.closed) notifyChange();
+      },
+      (error: unknown) => {
+        this.startError = error;
+        throw error;
+      },
+    );
     // A failed start is reported by every call and by ready(); it is no unhandled rejection.
     this.started.catch(() => undefined);
     this.consentNow = settings.consent;
@@ -96,7 +104,9 @@ export class WorkerRecommender implements Recommender {
       async (batch) => {
         const { held } = await this.host.call((engine) => engine.ingest(batch));
         // Widgets refresh on this; impressions and clicks do not change any list.
-        if (batch.events.some((e) => e.type !== 'impression' && e.type !== 'click')) notifyChange();
+        // Nor do searches: the model reads item events.
+        if (batch.events.some((e) => e.type !== 'impression' && e.type !== 'click' && e.type !== 'search'))
+          notifyChange();
         return held;
       },
       settings.flushIntervalMs,
@@ -117,7 +127,7 @@ export class WorkerRecommender implements Recommender {
     return this.engineReady ? 'ready' : 'first-list';
   }
 
-  ready(): Promise<void> {
+  async ready(): Promise<void> {
     this.assertOpen();
     return this.started;
   }
@@ -181,7 +191,8 @@ export class WorkerRecommender implements Recommender {
     this.assertOpen();
     const checked = validateQuery(query);
     // Before the engine serves, the first list answers what it can, as the engine would a new shopper.
-    if (!this.engineReady && this.first?.answers(checked)) return this.first.recommend(checked);
+    if (!this.engineReady && this.startError === undefined && this.first?.answers(checked))
+      return this.first.recommend(checked);
     // Also waits for batches in flight: after a worker restart they are sent again, and must land
     // first. A batch that failed was reported already; the ranking goes on without it.
     await this.batcher.flush().catch(() => undefined);
@@ -192,18 +203,21 @@ export class WorkerRecommender implements Recommender {
     this.assertOpen();
     const text = validateSearchQuery(query);
     const { engine: checked, record } = validateSearchOptions(options);
-    // The query is stored with the history it is ranked against: on this device only.
-    if (record) this.track({ type: 'search', query: text });
     await this.batcher.flush().catch(() => undefined);
-    return this.host.call((engine) => engine.search(text, checked));
+    const hits = await this.host.call((engine) => engine.search(text, checked));
+    // The query is stored with the history, on this device only; once the engine took it (a
+    // query it refuses stores nothing).
+    if (record) this.track({ type: 'search', query: text });
+    return hits;
   }
 
   async rerank(itemIds: string[], options?: RerankOptions): Promise<RerankedItem[]> {
     this.assertOpen();
     const { ids, explain, query } = validateRerank(itemIds, options);
-    if (query !== undefined) this.track({ type: 'search', query });
     await this.batcher.flush().catch(() => undefined);
-    return this.host.call((engine) => engine.rerank(ids, explain));
+    const reranked = await this.host.call((engine) => engine.rerank(ids, explain));
+    if (query !== undefined) this.track({ type: 'search', query });
+    return reranked;
   }
 
   async flush(): Promise<void> {
@@ -317,7 +331,10 @@ export class WorkerRecommender implements Recommender {
     // The page may be going away: what is not stored goes to the journal before anything is awaited.
     this.journalNow();
     try {
-      await this.batcher.flush();
+      // An engine that never started stores nothing: its events stay in the journal.
+      await this.batcher.flush().catch((error: unknown) => {
+        if (this.startError === undefined) throw error;
+      });
     } finally {
       // What could not be stored waits in the journal for the next start.
       this.journalNow();

@@ -38,6 +38,9 @@ export class Engine implements EngineApi {
   private startup: Startup | undefined;
   /** The catalog's search index: built after start-up, in the background. */
   private searcher: Searcher | undefined;
+  /** Calls in flight per ranker, and replaced rankers waiting for theirs to finish. */
+  private readonly rankerUsers = new Map<Ranker, number>();
+  private readonly retired = new Set<Ranker>();
 
   private get state(): Running {
     if (!this.running)
@@ -103,25 +106,52 @@ export class Engine implements EngineApi {
     });
   }
 
+  /**
+   * Runs a call on the current ranker, which an upsertItems() meanwhile replaces but does not
+   * free until the calls using it are done (they await tensors and the search index).
+   */
+  private async withRanker<T>(call: (ranker: Ranker) => Promise<T>): Promise<T> {
+    const ranker = this.state.ranker;
+    this.rankerUsers.set(ranker, (this.rankerUsers.get(ranker) ?? 0) + 1);
+    try {
+      return await call(ranker);
+    } finally {
+      const left = this.rankerUsers.get(ranker)! - 1;
+      if (left > 0) this.rankerUsers.set(ranker, left);
+      else {
+        this.rankerUsers.delete(ranker);
+        if (this.retired.delete(ranker)) ranker.dispose();
+      }
+    }
+  }
+
+  /** Frees a replaced ranker now, or once its last call is done. */
+  private retire(ranker: Ranker): void {
+    if (this.rankerUsers.has(ranker)) this.retired.add(ranker);
+    else ranker.dispose();
+  }
+
   recommend(query: RecommendQuery): Promise<Outcome<Recommendation[]>> {
-    return outcome(() => this.state.ranker.rank(this.state.shopper, query));
+    return outcome(() => this.withRanker((ranker) => ranker.rank(this.state.shopper, query)));
   }
 
   search(
     query: string,
     options: Required<Omit<SearchOptions, 'filter' | 'record'>> & Pick<SearchOptions, 'filter'>,
   ): Promise<Outcome<SearchHit[]>> {
-    return outcome(() => {
-      const { ranker, shopper } = this.state;
-      return this.searcher!.search(ranker, shopper, query, options);
+    return outcome(async () => {
+      const searcher = this.searcher!;
+      this.state.ranker.checkFilter(options.filter);
+      // The index first: the ranker is taken once it is built, so an upsert meanwhile is seen.
+      await searcher.whenBuilt();
+      return this.withRanker((ranker) => searcher.search(ranker, this.state.shopper, query, options));
     });
   }
 
   rerank(itemIds: string[], explain: boolean): Promise<Outcome<RerankedItem[]>> {
-    return outcome(() => {
-      const { ranker, shopper } = this.state;
-      return this.searcher!.rerank(ranker, shopper, itemIds, explain);
-    });
+    return outcome(() =>
+      this.withRanker((ranker) => this.searcher!.rerank(ranker, this.state.shopper, itemIds, explain)),
+    );
   }
 
   setStock(updates: Record<string, boolean>): Promise<Outcome<void>> {
@@ -151,7 +181,7 @@ export class Engine implements EngineApi {
         );
       }
       const next = new Ranker(state.loaded, [...current.values()]);
-      state.ranker.dispose();
+      this.retire(state.ranker);
       state.ranker = next;
       await this.searcher!.upsert(parsed);
       return { added: parsed.length - replaced, replaced };

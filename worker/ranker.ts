@@ -119,17 +119,25 @@ export class Ranker {
       );
   }
 
-  /** The list a query asks for, with the business rules applied and a reason per item. */
-  async rank(shopper: ShopperState, query: RecommendQuery): Promise<Recommendation[]> {
-    const scenario = query.scenario ?? 'for-you';
-    if (query.item !== undefined) this.requireKnown([query.item], 'item');
-    this.requireKnown(query.pin ?? [], 'pin');
-    const unknownFields = Object.keys(query.filter ?? {}).filter((key) => !this.attributeKeys.has(key));
+  /**
+   * Throws `invalid_argument` for a filter on an attribute no catalog item has: it would match
+   * nothing, which is a mistake, not an answer.
+   */
+  checkFilter(filter: RecommendQuery['filter']): void {
+    const unknownFields = Object.keys(filter ?? {}).filter((key) => !this.attributeKeys.has(key));
     if (unknownFields.length > 0)
       throw new PocketrankError(
         'invalid_argument',
         `filter: no catalog item has the attribute ${unknownFields.join(', ')}; attributes: ${[...this.attributeKeys].join(', ')}`,
       );
+  }
+
+  /** The list a query asks for, with the business rules applied and a reason per item. */
+  async rank(shopper: ShopperState, query: RecommendQuery): Promise<Recommendation[]> {
+    const scenario = query.scenario ?? 'for-you';
+    if (query.item !== undefined) this.requireKnown([query.item], 'item');
+    this.requireKnown(query.pin ?? [], 'pin');
+    this.checkFilter(query.filter);
     const history = shopper.history;
     const rows = (ids: Iterable<string>) => [...ids].flatMap((id) => this.rows.rowOf.get(id) ?? []);
     const anchorIds =

@@ -57,8 +57,14 @@ export class Searcher {
     return this.index;
   }
 
+  /** Resolves once the index is built (starting the build now if it has not started). */
+  async whenBuilt(): Promise<void> {
+    await this.ready();
+  }
+
   /** Adds or replaces items in the index (after the build, if it is still running). */
   upsert(items: readonly CatalogItem[]): Promise<void> {
+    this.startBuild();
     for (const item of items) this.items.set(item.id, item);
     this.index = this.index.then((index) => (index.upsert(items), index));
     return this.index.then(() => undefined);
@@ -76,9 +82,10 @@ export class Searcher {
     query: string,
     options: Required<Omit<SearchOptions, 'filter' | 'record'>> & Pick<SearchOptions, 'filter'>,
   ): Promise<SearchHit[]> {
-    const matches = (await this.ready()).match(query).filter((m) => {
-      const item = this.item(ranker, m.id);
-      return item && item.inStock !== false && (!options.filter || matchesFilter(item, options.filter));
+    // Stock and filter apply before the match cap: a filtered query still gets all it matches.
+    const matches = (await this.ready()).match(query, undefined, (id) => {
+      const item = this.item(ranker, id);
+      return item !== undefined && item.inStock !== false && (!options.filter || matchesFilter(item, options.filter));
     });
     const lexical = matches.map((m) => m.score);
     const popularity = matches.map((m) => this.item(ranker, m.id)!.popularity ?? 0);
@@ -145,10 +152,10 @@ export class Searcher {
       for (const rank of up) out[rank] = { kind: 'history' };
       return out;
     }
-    const because = ranker.because(
-      shopper,
-      up.map((rank) => idOf(shown[rank]!)),
-    );
+    // Explained against the whole list shown (the occlusion contrasts an item with the rest of it).
+    const explainable = shown.map(idOf).filter((id) => ranker.item(id));
+    const found = new Map(ranker.because(shopper, explainable).map((b, i) => [explainable[i]!, b]));
+    const because = up.map((rank) => found.get(idOf(shown[rank]!))!);
     up.forEach(
       (rank, j) =>
         (out[rank] = titledReason({ kind: 'history', because: because[j]! }, (id) => ranker.item(id)?.title)),

@@ -122,7 +122,8 @@ export async function calibrateNewItemOffset(
   options: { budget?: number; share?: number; seed?: number } = {},
 ): Promise<OffsetChoice> {
   const { vocabSize, hidden } = encoder.cfg;
-  const table = (await encoder.itemTable().data()) as Float32Array;
+  // A copy: on some backends data() hands out the variable's own buffer.
+  const table = ((await encoder.itemTable().data()) as Float32Array).slice();
   const rows = Array.from({ length: vocabSize - 1 }, (_, i) => i + 1);
   const chosen = shuffleInPlace(rows, mulberry32(options.seed ?? 42)).slice(
     0,

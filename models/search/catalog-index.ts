@@ -31,8 +31,9 @@ function wordedAttributes(item: SearchableItem): string {
 
 /**
  * Full-text index of a catalog, built in the worker (MiniSearch: the smallest index and bundle of
- * the browser libraries measured, and the best typo recall; experiments/NOTES.md). Words match
- * exactly, with typos (one edit per 4-5 letters) and, for the last word typed, as a prefix;
+ * the browser libraries measured, and the best typo recall; docs/search.md). Words match
+ * exactly, with typos (round(0.2 x length) edits for words of 4 letters or more: one for 4 to 7
+ * letters, two for 8 to 12) and, for the last word typed, as a prefix;
  * every word must match unless none would, then any may.
  */
 export class CatalogIndex {
@@ -80,10 +81,14 @@ export class CatalogIndex {
     }
   }
 
-  /** The items matching `query`, best first (at most `limit`, up to MAX_MATCHES). */
-  match(query: string, limit = MAX_MATCHES): LexicalMatch[] {
-    let hits: SearchResult[] = this.index.search(query, { combineWith: 'AND' });
-    if (hits.length === 0) hits = this.index.search(query, { combineWith: 'OR' });
+  /**
+   * The items matching `query`, best first (at most `limit`, up to MAX_MATCHES); with `keep`,
+   * only the items it accepts, chosen before the cap.
+   */
+  match(query: string, limit = MAX_MATCHES, keep?: (id: string) => boolean): LexicalMatch[] {
+    const filter = keep && ((result: SearchResult) => keep(String(result.id)));
+    let hits: SearchResult[] = this.index.search(query, { combineWith: 'AND', ...(filter && { filter }) });
+    if (hits.length === 0) hits = this.index.search(query, { combineWith: 'OR', ...(filter && { filter }) });
     return hits.slice(0, Math.min(limit, MAX_MATCHES)).map((hit) => {
       const fields: Record<string, string[]> = {};
       for (const [term, where] of Object.entries(hit.match))

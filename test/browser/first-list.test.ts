@@ -108,6 +108,12 @@ describe('a first list before the model arrives', () => {
       (error: { code?: string }) => error,
     );
     expect(later?.code).to.equal('model_load_failed');
-    await rec.close();
+    // The first list is not served on after the failure: the widget's next refresh reports it.
+    const after = await rec.recommend({ k: 1 }).then(
+      () => undefined,
+      (error: { code?: string }) => error,
+    );
+    expect(after?.code).to.equal('model_load_failed');
+    await rec.close(); // resolves: there is no engine to close
   });
 });

@@ -118,6 +118,7 @@ describe('search and rerank on the device', () => {
         ['k 1.5', () => rec.search('lipstick', { k: 1.5 })],
         ['personalize', () => rec.search('lipstick', { personalize: 'yes' as unknown as boolean })],
         ['filter', () => rec.search('lipstick', { filter: [] as unknown as Record<string, string> })],
+        ['filter on no attribute', () => rec.search('lipstick', { filter: { color: 'red' } })],
         ['ids not an array', () => rec.rerank('B004ZT0SSG' as unknown as string[])],
         ['ids not strings', () => rec.rerank([1, 2] as unknown as string[])],
         ['too many ids', () => rec.rerank(Array.from({ length: 1001 }, (_, i) => `sku-${i}`))],
@@ -189,12 +190,22 @@ describe('search and rerank on the device', () => {
           { type: 'search', query: 'crakle pol', itemId: undefined },
           { type: 'click', query: undefined, itemId: 'B004ZT0SSG' },
         ]);
+        // Enter right after typing (before the typing pause ends) records exactly what was typed.
+        const settled = rendered();
+        input.value = 'beblesh bal';
+        input.dispatchEvent(new Event('input'));
+        input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
+        expect((await settled).query).to.equal('beblesh bal');
+        await new Promise((r) => setTimeout(r, 150)); // the typing pause would have ended by now
+        await rec.flush();
+        const searches = (await rec.storedData()).events.filter((e) => e.type === 'search').map((e) => e.query);
+        expect(searches).to.deep.equal(['crakle pol', 'beblesh bal']);
         const cleared = box.results;
         input.value = '';
         input.dispatchEvent(new Event('input'));
         await new Promise((r) => setTimeout(r, 200));
         expect(box.querySelectorAll('a.hit')).to.have.length(0);
-        expect(cleared).to.have.length(2);
+        expect(cleared.length).to.be.greaterThan(0);
       } finally {
         box.remove();
       }

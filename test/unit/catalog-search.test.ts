@@ -34,6 +34,12 @@ describe('the catalog index', () => {
     expect(hit!.fields).toEqual({ brand: ['aurora'], title: ['velvet'] });
   });
 
+  it('keeps only what the caller accepts before the cap', () => {
+    const best = index.match('lipstick', 1)[0]!.id;
+    const other = best === 'a' ? 'b' : 'a';
+    expect(index.match('lipstick', 1, (id) => id !== best).map((m) => m.id)).toEqual([other]);
+  });
+
   it('replaces items by id and adds new ones; builds the same in chunks', async () => {
     const live = await CatalogIndex.build(ITEMS, 1);
     expect(live.size).toBe(4);
