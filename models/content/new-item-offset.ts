@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EvalCase } from '../data/leave-one-out.js';
-import { packHistories } from '../eval/sasrec-scorer.js';
+import { scoreHistories } from '../eval/sasrec-scorer.js';
 import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import type { ContentEncoder } from './content-encoder.js';
@@ -47,7 +47,7 @@ export async function chooseNewItemOffset(
   cases: readonly EvalCase[],
   budget: number,
 ): Promise<OffsetChoice> {
-  const { maxLen, hidden } = encoder.cfg;
+  const { hidden } = encoder.cfg;
   const width = isNew.length;
   const tableT = tf.tidy(() => tf.transpose(tf.tensor2d(table, [width, hidden])));
   const warmGain = new Float64Array(OFFSETS.length);
@@ -60,13 +60,7 @@ export async function chooseNewItemOffset(
   for (let start = 0; start < usable.length; start += 256) {
     const batch = usable.slice(start, start + 256);
     const histories = batch.map((c) => c.history.filter((row) => row > 0 && !isNew[row]));
-    const len = Math.max(1, Math.min(maxLen, Math.max(...histories.map((h) => h.length))));
-    const scores = tf.tidy(() => {
-      const ids = tf.tensor2d(packHistories(histories, len), [batch.length, len], 'int32');
-      return tf.matMul(encoder.lastHidden(encoder.encode(ids, false)), tableT);
-    });
-    const flat = (await scores.data()) as Float32Array;
-    scores.dispose();
+    const flat = await scoreHistories(encoder, histories, tableT);
     batch.forEach((c, i) => {
       const row = flat.subarray(i * width, (i + 1) * width);
       const excluded = new Set(c.history);

@@ -5,7 +5,7 @@ import type { EvalCase } from '../data/leave-one-out.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import { evaluate, type Scorer } from './evaluate.js';
 import type { Metrics } from './metrics.js';
-import { packHistories } from './sasrec-scorer.js';
+import { scoreHistories } from './sasrec-scorer.js';
 
 /** What the cold-item protocol reports (HR/NDCG at 5/10/20 per method and user group). */
 export interface ColdItemReport {
@@ -26,7 +26,7 @@ export interface ColdItemReport {
  * @param offset added to the new rows' scores; -Infinity ranks them last (the content encoder off: new items unrankable)
  */
 function contentScorer(encoder: SasrecEncoder, newRows: Float32Array, offset: number, name: string): Scorer {
-  const { maxLen, vocabSize, hidden } = encoder.cfg;
+  const { vocabSize, hidden } = encoder.cfg;
   const count = newRows.length / hidden;
   const tableT = tf.keep(
     tf.tidy(() => tf.transpose(tf.concat([encoder.itemTable(), tf.tensor2d(newRows, [count, hidden])]))),
@@ -35,13 +35,7 @@ function contentScorer(encoder: SasrecEncoder, newRows: Float32Array, offset: nu
     name,
     async scoreBatch(cases: readonly EvalCase[]) {
       const histories = cases.map((c) => c.history.filter((row) => row < vocabSize));
-      const len = Math.max(1, Math.min(maxLen, Math.max(...histories.map((h) => h.length))));
-      const scores = tf.tidy(() => {
-        const ids = tf.tensor2d(packHistories(histories, len), [cases.length, len], 'int32');
-        return tf.matMul(encoder.lastHidden(encoder.encode(ids, false)), tableT);
-      });
-      const flat = (await scores.data()) as Float32Array;
-      scores.dispose();
+      const flat = await scoreHistories(encoder, histories, tableT);
       const width = vocabSize + count;
       return cases.map((_, i) => {
         const row = flat.subarray(i * width, (i + 1) * width);

@@ -13,6 +13,27 @@ export function packHistories(histories: readonly (readonly number[])[], maxLen:
   return out;
 }
 
+/**
+ * The encoder's scores of every column of `tableT` (`[hidden, rows]`, transposed once by the
+ * caller) after each history, flat `[histories, rows]`. Histories are padded to the longest one
+ * (padding is masked, so the states equal maxLen padding).
+ */
+export async function scoreHistories(
+  encoder: SasrecEncoder,
+  histories: readonly (readonly number[])[],
+  tableT: tf.Tensor2D,
+): Promise<Float32Array> {
+  const { maxLen } = encoder.cfg;
+  const len = Math.max(1, Math.min(maxLen, Math.max(...histories.map((h) => h.length))));
+  const scores = tf.tidy(() => {
+    const ids = tf.tensor2d(packHistories(histories, len), [histories.length, len], 'int32');
+    return tf.matMul(encoder.lastHidden(encoder.encode(ids, false)), tableT);
+  });
+  const flat = (await scores.data()) as Float32Array;
+  scores.dispose();
+  return flat;
+}
+
 /** Scores all items with the encoder exactly as the browser worker does: last hidden state x item table. */
 export function sasrecScorer(encoder: SasrecEncoder, name = 'model'): Scorer {
   const { maxLen, vocabSize } = encoder.cfg;

@@ -5,7 +5,7 @@ import type { CatalogIndex } from '../search/catalog-index.js';
 import { blendScores, positionRelevance, type SearchBlend } from '../search/search-blend.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
 import { metricsFromRanks, type Metrics } from './metrics.js';
-import { packHistories } from './sasrec-scorer.js';
+import { scoreHistories } from './sasrec-scorer.js';
 
 /** Words too common to be what a shopper searches for. */
 const STOPWORDS = new Set('a an and the of for with in on by to or from is oz ml fl pack set new x'.split(' '));
@@ -88,7 +88,7 @@ export async function searchEval(
   blends: readonly SearchBlend[],
   seed = 1,
 ): Promise<SearchReport> {
-  const { maxLen, vocabSize } = encoder.cfg;
+  const { vocabSize } = encoder.cfg;
   const rowOf = new Map(rows.idOf.map((id, row) => [id, row]));
   const rand = mulberry32(seed);
   const usable = cases.flatMap((c) => {
@@ -106,13 +106,7 @@ export async function searchEval(
   for (let start = 0; start < usable.length; start += 256) {
     const batch = usable.slice(start, start + 256);
     const histories = batch.map((c) => c.history.filter((row) => row > 0 && row < vocabSize));
-    const len = Math.max(1, Math.min(maxLen, Math.max(...histories.map((h) => h.length))));
-    const scores = tf.tidy(() => {
-      const ids = tf.tensor2d(packHistories(histories, len), [batch.length, len], 'int32');
-      return tf.matMul(encoder.lastHidden(encoder.encode(ids, false)), tableT);
-    });
-    const flat = (await scores.data()) as Float32Array;
-    scores.dispose();
+    const flat = await scoreHistories(encoder, histories, tableT);
     batch.forEach((c, b) => {
       const i = start + b;
       const excluded = new Set(c.history);
