@@ -23,7 +23,7 @@ import type {
 import { holdLifeLock } from './hold-life-lock.js';
 import { CACHE_SETTLE_MS, startEngine, type Running } from './start-engine.js';
 import { contributeToRound } from './federated/federated-client.js';
-import { parseCatalog } from './load-catalog.js';
+import { parseCatalog } from '../contract/parse-catalog.js';
 import { outcome } from './outcome.js';
 import { Ranker } from './ranker.js';
 import { personalizeModel } from './personalize-model.js';

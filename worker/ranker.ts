@@ -1,7 +1,7 @@
 import { PocketrankError } from '../contract/pocketrank-error.js';
 import type { CatalogItem, Recommendation, RecommendQuery } from '../contract/types.js';
 import { baseBias, encodeHistory, isBlocked, queryBias } from './candidate-bias.js';
-import { itemDisplay, titledReason } from './item-display.js';
+import { itemDisplay, titledReason } from '../contract/item-display.js';
 import { ItemRows } from './item-rows.js';
 import { diversify } from '../models/rank/diversify.js';
 import type { LoadedModel } from './load-model.js';
@@ -103,7 +103,7 @@ export class Ranker {
 
   /** Whether a catalog item has this id. */
   knows(id: string): boolean {
-    return this.rows.items.has(this.rows.rowOf.get(id) ?? -1);
+    return this.item(id) !== undefined;
   }
 
   /**
@@ -203,7 +203,7 @@ export class Ranker {
       ranked.forEach((r, i) => (r.reason = { kind: 'history', because: because[i]! }));
     }
     const pinned: Scored[] = pins.map((row) => ({ row, score: Infinity, reason: { kind: 'pinned' } }));
-    const titleOf = (id: string) => this.rows.items.get(this.rows.rowOf.get(id) ?? -1)?.title;
+    const titleOf = (id: string) => this.item(id)?.title;
     return [...pinned, ...ranked].map(({ row, score, reason }) => ({
       itemId: this.rows.idOf(row),
       score,

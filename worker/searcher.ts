@@ -3,7 +3,7 @@ import type { RerankedItem, SearchHit, SearchOptions } from '../contract/search-
 import { CatalogIndex } from '../models/search/catalog-index.js';
 import { blendScores, NO_BLEND, positionRelevance, type SearchBlend } from '../models/search/search-blend.js';
 import { matchesFilter } from './candidate-bias.js';
-import { itemDisplay, titledReason } from './item-display.js';
+import { itemDisplay, titledReason } from '../contract/item-display.js';
 import type { Ranker } from './ranker.js';
 import type { ShopperState } from './shopper-state.js';
 

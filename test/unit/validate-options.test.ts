@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCatalog } from '../../worker/load-catalog.js';
+import { parseCatalog } from '../../contract/parse-catalog.js';
 import { validateOptions, validateQuery } from '../../src/validate-options.js';
 
 const model = 'https://shop.example/models/beauty/model.json';

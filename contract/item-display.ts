@@ -1,4 +1,4 @@
-import type { CatalogItem, Explanation, ItemDisplay } from '../contract/types.js';
+import type { CatalogItem, Explanation, ItemDisplay } from './types.js';
 
 const FIELDS = [
   'title',
