@@ -19,7 +19,9 @@ export async function loadNaive(url: string, wasmPaths: string): Promise<void> {
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not start');
   model = await loadLayersModel(url);
   encoder = findEncoder(model)!;
-  itemIds = (model.getUserDefinedMetadata() as { pocketrank: { itemIds: string[] } }).pocketrank.itemIds;
+  const meta = (model.getUserDefinedMetadata() as { pocketrank: { itemIds?: string[]; itemIdList?: { file: string } } })
+    .pocketrank;
+  itemIds = meta.itemIds ?? (await (await fetch(new URL(meta.itemIdList!.file, new URL(url, location.href)))).json());
 }
 
 /** Ranks all items for a history of item ids: predict, score everything, sort in JavaScript. */

@@ -6,11 +6,13 @@
  * natively) and per row (int8 with a scale per row of each matrix, which the worker would have to
  * decode itself). Writes experiments/results/int8-weights.json.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { parseArgs } from '../models/cli/args.js';
+import { catalogFiles } from '../models/catalog/build-catalog.js';
+import { loadShopIds } from '../models/catalog/shop-ids.js';
 import { loadInteractions } from '../models/data/interactions.js';
 import { evalCases, leaveOneOut } from '../models/data/leave-one-out.js';
 import { evaluate } from '../models/eval/evaluate.js';
@@ -27,14 +29,10 @@ const model = await loadModelFromDisk(join(dir, 'model.json'));
 const encoder = findEncoder(model)!;
 const meta = parseModelMetadata(model.getUserDefinedMetadata());
 if (typeof meta === 'string') throw new Error(meta);
-const catalog = JSON.parse(await readFile(join(dir, 'catalog.json'), 'utf8')).items as {
-  id: string;
-  sourceId?: string;
-}[];
-const sourceOf = new Map(catalog.map((c) => [c.id, c.sourceId ?? c.id]));
-const rowOfSource = new Map(meta.itemIds.map((id, i) => [sourceOf.get(id) ?? id, i + 1]));
+const shopId = await loadShopIds((await catalogFiles(dataPath, {})).datamaps);
+const rowOfShop = new Map(meta.itemIds.map((id, i) => [id, i + 1]));
 const data = await loadInteractions(dataPath);
-const sequences = data.sequences.map((s) => s.map((row) => rowOfSource.get(data.itemIds[row - 1]!) ?? 0));
+const sequences = data.sequences.map((s) => s.map((row) => rowOfShop.get(shopId(data.itemIds[row - 1]!)) ?? 0));
 const cases = evalCases(leaveOneOut(sequences), 'test');
 
 /** Per tensor: uint8 over [min, max]. */

@@ -4,6 +4,8 @@ import { parseModelMetadata, type ModelMetadata } from '../models/sasrec/model-m
 import { findEncoder, type SasrecEncoder } from '../models/sasrec/sasrec-encoder.js';
 import { ContentEncoder, fromFloat16Bits } from '../models/content/content-encoder.js';
 import { PocketrankError } from '../contract/pocketrank-error.js';
+import type { CatalogItem } from '../contract/types.js';
+import { resolveItemIds } from './resolve-item-ids.js';
 
 /** A model that passed the contract checks. */
 export interface LoadedModel {
@@ -48,12 +50,14 @@ function checkContract(url: string, model: LayersModel): LoadedModel {
  * Loads a tfjs layers-format model from a URL (through `fetchFunc`, e.g. the on-device model
  * cache, when given) and checks it; every failure names the URL.
  * The download starts at once; tensors are made only after `backendReady`, so fetching the
- * weights overlaps with compiling the backend.
+ * weights overlaps with compiling the backend. `catalog` is the catalog being loaded beside
+ * it: a model.json that names its item ids by reference takes them from there when it can.
  */
 export async function loadModel(
   url: string,
   backendReady: Promise<unknown> = Promise.resolve(),
   fetchFunc?: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>,
+  catalog?: Promise<CatalogItem[]>,
 ): Promise<LoadedModel> {
   let model: LayersModel;
   try {
@@ -66,6 +70,8 @@ export async function loadModel(
     fail(url, error instanceof Error ? error.message : String(error));
   }
   try {
+    const unresolved = await resolveItemIds(url, model, catalog, fetchFunc ?? fetch);
+    if (unresolved) fail(url, unresolved);
     const loaded = checkContract(url, model);
     if (loaded.meta.content) loaded.content = await loadContentEncoder(url, loaded, fetchFunc ?? fetch);
     return loaded;

@@ -59,10 +59,11 @@ export async function startEngine(
   const log = new DurableLog(init, onDeleted);
   // The model is kept on the device only with consent, like everything else the SDK stores.
   const modelFetch = granted ? modelCacheFetch(`pocketrank:${init.dbName}:model`, init.modelUrl) : undefined;
+  const catalogLoad = timed(loadCatalog(init.catalog), 'catalogMs');
   const [choiceResult, model, catalogResult, storeResult] = await Promise.allSettled([
     backend,
-    timed(loadModel(init.modelUrl, backend, modelFetch?.fetch), 'modelMs'),
-    timed(loadCatalog(init.catalog), 'catalogMs'),
+    timed(loadModel(init.modelUrl, backend, modelFetch?.fetch, catalogLoad), 'modelMs'),
+    catalogLoad,
     timed(log.open(init.consent), 'storageMs'),
   ]);
   if (

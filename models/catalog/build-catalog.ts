@@ -1,13 +1,12 @@
 import { access, readFile } from 'node:fs/promises';
 import { brandsFromTitles } from './brands-from-titles.js';
 import { readTitles } from './item-titles.js';
+import { loadShopIds } from './shop-ids.js';
 
 /** A catalog entry as shipped in catalog.json. */
 export interface ShippedItem {
   /** Id the shop uses (the ASIN for Amazon data). */
   id: string;
-  /** Id of the item in the training data file. */
-  sourceId: string;
   attributes: Record<string, string | number | string[]>;
   /** Training interactions: orders the cold-start "trending" list. */
   popularity: number;
@@ -61,20 +60,18 @@ export async function buildCatalog(
   train: readonly number[][],
   files: CatalogFiles,
 ): Promise<ShippedItem[]> {
-  const id2item: Record<string, string> = files.datamaps
-    ? (JSON.parse(await readFile(files.datamaps, 'utf8')) as { id2item: Record<string, string> }).id2item
-    : {};
+  const shopId = await loadShopIds(files.datamaps);
   const attrs: Record<string, number[]> = files.attributes ? JSON.parse(await readFile(files.attributes, 'utf8')) : {};
   const popularity = new Map<number, number>();
   for (const seq of train) for (const row of seq) popularity.set(row, (popularity.get(row) ?? 0) + 1);
   const titles = files.titles ? await readTitles(files.titles) : new Map<string, string>();
   const items = sourceIds.map((sourceId, i): ShippedItem => {
-    const id = id2item[sourceId] ?? sourceId;
+    const id = shopId(sourceId);
     const attributes: ShippedItem['attributes'] = {};
     const tags = attrs[sourceId];
     if (tags?.length) attributes.tags = tags.map(String);
     const title = titles.get(id);
-    return { id, sourceId, attributes, popularity: popularity.get(i + 1) ?? 0, ...(title && { title }) };
+    return { id, attributes, popularity: popularity.get(i + 1) ?? 0, ...(title && { title }) };
   });
   const brands = brandsFromTitles(items.map((item) => ({ title: item.title, tags: item.attributes.tags as string[] })));
   return items.map((item, i) => (brands[i] ? { ...item, brand: brands[i] } : item));

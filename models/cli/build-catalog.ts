@@ -30,9 +30,12 @@ const files = await catalogFiles(args.data, args);
 const train = data.sequences.map((s) => (s.length >= 3 ? s.slice(0, -2) : s));
 const catalog = await buildCatalog(data.itemIds, train, files);
 const model = JSON.parse(await readFile(join(args.out, 'model.json'), 'utf8')) as {
-  userDefinedMetadata?: { pocketrank?: { itemIds?: string[] } };
+  userDefinedMetadata?: { pocketrank?: { itemIds?: string[]; itemIdList?: { file: string } } };
 };
-const modelIds = new Set(model.userDefinedMetadata?.pocketrank?.itemIds ?? []);
+const block = model.userDefinedMetadata?.pocketrank;
+const listed =
+  block?.itemIdList && (JSON.parse(await readFile(join(args.out, block.itemIdList.file), 'utf8')) as string[]);
+const modelIds = new Set(block?.itemIds ?? listed ?? []);
 const missing = catalog.filter((item) => modelIds.size > 0 && !modelIds.has(item.id)).length;
 const text = JSON.stringify({ items: catalog });
 await writeFile(join(args.out, 'catalog.json'), text);

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { shipContentEncoder } from '../content/ship-content-encoder.js';
+import { catalogFiles } from '../catalog/build-catalog.js';
+import { loadShopIds } from '../catalog/shop-ids.js';
 import { loadInteractions } from '../data/interactions.js';
 import { evalCases, leaveOneOut, type EvalCase } from '../data/leave-one-out.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
@@ -32,18 +34,19 @@ const meta = parseModelMetadata(model.getUserDefinedMetadata());
 if (!encoder || typeof meta === 'string') throw new Error(`${modelJson} is not a pocketrank model`);
 const catalog = JSON.parse(await readFile(join(args.model, 'catalog.json'), 'utf8')).items as {
   id: string;
-  sourceId?: string;
 }[];
 const started = performance.now();
 let sequences: number[][] | undefined;
 let validCases: EvalCase[] | undefined;
 if (typeof args.data === 'string') {
-  // The data's items as model rows (through catalog.json's sourceId); the last two of each
-  // sequence (validation and test) stay out.
-  const sourceOf = new Map(catalog.map((c) => [c.id, c.sourceId ?? c.id]));
-  const rowOfSource = new Map(meta.itemIds.map((id, i) => [sourceOf.get(id) ?? id, i + 1]));
+  // The data's items as model rows (through the datamaps file beside the data); the last two of
+  // each sequence (validation and test) stay out.
+  const shopId = await loadShopIds((await catalogFiles(args.data, {})).datamaps);
+  const rowOfShop = new Map(meta.itemIds.map((id, i) => [id, i + 1]));
   const data = await loadInteractions(args.data);
-  const rowSequences = data.sequences.map((s) => s.flatMap((row) => rowOfSource.get(data.itemIds[row - 1]!) ?? []));
+  const rowSequences = data.sequences.map((s) =>
+    s.flatMap((row) => rowOfShop.get(shopId(data.itemIds[row - 1]!)) ?? []),
+  );
   sequences = rowSequences.map((s) => s.slice(0, -2));
   validCases = evalCases(leaveOneOut(rowSequences), 'valid');
 }

@@ -1,5 +1,5 @@
 /**
- * npm run eval -- --model <dir> --data <file> [--dump-topk <file>] [--json <file>]
+ * npm run eval -- --model <dir> --data <file> [--datamaps F] [--dump-topk <file>] [--json <file>]
  * Leave-one-out full ranking on the data's last items: the model beside the popularity and
  * item-KNN baselines on the same split, HR and NDCG at 5/10/20 in one table; then the lists as
  * a widget shows them (top 10, the model also at a few `diversity` settings): HR/NDCG@10, catalog
@@ -11,6 +11,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import { catalogFiles } from '../catalog/build-catalog.js';
+import { loadShopIds } from '../catalog/shop-ids.js';
 import { loadInteractions } from '../data/interactions.js';
 import { evalCases, leaveOneOut } from '../data/leave-one-out.js';
 import { itemKnnScorer, popularityScorer } from '../eval/baselines.js';
@@ -39,6 +41,7 @@ const args = parseArgs(process.argv.slice(2), {
   json: 'string',
   cold: 'boolean',
   search: 'boolean',
+  datamaps: 'string',
 });
 if (typeof args.model !== 'string' || typeof args.data !== 'string') {
   console.error(
@@ -54,18 +57,18 @@ const meta = parseModelMetadata(model.getUserDefinedMetadata());
 if (!encoder || typeof meta === 'string')
   throw new Error(`${modelJson} is not a pocketrank model${typeof meta === 'string' ? `: ${meta}` : ''}`);
 
-// The model's rows are shop ids (ASINs); catalog.json maps them back to the data file's ids.
+// The model's rows are shop ids (ASINs); the datamaps file beside the data maps the data's ids to them.
 const catalogPath = join(modelJson, '..', 'catalog.json');
 const catalog = JSON.parse(await readFile(catalogPath, 'utf8').catch(() => '{"items":[]}')) as {
-  items: { id: string; sourceId?: string; popularity?: number }[];
+  items: { id: string; popularity?: number }[];
 };
-const sourceOf = new Map(catalog.items.map((c) => [c.id, c.sourceId ?? c.id]));
-const rowOfSource = new Map(meta.itemIds.map((id, i) => [sourceOf.get(id) ?? id, i + 1]));
+const shopId = await loadShopIds((await catalogFiles(args.data, args)).datamaps);
+const rowOfShop = new Map(meta.itemIds.map((id, i) => [id, i + 1]));
 const data = await loadInteractions(args.data);
 let unknown = 0;
 const sequences = data.sequences.map((seq) =>
   seq.map((row) => {
-    const mapped = rowOfSource.get(data.itemIds[row - 1]!);
+    const mapped = rowOfShop.get(shopId(data.itemIds[row - 1]!));
     if (mapped === undefined) unknown += 1;
     return mapped ?? 0;
   }),
@@ -125,6 +128,8 @@ for (const [name, m] of Object.entries(lists))
   console.log([name.padEnd(14), ...listColumns.map((c) => m[c]!.toFixed(4).padStart(13))].join(''));
 
 if (args['dump-topk'] && modelTop) {
+  // Written in the data's ids, as the published evaluation scripts read them.
+  const sourceOf = new Map(data.itemIds.map((sourceId) => [shopId(sourceId), sourceId]));
   const sourceId = (row: number) => sourceOf.get(meta.itemIds[row - 1]!) ?? meta.itemIds[row - 1]!;
   const lines = cases.map((c, i) => `${data.users[c.user]} ${modelTop![i]!.map(sourceId).join(' ')}`);
   await writeFile(args['dump-topk'] as string, `${lines.join('\n')}\n`);
@@ -137,12 +142,10 @@ if (args.cold) {
   const bits = new Uint16Array(new Uint8Array(await readFile(join(modelJson, '..', meta.content.file))).buffer);
   const content = ContentEncoder.fromValues(meta.content, Float32Array.from(bits, fromFloat16Bits));
   const modelIds = new Set(meta.itemIds);
-  const newItems = (catalog.items as (ItemContent & { id: string; sourceId?: string })[]).filter(
-    (c) => !modelIds.has(c.id),
-  );
-  const rowOf = new Map(rowOfSource);
-  newItems.forEach((item, i) => rowOf.set(item.sourceId ?? item.id, vocabSize + i));
-  const coldSequences = data.sequences.map((seq) => seq.map((row) => rowOf.get(data.itemIds[row - 1]!) ?? 0));
+  const newItems = (catalog.items as (ItemContent & { id: string })[]).filter((c) => !modelIds.has(c.id));
+  const rowOf = new Map(rowOfShop);
+  newItems.forEach((item, i) => rowOf.set(item.id, vocabSize + i));
+  const coldSequences = data.sequences.map((seq) => seq.map((row) => rowOf.get(shopId(data.itemIds[row - 1]!)) ?? 0));
   const popularity = new Float32Array(vocabSize + newItems.length);
   const popularityOf = new Map(catalog.items.map((c) => [c.id, (c as { popularity?: number }).popularity ?? 0]));
   meta.itemIds.forEach((id, i) => (popularity[i + 1] = popularityOf.get(id) ?? 0));

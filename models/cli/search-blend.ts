@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import { catalogFiles } from '../catalog/build-catalog.js';
+import { loadShopIds } from '../catalog/shop-ids.js';
 import { loadInteractions } from '../data/interactions.js';
 import { evalCases, leaveOneOut } from '../data/leave-one-out.js';
 import { searchRows } from '../eval/search-eval.js';
@@ -33,7 +35,6 @@ const meta = parseModelMetadata(model.getUserDefinedMetadata());
 if (!encoder || typeof meta === 'string') throw new Error(`${dir} is not a pocketrank model`);
 const catalog = JSON.parse(await readFile(join(dir, 'catalog.json'), 'utf8')).items as {
   id: string;
-  sourceId?: string;
   title?: string;
   popularity?: number;
 }[];
@@ -44,11 +45,11 @@ if (training.refitted)
   console.error(
     `note: ${dir} was refit on its validation items; the blend is chosen on items it trained on (see --tune-on)`,
   );
-// The data's items as model rows (through catalog.json's sourceId).
-const sourceOf = new Map(catalog.map((c) => [c.id, c.sourceId ?? c.id]));
-const rowOfSource = new Map(meta.itemIds.map((id, i) => [sourceOf.get(id) ?? id, i + 1]));
+// The data's items as model rows (through the datamaps file beside the data).
+const shopId = await loadShopIds((await catalogFiles(args.data, {})).datamaps);
+const rowOfShop = new Map(meta.itemIds.map((id, i) => [id, i + 1]));
 const data = await loadInteractions(args.data);
-const sequences = data.sequences.map((s) => s.flatMap((row) => rowOfSource.get(data.itemIds[row - 1]!) ?? []));
+const sequences = data.sequences.map((s) => s.flatMap((row) => rowOfShop.get(shopId(data.itemIds[row - 1]!)) ?? []));
 const started = performance.now();
 const tuned = await tuneSearchBlend(
   encoder,

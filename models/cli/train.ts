@@ -1,7 +1,7 @@
 /**
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
  *   --dropout 0.3 --lr 0.002 --batch 128 --max-len 50 --patience 6 --max-minutes 26 --valid-users 0
- *   --precision float16 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F
+ *   --precision uint8 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F
  *   --datamaps F --attributes F --titles F (default: <data>_datamaps.json, _item2attributes.json, _item_titles.txt)
  *   --cold-items F]
  * At the end it fits the content encoder (models/content/) to the trained item rows and ships it,
@@ -29,7 +29,7 @@ import { evaluate } from '../eval/evaluate.js';
 import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { saveLayersModel, type WeightPrecision } from '../sasrec/save-layers-model.js';
+import { saveLayersModel, WEIGHT_PRECISIONS, type WeightPrecision } from '../sasrec/save-layers-model.js';
 import { federatedRowsFor } from '../train/local-finetune.js';
 import { CatalogIndex } from '../search/catalog-index.js';
 import { searchRows } from '../eval/search-eval.js';
@@ -69,8 +69,9 @@ if (typeof args.data !== 'string' || typeof args.out !== 'string') {
   process.exit(2);
 }
 const num = (name: string, fallback: number) => (args[name] as number | undefined) ?? fallback;
-const precision = (args.precision as WeightPrecision | undefined) ?? 'float16';
-if (precision !== 'float16' && precision !== 'float32') throw new Error('--precision must be float16 or float32');
+const precision = (args.precision as WeightPrecision | undefined) ?? 'uint8';
+if (!WEIGHT_PRECISIONS.includes(precision))
+  throw new Error(`--precision must be one of ${WEIGHT_PRECISIONS.join(', ')}`);
 
 if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs WASM backend did not start');
 const data = await loadInteractions(args.data);

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import './sasrec-encoder.js';
+import { checkItemIdList, matchItemIds } from './item-id-list.js';
 
 /** Loads a layers-format model.json and its shards from disk (Node has no file:// handler without tfjs-node). */
 export async function loadModelFromDisk(modelJsonPath: string): Promise<LayersModel> {
@@ -12,6 +13,15 @@ export async function loadModelFromDisk(modelJsonPath: string): Promise<LayersMo
     userDefinedMetadata?: Record<string, unknown>;
   };
   const dir = dirname(modelJsonPath);
+  const block = (json.userDefinedMetadata as { pocketrank?: Record<string, unknown> } | undefined)?.pocketrank;
+  if (block && block.itemIds === undefined && block.itemIdList !== undefined) {
+    // The ids are beside model.json (item-id-list.ts); tools read them as if inline.
+    const ref = checkItemIdList(block.itemIdList);
+    if (typeof ref === 'string') throw new Error(`${modelJsonPath}: ${ref}`);
+    const ids = matchItemIds(ref, JSON.parse(await readFile(join(dir, ref.file), 'utf8')));
+    if (typeof ids === 'string') throw new Error(`${modelJsonPath}: ${ids}`);
+    block.itemIds = ids;
+  }
   const shards: Uint8Array[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];
   for (const group of json.weightsManifest) {

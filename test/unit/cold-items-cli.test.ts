@@ -65,8 +65,9 @@ describe('the cold-item and search protocols', () => {
     const training = JSON.parse(await readFile(join(out, 'training.json'), 'utf8'));
     expect(training.coldItems).toHaveLength(8);
     const model = JSON.parse(await readFile(join(out, 'model.json'), 'utf8')).userDefinedMetadata.pocketrank;
-    expect(model.itemIds).toHaveLength(32);
-    for (const id of training.coldItems) expect(model.itemIds).not.toContain(id);
+    const itemIds = JSON.parse(await readFile(join(out, model.itemIdList.file), 'utf8'));
+    expect(itemIds).toHaveLength(32);
+    for (const id of training.coldItems) expect(itemIds).not.toContain(id);
     expect(model.content).toMatchObject({ file: 'content.bin', buckets: 1536, dim: 16 });
     expect((await readFile(join(out, 'content.bin'))).byteLength).toBe(2 * 16 * 1537);
     // The new-product offset: chosen on validation users, the least demotion within the 3% budget.

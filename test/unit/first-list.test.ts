@@ -4,10 +4,10 @@ import { firstList } from '../../models/catalog/first-list.js';
 describe('the first list', () => {
   it('holds the most popular in-stock items in trending order, with display fields only', () => {
     const catalog = [
-      { id: 'a', sourceId: '1', popularity: 5, title: 'A', attributes: { tags: ['1'] } },
-      { id: 'b', sourceId: '2', popularity: 9, title: 'B', brand: 'Brand', inStock: false },
-      { id: 'c', sourceId: '3', popularity: 7, title: 'C', price: { amount: 3, currency: 'EUR' } },
-      { id: 'd', sourceId: '4', popularity: 5, url: 'https://shop.example/d' },
+      { id: 'a', popularity: 5, title: 'A', attributes: { tags: ['1'] } },
+      { id: 'b', popularity: 9, title: 'B', brand: 'Brand', inStock: false },
+      { id: 'c', popularity: 7, title: 'C', price: { amount: 3, currency: 'EUR' } },
+      { id: 'd', popularity: 5, url: 'https://shop.example/d' },
       { id: 'e', sourceId: '5' },
     ];
     const { items } = firstList(catalog, 3);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../models/data/rng.js';
+import { itemIdDigest } from '../../models/sasrec/item-id-list.js';
 import { federatedPartOf } from '../../server/rounds/initial-model.js';
 
 const run = promisify(execFile);
@@ -64,13 +65,20 @@ describe('npm run train / npm run eval on a CSV export', () => {
     const train = await run(tsx, ['models/cli/train.ts', '--data', join(dir, 'shop.csv'), '--out', out, ...flags], {
       maxBuffer: 1 << 24,
     });
-    expect(train.stdout).toMatch(/test, shipped float16 weights/);
+    expect(train.stdout).toMatch(/test, shipped uint8 weights/);
     expect(train.stderr).toMatch(/epoch 1\/12 .*valid NDCG@10/);
     const report = JSON.parse(await readFile(join(out, 'training.json'), 'utf8'));
-    expect(report.precision).toBe('float16');
+    expect(report.precision).toBe('uint8');
     const modelJson = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
     expect(modelJson.format).toBe('layers-model');
-    expect(modelJson.userDefinedMetadata.pocketrank.itemIds).toHaveLength(40);
+    // The ids are beside model.json, which keeps a reference the worker checks the catalog against.
+    const idList = modelJson.userDefinedMetadata.pocketrank.itemIdList;
+    expect(modelJson.userDefinedMetadata.pocketrank.itemIds).toBeUndefined();
+    expect(idList).toMatchObject({ file: 'item-ids.json', count: 40 });
+    const ids = JSON.parse(await readFile(join(out, 'item-ids.json'), 'utf8'));
+    expect(ids).toHaveLength(40);
+    expect(idList.digest).toBe(itemIdDigest(ids));
+    expect(modelJson.weightsManifest[0].weights[0].quantization.dtype).toBe('uint8');
     const catalog = JSON.parse(await readFile(join(out, 'catalog.json'), 'utf8')).items as {
       id: string;
       title?: string;
