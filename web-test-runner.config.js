@@ -23,13 +23,26 @@ async function delayed(context, next) {
   return next();
 }
 
+// Model files are served as the README tells a shop to: revalidated on every view. The test
+// runner's own outer middleware marks every file cacheable for a year once the response is made,
+// so this one answers first and keeps that header off model files. `?test-no-store=1` on any URL
+// answers with Cache-Control: no-store, a host that forbids caching.
+async function cacheHeaders(context, next) {
+  await next();
+  const value = context.query['test-no-store'] ? 'no-store' : context.path.startsWith('/models/') ? 'no-cache' : '';
+  if (!value) return;
+  context.set('Cache-Control', value);
+  const set = context.response.set.bind(context.response);
+  context.response.set = (field, ...rest) => (/^cache-control$/i.test(field) ? undefined : set(field, ...rest));
+}
+
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default {
   rootDir: '.',
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: true,
-  middleware: [requestLog, delayed, ticketProxy, formPost],
+  middleware: [requestLog, delayed, cacheHeaders, ticketProxy, formPost],
   concurrency: 1,
   concurrentBrowsers: 1,
   browserStartTimeout: 60_000,

@@ -5,6 +5,8 @@ import { WorkerHost } from './worker-host.js';
 import { WorkerRecommender } from './worker-recommender.js';
 import { FirstList } from './first-list.js';
 import { PendingHost } from './pending-host.js';
+import { prefetchModel } from './prefetch-model.js';
+import { modelCacheName } from '../contract/model-cache-name.js';
 import type { Recommender } from '../contract/recommender.js';
 import type { RecommenderOptions } from '../contract/types.js';
 
@@ -24,6 +26,8 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
   const wasmPaths = init.wasmPaths || new URL('./', workerUrl).href;
   // Without consent the journals stay where they are: nothing of the device is read or written.
   const journals = init.consent === 'granted' ? EventJournal.read(init.dbName) : [];
+  // The big downloads start now, while the worker script arrives and boots (see prefetch-model.ts).
+  void prefetchModel(init.modelUrl, init.catalog, init.consent === 'granted' ? modelCacheName(init.dbName) : undefined);
   let recommender: WorkerRecommender | undefined;
   const starting = WorkerHost.start({
     workerUrl,

@@ -86,6 +86,18 @@ async function start(): Promise<void> {
   for (const command of queued.splice(0)) run(sdk, rec, command);
 }
 
+// The first list is the first card's only data: fetched now, beside the SDK, instead of after it
+// (one round trip less on a first visit). The SDK's own fetch of it takes the preloaded response.
+if (data.firstList)
+  document.head.append(
+    Object.assign(document.createElement('link'), {
+      rel: 'preload',
+      as: 'fetch',
+      crossOrigin: 'anonymous',
+      href: new URL(data.firstList, location.href).href,
+    }),
+  );
+
 const sdkScript = Object.assign(document.createElement('script'), {
   src: new URL(__SDK_FILE__, base).href,
   integrity: __SDK_INTEGRITY__,

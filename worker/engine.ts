@@ -25,6 +25,7 @@ import { CACHE_SETTLE_MS, startEngine, type Running } from './start-engine.js';
 import { contributeToRound } from './federated/federated-client.js';
 import { parseCatalog } from '../contract/parse-catalog.js';
 import { outcome } from './outcome.js';
+import { loadContentFor } from './load-model.js';
 import { Ranker } from './ranker.js';
 import { personalizeModel } from './personalize-model.js';
 import { ShopperState } from './shopper-state.js';
@@ -180,6 +181,8 @@ export class Engine implements EngineApi {
             : item,
         );
       }
+      // The first new product brings the content encoder (nothing changes if it cannot be fetched).
+      await loadContentFor(state.loaded, parsed);
       const next = new Ranker(state.loaded, [...current.values()]);
       this.retire(state.ranker);
       state.ranker = next;

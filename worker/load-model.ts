@@ -15,8 +15,24 @@ export interface LoadedModel {
   /** The shared item table, `[vocabSize, hidden]`; owned by the model. */
   itemTable: tf.Tensor2D;
   maxLen: number;
-  /** Maps a catalog item's content to the item space, when the model ships one: new products get rows from it. */
+  /**
+   * Maps a catalog item's content to the item space, when the model ships one and the catalog
+   * has products it has no row for (see {@link loadContentFor}): new products get rows from it.
+   */
   content?: ContentEncoder;
+  /** Fetches the model's content encoder (once; absent when the model ships none). */
+  loadContent?: () => Promise<ContentEncoder>;
+}
+
+/**
+ * Fetches the content encoder when the catalog has products the model has no row for, and only
+ * then: a catalog the model was trained on (every start of the shipped pair) needs none of its
+ * bytes, so they stay off the first visit's critical path.
+ */
+export async function loadContentFor(loaded: LoadedModel, catalog: readonly CatalogItem[]): Promise<void> {
+  if (loaded.content || !loaded.loadContent) return;
+  const known = new Set(loaded.meta.itemIds);
+  if (catalog.some((item) => !known.has(item.id))) loaded.content = await loaded.loadContent();
 }
 
 function fail(url: string, why: string): never {
@@ -73,7 +89,15 @@ export async function loadModel(
     const unresolved = await resolveItemIds(url, model, catalog, fetchFunc ?? fetch);
     if (unresolved) fail(url, unresolved);
     const loaded = checkContract(url, model);
-    if (loaded.meta.content) loaded.content = await loadContentEncoder(url, loaded, fetchFunc ?? fetch);
+    if (loaded.meta.content) {
+      let once: Promise<ContentEncoder> | undefined;
+      // A failed download may be retried by a later call (an upsert); a good one is kept.
+      loaded.loadContent = () =>
+        (once ??= loadContentEncoder(url, loaded, fetchFunc ?? fetch).catch((error: unknown) => {
+          once = undefined;
+          throw error;
+        }));
+    }
     return loaded;
   } catch (error) {
     model.dispose();

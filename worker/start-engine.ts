@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CatalogItem, Startup } from '../contract/types.js';
 import type { ConsentState, EngineInit } from '../contract/worker-protocol.js';
+import { modelCacheName } from '../contract/model-cache-name.js';
 import { DurableLog } from './durable-log.js';
 import { loadCatalog } from './load-catalog.js';
-import { loadModel, type LoadedModel } from './load-model.js';
+import { loadContentFor, loadModel, type LoadedModel } from './load-model.js';
 import { type ModelFetch, modelCacheFetch } from './model-cache.js';
 import { restorePersonalWeights } from './personalize-model.js';
 import { Ranker } from './ranker.js';
@@ -58,7 +59,7 @@ export async function startEngine(
   const granted = init.consent === 'granted';
   const log = new DurableLog(init, onDeleted);
   // The model is kept on the device only with consent, like everything else the SDK stores.
-  const modelFetch = granted ? modelCacheFetch(`pocketrank:${init.dbName}:model`, init.modelUrl) : undefined;
+  const modelFetch = granted ? modelCacheFetch(modelCacheName(init.dbName), init.modelUrl) : undefined;
   const catalogLoad = timed(loadCatalog(init.catalog), 'catalogMs');
   const [choiceResult, model, catalogResult, storeResult] = await Promise.allSettled([
     backend,
@@ -81,6 +82,13 @@ export async function startEngine(
   }
   const choice = choiceResult.value;
   const [loaded, catalog] = [model.value, catalogResult.value];
+  try {
+    await loadContentFor(loaded, catalog);
+  } catch (error) {
+    loaded.model.dispose();
+    log.close();
+    throw error;
+  }
   if (modelFetch) {
     startup.modelSource = modelFetch.source();
     void modelFetch.prune();
