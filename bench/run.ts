@@ -495,9 +495,12 @@ const contentBytes = await stat('models/beauty/content.bin').then(
 );
 latest.model_weight_bytes = weights;
 latest.content_encoder_bytes = contentBytes;
+const weightsBrotli = brotliCompressSync(await readFile('models/beauty/weights.bin')).length;
 rows.push({
   metric: 'model weights (uint8) + content encoder (float16, fetched only for new products)',
-  value: `${((weights + contentBytes) / 1024 / 1024).toFixed(2)} MB (${(weights / 1024).toFixed(0)} KB weights, ${(brotliCompressSync(await readFile('models/beauty/weights.bin')).length / 1024).toFixed(0)} KB brotli; ${(contentBytes / 1024).toFixed(0)} KB encoder)`,
+  value:
+    `${((weights + contentBytes) / 1024 / 1024).toFixed(2)} MB (${(weights / 1024).toFixed(0)} KB weights, ` +
+    `${(weightsBrotli / 1024).toFixed(0)} KB brotli; ${(contentBytes / 1024).toFixed(0)} KB encoder)`,
   baseline: '',
   ratio: '',
   target: '≤ 2 MB',

@@ -1,6 +1,6 @@
 /**
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
- *   --dropout 0.3 --lr 0.002 --batch 128 --max-len 50 --patience 6 --max-minutes 26 --valid-users 0
+ *   --dropout 0.3 --lr 0.002 --batch 128 --max-len 50 --patience 6 --max-minutes 180 --valid-users 0
  *   --precision uint8 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F
  *   --datamaps F --attributes F --titles F (default: <data>_datamaps.json, _item2attributes.json, _item_titles.txt)
  *   --cold-items F]
@@ -205,6 +205,7 @@ const report = {
   trainingSeconds: Math.round(result.seconds),
   epochsRun: result.epochsRun,
   bestEpoch: result.bestEpoch,
+  stoppedBy: result.stoppedBy,
   refitted: result.refitted,
   valid: result.bestValid,
   testFloat32,
@@ -225,7 +226,7 @@ await writeFile(join(args.out, 'training.json'), JSON.stringify(report, null, 2)
 const f = (m: Record<string, number>) => `HR@10 ${m['HR@10']!.toFixed(4)}  NDCG@10 ${m['NDCG@10']!.toFixed(4)}`;
 console.log(
   `trained ${params} parameters in ${Math.round(result.seconds)} s (best epoch ${result.bestEpoch} of ` +
-    `${result.epochsRun}${result.refitted ? ', then refit on training + validation items' : ''})`,
+    `${result.epochsRun}, stopped by ${result.stoppedBy}${result.refitted ? ', then refit on training + validation items' : ''})`,
 );
 console.log(`test, float32 weights: ${f(testFloat32)}`);
 console.log(`test, shipped ${precision} weights (${saved.weightBytes} bytes): ${f(testShipped)}`);

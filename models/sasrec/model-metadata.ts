@@ -41,6 +41,12 @@ export function parseModelMetadata(raw: unknown): ModelMetadata | string {
     return `model contract ${String(meta.contract)} is not supported (expected ${MODEL_CONTRACT})`;
   if (typeof meta.modelId !== 'string' || typeof meta.modelVersion !== 'string')
     return 'model metadata needs string modelId and modelVersion';
+  const listed = (meta as { itemIdList?: { file?: unknown } }).itemIdList;
+  if (meta.itemIds === undefined && listed)
+    return (
+      `model metadata names its item ids in ${String(listed.file)} beside model.json; ` +
+      `they must be read first (loadModelFromDisk, the worker's loader)`
+    );
   if (!Array.isArray(meta.itemIds) || meta.itemIds.some((id) => typeof id !== 'string'))
     return 'model metadata itemIds must be an array of strings';
   if (

@@ -17,9 +17,14 @@ export interface TrainOptions extends Omit<SasrecConfig, 'vocabSize'> {
   epochs: number;
   batchSize: number;
   learningRate: number;
-  /** Epochs without a better validation NDCG@10 before stopping. */
+  /** Epochs without a better validation NDCG@10 before stopping (what normally ends training). */
   patience: number;
-  /** Wall-clock budget; training stops after the epoch that crosses it and keeps the best epoch. */
+  /**
+   * A safety net, not a budget: training stops after the epoch that crosses it and keeps the
+   * best epoch, and says so (`stoppedBy: 'wall-clock'`), since the model then depends on how fast
+   * the machine was. The epoch limit and early stopping decide every run that does not hit it,
+   * so the same flags and seed give the same weights on any machine.
+   */
   maxMinutes: number;
   /** Validation users scored per epoch (a fixed random subset; 0 = all). */
   validUsers: number;
@@ -36,7 +41,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   batchSize: 128,
   learningRate: 0.002,
   patience: 6,
-  maxMinutes: 26,
+  maxMinutes: 180,
   validUsers: 0,
   negatives: 1024,
   refit: true,
@@ -52,6 +57,8 @@ export interface TrainResult {
   /** True when the returned model was refit on training + validation items. */
   refitted: boolean;
   epochsRun: number;
+  /** What ended the epochs: early stopping, the epoch limit, or the wall-clock safety net. */
+  stoppedBy: 'patience' | 'epochs' | 'wall-clock';
   seconds: number;
   log: { epoch: number; loss: number; valid: Metrics; seconds: number }[];
 }
@@ -112,6 +119,7 @@ export async function trainSasrec(
   let best: { epoch: number; valid: Metrics; snapshot: tf.Tensor[] } | undefined;
   const log: TrainResult['log'] = [];
   let epoch = 0;
+  let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
   for (epoch = 1; epoch <= epochs; epoch++) {
     const epochStart = Date.now();
     const batches = makeBatches(examples, batchSize, rand);
@@ -129,16 +137,29 @@ export async function trainSasrec(
       `loss ${loss.toFixed(4)} valid NDCG@10 ${valid['NDCG@10']!.toFixed(4)} HR@10 ` +
         `${valid['HR@10']!.toFixed(4)}${improved ? ' *' : ''} (${formatDuration(seconds)})`,
     );
-    if (epoch - best!.epoch >= patience) break;
-    if ((Date.now() - started) / 60_000 > maxMinutes) {
-      process.stderr.write(`stopping: the ${maxMinutes}-minute budget is spent\n`);
+    if (epoch - best!.epoch >= patience) {
+      stoppedBy = 'patience';
+      break;
+    }
+    if ((Date.now() - started) / 60_000 > maxMinutes && epoch < epochs) {
+      stoppedBy = 'wall-clock';
+      process.stderr.write(
+        `warning: stopping at the ${maxMinutes}-minute safety net before early stopping or the epoch limit: ` +
+          `this model depends on the machine's speed (raise --max-minutes or lower --epochs for a reproducible run)\n`,
+      );
       break;
     }
   }
   encoder.setWeights(best!.snapshot);
   best!.snapshot.forEach((t) => t.dispose());
   optimizer.dispose();
-  const selected = { bestEpoch: best!.epoch, bestValid: best!.valid, epochsRun: Math.min(epoch, epochs), log };
+  const selected = {
+    bestEpoch: best!.epoch,
+    bestValid: best!.valid,
+    epochsRun: Math.min(epoch, epochs),
+    stoppedBy,
+    log,
+  };
   if (!refit) return { model, encoder, splits, ...selected, refitted: false, seconds: (Date.now() - started) / 1000 };
   await hooks.beforeRefit?.(encoder, splits);
 

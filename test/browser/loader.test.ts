@@ -1,3 +1,4 @@
+import { executeServerCommand } from '@web/test-runner-commands';
 import { expect } from 'chai';
 
 interface ShopReport {
@@ -91,6 +92,44 @@ describe('the script-tag loader', () => {
       // The queued recommend ran and logged its four items (not an error).
       const items = r.logged.find((args) => Array.isArray(args[0]))?.[0] as { itemId: string }[] | undefined;
       expect(items?.length).to.equal(4);
+    } finally {
+      frame.remove();
+    }
+  });
+
+  it('with data-first-list fills the widget from the first list before the model arrives, fetching it once', async () => {
+    await executeServerCommand('request-log');
+    const origin = location.origin;
+    // The SDK from the CDN server (it serves dist/ byte for byte, so the integrity hash holds).
+    const cdn = ((await (await fetch('/__cdn.json')).json()) as { origin: string }).origin;
+    const top = (await (await fetch('/models/beauty/top.json')).json()) as { items: { id: string }[] };
+    await executeServerCommand('request-log');
+    const frame = document.createElement('iframe');
+    // The model is held back 4 s (test-delay): the first list must not wait for it.
+    frame.srcdoc = `<!doctype html><meta charset="utf-8">
+<pocketrank-recs scenario="for-you" count="3" style="display:block;min-height:120px"></pocketrank-recs>
+<script async src="${cdn}/dist/pocketrank.loader.js" data-consent="denied" data-db="first-list-${Date.now()}"
+  data-model="${origin}/models/beauty/model.json?test-delay=4000" data-first-list="${origin}/models/beauty/top.json"></script>`;
+    document.body.append(frame);
+    try {
+      const cards = async (timeoutMs: number) => {
+        for (const until = Date.now() + timeoutMs; Date.now() < until;) {
+          const shown = [...(frame.contentDocument?.querySelectorAll('[data-pocketrank-item]') ?? [])].map((card) =>
+            card.getAttribute('data-pocketrank-item')!,
+          );
+          if (shown.length) return shown;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return [];
+      };
+      const started = performance.now();
+      const first = await cards(3000);
+      // Well before the model's 4 s: the trending items of top.json, in its order.
+      expect(performance.now() - started).to.be.below(3000);
+      expect(first).to.deep.equal(top.items.slice(0, 3).map((item) => item.id));
+      const requests = (await executeServerCommand('request-log')) as { url: string }[];
+      // Preloaded by the loader and taken by the SDK: one request.
+      expect(requests.filter((r) => r.url.startsWith('/models/beauty/top.json'))).to.have.length(1);
     } finally {
       frame.remove();
     }

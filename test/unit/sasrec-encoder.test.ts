@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
 import { embeddingLookup } from '../../models/sasrec/embedding-lookup.js';
+import { loadModelFromDisk } from '../../models/sasrec/load-model-dir.js';
 import { parseModelMetadata } from '../../models/sasrec/model-metadata.js';
 import { saveLayersModel } from '../../models/sasrec/save-layers-model.js';
 import { SasrecEncoder } from '../../models/sasrec/sasrec-encoder.js';
@@ -88,18 +88,17 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
     const files = await saveLayersModel(model, dir);
     const json = JSON.parse(await readFile(files.modelJson, 'utf8'));
     expect(json.format).toBe('layers-model');
-    const weights = await readFile(files.weights);
-    const reloaded = await loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest[0].weights,
-        weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-        userDefinedMetadata: json.userDefinedMetadata,
-      }),
-    );
+    // The ids go beside model.json, which names them by reference; loading reads them back.
+    expect(json.userDefinedMetadata.pocketrank.itemIds).toBeUndefined();
+    expect(json.userDefinedMetadata.pocketrank.itemIdList).toMatchObject({
+      file: 'item-ids.json',
+      count: itemIds.length,
+    });
+    expect(parseModelMetadata(json.userDefinedMetadata)).toMatch(/item-ids\.json/);
+    const reloaded = await loadModelFromDisk(files.modelJson);
     expect(reloaded.layers.some((l) => l instanceof SasrecEncoder)).toBe(true);
     const meta = parseModelMetadata(reloaded.getUserDefinedMetadata());
-    expect(meta).toMatchObject({ contract: 1, modelId: 'roundtrip', modelVersion: '7' });
+    expect(meta).toMatchObject({ contract: 1, modelId: 'roundtrip', modelVersion: '7', itemIds });
     const x = tf.tensor2d([[0, 0, 1, 2, 3, 4, 5, 6]], [1, 8], 'int32');
     expect((reloaded.predict(x) as tf.Tensor).arraySync()).toEqual((model.predict(x) as tf.Tensor).arraySync());
   });

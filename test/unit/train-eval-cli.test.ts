@@ -69,6 +69,8 @@ describe('npm run train / npm run eval on a CSV export', () => {
     expect(train.stderr).toMatch(/epoch 1\/12 .*valid NDCG@10/);
     const report = JSON.parse(await readFile(join(out, 'training.json'), 'utf8'));
     expect(report.precision).toBe('uint8');
+    // Early stopping or the epoch limit ended it, not the wall clock: the run does not depend on the machine.
+    expect(['patience', 'epochs']).toContain(report.stoppedBy);
     const modelJson = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
     expect(modelJson.format).toBe('layers-model');
     // The ids are beside model.json, which keeps a reference the worker checks the catalog against.
@@ -120,6 +122,29 @@ describe('npm run train / npm run eval on a CSV export', () => {
     expect(
       JSON.parse(await readFile(join(again, 'model.json'), 'utf8')).userDefinedMetadata.pocketrank.dpCoordinates,
     ).toEqual(dpCoordinates);
+    // The wall-clock guard is a safety net that says when it fired.
+    const rushed = join(dir, 'rushed');
+    const guard = await run(
+      tsx,
+      [
+        'models/cli/train.ts',
+        '--data',
+        join(dir, 'shop.csv'),
+        '--out',
+        rushed,
+        ...flags,
+        '--max-minutes',
+        '0',
+        '--refit',
+        '0',
+      ],
+      { maxBuffer: 1 << 24 },
+    );
+    expect(guard.stderr).toMatch(/warning: stopping at the 0-minute safety net .* depends on the machine's speed/);
+    expect(JSON.parse(await readFile(join(rushed, 'training.json'), 'utf8'))).toMatchObject({
+      stoppedBy: 'wall-clock',
+      epochsRun: 1,
+    });
     // npm run dp-coordinates --part rows names the item rows' block instead (the list goes): a DP
     // server then starts from exactly the rows' values, the tail of the whole federated part.
     await run(tsx, ['models/cli/dp-coordinates.ts', '--model', join(again, 'model.json'), '--part', 'rows']);
