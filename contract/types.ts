@@ -1,3 +1,4 @@
+import type { Experiment, ExperimentStatus } from './experiment-types.js';
 import type { PrivacyReport } from '../protocol/responses.js';
 import type { TrackedEvent } from './event-schema.js';
 
@@ -85,6 +86,8 @@ export interface RecommenderOptions {
   firstList?: string | URL;
   /** Stored events older than `maxAgeDays` (default 180) or beyond the newest `maxEvents` (default 5000) are deleted, oldest first. */
   retention?: { maxAgeDays?: number; maxEvents?: number };
+  /** On-device A/B tests: the arm a device is in decides what its lists serve (see {@link Experiment}). */
+  experiments?: Experiment[];
 }
 
 /** Everything pocketrank keeps about the shopper on this device, as `storedData()` shows it. */
@@ -129,6 +132,12 @@ export interface Recommendation extends ItemDisplay {
   score: number;
   /** Why it is here; always set (the `because` item needs `explain: true` for `for-you`). */
   reason: Explanation;
+  /**
+   * The experiment whose arm served this list, when experiments are configured: a page that
+   * renders the list itself tracks its `impression` and `click` events with
+   * `context: { experiment }`, as `<pocketrank-recs>` does, so they count for that experiment.
+   */
+  experiment?: string;
 }
 
 /** Arguments of `recommend()`. */
@@ -160,6 +169,8 @@ export interface RecommendQuery {
   boost?: Record<string, number>;
   /** Find, for `for-you`, the history event that contributed most to each item (one extra batched encoder pass). */
   explain?: boolean;
+  /** The experiment whose arm decides this list; default the first of `options.experiments`. */
+  experiment?: string;
 }
 
 /** WebGPU adapter facts, reported so a shop can see why a backend was or was not chosen. */
@@ -227,6 +238,8 @@ export interface RecommenderStatus {
   storage: StorageStatus;
   /** Times the SDK restarted its worker after it died (at most once; a second death is `worker_failed`). */
   workerRestarts: number;
+  /** By experiment id: this device's arm and what it counted today (see {@link ExperimentStatus}). */
+  experiments: Record<string, ExperimentStatus>;
   /** Live tfjs tensors in the worker: stays flat across calls. */
   tensors: number;
   /** Bytes held by those tensors (the model included). */

@@ -60,6 +60,8 @@ export interface EngineInit {
   retention: { maxAgeMs: number; maxEvents: number };
   /** Batches earlier pages journalled as they went away, to store (once) before the history is read. */
   replay: EventBatch[];
+  /** Ids of the configured experiments, whose counts `status()` reports (the arms are the page's). */
+  experiments: string[];
 }
 
 export type { ConsentState, StoredData };

@@ -6,6 +6,8 @@ import { WorkerRecommender } from './worker-recommender.js';
 import { FirstList } from './first-list.js';
 import { PendingHost } from './pending-host.js';
 import { prefetchModel } from './prefetch-model.js';
+import { ExperimentArms } from './experiment-arms.js';
+import { validateExperiments } from './validate-experiments.js';
 import { modelCacheName } from '../contract/model-cache-name.js';
 import type { Recommender } from '../contract/recommender.js';
 import type { RecommenderOptions } from '../contract/types.js';
@@ -22,6 +24,8 @@ const DEFAULT_FLUSH_MS = 250;
  */
 export async function createRecommender(options: RecommenderOptions): Promise<Recommender> {
   const { federation, firstList, ...init } = validateOptions(options);
+  // Checked before anything starts: a malformed experiment changes nothing on the device.
+  const experiments = validateExperiments(options.experiments);
   const workerUrl = resolveWorkerUrl(options.workerUrl);
   const wasmPaths = init.wasmPaths || new URL('./', workerUrl).href;
   // Without consent the journals stay where they are: nothing of the device is read or written.
@@ -35,6 +39,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
       ...init,
       wasmPaths,
       consent: recommender?.consentState ?? init.consent,
+      experiments: experiments.map((e) => e.id),
       replay: restart ? [] : journals.flatMap((j) => j.batches),
     }),
     restore: async (engine) => recommender?.restore(engine),
@@ -49,6 +54,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
     dbName: init.dbName,
     consent: init.consent,
     federation,
+    arms: new ExperimentArms(experiments, init.dbName, init.consent),
   };
   // The first list, if it comes before the engine serves; a list that fails to load is waited out.
   const list = firstList

@@ -31,3 +31,10 @@ export type {
   StoredData,
 } from '../contract/types.js';
 export type { RerankedItem, RerankOptions, SearchHit, SearchOptions } from '../contract/search-types.js';
+export type {
+  ArmScenario,
+  Experiment,
+  ExperimentArm,
+  ExperimentCounts,
+  ExperimentStatus,
+} from '../contract/experiment-types.js';

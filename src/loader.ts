@@ -66,9 +66,20 @@ function run(sdk: typeof Sdk, rec: Recommender, command: unknown): void {
   }
 }
 
+/** `data-experiments`: the experiments as JSON, checked by the SDK like `options.experiments`. */
+function experiments(sdk: typeof Sdk): Sdk.Experiment[] | undefined {
+  if (data.experiments === undefined) return undefined;
+  try {
+    return JSON.parse(data.experiments) as Sdk.Experiment[];
+  } catch (error) {
+    throw new sdk.PocketrankError('invalid_argument', `data-experiments must be JSON: ${String(error)}`);
+  }
+}
+
 async function start(): Promise<void> {
   const sdk = w.Pocketrank!;
   const rec = await sdk.createRecommender({
+    ...(data.experiments !== undefined && { experiments: experiments(sdk) }),
     model: new URL(data.model ?? 'model.json', location.href),
     ...(data.catalog && { catalog: data.catalog }),
     ...(data.firstList && { firstList: data.firstList }),

@@ -56,7 +56,7 @@ export function defineRecsElement(
   const label = options.label;
 
   class PocketrankRecs extends HTMLElement {
-    static observedAttributes = ['scenario', 'count', 'item', 'explain', 'exclude'];
+    static observedAttributes = ['scenario', 'count', 'item', 'explain', 'exclude', 'experiment'];
     /** Renders one recommendation; overrides the `<template>` child. */
     renderItem: ((rec: Recommendation, reason: string) => Element) | undefined;
     /** What the last refresh showed. */
@@ -70,7 +70,7 @@ export function defineRecsElement(
     private readonly onChange = () => void this.refresh();
     private readonly onClick = (event: Event) => {
       const card = (event.target as Element).closest<HTMLElement>('[data-pocketrank-item]');
-      if (card && this.contains(card)) this.track('click', card.dataset.pocketrankItem!);
+      if (card && this.contains(card)) this.track('click', card);
     };
 
     private get count(): number {
@@ -89,7 +89,7 @@ export function defineRecsElement(
             const card = entry.target as HTMLElement;
             if (!entry.isIntersecting || this.seen.has(card)) continue;
             this.seen.add(card);
-            this.track('impression', card.dataset.pocketrankItem!);
+            this.track('impression', card);
           }
         },
         { threshold: 0.5 },
@@ -119,6 +119,9 @@ export function defineRecsElement(
       };
       const item = this.getAttribute('item');
       if (item) query.item = item;
+      // `experiment="id"`: the experiment whose arm decides this row (default: the first configured).
+      const experiment = this.getAttribute('experiment');
+      if (experiment) query.experiment = experiment;
       // `exclude="id,id"`: what another row of the page already shows, so rows do not repeat each other.
       const exclude = this.getAttribute('exclude');
       if (exclude)
@@ -146,9 +149,12 @@ export function defineRecsElement(
       }
     }
 
-    private track(type: 'impression' | 'click', itemId: string): void {
+    private track(type: 'impression' | 'click', card: HTMLElement): void {
+      const { pocketrankItem: itemId, pocketrankExperiment: experiment } = card.dataset;
+      // With experiments, the experiment that served the card: what the device's counts attribute to.
+      const context = { widget: this.getAttribute('scenario') ?? 'for-you', ...(experiment && { experiment }) };
       void Promise.resolve(recommender).then(
-        (rec) => rec.track({ type, itemId, context: { widget: this.getAttribute('scenario') ?? 'for-you' } }),
+        (rec) => rec.track({ type, itemId: itemId!, context }),
         () => undefined,
       );
     }
@@ -170,6 +176,7 @@ export function defineRecsElement(
         fillCard(el, cardFields(rec, reason, label ?? ((id) => rec.title ?? id)));
       }
       (el as HTMLElement).dataset.pocketrankItem = rec.itemId;
+      if (rec.experiment) (el as HTMLElement).dataset.pocketrankExperiment = rec.experiment;
       return el;
     }
   }

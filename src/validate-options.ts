@@ -26,7 +26,7 @@ function absoluteUrl(value: string | URL, what: string): string {
 /** Checks `createRecommender` options and resolves every URL against the page. */
 export function validateOptions(
   options: RecommenderOptions,
-): Omit<EngineInit, 'replay'> & { federation?: FederationSettings; firstList?: string } {
+): Omit<EngineInit, 'replay' | 'experiments'> & { federation?: FederationSettings; firstList?: string } {
   if (typeof options !== 'object' || options === null) bad('createRecommender needs an options object');
   if (options.model === undefined || options.model === '') bad('options.model (URL of model.json) is required');
   const modelUrl = absoluteUrl(options.model, 'options.model');

@@ -4,6 +4,7 @@ import { EventJournal } from './event-journal.js';
 import { CHANGE_EVENT } from './change-event.js';
 import { fetchPrivacy } from './fetch-privacy.js';
 import { validateQuery } from './validate-options.js';
+import type { ExperimentArms } from './experiment-arms.js';
 import type { EngineHost } from './pending-host.js';
 import type { FirstList } from './first-list.js';
 import { validateEvent, type TrackInput } from '../contract/event-schema.js';
@@ -38,6 +39,8 @@ export interface PageSettings {
   dbName: string;
   consent: ConsentState;
   federation: FederationSettings | undefined;
+  /** This device's experiment arms. */
+  arms: ExperimentArms;
 }
 
 /**
@@ -189,14 +192,17 @@ export class WorkerRecommender implements Recommender {
 
   async recommend(query: RecommendQuery): Promise<Recommendation[]> {
     this.assertOpen();
-    const checked = validateQuery(query);
+    const armed = this.settings.arms.apply(query);
+    const checked = validateQuery(armed.query);
+    const tag = (list: Recommendation[]) =>
+      armed.experiment ? list.map((r) => ({ ...r, experiment: armed.experiment })) : list;
     // Before the engine serves, the first list answers what it can, as the engine would a new shopper.
     if (!this.engineReady && this.startError === undefined && this.first?.answers(checked))
-      return this.first.recommend(checked);
+      return tag(this.first.recommend(checked));
     // Also waits for batches in flight: after a worker restart they are sent again, and must land
     // first. A batch that failed was reported already; the ranking goes on without it.
     await this.batcher.flush().catch(() => undefined);
-    return this.host.call((engine) => engine.recommend(checked));
+    return tag(await this.host.call((engine) => engine.recommend(checked)));
   }
 
   async search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
@@ -228,7 +234,12 @@ export class WorkerRecommender implements Recommender {
   async status(): Promise<RecommenderStatus> {
     this.assertOpen();
     await this.batcher.flush();
-    const status = { ...(await this.host.call((engine) => engine.status())), workerRestarts: this.host.restarts };
+    const engine = await this.host.call((e) => e.status());
+    // The arms are the page's; the counts come from the worker's event log.
+    const experiments = Object.fromEntries(
+      Object.entries(this.settings.arms.assigned).map(([id, arm]) => [id, { ...engine.experiments[id]!, arm }]),
+    );
+    const status = { ...engine, workerRestarts: this.host.restarts, experiments };
     const federation = this.settings.federation;
     // The federation server hears nothing from a shopper who has not taken part: not even this report.
     return federation && this.contributed ? { ...status, federation: await fetchPrivacy(federation.server) } : status;
@@ -274,9 +285,11 @@ export class WorkerRecommender implements Recommender {
     if (state === 'denied') {
       this.consentNow = state;
       EventJournal.clear(this.settings.dbName);
+      this.settings.arms.deny();
     }
     await this.host.call((engine) => engine.consent(state));
     this.consentNow = state;
+    if (state === 'granted') this.settings.arms.grant();
     notifyChange();
   }
 
@@ -286,6 +299,7 @@ export class WorkerRecommender implements Recommender {
     this.forgotten = true;
     await this.batcher.clear();
     EventJournal.clear(this.settings.dbName);
+    this.settings.arms.forget(this.consentNow);
     await this.host.call((engine) => engine.forget());
     notifyChange();
   }

@@ -26,6 +26,7 @@ import { contributeToRound } from './federated/federated-client.js';
 import { parseCatalog } from '../contract/parse-catalog.js';
 import { outcome } from './outcome.js';
 import { loadContentFor } from './load-model.js';
+import { experimentCounts, periodOf } from './experiment-counts.js';
 import { Ranker } from './ranker.js';
 import { personalizeModel } from './personalize-model.js';
 import { ShopperState } from './shopper-state.js';
@@ -297,6 +298,13 @@ export class Engine implements EngineApi {
 
   private async snapshot(): Promise<RecommenderStatus> {
     const { choice, loaded, ranker, log, init, consent, personalized } = this.state;
+    const period = periodOf(Date.now());
+    // The whole history, stored or held in memory (without consent the counts last as long as the page).
+    const events = init.experiments.length ? log.events : [];
+    // The arm is the page's to fill in: it assigned it.
+    const experiments = Object.fromEntries(
+      init.experiments.map((id) => [id, { arm: '', period, counts: experimentCounts(events, id, period) }]),
+    );
     return {
       backend: choice.backend,
       backendReason: choice.reason,
@@ -315,6 +323,7 @@ export class Engine implements EngineApi {
       sessionEvents: log.memoryCount,
       storage: log.status,
       workerRestarts: 0,
+      experiments,
       tensors: tf.memory().numTensors,
       tensorBytes: tf.memory().numBytes,
       personalized,

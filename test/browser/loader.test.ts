@@ -97,7 +97,7 @@ describe('the script-tag loader', () => {
     }
   });
 
-  it('with data-first-list fills the widget from the first list before the model arrives, fetching it once', async () => {
+  it('with data-first-list fills the widget from the first list before the model arrives, fetching it once; data-experiments assigns the arm', async () => {
     await executeServerCommand('request-log');
     const origin = location.origin;
     // The SDK from the CDN server (it serves dist/ byte for byte, so the integrity hash holds).
@@ -109,6 +109,7 @@ describe('the script-tag loader', () => {
     frame.srcdoc = `<!doctype html><meta charset="utf-8">
 <pocketrank-recs scenario="for-you" count="3" style="display:block;min-height:120px"></pocketrank-recs>
 <script async src="${cdn}/dist/pocketrank.loader.js" data-consent="denied" data-db="first-list-${Date.now()}"
+  data-experiments='[{"id":"lift","arms":[{"name":"control","scenario":"trending"},{"name":"personal","weight":0}]}]'
   data-model="${origin}/models/beauty/model.json?test-delay=4000" data-first-list="${origin}/models/beauty/top.json"></script>`;
     document.body.append(frame);
     try {
@@ -130,6 +131,15 @@ describe('the script-tag loader', () => {
       const requests = (await executeServerCommand('request-log')) as { url: string }[];
       // Preloaded by the loader and taken by the SDK: one request.
       expect(requests.filter((r) => r.url.startsWith('/models/beauty/top.json'))).to.have.length(1);
+      // data-experiments reached the SDK: the device is in the only arm that takes devices.
+      const status = await new Promise<{ experiments: Record<string, { arm: string }> }>((resolve, reject) =>
+        (frame.contentWindow as unknown as { pocketrank: { push(command: unknown[]): void } }).pocketrank.push([
+          'status',
+          (error: unknown, result: { experiments: Record<string, { arm: string }> }) =>
+            error ? reject(error) : resolve(result),
+        ]),
+      );
+      expect(status.experiments.lift!.arm).to.equal('control');
     } finally {
       frame.remove();
     }

@@ -1,0 +1,62 @@
+import type { TrackedEvent } from '../contract/event-schema.js';
+import type { ExperimentCounts } from '../contract/experiment-types.js';
+
+/** A cart or purchase counts for a list that showed its item at most this long before (7 days). */
+export const ATTRIBUTION_WINDOW_MS = 7 * 86_400_000;
+
+/** A reporting period: one UTC day. */
+export const PERIOD_MS = 86_400_000;
+
+/**
+ * The most one device adds to each count in one period. Clipping bounds every device's influence
+ * on every published total, which is what the noise is calibrated to: the L1 sensitivity of the
+ * counter vector is the sum of the caps, its L2 sensitivity the root of the sum of their squares.
+ */
+export const EXPERIMENT_CAPS: Readonly<ExperimentCounts> = {
+  impressions: 200,
+  clicks: 50,
+  addToCarts: 20,
+  purchases: 10,
+  allPurchases: 10,
+};
+
+/** The period a time falls in (days since the epoch, UTC). */
+export const periodOf = (timestamp: number): number => Math.floor(timestamp / PERIOD_MS);
+
+/**
+ * Counts one experiment's outcomes in one period from the device's own event log, each count
+ * clipped at its cap. Nothing is stored beside the log: forgetting or withdrawing consent deletes
+ * the log, and with it every count. A list's item counts as shown by its impression or click
+ * event (the widget tags both with the experiment that served the list); carts and purchases are
+ * attributed to the experiment when one of its lists showed the item within the window before.
+ */
+export function experimentCounts(
+  events: readonly TrackedEvent[],
+  experiment: string,
+  period: number,
+): ExperimentCounts {
+  const [from, to] = [period * PERIOD_MS, (period + 1) * PERIOD_MS];
+  const ordered = events
+    .filter((e) => e.timestamp < to && e.timestamp >= from - ATTRIBUTION_WINDOW_MS)
+    .sort((a, b) => a.timestamp - b.timestamp);
+  const shownAt = new Map<string, number>();
+  const counts: ExperimentCounts = { impressions: 0, clicks: 0, addToCarts: 0, purchases: 0, allPurchases: 0 };
+  for (const event of ordered) {
+    if (event.type === 'search' || event.itemId === undefined) continue;
+    const inPeriod = event.timestamp >= from;
+    const ours = event.context?.experiment === experiment;
+    if ((event.type === 'impression' || event.type === 'click') && ours) {
+      shownAt.set(event.itemId, event.timestamp);
+      if (inPeriod) counts[event.type === 'impression' ? 'impressions' : 'clicks'] += 1;
+      continue;
+    }
+    if (!inPeriod || (event.type !== 'add_to_cart' && event.type !== 'purchase')) continue;
+    const shown = shownAt.get(event.itemId);
+    const attributed = shown !== undefined && event.timestamp - shown <= ATTRIBUTION_WINDOW_MS;
+    if (event.type === 'purchase') counts.allPurchases += 1;
+    if (attributed) counts[event.type === 'purchase' ? 'purchases' : 'addToCarts'] += 1;
+  }
+  for (const key of Object.keys(counts) as (keyof ExperimentCounts)[])
+    counts[key] = Math.min(counts[key], EXPERIMENT_CAPS[key]);
+  return counts;
+}
