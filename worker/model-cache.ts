@@ -1,3 +1,5 @@
+import { textDigest } from '../models/sasrec/text-digest.js';
+
 /** Where the model files of a start came from. */
 export type ModelSource = 'network' | 'cache';
 
@@ -15,17 +17,9 @@ export interface ModelFetch {
   settled(timeoutMs: number): Promise<void>;
 }
 
-// FNV-1a, twice with different offsets: a cache key for the manifest's text, not a security
-// boundary (Cache Storage is private to the origin), so no async WebCrypto on the start-up path.
-function manifestKey(text: string): string {
-  let [a, b] = [0x811c9dc5, 0x01000193 ^ text.length];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 16777619);
-    b = Math.imul(b ^ c, 2246822519);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
-}
+// A cache key for the manifest's text, not a security boundary (Cache Storage is private to the
+// origin), so no async WebCrypto on the start-up path.
+const manifestKey = textDigest;
 
 function openCache(name: string): Promise<Cache | undefined> {
   try {

@@ -7,6 +7,8 @@
  * model).
  */
 
+import { textDigest } from './text-digest.js';
+
 /** The reference model.json holds instead of the ids themselves. */
 export interface ItemIdList {
   /** File beside model.json: a JSON array of the ids, row 1 first. */
@@ -21,20 +23,11 @@ export interface ItemIdList {
 export const ITEM_ID_FILE = 'item-ids.json';
 
 /**
- * A 64-bit FNV-1a digest (two 32-bit lanes) of the ids as one JSON text. It guards against a
- * catalog that was edited since training, not against an attacker (the same origin serves both
- * files), and it must be synchronous and available in any context: WebCrypto's digest is async
- * and absent from pages served over plain HTTP.
+ * The digest of the ids as one JSON text (unambiguous whatever the ids contain). It guards
+ * against a catalog edited since training, not against an attacker: the same origin serves both files.
  */
 export function itemIdDigest(ids: readonly string[]): string {
-  const text = JSON.stringify(ids);
-  let [a, b] = [0x811c9dc5, 0x01000193 ^ text.length];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 16777619);
-    b = Math.imul(b ^ c, 2246822519);
-  }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+  return textDigest(JSON.stringify(ids));
 }
 
 /** Checks a reference's shape; a reason string when it is unusable. */
