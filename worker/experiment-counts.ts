@@ -1,5 +1,6 @@
 import type { TrackedEvent } from '../contract/event-schema.js';
 import type { ExperimentCounts } from '../contract/experiment-types.js';
+import { COUNT_CAPS } from '../protocol/analytics/counter-vector.js';
 
 /** A cart or purchase counts for a list that showed its item at most this long before (7 days). */
 export const ATTRIBUTION_WINDOW_MS = 7 * 86_400_000;
@@ -8,16 +9,15 @@ export const ATTRIBUTION_WINDOW_MS = 7 * 86_400_000;
 export const PERIOD_MS = 86_400_000;
 
 /**
- * The most one device adds to each count in one period. Clipping bounds every device's influence
- * on every published total, which is what the noise is calibrated to: the L1 sensitivity of the
- * counter vector is the sum of the caps, its L2 sensitivity the root of the sum of their squares.
+ * The most one device adds to each count in one period: the caps of the analytics vector
+ * (protocol/analytics/counter-vector.ts), which bound every device's influence on every total.
  */
 export const EXPERIMENT_CAPS: Readonly<ExperimentCounts> = {
-  impressions: 200,
-  clicks: 50,
-  addToCarts: 20,
-  purchases: 10,
-  allPurchases: 10,
+  impressions: COUNT_CAPS.impressions,
+  clicks: COUNT_CAPS.clicks,
+  addToCarts: COUNT_CAPS.addToCarts,
+  purchases: COUNT_CAPS.purchases,
+  allPurchases: COUNT_CAPS.allPurchases,
 };
 
 /** The period a time falls in (days since the epoch, UTC). */
