@@ -49,6 +49,14 @@ export async function catalogFiles(dataPath: string, flags: Record<string, unkno
   return files;
 }
 
+/** How the data file's item ids become shop ids: the datamaps file beside it, or the one `flags.datamaps` names. */
+export async function shopIdsBeside(
+  dataPath: string,
+  flags: Record<string, unknown> = {},
+): Promise<(sourceId: string) => string> {
+  return loadShopIds((await catalogFiles(dataPath, flags)).datamaps);
+}
+
 /**
  * Builds the catalog for the data's items: shop ids from datamaps' `id2item` when given
  * (else the data ids), attribute ids as `tags`, training popularity for cold-start ranking, and

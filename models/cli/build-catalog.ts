@@ -11,6 +11,7 @@ import { brotliCompressSync } from 'node:zlib';
 import { buildCatalog, catalogFiles } from '../catalog/build-catalog.js';
 import { FIRST_LIST_FILE, firstList } from '../catalog/first-list.js';
 import { loadInteractions } from '../data/interactions.js';
+import { readItemIds } from '../sasrec/load-model-dir.js';
 import { parseArgs } from './args.js';
 
 const args = parseArgs(process.argv.slice(2), {
@@ -29,13 +30,12 @@ const files = await catalogFiles(args.data, args);
 // Popularity counts the training part of each sequence, as `npm run train` does.
 const train = data.sequences.map((s) => (s.length >= 3 ? s.slice(0, -2) : s));
 const catalog = await buildCatalog(data.itemIds, train, files);
-const model = JSON.parse(await readFile(join(args.out, 'model.json'), 'utf8')) as {
-  userDefinedMetadata?: { pocketrank?: { itemIds?: string[]; itemIdList?: { file: string } } };
+const modelJson = join(args.out, 'model.json');
+const model = JSON.parse(await readFile(modelJson, 'utf8')) as {
+  userDefinedMetadata?: { pocketrank?: Record<string, unknown> };
 };
 const block = model.userDefinedMetadata?.pocketrank;
-const listed =
-  block?.itemIdList && (JSON.parse(await readFile(join(args.out, block.itemIdList.file), 'utf8')) as string[]);
-const modelIds = new Set(block?.itemIds ?? listed ?? []);
+const modelIds = new Set(block ? ((await readItemIds(modelJson, block)) ?? []) : []);
 const missing = catalog.filter((item) => modelIds.size > 0 && !modelIds.has(item.id)).length;
 const text = JSON.stringify({ items: catalog });
 await writeFile(join(args.out, 'catalog.json'), text);

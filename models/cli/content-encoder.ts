@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { shipContentEncoder } from '../content/ship-content-encoder.js';
-import { catalogFiles } from '../catalog/build-catalog.js';
-import { loadShopIds } from '../catalog/shop-ids.js';
+import { shopIdsBeside } from '../catalog/build-catalog.js';
 import { loadInteractions } from '../data/interactions.js';
 import { evalCases, leaveOneOut, type EvalCase } from '../data/leave-one-out.js';
 import { loadModelFromDisk } from '../sasrec/load-model-dir.js';
@@ -41,7 +40,7 @@ let validCases: EvalCase[] | undefined;
 if (typeof args.data === 'string') {
   // The data's items as model rows (through the datamaps file beside the data); the last two of
   // each sequence (validation and test) stay out.
-  const shopId = await loadShopIds((await catalogFiles(args.data, {})).datamaps);
+  const shopId = await shopIdsBeside(args.data);
   const rowOfShop = new Map(meta.itemIds.map((id, i) => [id, i + 1]));
   const data = await loadInteractions(args.data);
   const rowSequences = data.sequences.map((s) =>

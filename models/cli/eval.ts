@@ -11,8 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { catalogFiles } from '../catalog/build-catalog.js';
-import { loadShopIds } from '../catalog/shop-ids.js';
+import { shopIdsBeside } from '../catalog/build-catalog.js';
 import { loadInteractions } from '../data/interactions.js';
 import { evalCases, leaveOneOut } from '../data/leave-one-out.js';
 import { itemKnnScorer, popularityScorer } from '../eval/baselines.js';
@@ -62,7 +61,7 @@ const catalogPath = join(modelJson, '..', 'catalog.json');
 const catalog = JSON.parse(await readFile(catalogPath, 'utf8').catch(() => '{"items":[]}')) as {
   items: { id: string; popularity?: number }[];
 };
-const shopId = await loadShopIds((await catalogFiles(args.data, args)).datamaps);
+const shopId = await shopIdsBeside(args.data, args);
 const rowOfShop = new Map(meta.itemIds.map((id, i) => [id, i + 1]));
 const data = await loadInteractions(args.data);
 let unknown = 0;

@@ -10,8 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { catalogFiles } from '../catalog/build-catalog.js';
-import { loadShopIds } from '../catalog/shop-ids.js';
+import { shopIdsBeside } from '../catalog/build-catalog.js';
 import { loadInteractions } from '../data/interactions.js';
 import { evalCases, leaveOneOut } from '../data/leave-one-out.js';
 import { searchRows } from '../eval/search-eval.js';
@@ -46,7 +45,7 @@ if (training.refitted)
     `note: ${dir} was refit on its validation items; the blend is chosen on items it trained on (see --tune-on)`,
   );
 // The data's items as model rows (through the datamaps file beside the data).
-const shopId = await loadShopIds((await catalogFiles(args.data, {})).datamaps);
+const shopId = await shopIdsBeside(args.data);
 const rowOfShop = new Map(meta.itemIds.map((id, i) => [id, i + 1]));
 const data = await loadInteractions(args.data);
 const sequences = data.sequences.map((s) => s.flatMap((row) => rowOfShop.get(shopId(data.itemIds[row - 1]!)) ?? []));
