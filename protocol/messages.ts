@@ -28,12 +28,28 @@ const index = z.number().int().min(1).max(100_000);
 const token = z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex-digit round token');
 const share = z.object({ x: index, y: z.string().regex(/^[0-9a-f]{1,140}$/, 'must be a hex field element') });
 
-/** POST /v1/checkin: a device asks to join the next round. */
+const name = z.string().regex(/^[\w.-]{1,64}$/, "must be 1 to 64 letters, digits, '.', '_' or '-'");
+
+/** What an analytics check-in reports: one experiment's counters for one finished period. */
+export const AnalyticsTarget = z.object({
+  experiment: name,
+  /** The reporting period: UTC days since the epoch. */
+  period: z.number().int().min(0).max(1_000_000),
+  /** The experiment's arms in vector order (one block of counters each). */
+  arms: z
+    .array(name)
+    .min(2)
+    .max(16)
+    .refine((arms) => new Set(arms).size === arms.length, { message: 'arm names must be unique' }),
+});
+
+/** POST /v1/checkin: a device asks to join the next round (a model round, or with `analytics` an analytics round). */
 export const CheckIn = z.object({
   clientId: z.string().uuid(),
   identityKey: p256Point,
   /** The shop's participation ticket for this client id (see participation-ticket.ts). */
   ticket: z.string().max(2048).optional(),
+  analytics: AnalyticsTarget.optional(),
 });
 
 /** POST /v1/rounds/:round/advertise */
@@ -75,6 +91,7 @@ export const Unmask = z.object({
 });
 
 export type CheckInBody = z.infer<typeof CheckIn>;
+export type AnalyticsTargetBody = z.infer<typeof AnalyticsTarget>;
 export type AdvertiseBody = z.infer<typeof Advertise>;
 export type ShareKeysBody = z.infer<typeof ShareKeys>;
 export type MaskedInputBody = z.infer<typeof MaskedInput>;

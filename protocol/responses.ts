@@ -1,3 +1,4 @@
+import type { CountField } from './analytics/counter-vector.js';
 import type { ClientWeighting } from './privacy/privatize-update.js';
 import type { Phase } from './wire-format.js';
 
@@ -5,10 +6,17 @@ import type { Phase } from './wire-format.js';
  * Machine-readable reasons of a refusal (`{ error, code }`), where a client acts on them:
  * `duplicate` (already stored, nothing changed), `ticket_required` / `bad_ticket` / `ticket_used`
  * (admission), `identity_changed` (the client id is pinned to another key), `not_selected`
- * (checked in, but not drawn into the round's cohort).
+ * (checked in, but not drawn into the round's cohort), `already_reported` (this client's counters
+ * of the experiment's period are in a round already).
  */
 export type RefusalCode =
-  'duplicate' | 'ticket_required' | 'bad_ticket' | 'ticket_used' | 'identity_changed' | 'not_selected';
+  | 'duplicate'
+  | 'ticket_required'
+  | 'bad_ticket'
+  | 'ticket_used'
+  | 'identity_changed'
+  | 'not_selected'
+  | 'already_reported';
 
 /** A refusal's body: every 4xx carries one. */
 export interface Refusal {
@@ -45,6 +53,15 @@ export interface RoundInfo {
   abortReason: string | null;
   /** How this deployment weighs clients (examples 0: all alike); see clientWeight. */
   weighting: ClientWeighting;
+  /** What the round sums: model updates, or an experiment's counters (then `analytics` says whose). */
+  kind: 'model' | 'analytics';
+  analytics?: {
+    experiment: string;
+    period: number;
+    arms: string[];
+    /** Variance of the discrete Gaussian each client adds per coordinate (0 while check-in is open). */
+    localVariance: number;
+  };
 }
 
 /**
@@ -96,4 +113,66 @@ export interface SurvivorsReply {
 /** Every submission (`POST /v1/rounds/:round/...`) answers this once stored. */
 export interface Accepted {
   accepted: true;
+}
+
+/** One arm's published figures: noisy totals (counts) and the rates read from them (null: too few to say). */
+export interface ArmFigures {
+  totals: Record<CountField, number>;
+  /** clicks / impressions. */
+  ctr: number | null;
+  /** add-to-carts of shown items / impressions. */
+  addToCartRate: number | null;
+  /** devices with an attributed purchase / devices. */
+  conversion: number | null;
+}
+
+/** An arm's lift over control in conversion (p_arm / p_control − 1) with its 95% interval. */
+export interface LiftInterval {
+  lift: number;
+  low: number;
+  high: number;
+}
+
+/** One reporting period of an experiment: the sum of its analytics rounds. */
+export interface ExperimentPeriod {
+  /** UTC days since the epoch, and the same as a date. */
+  period: number;
+  date: string;
+  rounds: number;
+  /** Devices whose counters the period's sums hold (exact: the survivors of its rounds). */
+  devices: number;
+  arms: Record<string, ArmFigures>;
+  /** Each arm's conversion lift over control in this period alone. */
+  lifts: Record<string, LiftInterval | null>;
+  /** Standard deviation of the noise on each total of an arm, in counts. */
+  noiseSd: Record<CountField, number>;
+  /** What the period spent (its costliest round). */
+  epsilon: number;
+}
+
+/**
+ * `GET /v1/experiments/:id`: what the experiment's analytics rounds published. Totals are sums
+ * over devices and periods (a device active on several days counts once a day); every figure
+ * carries the mechanism's noise, and the intervals count it beside the sampling of devices.
+ */
+export interface ExperimentReport {
+  experiment: string;
+  /** The arms, in the experiment's order; the first is the control the lifts are measured against. */
+  arms: string[];
+  control: string;
+  periods: ExperimentPeriod[];
+  /** Over every period. */
+  devices: number;
+  totals: Record<string, ArmFigures>;
+  lifts: Record<string, LiftInterval | null>;
+  noiseSd: Record<CountField, number>;
+  privacy: {
+    mechanism: 'distributed discrete Gaussian';
+    /** The most one period spent; and every period composed (a device that reported them all). */
+    epsilonPerPeriod: number;
+    epsilon: number;
+    delta: number;
+    /** The experiment's budget over all its periods (null: none). */
+    budget: number | null;
+  };
 }

@@ -33,16 +33,35 @@ export const COUNT_CAPS: Readonly<Record<CountField, number>> = {
   allPurchases: 10,
 };
 
-/** L1 and L2 norm bounds of one device's vector (only its own block is non-zero). */
+/**
+ * Integer units per count in the vector sent. One noise level covers the whole vector, so a
+ * field's noise in counts is σ / weight: weighting each field so that its cap fills the same
+ * 200 units splits the privacy budget evenly between the fields (rather than giving 97% of it
+ * to impressions, whose cap is largest), and `converted`, which the lift is read from, gets 400
+ * units, twice the others' share. Integer weights keep the vector integer, so the discrete noise
+ * is exact; the many units per count keep the sum of the devices' discrete noise close to a
+ * discrete Gaussian (a small τ in the accountant).
+ */
+export const FIELD_WEIGHTS: Readonly<Record<CountField, number>> = {
+  devices: 200,
+  converted: 400,
+  impressions: 1,
+  clicks: 4,
+  addToCarts: 10,
+  purchases: 20,
+  allPurchases: 20,
+};
+
+/** L1 and L2 norm bounds of one device's vector in integer units (only its own block is non-zero). */
 export const COUNT_SENSITIVITY = {
-  l1: COUNT_FIELDS.reduce((sum, f) => sum + COUNT_CAPS[f], 0),
-  l2: Math.sqrt(COUNT_FIELDS.reduce((sum, f) => sum + COUNT_CAPS[f] ** 2, 0)),
+  l1: COUNT_FIELDS.reduce((sum, f) => sum + COUNT_CAPS[f] * FIELD_WEIGHTS[f], 0),
+  l2: Math.sqrt(COUNT_FIELDS.reduce((sum, f) => sum + (COUNT_CAPS[f] * FIELD_WEIGHTS[f]) ** 2, 0)),
 };
 
 /** A device's counts for the period, as its event log gives them. */
 export type DeviceCounts = Readonly<Record<Exclude<CountField, 'devices' | 'converted'>, number>>;
 
-/** The device's vector: `arms.length` blocks, its own arm's filled and clipped. */
+/** The device's vector in integer units: `arms.length` blocks, its own arm's filled, clipped and weighted. */
 export function counterVector(arms: readonly string[], arm: string, counts: DeviceCounts): number[] {
   const at = arms.indexOf(arm);
   if (at < 0) throw new RangeError(`arm "${arm}" is not one of ${arms.join(', ')}`);
@@ -51,12 +70,12 @@ export function counterVector(arms: readonly string[], arm: string, counts: Devi
   COUNT_FIELDS.forEach((field, i) => {
     const value = values[field];
     if (!Number.isInteger(value) || value < 0) throw new RangeError(`${field} must be a count; got ${value}`);
-    vector[at * COUNT_FIELDS.length + i] = Math.min(value, COUNT_CAPS[field]);
+    vector[at * COUNT_FIELDS.length + i] = Math.min(value, COUNT_CAPS[field]) * FIELD_WEIGHTS[field];
   });
   return vector;
 }
 
-/** The summed vector read back as totals per arm. */
+/** The summed vector (integer units) read back as totals per arm, in counts. */
 export function readTotals(
   arms: readonly string[],
   sum: readonly number[],
@@ -66,10 +85,17 @@ export function readTotals(
   return Object.fromEntries(
     arms.map((arm, a) => [
       arm,
-      Object.fromEntries(COUNT_FIELDS.map((f, i) => [f, sum[a * COUNT_FIELDS.length + i]!])) as Record<
-        CountField,
-        number
-      >,
+      Object.fromEntries(
+        COUNT_FIELDS.map((f, i) => [f, sum[a * COUNT_FIELDS.length + i]! / FIELD_WEIGHTS[f]]),
+      ) as Record<CountField, number>,
     ]),
   );
+}
+
+/** The variance, in counts, of each field's total when the summed noise has `sumVariance` per coordinate (integer units). */
+export function fieldNoiseVariance(sumVariance: number): Record<CountField, number> {
+  return Object.fromEntries(COUNT_FIELDS.map((f) => [f, sumVariance / FIELD_WEIGHTS[f] ** 2])) as Record<
+    CountField,
+    number
+  >;
 }

@@ -1,30 +1,13 @@
 import type { CountField } from '../../protocol/analytics/counter-vector.js';
+import type { ArmFigures, LiftInterval } from '../../protocol/responses.js';
 
 /** The normal quantile of a two-sided 95% interval. */
 const Z95 = 1.959963984540054;
 
-/** One arm's published figures, from the noisy totals of an analytics round. */
-export interface ArmReport {
-  totals: Record<CountField, number>;
-  /** clicks / impressions. */
-  ctr: number | null;
-  /** add-to-carts of shown items / impressions. */
-  addToCartRate: number | null;
-  /** devices with an attributed purchase / devices. */
-  conversion: number | null;
-}
-
-/** An arm's lift over control in conversion, with its 95% interval. */
-export interface Lift {
-  lift: number;
-  low: number;
-  high: number;
-}
-
 const ratio = (num: number, den: number) => (den > 0 && num >= 0 ? num / den : null);
 
 /** Rates of one arm; a rate whose noisy denominator is not positive is null (too few devices to say). */
-export function armReport(totals: Record<CountField, number>): ArmReport {
+export function armReport(totals: Record<CountField, number>): ArmFigures {
   return {
     totals,
     ctr: ratio(totals.clicks, totals.impressions),
@@ -36,14 +19,17 @@ export function armReport(totals: Record<CountField, number>): ArmReport {
 /**
  * The variance of log(converted / devices) from a round's noisy totals, by the delta method: the
  * sampling variance of a proportion, (1 − p) / converted, plus the DP noise on both totals,
- * σ² / converted² + σ² / devices², with σ² the variance of the summed noise on one coordinate.
+ * σ²_converted / converted² + σ²_devices / devices², the variances of the noise on each total in counts.
  */
-function logRateVariance(totals: Record<CountField, number>, noiseVariance: number): number | null {
+function logRateVariance(totals: Record<CountField, number>, noise: NoiseVariance): number | null {
   const { converted, devices } = totals;
   if (!(converted > 0 && devices > converted)) return null;
   const p = converted / devices;
-  return (1 - p) / converted + noiseVariance / converted ** 2 + noiseVariance / devices ** 2;
+  return (1 - p) / converted + noise.converted / converted ** 2 + noise.devices / devices ** 2;
 }
+
+/** The variance of the noise on each total, in counts (see fieldNoiseVariance). */
+export type NoiseVariance = Readonly<Record<CountField, number>>;
 
 /**
  * The lift of `arm` over `control` in conversion (p_arm / p_control − 1) with a 95% interval on
@@ -53,10 +39,10 @@ function logRateVariance(totals: Record<CountField, number>, noiseVariance: numb
 export function conversionLift(
   control: Record<CountField, number>,
   arm: Record<CountField, number>,
-  noiseVariance: number,
-): Lift | null {
-  const vc = logRateVariance(control, noiseVariance);
-  const va = logRateVariance(arm, noiseVariance);
+  noise: NoiseVariance,
+): LiftInterval | null {
+  const vc = logRateVariance(control, noise);
+  const va = logRateVariance(arm, noise);
   if (vc === null || va === null) return null;
   const log = Math.log(arm.converted / arm.devices) - Math.log(control.converted / control.devices);
   const half = Z95 * Math.sqrt(vc + va);

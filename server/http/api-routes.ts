@@ -4,6 +4,7 @@ import type {
   AdvertisementEntry,
   Accepted,
   CohortSeat,
+  ExperimentReport,
   PrivacyReport,
   SharesReply,
   SurvivorsReply,
@@ -43,6 +44,11 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
       noiseMultiplier: p.noiseMultiplier,
       nextRoundEpsilon: finite(p.projectedEpsilon),
     };
+  });
+  api.get<{ Params: { id: string } }>('/v1/experiments/:id', async (request): Promise<ExperimentReport> => {
+    if (!/^[\w.-]{1,64}$/.test(request.params.id))
+      throw new ProtocolError(400, 'invalid request: an experiment id is 1 to 64 letters, digits, . _ -');
+    return service.experiment(request.params.id);
   });
   api.get('/v1/models/latest', async () => ({ version: store.latestModel()!.version }));
   api.get<{ Params: { version: string } }>('/v1/models/:version', async (request, reply) => {

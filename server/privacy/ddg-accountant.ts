@@ -43,3 +43,27 @@ export function ddgEpsilon(releases: readonly DdgRelease[], delta: number): { ep
   const rdp = RDP_ORDERS.map((order) => releases.reduce((sum, r) => sum + ddgRdp(order, r), 0));
   return epsilonFromRdp(rdp, delta);
 }
+
+/**
+ * The smallest local variance (to 0.1%) at which one release by `clients` clients of a
+ * `dimension`-long vector with L2 bound `l2Sensitivity` spends at most `epsilon` at `delta`:
+ * the server sets it for an analytics round once the round's threshold, the fewest clients
+ * whose noise the sum may carry, is known.
+ */
+export function ddgLocalVarianceFor(
+  epsilon: number,
+  delta: number,
+  release: Omit<DdgRelease, 'localVariance'>,
+): number {
+  if (!(epsilon > 0 && delta > 0 && delta < 1)) throw new RangeError('need epsilon > 0 and 0 < delta < 1');
+  const spent = (localVariance: number) => ddgEpsilon([{ ...release, localVariance }], delta).epsilon;
+  let high = 1;
+  while (spent(high) > epsilon) high *= 4;
+  let low = high / 4;
+  while (high / low > 1.001) {
+    const mid = Math.sqrt(low * high);
+    if (spent(mid) > epsilon) low = mid;
+    else high = mid;
+  }
+  return high;
+}

@@ -1,15 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import type { CheckInBody } from '../../protocol/messages.js';
+import type { AnalyticsTargetBody, CheckInBody } from '../../protocol/messages.js';
+import { COUNT_FIELDS } from '../../protocol/analytics/counter-vector.js';
 import type { CheckInReply, CohortSeat } from '../../protocol/responses.js';
 import { isP256Point } from '../../protocol/secagg/p256-point.js';
 import { fromBase64 } from '../../protocol/wire-format.js';
 import type { PrivacySpent } from '../privacy/privacy-spent.js';
 import { AdmissionStore } from '../store/admission-store.js';
+import type { AnalyticsStore } from '../store/analytics-store.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import { Admission } from './admission.js';
 import { ProtocolError } from './protocol-error.js';
 import { hashToken, newToken } from './round-token.js';
 import type { ServerConfig } from './server-config.js';
+
+/** Whether an open round takes this check-in: model rounds take model check-ins; analytics rounds their experiment's period and arms. */
+function sameTarget(r: RoundRow, target: AnalyticsTargetBody | undefined): boolean {
+  if (!target) return r.kind === 'model';
+  return (
+    r.kind === 'analytics' &&
+    r.experiment === target.experiment &&
+    r.period === target.period &&
+    r.arms === JSON.stringify(target.arms)
+  );
+}
 
 /**
  * The way into a round: admission, candidates and the drawn cohort. A check-in opens a round
@@ -27,6 +40,9 @@ export class CheckInDesk {
     private readonly privacy: () => PrivacySpent,
     /** Moves the round on (a full pool closes check-in): the service's synchronous step. */
     private readonly advance: (r: RoundRow) => void,
+    private readonly analytics: AnalyticsStore,
+    /** What an experiment's periods would spend with one more (see experimentPrivacy). */
+    private readonly analyticsEpsilonWith: (experiment: string, period: number) => number,
   ) {
     this.admission = new Admission(config, new AdmissionStore(store.db));
   }
@@ -47,8 +63,17 @@ export class CheckInDesk {
     if (!(await isP256Point(identityKey)))
       throw new ProtocolError(400, 'invalid request: identityKey is not a P-256 public key');
     const claims = await this.admission.ticket(body.clientId, body.ticket, this.now());
+    const target = body.analytics;
+    if (target) this.checkPeriod(target);
     return this.store.tx(() => {
-      const round = this.store.openRounds().find((r) => r.phase === 'checkin') ?? this.openRound();
+      if (target && this.analytics.contributed(target.experiment, target.period, body.clientId))
+        throw new ProtocolError(
+          409,
+          `this client already reported experiment ${target.experiment}'s period ${target.period}`,
+          'already_reported',
+        );
+      const round =
+        this.store.openRounds().find((r) => r.phase === 'checkin' && sameTarget(r, target)) ?? this.openRound(target);
       if (
         this.store.db
           .prepare('SELECT 1 FROM candidates WHERE round_id = ? AND client_id = ?')
@@ -68,8 +93,19 @@ export class CheckInDesk {
     });
   }
 
+  /** A period that has not begun yet, or ended more than 31 days ago, is refused. */
+  private checkPeriod(target: AnalyticsTargetBody): void {
+    const today = Math.floor(this.now() / 86_400_000);
+    if (target.period > today || target.period < today - 31)
+      throw new ProtocolError(
+        400,
+        `invalid request: period ${target.period} is not one of the last 31 days (today is ${today})`,
+      );
+  }
+
   /** Opens a round for check-ins, unless one more round would pass the privacy budget. */
-  private openRound(): RoundRow {
+  private openRound(target: AnalyticsTargetBody | undefined): RoundRow {
+    if (target) return this.openAnalyticsRound(target);
     const privacy = this.privacy();
     if (privacy.projectedEpsilon > this.config.epsilonBudget) {
       throw new ProtocolError(
@@ -94,8 +130,45 @@ export class CheckInDesk {
       scale: 0,
       phase_started_at: this.now(),
       created_at: this.now(),
+      kind: 'model',
+      experiment: null,
+      period: null,
+      arms: null,
     });
     this.log('round_opened', { round: id, modelVersion });
+    return this.store.round(id)!;
+  }
+
+  /** Opens an analytics round for one experiment's period, unless it would pass the experiment's budget. */
+  private openAnalyticsRound(target: AnalyticsTargetBody): RoundRow {
+    const epsilon = this.analyticsEpsilonWith(target.experiment, target.period);
+    if (epsilon > this.config.analyticsBudget)
+      throw new ProtocolError(
+        403,
+        `privacy budget spent: experiment ${target.experiment}'s periods would reach epsilon ${epsilon.toFixed(3)}, ` +
+          `past its budget of ${this.config.analyticsBudget}`,
+      );
+    const id = randomUUID();
+    this.store.insertRound({
+      id,
+      model_version: this.store.latestModel()!.version,
+      phase: 'checkin',
+      threshold: 0,
+      vector_length: target.arms.length * COUNT_FIELDS.length,
+      min_clients: this.config.minClients,
+      max_clients: this.config.maxClients,
+      clip: 0,
+      noise_multiplier: 0,
+      range: 0,
+      scale: 1,
+      phase_started_at: this.now(),
+      created_at: this.now(),
+      kind: 'analytics',
+      experiment: target.experiment,
+      period: target.period,
+      arms: JSON.stringify(target.arms),
+    });
+    this.log('round_opened', { round: id, kind: 'analytics', experiment: target.experiment, period: target.period });
     return this.store.round(id)!;
   }
 

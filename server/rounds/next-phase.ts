@@ -4,6 +4,7 @@ import { defaultDegree, graphDegree, neighborhoodThreshold } from '../../protoco
 import type { Phase } from '../../protocol/wire-format.js';
 import type { RoundFields, RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';
+import { analyticsLocalVariance } from '../analytics/experiment-privacy.js';
 
 /** Each submission phase: the table of who may submit, the table of who did, and what follows. */
 const CHAIN = {
@@ -37,19 +38,23 @@ export function nextPhase(
     if (candidates < r.max_clients * config.cohortPool && !(expired && candidates >= r.min_clients)) return undefined;
     const n = Math.min(candidates, r.max_clients);
     const threshold = Math.max(2, Math.ceil(config.thresholdFraction * n));
+    const degree = graphDegree(n, config.neighbors || defaultDegree(n));
+    const shareThreshold = degree >= n - 1 ? threshold : neighborhoodThreshold(degree, config.thresholdFraction);
+    const graph = { cohort: n, threshold, degree, share_threshold: shareThreshold };
+    if (r.kind === 'analytics')
+      // Counters are integers already: no fixed-point range; the noise is sized for the threshold.
+      return {
+        phase: 'advertise',
+        fields: { ...graph, local_variance: analyticsLocalVariance(config, threshold, r.vector_length) },
+      };
     const range = quantizationRange(
       { clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold },
       maxClientWeight(weighting),
     );
-    const degree = graphDegree(n, config.neighbors || defaultDegree(n));
-    const shareThreshold = degree >= n - 1 ? threshold : neighborhoodThreshold(degree, config.thresholdFraction);
     return {
       phase: 'advertise',
       fields: {
-        cohort: n,
-        threshold,
-        degree,
-        share_threshold: shareThreshold,
+        ...graph,
         range,
         scale: fixedPointFor(n, range).scale,
       },

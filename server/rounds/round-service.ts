@@ -8,9 +8,14 @@ import type {
   UnmaskBody,
 } from '../../protocol/messages.js';
 import type { ClientWeighting } from '../../protocol/privacy/privatize-update.js';
-import type { CheckInReply, CohortSeat, RoundInfo } from '../../protocol/responses.js';
+import type { CheckInReply, CohortSeat, ExperimentReport, RoundInfo } from '../../protocol/responses.js';
 import { type PrivacySpent, privacySpent } from '../privacy/privacy-spent.js';
+import { COUNT_FIELDS } from '../../protocol/analytics/counter-vector.js';
+import { AnalyticsStore } from '../store/analytics-store.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
+import { analyticsDelta, analyticsLocalVariance, experimentEpsilon } from '../analytics/experiment-privacy.js';
+import { experimentReport } from '../analytics/experiment-report.js';
+import { publishRelease } from '../analytics/publish-release.js';
 import { CheckInDesk } from './check-in-desk.js';
 import { finalizeRound } from './finalize-round.js';
 import { nextPhase, phaseExpired } from './next-phase.js';
@@ -30,6 +35,7 @@ export class RoundService {
   private readonly watch: PhaseWatch;
   private readonly desk: CheckInDesk;
   private readonly submissions: RoundSubmissions;
+  private readonly analytics: AnalyticsStore;
 
   constructor(
     private readonly store: RoundStore,
@@ -46,7 +52,12 @@ export class RoundService {
     // Deadlines count server uptime: a round that was on time when the server stopped still is.
     const resumed = store.restartPhaseClocks(now());
     if (resumed > 0) log('rounds_resumed', { rounds: resumed });
-    store.onPhaseChange((roundId) => this.watch.changed(roundId));
+    this.analytics = new AnalyticsStore(store.db);
+    store.onPhaseChange((roundId) => {
+      // An aborted analytics round revealed nothing: its cohort may report the period again.
+      if (store.round(roundId)?.phase === 'aborted') this.analytics.releaseCohort(roundId);
+      this.watch.changed(roundId);
+    });
     this.cohorts = new RoundCohorts(store);
     this.submissions = new RoundSubmissions(store, this.cohorts, (r) => this.advanceSync(r));
     this.desk = new CheckInDesk(
@@ -56,7 +67,33 @@ export class RoundService {
       log,
       () => this.privacy(),
       (r) => this.advanceSync(r),
+      this.analytics,
+      (experiment, period) => this.epsilonWith(experiment, period),
     );
+  }
+
+  /** An experiment's published totals, rates, lifts and privacy spent (`GET /v1/experiments/:id`). */
+  experiment(id: string): ExperimentReport {
+    return experimentReport(id, this.analytics.releases(id), analyticsDelta(this.config), this.config);
+  }
+
+  /** What the experiment's periods spend with one more round of `period` at this server's settings. */
+  private epsilonWith(experiment: string, period: number): number {
+    const released = this.analytics.releases(experiment).map((r) => ({
+      period: r.period,
+      threshold: r.threshold,
+      localVariance: r.local_variance,
+      dimension: (JSON.parse(r.arms) as string[]).length * COUNT_FIELDS.length,
+    }));
+    const threshold = Math.max(2, Math.ceil(this.config.thresholdFraction * this.config.minClients));
+    const dimension = released[0]?.dimension ?? 2 * COUNT_FIELDS.length;
+    const next = {
+      period,
+      threshold,
+      localVariance: analyticsLocalVariance(this.config, threshold, dimension),
+      dimension,
+    };
+    return experimentEpsilon([...released, next], analyticsDelta(this.config));
   }
 
   /** A device checks in to the open round as a candidate (see CheckInDesk.checkIn). */
@@ -92,6 +129,15 @@ export class RoundService {
       participants: this.cohorts.size(r),
       abortReason: r.abort_reason,
       weighting: this.weighting(),
+      kind: r.kind,
+      ...(r.kind === 'analytics' && {
+        analytics: {
+          experiment: r.experiment!,
+          period: r.period!,
+          arms: JSON.parse(r.arms!) as string[],
+          localVariance: r.local_variance,
+        },
+      }),
     };
   }
 
@@ -184,7 +230,10 @@ export class RoundService {
       if (r.phase === 'unmask' && this.unmaskReady(r) && !this.finalizing.has(r.id)) {
         this.finalizing.add(r.id);
         try {
-          await finalizeRound(this.store, this.config, r, this.cohorts.params(r), this.now, this.log);
+          const params = this.cohorts.params(r);
+          if (r.kind === 'analytics')
+            await publishRelease(this.store, this.analytics, this.config, r, params, this.now, this.log);
+          else await finalizeRound(this.store, this.config, r, params, this.now, this.log);
         } finally {
           this.finalizing.delete(r.id);
         }
@@ -221,7 +270,11 @@ export class RoundService {
     for (;;) {
       const next = nextPhase(r, this.store, this.config, this.weighting(), this.now());
       if (!next) return;
-      if (r.phase === 'checkin' && next.phase === 'advertise') this.store.drawCohort(r.id, next.fields.cohort!);
+      if (r.phase === 'checkin' && next.phase === 'advertise') {
+        this.store.drawCohort(r.id, next.fields.cohort!);
+        // The drawn cohort has reported this period (parallel composition needs each device once).
+        if (r.kind === 'analytics') this.analytics.recordCohort(r.id, r.experiment!, r.period!);
+      }
       this.store.setPhase(r.id, next.phase, this.now(), next.fields);
       this.log(next.phase === 'aborted' ? 'round_aborted' : 'round_phase', {
         round: r.id,

@@ -65,6 +65,15 @@ export interface ServerConfig {
   admissionKey: string;
   /** The shop tickets must name. */
   shop: string;
+  /**
+   * Epsilon of each reporting period of an experiment's analytics (one release of its counters by
+   * the distributed discrete Gaussian; a device reports once per period), at `analyticsDelta`.
+   */
+  analyticsEpsilon: number;
+  /** Delta of the analytics guarantee; 0 means 1 / population. */
+  analyticsDelta: number;
+  /** Most an experiment's periods may spend together (their RDP composed); no period opens past it (Infinity: none). */
+  analyticsBudget: number;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -97,6 +106,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   openAdmission: false,
   admissionKey: '',
   shop: 'default',
+  analyticsEpsilon: 1,
+  analyticsDelta: 0,
+  analyticsBudget: Infinity,
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
@@ -129,6 +141,9 @@ const ENV: Record<keyof ServerConfig, string> = {
   openAdmission: 'POCKETRANK_OPEN_ADMISSION',
   admissionKey: 'POCKETRANK_ADMISSION_KEY',
   shop: 'POCKETRANK_SHOP',
+  analyticsEpsilon: 'POCKETRANK_ANALYTICS_EPSILON',
+  analyticsDelta: 'POCKETRANK_ANALYTICS_DELTA',
+  analyticsBudget: 'POCKETRANK_ANALYTICS_BUDGET',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
@@ -176,6 +191,10 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   if (!(c.requestTimeoutMs >= 100 && c.checkinsPerMinute >= 0 && c.statusPerMinute >= 0 && c.maxHeldPolls >= 0))
     throw new Error('need requestTimeoutMs >= 100 and non-negative checkinsPerMinute, statusPerMinute, maxHeldPolls');
   if (!(c.cohortPool >= 1)) throw new Error('cohortPool must be >= 1');
+  if (!(c.analyticsEpsilon > 0 && Number.isFinite(c.analyticsEpsilon) && c.analyticsDelta >= 0 && c.analyticsDelta < 1))
+    throw new Error('need a finite analyticsEpsilon > 0 and 0 <= analyticsDelta < 1');
+  if (!(c.analyticsBudget >= c.analyticsEpsilon))
+    throw new Error('analyticsBudget must be at least analyticsEpsilon (one period)');
   checkThresholdFraction(c.thresholdFraction);
   return c;
 }

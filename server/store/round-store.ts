@@ -34,11 +34,22 @@ export interface RoundRow {
   abort_reason: string | null;
   /** Clients drawn into the cohort when check-in closed (0 while it is open). */
   cohort: number;
+  /** A model-training round, or an experiment's analytics round (see analytics-store.ts). */
+  kind: RoundKind;
+  /** Analytics rounds: the experiment, its reporting period (UTC days since the epoch) and its arms (JSON). */
+  experiment: string | null;
+  period: number | null;
+  arms: string | null;
+  /** Analytics rounds: the discrete Gaussian variance each client adds per coordinate (0 until check-in closes). */
+  local_variance: number;
 }
+
+/** What a round sums: model updates, or an experiment's counter vectors. */
+export type RoundKind = 'model' | 'analytics';
 
 /** Round settings fixed when a phase starts. */
 export type RoundFields = Partial<
-  Pick<RoundRow, 'threshold' | 'degree' | 'share_threshold' | 'range' | 'scale' | 'cohort'>
+  Pick<RoundRow, 'threshold' | 'degree' | 'share_threshold' | 'range' | 'scale' | 'cohort' | 'local_variance'>
 > & {
   abort_reason?: string;
 };
@@ -117,6 +128,13 @@ export class RoundStore {
           '(SELECT COUNT(*) FROM participants p WHERE p.round_id = rounds.id);',
       );
     this.db.exec('CREATE INDEX IF NOT EXISTS participants_by_token ON participants (round_id, token_hash)');
+    // Databases from before analytics rounds hold model rounds only.
+    if (!columns.has('kind'))
+      this.db.exec(
+        "ALTER TABLE rounds ADD COLUMN kind TEXT NOT NULL DEFAULT 'model'; ALTER TABLE rounds ADD COLUMN experiment TEXT; " +
+          'ALTER TABLE rounds ADD COLUMN period INTEGER; ALTER TABLE rounds ADD COLUMN arms TEXT; ' +
+          'ALTER TABLE rounds ADD COLUMN local_variance REAL NOT NULL DEFAULT 0;',
+      );
     // Advertisements carry their signer's identity key, so they outlive the pruned participant rows.
     const adColumns = this.db.prepare('PRAGMA table_info(advertisements)').all() as { name: string }[];
     if (!adColumns.some((c) => c.name === 'identity_key'))
@@ -160,9 +178,11 @@ export class RoundStore {
       );
   }
 
-  /** Cohort sizes and noise multipliers of finished rounds, for privacy accounting. */
+  /** Cohort sizes and noise multipliers of finished model rounds, for DP-FedAvg's accounting. */
   finishedRounds(): { cohort: number; noise_multiplier: number }[] {
-    return this.db.prepare("SELECT cohort, noise_multiplier FROM rounds WHERE phase = 'done'").all() as never;
+    return this.db
+      .prepare("SELECT cohort, noise_multiplier FROM rounds WHERE phase = 'done' AND kind = 'model'")
+      .all() as never;
   }
 
   round(id: string): RoundRow | undefined {
@@ -176,12 +196,13 @@ export class RoundStore {
       .all() as RoundRow[];
   }
 
-  insertRound(r: Omit<RoundRow, 'abort_reason' | 'degree' | 'share_threshold' | 'cohort'>): void {
+  insertRound(r: Omit<RoundRow, 'abort_reason' | 'degree' | 'share_threshold' | 'cohort' | 'local_variance'>): void {
     this.db
       .prepare(
         'INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, ' +
-          'clip, noise_multiplier, range, scale, phase_started_at, created_at) VALUES (@id, @model_version, ' +
-          '@phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, @noise_multiplier, @range, @scale, @phase_started_at, @created_at)',
+          'clip, noise_multiplier, range, scale, phase_started_at, created_at, kind, experiment, period, arms) VALUES ' +
+          '(@id, @model_version, @phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, ' +
+          '@noise_multiplier, @range, @scale, @phase_started_at, @created_at, @kind, @experiment, @period, @arms)',
       )
       .run(r);
   }
@@ -200,7 +221,8 @@ export class RoundStore {
       .prepare(
         'UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), degree = ' +
           'COALESCE(?, degree), share_threshold = COALESCE(?, share_threshold), range = COALESCE(?, range), ' +
-          'scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason), cohort = COALESCE(?, cohort) WHERE id = ?',
+          'scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason), cohort = COALESCE(?, cohort), ' +
+          'local_variance = COALESCE(?, local_variance) WHERE id = ?',
       )
       .run(
         phase,
@@ -212,6 +234,7 @@ export class RoundStore {
         fields.scale ?? null,
         fields.abort_reason ?? null,
         fields.cohort ?? null,
+        fields.local_variance ?? null,
         id,
       );
     if (phase === 'done' || phase === 'aborted') this.purgeUploads(id);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { COUNT_FIELDS, COUNT_SENSITIVITY, counterVector, readTotals } from '../../protocol/analytics/counter-vector.js';
+import {
+  COUNT_FIELDS,
+  COUNT_SENSITIVITY,
+  counterVector,
+  fieldNoiseVariance,
+  readTotals,
+} from '../../protocol/analytics/counter-vector.js';
 import { mulberry32 } from '../../models/data/rng.js';
 import { armReport, conversionLift } from '../../server/analytics/experiment-estimate.js';
 
@@ -46,8 +52,10 @@ describe('experiment analytics: the vector and the published lift', () => {
       purchases: 2,
       allPurchases: 4,
     });
-    expect(COUNT_SENSITIVITY.l1).toBe(292);
-    expect(COUNT_SENSITIVITY.l2).toBeCloseTo(Math.sqrt(2 + 200 ** 2 + 50 ** 2 + 20 ** 2 + 10 ** 2 + 10 ** 2), 12);
+    // In integer units every field's cap fills 200, converted's 400: L1 6 x 200 + 400, L2 sqrt(6 x 200² + 400²).
+    expect(v.slice(COUNT_FIELDS.length)).toEqual([200, 400, 200, 12, 10, 40, 80]);
+    expect(COUNT_SENSITIVITY.l1).toBe(1600);
+    expect(COUNT_SENSITIVITY.l2).toBeCloseTo(Math.sqrt(6 * 200 ** 2 + 400 ** 2), 12);
     expect(() =>
       counterVector(arms, 'other', { impressions: 0, clicks: 0, addToCarts: 0, purchases: 0, allPurchases: 0 }),
     ).toThrow(RangeError);
@@ -55,17 +63,18 @@ describe('experiment analytics: the vector and the published lift', () => {
   });
 
   it('covers the true lift in at least 90% of rounds, counting the noise (and far fewer without it)', () => {
-    // 5,000 devices per arm, conversion 3% vs 3.6%: a true lift of +20%; noise of standard deviation 40 per total.
+    // 5,000 devices per arm, conversion 3% vs 3.6%: a true lift of +20%; summed noise of standard deviation
+    // 8,000 integer units per coordinate: 20 converted devices, 40 devices.
     const rand = mulberry32(7);
     const truth = 0.036 / 0.03 - 1;
-    const sigma = 40;
+    const sigma = 8_000;
     let covered = 0;
     let coveredIgnoringNoise = 0;
     const runs = 300;
     for (let r = 0; r < runs; r++) {
       const totals = round(rand, 5_000, { control: 0.03, personal: 0.036 }, sigma);
-      const lift = conversionLift(totals.control!, totals.personal!, sigma ** 2)!;
-      const naive = conversionLift(totals.control!, totals.personal!, 0)!;
+      const lift = conversionLift(totals.control!, totals.personal!, fieldNoiseVariance(sigma ** 2))!;
+      const naive = conversionLift(totals.control!, totals.personal!, fieldNoiseVariance(0))!;
       if (lift.low <= truth && truth <= lift.high) covered += 1;
       if (naive.low <= truth && truth <= naive.high) coveredIgnoringNoise += 1;
     }
@@ -76,7 +85,7 @@ describe('experiment analytics: the vector and the published lift', () => {
 
   it('says nothing when an arm has no conversions to speak of', () => {
     const totals = readTotals(arms, new Array(arms.length * COUNT_FIELDS.length).fill(0));
-    expect(conversionLift(totals.control!, totals.personal!, 1)).toBeNull();
+    expect(conversionLift(totals.control!, totals.personal!, fieldNoiseVariance(1))).toBeNull();
     expect(armReport(totals.control!).conversion).toBeNull();
   });
 });

@@ -4,6 +4,8 @@ import { SecAggClient, type SecAggSnapshot, type SignedAdvertisement } from '../
 import { SecAggRefusal } from '../../protocol/secagg/secagg-refusal.js';
 import type { Identity } from '../../protocol/secagg/signed-keys.js';
 import { clientWeight, privatizeUpdate } from '../../protocol/privacy/privatize-update.js';
+import { privatizeCounts } from '../../protocol/analytics/privatize-counts.js';
+import type { AnalyticsTargetBody } from '../../protocol/messages.js';
 import type {
   AdvertisementEntry,
   CheckInReply,
@@ -44,7 +46,12 @@ export interface RoundRunnerOptions {
   ticket?: () => Promise<string | undefined>;
   identity: Identity;
   /** Produces this client's raw update for the round's model version; the runner clips and noises it. */
-  update: (info: RoundInfo) => Promise<Float32Array> | Float32Array;
+  update?: (info: RoundInfo) => Promise<Float32Array> | Float32Array;
+  /**
+   * Instead of `update`: an experiment's counters for one period (see counterVector). The client
+   * checks in to that experiment's analytics round and adds the round's discrete noise to them.
+   */
+  analytics?: AnalyticsTargetBody & { vector: readonly number[] };
   /** Next-item examples in this client's history: its weight when the server weighs clients by data. */
   examples?: number;
   /** Between status requests the server answered without holding them (default 200 ms). */
@@ -110,6 +117,36 @@ export async function runRound(options: RoundRunnerOptions): Promise<RoundOutcom
   }
 }
 
+/**
+ * This client's input to the round, clipped and noised here, before masking: nothing un-noised
+ * leaves the device, even masked. A round of another kind than asked for is refused.
+ */
+async function privateInput(options: RoundRunnerOptions, info: RoundInfo): Promise<Uint32Array> {
+  const target = options.analytics;
+  if (target) {
+    const a = info.analytics;
+    if (
+      info.kind !== 'analytics' ||
+      a?.experiment !== target.experiment ||
+      a.period !== target.period ||
+      a.arms.join('\n') !== target.arms.join('\n') ||
+      info.vectorLength !== target.vector.length
+    )
+      throw new SecAggRefusal(`round ${info.round} is not experiment ${target.experiment}'s period ${target.period}`);
+    return privatizeCounts(target.vector, a.localVariance);
+  }
+  if (info.kind === 'analytics' || !options.update)
+    throw new SecAggRefusal(`round ${info.round} sums experiment counters, not model updates`);
+  const weight = info.weighting && options.examples !== undefined ? clientWeight(options.examples, info.weighting) : 1;
+  const update = privatizeUpdate(await options.update(info), {
+    clip: info.clip,
+    noiseMultiplier: info.noiseMultiplier,
+    minSummands: info.threshold,
+    weight,
+  });
+  return encodeFixed(update, { clip: info.range, scale: info.scale });
+}
+
 async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
   const http = new RoundHttp(
     options.server,
@@ -126,6 +163,13 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
       clientId: options.clientId,
       identityKey: toBase64(options.identity.publicKey),
       ...(ticket !== undefined && { ticket }),
+      ...(options.analytics && {
+        analytics: {
+          experiment: options.analytics.experiment,
+          period: options.analytics.period,
+          arms: options.analytics.arms,
+        },
+      }),
     })),
     step: 'joined',
     uploadedBytes: 0,
@@ -219,19 +263,7 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
       ...bearerOf(token),
     });
     await client!.receiveShares(mine.bundles.map((b) => ({ from: b.from, sealed: fromBase64(b.sealed) })));
-    // Clipped and noised here, before masking: nothing un-noised leaves the device, even masked.
-    const weight =
-      info.weighting && options.examples !== undefined ? clientWeight(options.examples, info.weighting) : 1;
-    const update = privatizeUpdate(await options.update(info), {
-      clip: info.clip,
-      noiseMultiplier: info.noiseMultiplier,
-      minSummands: info.threshold,
-      weight,
-    });
-    const masked = await client!.maskedInput(
-      encodeFixed(update, { clip: info.range, scale: info.scale }),
-      mine.sharedKeys,
-    );
+    const masked = await client!.maskedInput(await privateInput(options, info), mine.sharedKeys);
     s = { ...s, uploadedBytes: masked.byteLength };
     await send('masked', `/v1/rounds/${round}/masked`, {
       index,
