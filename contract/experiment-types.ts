@@ -47,3 +47,16 @@ export interface ExperimentStatus {
   period: number;
   counts: ExperimentCounts;
 }
+
+/** What `reportExperiments()` did for one experiment's period. */
+export interface ExperimentReportResult {
+  experiment: string;
+  /** The period reported (UTC days since the epoch); absent when there was none to report. */
+  period?: number;
+  /** False when nothing was sent (see `reason`). */
+  participated: boolean;
+  reason?: string;
+  round?: string;
+  /** `done` once the round published a sum with this device's counters in it. */
+  phase?: string;
+}

@@ -1,4 +1,5 @@
 import type { TrackInput } from './event-schema.js';
+import type { ExperimentReportResult } from './experiment-types.js';
 import type { RerankedItem, RerankOptions, SearchHit, SearchOptions } from './search-types.js';
 import type {
   CatalogItem,
@@ -53,6 +54,15 @@ export interface Recommender {
    * @throws PocketrankError `invalid_argument` (no federation configured), `not_allowed` (Global Privacy Control) or `busy`.
    */
   contribute(): Promise<ContributionResult>;
+  /**
+   * Reports this device's counts of each experiment (`options.experiments`) to the server of
+   * `options.federation`: for every finished day of the last week it was active and has not
+   * reported, one analytics round, in which its clipped counters get their share of the discrete
+   * DP noise and are masked before they leave; the server publishes only the sum over devices.
+   * Call it only for shoppers who opted in; without the call nothing is sent.
+   * @throws PocketrankError `invalid_argument` (no federation or no experiments configured), `not_allowed` (Global Privacy Control, or no stored history) or `busy`.
+   */
+  reportExperiments(): Promise<ExperimentReportResult[]>;
   /**
    * Sets storage consent. `'granted'` stores this session's events and the ones to come;
    * `'denied'` deletes what is stored and keeps ranking from memory for this page only.

@@ -2,6 +2,7 @@ import type { PocketrankErrorCode } from './pocketrank-error.js';
 import type { TrackedEvent } from './event-schema.js';
 import type { ConsentState } from './types.js';
 import type { RerankedItem, SearchHit, SearchOptions } from './search-types.js';
+import type { ExperimentReportResult } from './experiment-types.js';
 import type {
   StoredData,
   BackendPreference,
@@ -90,5 +91,10 @@ export interface EngineApi {
   personalize(options: Required<PersonalizeOptions>): Promise<Outcome<PersonalizeResult>>;
   /** With `resumeOnly`, only finishes a round a reloaded page left open. */
   contribute(federation: FederationSettings & { resumeOnly?: boolean }): Promise<Outcome<ContributionResult>>;
+  /** Reports one experiment's unreported finished periods through analytics rounds (see reportExperiment). */
+  reportExperiment(
+    federation: FederationSettings,
+    experiment: { id: string; arms: string[]; arm: string },
+  ): Promise<Outcome<ExperimentReportResult[]>>;
   close(): Promise<Outcome<void>>;
 }

@@ -39,6 +39,11 @@ export class ExperimentArms {
     if (consent === 'granted') this.store();
   }
 
+  /** Every experiment with its arms' names (vector order) and this device's arm, as a report needs them. */
+  get reportable(): { id: string; arms: string[]; arm: string }[] {
+    return this.experiments.map((e) => ({ id: e.id, arms: e.arms.map((a) => a.name), arm: this.arms[e.id]! }));
+  }
+
   /** Arm by experiment id, as `status().experiments` shows it. */
   get assigned(): Record<string, string> {
     return { ...this.arms };

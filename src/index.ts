@@ -36,5 +36,6 @@ export type {
   Experiment,
   ExperimentArm,
   ExperimentCounts,
+  ExperimentReportResult,
   ExperimentStatus,
 } from '../contract/experiment-types.js';

@@ -26,6 +26,7 @@ const COMMANDS = [
   'status',
   'personalize',
   'contribute',
+  'reportExperiments',
   'consent',
   'forget',
   'storedData',

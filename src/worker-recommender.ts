@@ -10,6 +10,7 @@ import type { FirstList } from './first-list.js';
 import { validateEvent, type TrackInput } from '../contract/event-schema.js';
 import { PocketrankError } from '../contract/pocketrank-error.js';
 import type { Recommender } from '../contract/recommender.js';
+import type { ExperimentReportResult } from '../contract/experiment-types.js';
 import type { RerankedItem, RerankOptions, SearchHit, SearchOptions } from '../contract/search-types.js';
 import { validateRerank, validateSearchOptions, validateSearchQuery } from './validate-search.js';
 import type { EngineApi, FederationSettings } from '../contract/worker-protocol.js';
@@ -271,6 +272,31 @@ export class WorkerRecommender implements Recommender {
     this.contributed = true;
     // Not re-sent to a restarted worker: the first may have uploaded its share of the round already.
     return this.host.call((engine) => engine.contribute(federation), { retry: false });
+  }
+
+  async reportExperiments(): Promise<ExperimentReportResult[]> {
+    this.assertOpen();
+    const federation = this.settings.federation;
+    if (!federation)
+      throw new PocketrankError(
+        'invalid_argument',
+        'no federation server is configured (options.federation); nothing was sent',
+      );
+    const experiments = this.settings.arms.reportable;
+    if (experiments.length === 0)
+      throw new PocketrankError(
+        'invalid_argument',
+        'no experiments are configured (options.experiments); nothing was sent',
+      );
+    await this.batcher.flush();
+    this.contributed = true;
+    const results: ExperimentReportResult[] = [];
+    // One experiment after another: each round holds the device's training lock.
+    for (const experiment of experiments)
+      results.push(
+        ...(await this.host.call((engine) => engine.reportExperiment(federation, experiment), { retry: false })),
+      );
+    return results;
   }
 
   async consent(state: ConsentState): Promise<void> {

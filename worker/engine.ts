@@ -22,7 +22,9 @@ import type {
 } from '../contract/worker-protocol.js';
 import { holdLifeLock } from './hold-life-lock.js';
 import { CACHE_SETTLE_MS, startEngine, type Running } from './start-engine.js';
-import { contributeToRound } from './federated/federated-client.js';
+import { contributeToRound, refuseUnderGpc } from './federated/federated-client.js';
+import { reportExperiment } from './federated/report-experiment.js';
+import type { ExperimentReportResult } from '../contract/experiment-types.js';
 import { parseCatalog } from '../contract/parse-catalog.js';
 import { outcome } from './outcome.js';
 import { loadContentFor } from './load-model.js';
@@ -273,6 +275,33 @@ export class Engine implements EngineApi {
         history: state.shopper.itemIds,
         ...federation,
         lockName: `pocketrank-train:${state.init.dbName}`,
+      });
+    });
+  }
+
+  reportExperiment(
+    federation: FederationSettings,
+    experiment: { id: string; arms: string[]; arm: string },
+  ): Promise<Outcome<ExperimentReportResult[]>> {
+    return outcome(() => {
+      const state = this.state;
+      const store = state.log.device;
+      if (!store)
+        throw new PocketrankError(
+          'not_allowed',
+          `experiment reports need the history stored on the device: ${state.log.status.reason}`,
+        );
+      refuseUnderGpc('report experiment counters');
+      return reportExperiment({
+        store,
+        events: state.log.events,
+        server: federation.server,
+        ...(federation.ticketUrl && { ticketUrl: federation.ticketUrl }),
+        lockName: `pocketrank-train:${state.init.dbName}`,
+        experiment: experiment.id,
+        arms: experiment.arms,
+        arm: experiment.arm,
+        now: Date.now(),
       });
     });
   }

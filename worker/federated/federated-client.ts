@@ -1,3 +1,4 @@
+import { serverUrl } from '../../protocol/server-url.js';
 import { mulberry32 } from '../../models/data/rng.js';
 import { dpPositions } from '../../models/train/dp-positions.js';
 import { nextItemTargetCount } from '../../models/train/batches.js';
@@ -22,7 +23,8 @@ interface FederationState {
 const STATE_KEY = 'federation-state';
 const SESSION_KEY = 'federation-session';
 
-async function federationState(store: EventStore): Promise<FederationState> {
+/** This device's federation id and signing key, created on its first contribution or report. */
+export async function federationState(store: EventStore): Promise<FederationState> {
   const saved = await store.getMeta<FederationState>(STATE_KEY);
   if (saved) return saved;
   // A random id and a non-extractable signing key, created on first contribution only.
@@ -32,13 +34,19 @@ async function federationState(store: EventStore): Promise<FederationState> {
 }
 
 async function globalParams(server: string, version: number): Promise<Float32Array> {
-  const response = await fetch(new URL(`/v1/models/${version}`, server));
+  const response = await fetch(serverUrl(server, `/v1/models/${version}`));
   if (!response.ok)
     throw new PocketrankError(
       'internal',
       `model version ${version} is not available from ${server} (HTTP ${response.status})`,
     );
   return new Float32Array(await response.arrayBuffer());
+}
+
+/** Under Global Privacy Control this browser sends nothing to a federation server: `not_allowed`. */
+export function refuseUnderGpc(what: string): void {
+  if ((navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true)
+    throw new PocketrankError('not_allowed', `Global Privacy Control is on: this browser does not ${what}`);
 }
 
 /**
@@ -58,12 +66,7 @@ export async function contributeToRound(args: {
   resumeOnly?: boolean;
 }): Promise<ContributionResult> {
   const { loaded, ranker, store, history, server, minNewEvents } = args;
-  if ((navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true) {
-    throw new PocketrankError(
-      'not_allowed',
-      'Global Privacy Control is on: this browser does not contribute to federated training',
-    );
-  }
+  refuseUnderGpc('contribute to federated training');
   const state = await federationState(store);
   const stored = await store.lastSeq();
   const saved = await store.getMeta<RoundSession>(SESSION_KEY);
@@ -139,7 +142,7 @@ export async function contributeToRound(args: {
  * Asks the shop's ticket endpoint to vouch for this device (with the shop's cookies: it knows
  * its shoppers, the federation server does not). A refusal is the shop's answer, not a fault.
  */
-async function fetchTicket(ticketUrl: string, clientId: string): Promise<string> {
+export async function fetchTicket(ticketUrl: string, clientId: string): Promise<string> {
   let response: Response;
   try {
     response = await fetch(ticketUrl, {

@@ -1,3 +1,4 @@
+import { serverUrl } from '../../protocol/server-url.js';
 import type { Phase } from '../../protocol/wire-format.js';
 import type { RoundInfo } from '../../protocol/responses.js';
 
@@ -37,12 +38,16 @@ export class RoundHttp {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs + extraTimeoutMs);
       try {
-        const response = await fetch(new URL(path, this.server), {
+        const response = await fetch(serverUrl(this.server, path), {
           ...init,
           signal: controller.signal,
           headers: { 'content-type': 'application/json', ...init.headers },
         });
-        const body = (await response.json()) as T & { error?: string; code?: string };
+        // A 4xx that is not the server's JSON (a wrong URL, a proxy's page) is final all the same.
+        const body = (await response.json().catch((error: unknown) => {
+          if (response.status >= 500 || response.ok) throw error;
+          return {};
+        })) as T & { error?: string; code?: string };
         if (response.ok || (response.status === 409 && body.code === 'duplicate')) return body;
         if (response.status < 500 || attempt >= RETRIES)
           throw new RoundHttpError(
