@@ -1,6 +1,7 @@
 // Glow & Co., the pocketrank demo shop: a storefront on the shipped Beauty model where every
 // recommendation is computed in a Web Worker in this browser.
 import { createRecommender, defineRecsElement, defineSearchElement, type Recommender } from 'pocketrank';
+import { experimentsPage } from './experiments-view.js';
 import { federationPage } from './federation-view.js';
 import { privacyPage } from './privacy-view.js';
 import { el, loadCatalog, MODEL_URL } from './shop-data.js';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     else if (hash === '/cart') nodes = cartPage(shop);
     else if (hash === '/privacy') nodes = await privacyPage(rec, uploadSize);
     else if (hash === '/federation') nodes = await federationPage(rec, items, FEDERATION);
+    else if (hash === '/experiments') nodes = await experimentsPage(items, FEDERATION);
     else nodes = shopPage(shop);
     if (!hash.startsWith('/p/')) document.title = 'pocketrank demo shop';
     view.replaceChildren(...nodes);

@@ -12,6 +12,8 @@ export const MODEL_URL = new URL('../models/beauty/model.json', location.href).h
 export const SIM_RESULT_URL = new URL('../experiments/results/federated.json', location.href).href;
 export const SIM_DP_URL = new URL('../experiments/results/federated-dp-rows-full.json', location.href).href;
 export const SIM_POOL_URL = new URL('../experiments/results/federated-seeds.json', location.href).href;
+/** What `npm run simulate -- --experiment` measured: periods of an A/B test through the real server, against the truth. */
+export const SIM_EXPERIMENT_URL = new URL('../experiments/results/experiment-lift.json', location.href).href;
 
 /** Product page on amazon.com. */
 export const amazonUrl = (asin: string): string => `https://www.amazon.com/dp/${encodeURIComponent(asin)}`;

@@ -1,4 +1,5 @@
 /**
+ * npm run simulate -- --experiment [...]: the A/B-test simulation instead (see analytics/experiment-cli.ts).
  * npm run simulate -- --clients N --rounds R --epsilon E [--json f] [--plot f.svg] [--data file]
  *   [--only federated,federated_dp,centralized,personalization] (a subset, e.g. one process per core)
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
@@ -57,6 +58,10 @@ import { DEFAULT_TRAIN, trainSasrec } from '../models/train/train-sasrec.js';
 import { dpFedAvgEpsilon } from '../server/privacy/rdp-accountant.js';
 import { parseArgs } from '../models/cli/args.js';
 
+if (process.argv.includes('--experiment')) {
+  await import('./analytics/experiment-cli.js');
+  process.exit(0);
+}
 const args = parseArgs(process.argv.slice(2), {
   data: 'string',
   clients: 'number',

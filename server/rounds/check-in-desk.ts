@@ -156,7 +156,7 @@ export class CheckInDesk {
       threshold: 0,
       vector_length: target.arms.length * COUNT_FIELDS.length,
       min_clients: this.config.minClients,
-      max_clients: this.config.maxClients,
+      max_clients: this.config.analyticsMaxClients,
       clip: 0,
       noise_multiplier: 0,
       range: 0,

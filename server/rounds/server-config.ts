@@ -72,6 +72,12 @@ export interface ServerConfig {
   analyticsEpsilon: number;
   /** Delta of the analytics guarantee; 0 means 1 / population. */
   analyticsDelta: number;
+  /**
+   * The most an analytics round takes. Its vector is tiny, so a client's cost is its SecAgg+
+   * neighbourhood's (O(log n)) however large the cohort; and every round of a period carries
+   * the period's whole noise, so one large round measures far better than several small ones.
+   */
+  analyticsMaxClients: number;
   /** Most an experiment's periods may spend together (their RDP composed); no period opens past it (Infinity: none). */
   analyticsBudget: number;
 }
@@ -109,6 +115,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   analyticsEpsilon: 1,
   analyticsDelta: 0,
   analyticsBudget: Infinity,
+  analyticsMaxClients: 10_000,
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
@@ -144,6 +151,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   analyticsEpsilon: 'POCKETRANK_ANALYTICS_EPSILON',
   analyticsDelta: 'POCKETRANK_ANALYTICS_DELTA',
   analyticsBudget: 'POCKETRANK_ANALYTICS_BUDGET',
+  analyticsMaxClients: 'POCKETRANK_ANALYTICS_MAX_CLIENTS',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */
@@ -193,6 +201,8 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
   if (!(c.cohortPool >= 1)) throw new Error('cohortPool must be >= 1');
   if (!(c.analyticsEpsilon > 0 && Number.isFinite(c.analyticsEpsilon) && c.analyticsDelta >= 0 && c.analyticsDelta < 1))
     throw new Error('need a finite analyticsEpsilon > 0 and 0 <= analyticsDelta < 1');
+  if (!(Number.isInteger(c.analyticsMaxClients) && c.analyticsMaxClients >= c.minClients))
+    throw new Error('analyticsMaxClients must be an integer >= minClients');
   if (!(c.analyticsBudget >= c.analyticsEpsilon))
     throw new Error('analyticsBudget must be at least analyticsEpsilon (one period)');
   checkThresholdFraction(c.thresholdFraction);

@@ -44,7 +44,20 @@ export function startFederationServer() {
       // The browser tests' own devices, all at once: no tickets, and the first three form the cohort.
       const open = ['--open-admission', 'true', '--cohort-pool', '1'];
       ({ url, child } = await startServerProcess(
-        ['--data-dir', dataDir, '--min-clients', '3', '--max-clients', '3', '--clip', '1000', ...open, ...model],
+        [
+          '--data-dir',
+          dataDir,
+          '--min-clients',
+          '3',
+          '--max-clients',
+          '3',
+          '--analytics-max-clients',
+          '3',
+          '--clip',
+          '1000',
+          ...open,
+          ...model,
+        ],
         { timeoutMs: 15_000 },
       ));
       const dpDir = mkdtempSync(join(tmpdir(), 'pocketrank-wtr-dp-'));

@@ -60,7 +60,7 @@ function truth(members: number[]) {
 
 describe('analytics rounds: experiment counters through secure aggregation with discrete noise', () => {
   it('publishes per-arm totals of 8 devices within the noise at epsilon 1, and spends epsilon 1', async () => {
-    const server = await startTestServer({ minClients: 8, maxClients: 8, phaseDeadlineMs: 10_000 });
+    const server = await startTestServer({ minClients: 8, analyticsMaxClients: 8, phaseDeadlineMs: 10_000 });
     stop = server.stop;
     const db = server.store.db;
     db.exec(`CREATE TEMP TABLE seen (vector BLOB);
@@ -99,7 +99,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
   it('publishes exact totals when the budget makes the noise negligible; a device reports a period once', async () => {
     const server = await startTestServer({
       minClients: 4,
-      maxClients: 4,
+      analyticsMaxClients: 4,
       phaseDeadlineMs: 10_000,
       analyticsEpsilon: 1000,
     });
@@ -132,7 +132,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
   }, 60_000);
 
   it('refuses periods that have not ended or are long gone, bad arms, and unknown experiments', async () => {
-    const server = await startTestServer({ minClients: 2, maxClients: 2 });
+    const server = await startTestServer({ minClients: 2, analyticsMaxClients: 2 });
     stop = server.stop;
     const device = await newDevice();
     const identityKey = Buffer.from(device.identity.publicKey).toString('base64');
@@ -160,7 +160,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
   it('keeps the budget over periods: no period opens once composing it would pass analyticsBudget', async () => {
     const server = await startTestServer({
       minClients: 2,
-      maxClients: 2,
+      analyticsMaxClients: 2,
       phaseDeadlineMs: 10_000,
       analyticsBudget: 1.5,
     });
