@@ -36,6 +36,12 @@ export interface RerankOptions {
   query?: string;
   /** Record the query as a `search` event; default true. */
   record?: boolean;
+  /**
+   * The experiment this list belongs to (`options.experiments`; none unless named: the list is
+   * the shop's own). On a device in an arm with a `scenario` (a control arm) the shop's order
+   * is kept; other arms get it re-ranked. Each result then carries the experiment's id.
+   */
+  experiment?: string;
 }
 
 /** One id of a `rerank()` result. */
@@ -45,4 +51,6 @@ export interface RerankedItem extends ItemDisplay {
   score: number | null;
   /** Set when the shopper's history moved the item up. */
   reason?: Explanation;
+  /** The experiment the list belongs to, when `rerank()` named one. */
+  experiment?: string;
 }

@@ -67,6 +67,22 @@ export class ExperimentArms {
     return { query: arm.scenario ? { ...rest, scenario: arm.scenario } : rest, experiment: experiment.id };
   }
 
+  /**
+   * How this device's arm treats a `rerank()` list of the named experiment: a control arm (one
+   * with a `scenario`) keeps the shop's order. Without a name the list is the shop's own.
+   */
+  rerankArm(named: unknown): { experiment?: string; keepOrder: boolean } {
+    if (named === undefined) return { keepOrder: false };
+    const experiment = typeof named === 'string' ? this.experiments.find((e) => e.id === named) : undefined;
+    if (!experiment)
+      throw new PocketrankError(
+        'invalid_argument',
+        `rerank: no experiment ${JSON.stringify(named)} is configured (options.experiments)`,
+      );
+    const arm = experiment.arms.find((a) => a.name === this.arms[experiment.id])!;
+    return { experiment: experiment.id, keepOrder: arm.scenario !== undefined };
+  }
+
   /** Consent granted: the arms are kept on the device from now on. */
   grant(): void {
     this.store();

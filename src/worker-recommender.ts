@@ -221,10 +221,18 @@ export class WorkerRecommender implements Recommender {
   async rerank(itemIds: string[], options?: RerankOptions): Promise<RerankedItem[]> {
     this.assertOpen();
     const { ids, explain, query } = validateRerank(itemIds, options);
+    const { experiment, keepOrder } = this.settings.arms.rerankArm(options?.experiment);
     await this.batcher.flush().catch(() => undefined);
-    const reranked = await this.host.call((engine) => engine.rerank(ids, explain));
+    let reranked = await this.host.call((engine) => engine.rerank(ids, explain && !keepOrder));
     if (query !== undefined) this.track({ type: 'search', query });
-    return reranked;
+    if (keepOrder) {
+      // The control arm: the shop's list as the shop ordered it; nothing moved, so no reasons.
+      const at = new Map(ids.map((id, i) => [id, i]));
+      reranked = reranked
+        .map(({ reason: _moved, ...item }) => item)
+        .sort((a, b) => at.get(a.itemId)! - at.get(b.itemId)!);
+    }
+    return experiment ? reranked.map((r) => ({ ...r, experiment })) : reranked;
   }
 
   async flush(): Promise<void> {

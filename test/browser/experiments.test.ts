@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { createRecommender, defineRecsElement, type Experiment } from 'pocketrank';
 import { FIXTURE_MODEL, deleteDb, rejection, uniqueDb } from './helpers.js';
 
+const BEAUTY = '/models/beauty/model.json';
+
 const arms = (experiments: Record<string, { arm: string }>) =>
   Object.fromEntries(Object.entries(experiments).map(([id, e]) => [id, e.arm]));
 const stored = (dbName: string) => localStorage.getItem(`pocketrank:${dbName}:experiments`);
@@ -137,6 +139,34 @@ describe('on-device experiments', () => {
       await rec.close();
       await deleteDb(dbName);
       localStorage.removeItem(`pocketrank:${dbName}:experiments`);
+    }
+  });
+
+  it("re-ranks the shop's own list in a rerank() experiment's personal arm and keeps the shop's order in its control arm", async () => {
+    // The Beauty model: its metadata blends the shopper's scores into rerank() (the fixture's does not).
+    const start = (weights: [number, number]) =>
+      createRecommender({ model: BEAUTY, dbName: uniqueDb('exp'), backend: 'wasm', experiments: lift(...weights) });
+    const [control, personal] = await Promise.all([start([1, 0]), start([0, 1])]);
+    try {
+      const liked = await personal.search('zoya polish', { k: 5, record: false });
+      for (const rec of [control, personal]) liked.forEach((h) => rec.track({ type: 'view', itemId: h.itemId }));
+      const shopList = (await personal.search('nail polish', { k: 30, personalize: false, record: false })).map(
+        (h) => h.itemId,
+      );
+      const kept = await control.rerank(shopList, { experiment: 'lift' });
+      expect(kept.map((r) => r.itemId)).to.deep.equal(shopList);
+      expect(kept.every((r) => r.experiment === 'lift' && r.reason === undefined)).to.equal(true);
+      const moved = await personal.rerank(shopList, { experiment: 'lift' });
+      expect(moved.map((r) => r.itemId)).to.not.deep.equal(shopList);
+      expect(moved.every((r) => r.experiment === 'lift')).to.equal(true);
+      // Without a name the list is the shop's own, outside any experiment: re-ranked on every device.
+      const plain = await control.rerank(shopList);
+      expect(plain.map((r) => r.itemId)).to.deep.equal(moved.map((r) => r.itemId));
+      expect(plain.some((r) => 'experiment' in r)).to.equal(false);
+      expect((await rejection(control.rerank(shopList, { experiment: 'nope' }))).code).to.equal('invalid_argument');
+    } finally {
+      await control.close();
+      await personal.close();
     }
   });
 });
