@@ -9,7 +9,7 @@ import { brotliCompressSync } from 'node:zlib';
 import { chromium } from 'playwright';
 import { call, markdownTable, median, openBench, REPEATS, repeated, spread, type Row } from './bench-harness.js';
 import { measureCustomTfjs } from './custom-tfjs/measure.js';
-import { benchServerRound, startServerChild } from './server-round-bench.js';
+import { benchAnalyticsRound, benchServerRound, startServerChild } from './server-round-bench.js';
 import { workerHeapBytes } from './worker-heap.js';
 import { serveRepo } from './static-server.js';
 import { measureSearchIndex } from './search-index-memory.js';
@@ -454,6 +454,26 @@ if (want('server')) {
         `${r.submissions_per_server_cpu_s.toFixed(0)} submissions per server-CPU-s`,
       baseline: complete ? `complete graph ${complete.round_s.toFixed(1)} s wall` : '',
       ratio: complete ? `${(complete.round_s / r.round_s).toFixed(1)}x faster` : '',
+      target: '',
+    });
+  }
+}
+
+if (want('analytics')) {
+  // An experiment's report: tiny vectors, so the cost is the protocol's, per device and per round.
+  const analyticsRounds: Awaited<ReturnType<typeof benchAnalyticsRound>>[] = [];
+  latest.analytics_rounds = analyticsRounds;
+  for (const clients of [100, 1000]) {
+    process.stderr.write(`\nanalytics round, ${clients} devices`);
+    const r = await benchAnalyticsRound(clients);
+    analyticsRounds.push(r);
+    rows.push({
+      metric: `analytics round (an experiment's counters, 14 values + discrete noise), ${clients.toLocaleString('en')} devices, SecAgg+ degree ${r.degree}`,
+      value:
+        `${r.round_s.toFixed(1)} s wall, server CPU ${r.server_cpu_s.toFixed(2)} s ` +
+        `(${(clients / r.server_cpu_s).toFixed(0)} devices per server-CPU-s), client CPU ${r.client_cpu_ms_per_device.toFixed(0)} ms per device, ${r.uploaded_bytes} B up`,
+      baseline: '',
+      ratio: '',
       target: '',
     });
   }

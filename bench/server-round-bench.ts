@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startServerProcess } from '../scripts/server-process.js';
 import { runRound } from '../worker/federated/round-runner.js';
 import { createIdentity } from '../protocol/secagg/signed-keys.js';
+import { counterVector } from '../protocol/analytics/counter-vector.js';
 
 /** utime + stime of a process, in seconds (Linux /proc). */
 function cpuSeconds(pid: number): number {
@@ -96,6 +97,74 @@ export async function benchServerRound(
       round_s: roundSeconds,
       server_cpu_s: serverCpu,
       submissions_per_server_cpu_s: clients / serverCpu,
+    };
+  } finally {
+    server.stop();
+  }
+}
+
+/**
+ * One experiment's analytics round with `clients` devices, each reporting a two-arm counter
+ * vector (14 integers) with its discrete noise: the server's CPU (its own process) and the
+ * clients' CPU per device (this process: every client's keys, shares, noise and masking).
+ */
+export async function benchAnalyticsRound(clients: number): Promise<{
+  clients: number;
+  degree: number;
+  round_s: number;
+  server_cpu_s: number;
+  client_cpu_ms_per_device: number;
+  uploaded_bytes: number;
+}> {
+  const server = await startServerChild([
+    '--min-clients',
+    String(clients),
+    '--analytics-max-clients',
+    String(clients),
+    '--phase-deadline-ms',
+    '600000',
+  ]);
+  try {
+    const arms = ['control', 'personal'];
+    const period = Math.floor(Date.now() / 86_400_000) - 1;
+    const cpuBefore = cpuSeconds(server.pid);
+    const mine = process.cpuUsage();
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: clients }, async (_, i) =>
+        runRound({
+          server: server.url,
+          clientId: crypto.randomUUID(),
+          identity: await createIdentity(),
+          pollMs: Math.max(20, clients),
+          timeoutMs: 1_200_000,
+          analytics: {
+            experiment: 'bench',
+            period,
+            arms,
+            vector: counterVector(arms, arms[i % 2]!, {
+              impressions: 10,
+              clicks: i % 3,
+              addToCarts: i % 2,
+              purchases: i % 5 === 0 ? 1 : 0,
+              allPurchases: 1,
+            }),
+          },
+        }),
+      ),
+    );
+    const roundSeconds = (performance.now() - started) / 1000;
+    if (outcomes.some((o) => o.phase !== 'done'))
+      throw new Error(`analytics round did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
+    const used = process.cpuUsage(mine);
+    const info = (await (await fetch(`${server.url}/v1/rounds/${outcomes[0]!.round}`)).json()) as { degree: number };
+    return {
+      clients,
+      degree: info.degree,
+      round_s: roundSeconds,
+      server_cpu_s: cpuSeconds(server.pid) - cpuBefore,
+      client_cpu_ms_per_device: (used.user + used.system) / 1000 / clients,
+      uploaded_bytes: outcomes[0]!.uploadedBytes,
     };
   } finally {
     server.stop();

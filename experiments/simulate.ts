@@ -15,7 +15,10 @@
  *    --dp-server-optimizer fedavg|fedadam (default --server-optimizer)
  *    --dp-part all|rows (rows: only the item rows' block is sent; the encoder stays as pretrained)
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1
- *    --checkpoint dir (the federated runs save their state there after every round; run again to resume) --pause-after R (stop after round R)]
+ *    --checkpoint dir (the federated runs save their state there after every round; run again to resume) --pause-after R (stop after round R)
+ *    --public-share 0.5 (users whose data pretrains the seed model) --participation q (Poisson sampling of every
+ *    federated user per round, in place of fixed cohorts) --max-cohort 1000 --dropout 0 (share of sampled clients
+ *    leaving at a random phase)]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
  * items' rows over the other half with each simulated client holding only its own history,
  * through the real server and secure aggregation, and compares NDCG@10 / HR@10 on the federated
@@ -105,6 +108,10 @@ const args = parseArgs(process.argv.slice(2), {
   'dp-rank-users': 'number',
   'dp-server-optimizer': 'string',
   'dp-part': 'string',
+  'public-share': 'number',
+  participation: 'number',
+  'max-cohort': 'number',
+  dropout: 'number',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -155,7 +162,10 @@ const users = shuffleInPlace(
   data.sequences.map((_, i) => i).filter((i) => data.sequences[i]!.length >= 3),
   mulberry32(seed),
 );
-const half = Math.floor(users.length / 2);
+// --public-share: the share of users whose data pretrains the seed model (public); the rest federate.
+const publicShare = num('public-share', 0.5);
+if (!(publicShare > 0 && publicShare < 1)) throw new Error('--public-share must be in (0, 1)');
+const half = Math.floor(users.length * publicShare);
 const publicSeqs = users.slice(0, half).map((u) => data.sequences[u]!);
 const federated = leaveOneOut(users.slice(half).map((u) => data.sequences[u]!));
 // Training (federated, centralized) sees each user's items before the validation item; the
@@ -215,7 +225,15 @@ const dp = {
   serverLearningRate: num('dp-server-lr', num('server-lr', 0.0003)),
   fraction: num('dp-coordinates', 1),
 };
-const q = dp.clients / federated.length;
+// --participation q: each round samples every federated user with probability q (Poisson, the
+// sampling the accountant assumes), cohorts of at most --max-cohort, a --dropout share of them
+// leaving before they report; without it each round takes a fixed cohort (--clients, --dp-clients).
+const rate = args.participation as number | undefined;
+if (rate !== undefined && !(rate > 0 && rate <= 1)) throw new Error('--participation must be in (0, 1]');
+const dropout = num('dropout', 0);
+if (!(dropout >= 0 && dropout < 1 / 3)) throw new Error('--dropout must be in [0, 1/3): the threshold needs 2/3');
+const participation = rate === undefined ? undefined : { rate, maxCohort: num('max-cohort', 1000), dropout };
+const q = participation ? participation.rate : dp.clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, dp.rounds, delta);
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
 // --threshold: the round needs this share of its cohort to unmask, and each client's noise share
@@ -238,6 +256,7 @@ const runOptions = {
   thresholdFraction,
   federatedRows,
   seed,
+  ...(participation && { participation }),
 };
 const run = async (label: string, noiseMultiplier: number, overrides: Partial<FederatedRunOptions> = {}) => {
   reset();

@@ -108,8 +108,10 @@ export function resultTable(result: SimulationResult): string {
   const row = (name: string, m: Score, note = '') =>
     lines.push(`${name.padEnd(44)}${m['NDCG@10'].toFixed(4).padStart(9)}${m['HR@10'].toFixed(4).padStart(9)}  ${note}`);
   row('pretrained only', pretrained);
-  const clients = Number(result.settings.clients);
   const rounds = Number(result.settings.rounds);
+  // Poisson-sampled runs have no fixed cohort: the label gives the sampling rate.
+  const poisson = result.settings.participation as { rate: number } | undefined;
+  const clients = poisson ? `q ${poisson.rate}` : Number(result.settings.clients);
   const f = result.federated;
   if (f)
     row(
@@ -124,7 +126,7 @@ export function resultTable(result: SimulationResult): string {
         ? `, ${dp.coordinates} values`
         : '';
     row(
-      `federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${dp.clients ?? clients} x ${dp.rounds ?? rounds}${values})`,
+      `federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${poisson ? clients : (dp.clients ?? clients)} x ${dp.rounds ?? rounds}${values})`,
       dp,
       share(dp),
     );

@@ -11,6 +11,7 @@ import { mulberry32, shuffleInPlace } from '../../models/data/rng.js';
 import { limitFetch } from './fetch-limiter.js';
 import { RunCheckpoint } from './run-checkpoint.js';
 import { Slots } from './slots.js';
+import { type DropPoint, PhaseDriver } from './phase-driver.js';
 import type { EvalCase } from '../../models/data/leave-one-out.js';
 import { evaluate } from '../../models/eval/evaluate.js';
 import type { Metrics } from '../../models/eval/metrics.js';
@@ -67,6 +68,13 @@ export interface FederatedRunOptions {
   checkpoint?: string;
   /** With a checkpoint: stop once this round is done (to resume later), as if the run were killed there. */
   pauseAfter?: number;
+  /**
+   * Participation as browsers show up: each round takes every user independently with
+   * probability `rate` (Poisson sampling, as the accountant assumes), at most `maxCohort` of
+   * them (`clientsPerRound` is then ignored), and a `dropout` share of those sampled leaves
+   * before reporting, at a random phase (after advertising, sharing keys or uploading).
+   */
+  participation?: { rate: number; maxCohort: number; dropout: number };
 }
 
 /**
@@ -84,16 +92,18 @@ export async function runFederated(
 ): Promise<{ test: Metrics[]; validation: Metrics[]; finished: boolean }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
+  const poisson = options.participation;
+  const largest = poisson ? poisson.maxCohort : options.clientsPerRound;
   const config = {
     ...DEFAULT_CONFIG,
     dataDir: ':memory:',
-    minClients: options.clientsPerRound,
-    maxClients: options.clientsPerRound,
+    minClients: poisson ? 3 : options.clientsPerRound,
+    maxClients: largest,
     vectorLength: initial.length,
     clip: options.clip,
     noiseMultiplier: options.noiseMultiplier,
     population: users.length,
-    phaseDeadlineMs: Math.max(600_000, options.clientsPerRound * SERIAL_MS_PER_CLIENT),
+    phaseDeadlineMs: Math.max(600_000, largest * SERIAL_MS_PER_CLIENT),
     optimizer: options.serverOptimizer,
     serverLearningRate: options.serverLearningRate,
     serverAdamTau: options.serverAdamTau ?? DEFAULT_CONFIG.serverAdamTau,
@@ -133,7 +143,9 @@ export async function runFederated(
   if (pauseAfter !== undefined && !checkpoint) throw new Error('pausing a run needs a checkpoint to resume it from');
   const store = checkpoint?.openStore() ?? new RoundStore(':memory:');
   const resumedAfter = store.finishedRounds().length;
-  const service = new RoundService(store, config, Date.now, options.onServerEvent ?? (() => undefined), initial);
+  // Sampled cohorts vary in size and lose clients on the way: the driver ends their phases on time.
+  const driver = new PhaseDriver(config.phaseDeadlineMs);
+  const service = new RoundService(store, config, driver.now, options.onServerEvent ?? (() => undefined), initial);
   const app = createApp(service, store, { requestTimeoutMs: 3_600_000, connectionTimeoutMs: 0 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -198,10 +210,27 @@ export async function runFederated(
       const roundStart = performance.now();
       let trainSeconds = 0;
       const refusals = new Map<string, number>();
-      const cohort = shuffleInPlace(
+      const order = shuffleInPlace(
         users.map((_, i) => i),
         rand,
-      ).slice(0, options.clientsPerRound);
+      );
+      const cohort = poisson
+        ? order.filter(() => rand() < poisson.rate).slice(0, poisson.maxCohort)
+        : order.slice(0, options.clientsPerRound);
+      const dropAt = new Map<number, DropPoint>();
+      const drops: Record<DropPoint, number> = { advertise: 0, share: 0, mask: 0 };
+      const POINTS: DropPoint[] = ['advertise', 'share', 'mask'];
+      if (poisson)
+        for (const u of cohort)
+          if (rand() < poisson.dropout) {
+            const point = POINTS[Math.floor(rand() * POINTS.length)]!;
+            dropAt.set(u, point);
+            drops[point] += 1;
+          }
+      if (cohort.length < config.minClients)
+        throw new Error(`round ${round}: only ${cohort.length} clients sampled; raise the participation rate`);
+      let over = false;
+      const driving = poisson ? driver.drive(store, service, cohort.length, drops, () => over) : Promise.resolve();
       const outcomes = await Promise.all(
         cohort.map(async (u) => {
           let holding = false;
@@ -209,10 +238,12 @@ export async function runFederated(
             if (holding) uploads.release();
             holding = false;
           };
+          const dropAfter = dropAt.get(u);
           return runRound({
             server: url,
             clientId: crypto.randomUUID(),
             identity: await createIdentity(),
+            ...(dropAfter && { dropAfter }),
             examples: nextItemTargetCount(users[u]!, encoder.cfg.maxLen),
             // Status requests are held until the phase moves; a client whose hold ran out (or that
             // waited for a held-request slot past it) asks again at once. Polling apart from that
@@ -278,15 +309,19 @@ export async function runFederated(
               }
               throw error;
             })
+            .then((outcome) => (dropAfter ? { ...outcome, phase: 'dropped' as const } : outcome))
             .finally(done);
         }),
       );
+      over = true;
+      await driving;
       const dropped = outcomes.filter((o) => o.phase === 'dropped').length;
       if (outcomes.some((o) => o.phase !== 'done' && o.phase !== 'dropped') || dropped === outcomes.length)
         throw new Error(`round ${round} did not complete: ${outcomes.map((o) => o.phase).join(',')}`);
       if (dropped > 0)
         console.error(
-          `round ${round}: ${dropped} of ${outcomes.length} clients dropped out: ${[...refusals].map(([reason, n]) => `${n} × ${reason}`).join('; ')}`,
+          `round ${round}: ${dropped} of ${outcomes.length} clients dropped out (${dropAt.size} left as sampled to): ` +
+            [...refusals].map(([reason, n]) => `${n} × ${reason}`).join('; '),
         );
       await adoptLatest();
       const rng = rand.state;
