@@ -471,7 +471,8 @@ if (want('analytics')) {
       metric: `analytics round (an experiment's counters, 14 values + discrete noise), ${clients.toLocaleString('en')} devices, SecAgg+ degree ${r.degree}`,
       value:
         `${r.round_s.toFixed(1)} s wall, server CPU ${r.server_cpu_s.toFixed(2)} s ` +
-        `(${(clients / r.server_cpu_s).toFixed(0)} devices per server-CPU-s), client CPU ${r.client_cpu_ms_per_device.toFixed(0)} ms per device, ${r.uploaded_bytes} B up`,
+        `(${(clients / r.server_cpu_s).toFixed(0)} devices per server-CPU-s), ` +
+        `client CPU ${r.client_cpu_ms_per_device.toFixed(0)} ms per device, ${r.uploaded_bytes} B up`,
       baseline: '',
       ratio: '',
       target: '',

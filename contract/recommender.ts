@@ -60,7 +60,8 @@ export interface Recommender {
    * reported, one analytics round, in which its clipped counters get their share of the discrete
    * DP noise and are masked before they leave; the server publishes only the sum over devices.
    * Call it only for shoppers who opted in; without the call nothing is sent.
-   * @throws PocketrankError `invalid_argument` (no federation or no experiments configured), `not_allowed` (Global Privacy Control, or no stored history) or `busy`.
+   * @throws PocketrankError `invalid_argument` (no federation or no experiments configured),
+   * `not_allowed` (Global Privacy Control, or no stored history) or `busy`.
    */
   reportExperiments(): Promise<ExperimentReportResult[]>;
   /**

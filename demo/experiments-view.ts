@@ -3,11 +3,26 @@
 // through an analytics round), the server's published report, and the committed
 // `npm run simulate -- --experiment` run plotted period by period against its known truth.
 import { createRecommender, type CatalogItem, type Experiment, type Recommender } from 'pocketrank';
-import type { ExperimentReport } from '../protocol/responses.js';
-import { serverUrl } from '../protocol/server-url.js';
 import { el, MODEL_URL, SIM_EXPERIMENT_URL } from './shop-data.js';
 
 const EXPERIMENT = 'demo-lift';
+
+/** What this page reads of the server's `GET /v1/experiments/:id` (protocol/responses.ts has it whole). */
+interface ArmFigures {
+  totals: { devices: number };
+  conversion: number | null;
+  ctr: number | null;
+}
+interface ExperimentReport {
+  arms: string[];
+  control: string;
+  devices: number;
+  periods: unknown[];
+  totals: Record<string, ArmFigures>;
+  lifts: Record<string, { lift: number; low: number; high: number } | null>;
+  noiseSd: { converted: number };
+  privacy: { epsilonPerPeriod: number; epsilon: number; delta: number };
+}
 const ARMS = ['control', 'personal'] as const;
 const DAY = 86_400_000;
 
@@ -164,7 +179,8 @@ export async function experimentsPage(items: CatalogItem[], server: string): Pro
   const log = el('p', 'hint');
   const result = el('div');
   const show = async () => {
-    const response = await fetch(serverUrl(server, `/v1/experiments/${EXPERIMENT}`)).catch(() => undefined);
+    const base = server.endsWith('/') ? server : `${server}/`;
+    const response = await fetch(new URL(`v1/experiments/${EXPERIMENT}`, base)).catch(() => undefined);
     if (!response?.ok) return void result.replaceChildren(el('p', 'hint', 'The server published nothing for it.'));
     const report = (await response.json()) as ExperimentReport;
     result.replaceChildren(

@@ -125,8 +125,9 @@ export function resultTable(result: SimulationResult): string {
       dp.coordinates !== undefined && dp.coordinates !== result.settings.vectorLength
         ? `, ${dp.coordinates} values`
         : '';
+    const cohort = poisson ? clients : (dp.clients ?? clients);
     row(
-      `federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${poisson ? clients : (dp.clients ?? clients)} x ${dp.rounds ?? rounds}${values})`,
+      `federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${cohort} x ${dp.rounds ?? rounds}${values})`,
       dp,
       share(dp),
     );

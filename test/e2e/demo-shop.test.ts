@@ -237,4 +237,37 @@ describe('the demo shop', () => {
     );
     await context.close();
   }, 300_000);
+
+  it("runs an A/B test's reporting day on the A/B tests page: the server publishes the noisy sum and its epsilon", async () => {
+    const context = await browser.newContext();
+    const posts: { url: string; body: Buffer }[] = [];
+    context.on('request', (r) => {
+      if (r.method() !== 'GET') posts.push({ url: r.url(), body: r.postDataBuffer() ?? Buffer.alloc(0) });
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${shopUrl}#/experiments`);
+    await page.waitForSelector('text=Report a simulated day');
+    // The committed simulation is plotted, one interval per period, with its coverage.
+    expect(await page.$$eval('svg.chart line[stroke-width="2"]', (lines) => lines.length)).toBeGreaterThan(10);
+    expect(posts).toEqual([]); // nothing sent before the button
+    await page.click('text=Report a simulated day');
+    await page.waitForFunction(() => /devices' counters summed/.test(document.body.textContent ?? ''), undefined, {
+      timeout: 180_000,
+    });
+    expect(await page.textContent('body')).toMatch(/6 devices' counters summed/);
+    await page.waitForSelector('table');
+    const report = (await (await fetch(`${federation.url}/v1/experiments/demo-lift`)).json()) as {
+      devices: number;
+      privacy: { epsilonPerPeriod: number };
+    };
+    expect(report.devices).toBe(6);
+    expect(report.privacy.epsilonPerPeriod).toBeLessThanOrEqual(1);
+    expect(await page.textContent('table')).toMatch(/personal/);
+    // Only masked vectors and protocol messages went out, all to the federation server.
+    for (const p of posts) expect(new URL(p.url).origin).toBe(federation.url);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 300_000);
 });
