@@ -25,8 +25,16 @@ function logRateVariance(totals: Record<CountField, number>, noise: NoiseVarianc
   const { converted, devices } = totals;
   if (!(converted > 0 && devices > converted)) return null;
   const p = converted / devices;
-  return (1 - p) / converted + noise.converted / converted ** 2 + noise.devices / devices ** 2;
+  const convertedTerm = (1 - p) / converted + noise.converted / converted ** 2;
+  // The delta method linearizes log(converted): with a relative error past 1/3 (a handful of
+  // conversions against the noise) its interval is meaningless (it read [-100%, +2e18%] in a
+  // simulated period of 1,000 devices), so the lift is not published.
+  if (convertedTerm > MAX_RELATIVE_ERROR ** 2) return null;
+  return convertedTerm + noise.devices / devices ** 2;
 }
+
+/** The largest relative standard error of an arm's conversions for which a lift is published. */
+export const MAX_RELATIVE_ERROR = 1 / 3;
 
 /** The variance of the noise on each total, in counts (see fieldNoiseVariance). */
 export type NoiseVariance = Readonly<Record<CountField, number>>;
@@ -34,7 +42,7 @@ export type NoiseVariance = Readonly<Record<CountField, number>>;
 /**
  * The lift of `arm` over `control` in conversion (p_arm / p_control − 1) with a 95% interval on
  * the log of the ratio that counts both the sampling of devices and the noise of the mechanism;
- * null when either arm has too few conversions (noisy totals not positive) to say.
+ * null when either arm has too few conversions to say (relative standard error past MAX_RELATIVE_ERROR).
  */
 export function conversionLift(
   control: Record<CountField, number>,

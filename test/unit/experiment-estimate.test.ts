@@ -3,6 +3,7 @@ import {
   COUNT_FIELDS,
   COUNT_SENSITIVITY,
   counterVector,
+  FIELD_WEIGHTS,
   fieldNoiseVariance,
   readTotals,
 } from '../../protocol/analytics/counter-vector.js';
@@ -87,5 +88,25 @@ describe('experiment analytics: the vector and the published lift', () => {
     const totals = readTotals(arms, new Array(arms.length * COUNT_FIELDS.length).fill(0));
     expect(conversionLift(totals.control!, totals.personal!, fieldNoiseVariance(1))).toBeNull();
     expect(armReport(totals.control!).conversion).toBeNull();
+  });
+
+  it('publishes no lift when an arm has so few conversions against the noise that the interval would mean nothing', () => {
+    const totals = (converted: number) => ({
+      devices: 1_000,
+      converted,
+      impressions: 0,
+      clicks: 0,
+      addToCarts: 0,
+      purchases: converted,
+      allPurchases: converted,
+    });
+    // Noise sd 7 on conversions (epsilon 1 at 1,000 devices): 10 conversions are a relative error of 0.76.
+    const noise = fieldNoiseVariance((7 * FIELD_WEIGHTS.converted) ** 2);
+    expect(conversionLift(totals(10), totals(16), noise)).toBeNull();
+    // 100 of them: 0.12, and the interval is published around the ratio.
+    const lift = conversionLift(totals(100), totals(160), noise)!;
+    expect(lift.lift).toBeCloseTo(0.6, 12);
+    expect(lift.low).toBeLessThan(0.6);
+    expect(lift.high).toBeGreaterThan(0.6);
   });
 });
