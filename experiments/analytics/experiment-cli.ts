@@ -88,17 +88,29 @@ console.error(
 );
 
 const replicates = replicatePeriods(hits, options, num('replicates', 0));
+/** Median lift, interval ends and log-scale width of the replicates that published one. */
+function replicateMedians(with_: typeof replicates) {
+  const mid = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  return {
+    medianLift: mid(with_.map((r) => r.lift!)),
+    medianLow: mid(with_.map((r) => r.low!)),
+    medianHigh: mid(with_.map((r) => r.high!)),
+    medianLogWidth: mid(with_.map((r) => Math.log1p(r.high!) - Math.log1p(r.low!))),
+  };
+}
 const replicateSummary = replicates.length
   ? {
       count: replicates.length,
       coverage: replicates.filter((r) => r.covered).length / replicates.length,
       withoutEstimate: replicates.filter((r) => r.lift === null).length,
+      ...replicateMedians(replicates.filter((r) => r.lift !== null)),
     }
   : undefined;
 if (replicateSummary)
   console.error(
     `${replicates.length} estimator replicates (no protocol): coverage ${(100 * replicateSummary.coverage).toFixed(1)}%, ` +
-      `${replicateSummary.withoutEstimate} without an estimate`,
+      `${replicateSummary.withoutEstimate} without an estimate; median lift ${(100 * replicateSummary.medianLift).toFixed(1)}% ` +
+      `[${(100 * replicateSummary.medianLow).toFixed(1)}, ${(100 * replicateSummary.medianHigh).toFixed(1)}]`,
   );
 
 const runs: ExperimentRun[] = [];
