@@ -4,6 +4,7 @@
 // `npm run simulate -- --experiment` run plotted period by period against its known truth.
 import { createRecommender, type CatalogItem, type Experiment, type Recommender } from 'pocketrank';
 import { el, MODEL_URL, SIM_EXPERIMENT_URL } from './shop-data.js';
+import { svgChart } from './svg-chart.js';
 
 const EXPERIMENT = 'demo-lift';
 
@@ -119,17 +120,8 @@ interface SimRun {
 
 /** Each simulated period's published lift and 95% interval, against the truth. */
 function simChart(runs: SimRun[], truth: number): SVGSVGElement {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
   const [w, h, pad] = [640, 240, 40];
-  svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
-  svg.classList.add('chart');
-  const add = (tag: string, attrs: Record<string, string | number>, text = '') => {
-    const node = document.createElementNS(ns, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-    node.textContent = text;
-    svg.append(node);
-  };
+  const { svg, add } = svgChart(w, h);
   const shown = runs.filter((r) => r.published);
   // Log scale of the ratio (1 + lift): the intervals are symmetric there.
   const logs = shown.flatMap((r) => [Math.log1p(r.published!.low), Math.log1p(r.published!.high)]);

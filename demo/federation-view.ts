@@ -4,6 +4,7 @@
 import { createRecommender, type CatalogItem, type FederationPrivacy, type Recommender } from 'pocketrank';
 import { privacyState } from './privacy-view.js';
 import { el, MODEL_URL, SIM_DP_URL, SIM_POOL_URL, SIM_RESULT_URL } from './shop-data.js';
+import { svgChart } from './svg-chart.js';
 
 interface SimResult {
   pretrained: { 'NDCG@10': number };
@@ -43,16 +44,7 @@ function chart(sim: SimResult): SVGSVGElement {
   const most = Math.max(1, ...series.flatMap((s) => s.at));
   const x = (at: number) => pad + (at / most) * (w - 2 * pad);
   const y = (v: number) => h - pad - ((v - lo) / (hi - lo)) * (h - 2 * pad);
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
-  svg.classList.add('chart');
-  const add = (tag: string, attrs: Record<string, string | number>, text = '') => {
-    const node = document.createElementNS(ns, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-    node.textContent = text;
-    svg.append(node);
-  };
+  const { svg, add } = svgChart(w, h);
   add(
     'text',
     { x: 4, y: 14, 'font-size': 11 },

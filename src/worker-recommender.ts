@@ -268,14 +268,20 @@ export class WorkerRecommender implements Recommender {
     return result;
   }
 
-  async contribute(): Promise<ContributionResult> {
-    this.assertOpen();
+  /** `options.federation`, or `invalid_argument` when none is configured. */
+  private requireFederation(): FederationSettings {
     const federation = this.settings.federation;
     if (!federation)
       throw new PocketrankError(
         'invalid_argument',
         'no federation server is configured (options.federation); nothing was sent',
       );
+    return federation;
+  }
+
+  async contribute(): Promise<ContributionResult> {
+    this.assertOpen();
+    const federation = this.requireFederation();
     await this.batcher.flush();
     this.contributed = true;
     // Not re-sent to a restarted worker: the first may have uploaded its share of the round already.
@@ -284,12 +290,7 @@ export class WorkerRecommender implements Recommender {
 
   async reportExperiments(): Promise<ExperimentReportResult[]> {
     this.assertOpen();
-    const federation = this.settings.federation;
-    if (!federation)
-      throw new PocketrankError(
-        'invalid_argument',
-        'no federation server is configured (options.federation); nothing was sent',
-      );
+    const federation = this.requireFederation();
     const experiments = this.settings.arms.reportable;
     if (experiments.length === 0)
       throw new PocketrankError(

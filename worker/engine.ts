@@ -1,3 +1,4 @@
+import type { EventStore } from './event-store.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { PocketrankError } from '../contract/pocketrank-error.js';
 import type {
@@ -263,12 +264,7 @@ export class Engine implements EngineApi {
   contribute(federation: FederationSettings & { resumeOnly?: boolean }): Promise<Outcome<ContributionResult>> {
     return outcome(() => {
       const state = this.state;
-      const store = state.log.device;
-      if (!store)
-        throw new PocketrankError(
-          'not_allowed',
-          `federated contribution needs the history stored on the device: ${state.log.status.reason}`,
-        );
+      const store = this.deviceStore('federated contribution needs');
       return contributeToRound({
         ...state,
         store,
@@ -285,12 +281,7 @@ export class Engine implements EngineApi {
   ): Promise<Outcome<ExperimentReportResult[]>> {
     return outcome(() => {
       const state = this.state;
-      const store = state.log.device;
-      if (!store)
-        throw new PocketrankError(
-          'not_allowed',
-          `experiment reports need the history stored on the device: ${state.log.status.reason}`,
-        );
+      const store = this.deviceStore('experiment reports need');
       refuseUnderGpc('report experiment counters');
       return reportExperiment({
         store,
@@ -304,6 +295,17 @@ export class Engine implements EngineApi {
         now: Date.now(),
       });
     });
+  }
+
+  /** The durable event store (`needs`: what needs it); `not_allowed`, saying why, while history is in memory only. */
+  private deviceStore(needs: string): EventStore {
+    const store = this.state.log.device;
+    if (!store)
+      throw new PocketrankError(
+        'not_allowed',
+        `${needs} the history stored on the device: ${this.state.log.status.reason}`,
+      );
+    return store;
   }
 
   status(): Promise<Outcome<RecommenderStatus>> {

@@ -1,4 +1,5 @@
-import { COUNT_SENSITIVITY } from '../../protocol/analytics/counter-vector.js';
+import { COUNT_FIELDS, COUNT_SENSITIVITY } from '../../protocol/analytics/counter-vector.js';
+import type { ReleaseRow } from '../store/analytics-store.js';
 import { ddgLocalVarianceFor, ddgRdp, type DdgRelease } from '../privacy/ddg-accountant.js';
 import { epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accountant.js';
 import type { ServerConfig } from '../rounds/server-config.js';
@@ -32,6 +33,14 @@ export interface AnalyticsRelease {
   localVariance: number;
   dimension: number;
 }
+
+/** What the accountant reads of a stored release. */
+export const asRelease = (row: ReleaseRow): AnalyticsRelease => ({
+  period: row.period,
+  threshold: row.threshold,
+  localVariance: row.local_variance,
+  dimension: (JSON.parse(row.arms) as string[]).length * COUNT_FIELDS.length,
+});
 
 const asDdg = (r: AnalyticsRelease): DdgRelease => ({
   l2Sensitivity: COUNT_SENSITIVITY.l2,

@@ -9,7 +9,7 @@ import type { ReleaseRow } from '../store/analytics-store.js';
 import { ProtocolError } from '../rounds/protocol-error.js';
 import type { ServerConfig } from '../rounds/server-config.js';
 import { armReport, conversionLift } from './experiment-estimate.js';
-import { type AnalyticsRelease, experimentEpsilon, periodEpsilon } from './experiment-privacy.js';
+import { asRelease, experimentEpsilon, periodEpsilon } from './experiment-privacy.js';
 
 /** Sums of integer-unit vectors, the noise variance they carry and the devices behind them. */
 interface Pooled {
@@ -46,13 +46,6 @@ function figures(arms: readonly string[], pooled: Pooled) {
   );
   return { byArm, lifts };
 }
-
-const asRelease = (row: ReleaseRow): AnalyticsRelease => ({
-  period: row.period,
-  threshold: row.threshold,
-  localVariance: row.local_variance,
-  dimension: (JSON.parse(row.arms) as string[]).length * COUNT_FIELDS.length,
-});
 
 /**
  * The experiment's report from its releases: per period and over all of them. Releases under an

@@ -13,7 +13,12 @@ import { type PrivacySpent, privacySpent } from '../privacy/privacy-spent.js';
 import { COUNT_FIELDS } from '../../protocol/analytics/counter-vector.js';
 import { AnalyticsStore } from '../store/analytics-store.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
-import { analyticsDelta, analyticsLocalVariance, experimentEpsilon } from '../analytics/experiment-privacy.js';
+import {
+  analyticsDelta,
+  analyticsLocalVariance,
+  asRelease,
+  experimentEpsilon,
+} from '../analytics/experiment-privacy.js';
 import { experimentReport } from '../analytics/experiment-report.js';
 import { publishRelease } from '../analytics/publish-release.js';
 import { CheckInDesk } from './check-in-desk.js';
@@ -79,12 +84,7 @@ export class RoundService {
 
   /** What the experiment's periods spend with one more round of `period` at this server's settings. */
   private epsilonWith(experiment: string, period: number): number {
-    const released = this.analytics.releases(experiment).map((r) => ({
-      period: r.period,
-      threshold: r.threshold,
-      localVariance: r.local_variance,
-      dimension: (JSON.parse(r.arms) as string[]).length * COUNT_FIELDS.length,
-    }));
+    const released = this.analytics.releases(experiment).map(asRelease);
     const threshold = Math.max(2, Math.ceil(this.config.thresholdFraction * this.config.minClients));
     const dimension = released[0]?.dimension ?? 2 * COUNT_FIELDS.length;
     const next = {
