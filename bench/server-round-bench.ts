@@ -142,7 +142,7 @@ export async function benchAnalyticsRound(clients: number): Promise<{
             experiment: 'bench',
             period,
             arms,
-            vector: counterVector(arms, arms[i % 2]!, {
+            vector: counterVector({ arms }, arms[i % 2]!, {
               impressions: 10,
               clicks: i % 3,
               addToCarts: i % 2,

@@ -24,6 +24,12 @@ export interface Experiment {
   id: string;
   /** Two or more arms. */
   arms: ExperimentArm[];
+  /**
+   * ISO 4217 code (e.g. `EUR`): also count the revenue of attributed purchases, at the catalog's
+   * `price` of items priced in this currency (times a purchase's `context.quantity`, default 1).
+   * Reports then carry revenue per device and its lift (clipped at 200 units a device a day).
+   */
+  currency?: string;
 }
 
 /** What one device counts for one experiment in one reporting period (one UTC day), each count clipped at its cap. */
@@ -38,6 +44,11 @@ export interface ExperimentCounts {
   purchases: number;
   /** Every purchase of the period, attributed or not. */
   allPurchases: number;
+  /**
+   * With the experiment's `currency`: what the attributed purchases cost, at the catalog's prices
+   * in that currency (not clipped here; a report clips it at 200).
+   */
+  revenue?: number;
 }
 
 /** `status().experiments[id]`: this device's arm and what it counted today, from its own event log. */

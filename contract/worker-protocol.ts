@@ -61,11 +61,17 @@ export interface EngineInit {
   retention: { maxAgeMs: number; maxEvents: number };
   /** Batches earlier pages journalled as they went away, to store (once) before the history is read. */
   replay: EventBatch[];
-  /** Ids of the configured experiments, whose counts `status()` reports (the arms are the page's). */
-  experiments: string[];
+  /** The configured experiments, whose counts `status()` reports (the arms are the page's). */
+  experiments: ExperimentCounting[];
 }
 
 export type { ConsentState, StoredData };
+
+/** What the worker needs of an experiment to count it: its id, and the currency its revenue is counted in. */
+export interface ExperimentCounting {
+  id: string;
+  currency?: string;
+}
 
 /** The object the worker exposes with comlink. */
 export interface EngineApi {
@@ -94,7 +100,7 @@ export interface EngineApi {
   /** Reports one experiment's unreported finished periods through analytics rounds (see reportExperiment). */
   reportExperiment(
     federation: FederationSettings,
-    experiment: { id: string; arms: string[]; arm: string },
+    experiment: ExperimentCounting & { arms: string[]; arm: string },
   ): Promise<Outcome<ExperimentReportResult[]>>;
   close(): Promise<Outcome<void>>;
 }

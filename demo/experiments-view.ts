@@ -13,14 +13,19 @@ interface ArmFigures {
   totals: { devices: number };
   conversion: number | null;
   ctr: number | null;
+  revenuePerDevice?: number | null;
 }
+type Lift = { lift: number; low: number; high: number } | null;
 interface ExperimentReport {
   arms: string[];
   control: string;
   devices: number;
   periods: unknown[];
   totals: Record<string, ArmFigures>;
-  lifts: Record<string, { lift: number; low: number; high: number } | null>;
+  lifts: Record<string, Lift>;
+  /** Only for an experiment that counts revenue (a `currency`, and a catalog with prices in it). */
+  currency?: string;
+  revenueLifts?: Record<string, Lift>;
   noiseSd: { converted: number };
   privacy: { epsilonPerPeriod: number; epsilon: number; delta: number };
 }
@@ -89,22 +94,30 @@ async function reportDay(items: CatalogItem[], server: string, log: HTMLElement)
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)}%`);
 
-/** The server's report as a table: per arm devices, conversion and CTR, and the lift with its interval. */
+const liftText = (lift: Lift | undefined) =>
+  lift ? `${pct(lift.lift)} [${pct(lift.low)}, ${pct(lift.high)}]` : 'too few';
+
+/** The server's report as a table: per arm devices, conversion and CTR, and the lift with its interval (and revenue, when counted). */
 function reportTable(report: ExperimentReport): HTMLElement {
   const table = el('table');
   table.append(el('tr'));
-  for (const h of ['arm', 'devices (noisy)', 'conversion', 'CTR', 'lift over control [95%]'])
+  const revenue = report.currency ? [`revenue / device (${report.currency})`, 'revenue lift [95%]'] : [];
+  for (const h of ['arm', 'devices (noisy)', 'conversion', 'CTR', 'lift over control [95%]', ...revenue])
     table.rows[0]!.append(el('th', '', h));
   for (const arm of report.arms) {
     const f = report.totals[arm]!;
-    const lift = report.lifts[arm];
+    const control = arm === report.control;
     const row = el('tr');
+    const perDevice = f.revenuePerDevice;
     for (const text of [
       arm,
       f.totals.devices.toFixed(1),
       pct(f.conversion),
       pct(f.ctr),
-      arm === report.control ? 'control' : lift ? `${pct(lift.lift)} [${pct(lift.low)}, ${pct(lift.high)}]` : 'too few',
+      control ? 'control' : liftText(report.lifts[arm]),
+      ...(report.currency
+        ? [perDevice == null ? '–' : perDevice.toFixed(2), control ? 'control' : liftText(report.revenueLifts?.[arm])]
+        : []),
     ])
       row.append(el('td', '', text));
     table.append(row);

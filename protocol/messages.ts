@@ -41,6 +41,11 @@ export const AnalyticsTarget = z.object({
     .min(2)
     .max(16)
     .refine((arms) => new Set(arms).size === arms.length, { message: 'arm names must be unique' }),
+  /** ISO 4217 code of the currency the counters' revenue is in; absent, they carry no revenue fields. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code')
+    .optional(),
 });
 
 /** POST /v1/checkin: a device asks to join the next round (a model round, or with `analytics` an analytics round). */

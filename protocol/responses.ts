@@ -1,4 +1,4 @@
-import type { CountField } from './analytics/counter-vector.js';
+import type { ArmTotals, CountField } from './analytics/counter-vector.js';
 import type { ClientWeighting } from './privacy/privatize-update.js';
 import type { Phase } from './wire-format.js';
 
@@ -59,6 +59,8 @@ export interface RoundInfo {
     experiment: string;
     period: number;
     arms: string[];
+    /** The currency the experiment's revenue is counted in (absent: no revenue fields). */
+    currency?: string;
     /** Variance of the discrete Gaussian each client adds per coordinate (0 while check-in is open). */
     localVariance: number;
   };
@@ -117,16 +119,18 @@ export interface Accepted {
 
 /** One arm's published figures: noisy totals (counts) and the rates read from them (null: too few to say). */
 export interface ArmFigures {
-  totals: Record<CountField, number>;
+  totals: ArmTotals;
   /** clicks / impressions. */
   ctr: number | null;
   /** add-to-carts of shown items / impressions. */
   addToCartRate: number | null;
   /** devices with an attributed purchase / devices. */
   conversion: number | null;
+  /** Attributed revenue per device, in the experiment's currency (only when it has one). */
+  revenuePerDevice?: number | null;
 }
 
-/** An arm's lift over control in conversion (p_arm / p_control − 1) with its 95% interval. */
+/** An arm's lift over control (conversion, or revenue per device: arm / control − 1) with its 95% interval. */
 export interface LiftInterval {
   lift: number;
   low: number;
@@ -144,8 +148,10 @@ export interface ExperimentPeriod {
   arms: Record<string, ArmFigures>;
   /** Each arm's conversion lift over control in this period alone. */
   lifts: Record<string, LiftInterval | null>;
+  /** Each arm's lift in revenue per device (only when the experiment has a currency). */
+  revenueLifts?: Record<string, LiftInterval | null>;
   /** Standard deviation of the noise on each total of an arm, in counts. */
-  noiseSd: Record<CountField, number>;
+  noiseSd: Partial<Record<CountField, number>>;
   /** What the period spent (its costliest round). */
   epsilon: number;
 }
@@ -165,7 +171,10 @@ export interface ExperimentReport {
   devices: number;
   totals: Record<string, ArmFigures>;
   lifts: Record<string, LiftInterval | null>;
-  noiseSd: Record<CountField, number>;
+  revenueLifts?: Record<string, LiftInterval | null>;
+  /** The currency revenue is counted in (absent: the experiment counts no revenue). */
+  currency?: string;
+  noiseSd: Partial<Record<CountField, number>>;
   privacy: {
     mechanism: 'distributed discrete Gaussian';
     /** The most one period spent; and every period composed (a device that reported them all). */

@@ -39,7 +39,7 @@ export async function createRecommender(options: RecommenderOptions): Promise<Re
       ...init,
       wasmPaths,
       consent: recommender?.consentState ?? init.consent,
-      experiments: experiments.map((e) => e.id),
+      experiments: experiments.map((e) => ({ id: e.id, ...(e.currency && { currency: e.currency }) })),
       replay: restart ? [] : journals.flatMap((j) => j.batches),
     }),
     restore: async (engine) => recommender?.restore(engine),

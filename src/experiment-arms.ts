@@ -40,8 +40,13 @@ export class ExperimentArms {
   }
 
   /** Every experiment with its arms' names (vector order) and this device's arm, as a report needs them. */
-  get reportable(): { id: string; arms: string[]; arm: string }[] {
-    return this.experiments.map((e) => ({ id: e.id, arms: e.arms.map((a) => a.name), arm: this.arms[e.id]! }));
+  get reportable(): { id: string; currency?: string; arms: string[]; arm: string }[] {
+    return this.experiments.map((e) => ({
+      id: e.id,
+      ...(e.currency && { currency: e.currency }),
+      arms: e.arms.map((a) => a.name),
+      arm: this.arms[e.id]!,
+    }));
   }
 
   /** Arm by experiment id, as `status().experiments` shows it. */

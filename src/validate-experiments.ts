@@ -2,6 +2,7 @@ import { PocketrankError } from '../contract/pocketrank-error.js';
 import type { ArmScenario, Experiment, ExperimentArm } from '../contract/experiment-types.js';
 
 const ID = /^[\w.-]{1,64}$/;
+const CURRENCY = /^[A-Z]{3}$/;
 const ARM_SCENARIOS: readonly ArmScenario[] = ['for-you', 'trending', 'recently-viewed'];
 const MAX_EXPERIMENTS = 16;
 const MAX_ARMS = 16;
@@ -17,7 +18,7 @@ export function validateExperiments(raw: unknown): Experiment[] {
     bad(`must be an array of at most ${MAX_EXPERIMENTS} experiments`);
   const ids = new Set<string>();
   return raw.map((experiment: unknown, e): Experiment => {
-    const { id, arms } = (experiment ?? {}) as Partial<Experiment>;
+    const { id, arms, currency } = (experiment ?? {}) as Partial<Experiment>;
     if (typeof id !== 'string' || !ID.test(id))
       bad(`experiment ${e} needs an id of 1 to 64 letters, digits, '.', '_' or '-'; got ${JSON.stringify(id)}`);
     if (ids.has(id)) bad(`the id "${id}" is used twice`);
@@ -38,6 +39,8 @@ export function validateExperiments(raw: unknown): Experiment[] {
       return { name, ...(weight !== undefined && { weight }), ...(scenario !== undefined && { scenario }) };
     });
     if (!checked.some((arm) => (arm.weight ?? 1) > 0)) bad(`"${id}" has no arm with a weight above 0`);
-    return { id, arms: checked };
+    if (currency !== undefined && !(typeof currency === 'string' && CURRENCY.test(currency)))
+      bad(`"${id}" needs a currency of three capital letters (ISO 4217, e.g. "EUR"); got ${JSON.stringify(currency)}`);
+    return { id, arms: checked, ...(currency !== undefined && { currency }) };
   });
 }

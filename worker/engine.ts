@@ -14,6 +14,7 @@ import type {
 import type {
   ConsentState,
   EngineApi,
+  ExperimentCounting,
   EngineInit,
   EventBatch,
   FederationSettings,
@@ -29,7 +30,7 @@ import type { ExperimentReportResult } from '../contract/experiment-types.js';
 import { parseCatalog } from '../contract/parse-catalog.js';
 import { outcome } from './outcome.js';
 import { loadContentFor } from './load-model.js';
-import { experimentCounts, periodOf } from './experiment-counts.js';
+import { experimentCounts, periodOf, type PriceOf } from './experiment-counts.js';
 import { Ranker } from './ranker.js';
 import { personalizeModel } from './personalize-model.js';
 import { ShopperState } from './shopper-state.js';
@@ -277,7 +278,7 @@ export class Engine implements EngineApi {
 
   reportExperiment(
     federation: FederationSettings,
-    experiment: { id: string; arms: string[]; arm: string },
+    experiment: ExperimentCounting & { arms: string[]; arm: string },
   ): Promise<Outcome<ExperimentReportResult[]>> {
     return outcome(() => {
       const state = this.state;
@@ -292,6 +293,7 @@ export class Engine implements EngineApi {
         experiment: experiment.id,
         arms: experiment.arms,
         arm: experiment.arm,
+        ...(experiment.currency && { currency: experiment.currency, priceOf: this.pricesIn(experiment.currency) }),
         now: Date.now(),
       });
     });
@@ -327,6 +329,14 @@ export class Engine implements EngineApi {
     });
   }
 
+  /** The catalog's prices in one currency, by item id (items priced in another have none). */
+  private pricesIn(currency: string): PriceOf {
+    const prices = new Map<string, number>();
+    for (const item of this.state.ranker.catalogItems())
+      if (item.price?.currency === currency) prices.set(item.id, item.price.amount);
+    return (itemId) => prices.get(itemId);
+  }
+
   private async snapshot(): Promise<RecommenderStatus> {
     const { choice, loaded, ranker, log, init, consent, personalized } = this.state;
     const period = periodOf(Date.now());
@@ -334,7 +344,14 @@ export class Engine implements EngineApi {
     const events = init.experiments.length ? log.events : [];
     // The arm is the page's to fill in: it assigned it.
     const experiments = Object.fromEntries(
-      init.experiments.map((id) => [id, { arm: '', period, counts: experimentCounts(events, id, period) }]),
+      init.experiments.map(({ id, currency }) => [
+        id,
+        {
+          arm: '',
+          period,
+          counts: experimentCounts(events, id, period, currency ? this.pricesIn(currency) : undefined),
+        },
+      ]),
     );
     return {
       backend: choice.backend,

@@ -1,7 +1,7 @@
 import {
-  COUNT_FIELDS,
   counterVector,
   fieldNoiseVariance,
+  layoutLength,
   readTotals,
 } from '../../protocol/analytics/counter-vector.js';
 import { discreteGaussianVector } from '../../protocol/privacy/discrete-gaussian.js';
@@ -35,9 +35,10 @@ export function replicatePeriods(
   const rounds = Math.ceil(options.devices / options.maxCohort);
   const cohort = Math.floor(options.devices / rounds);
   const threshold = Math.max(2, Math.ceil(options.thresholdFraction * cohort));
-  const dimension = ARMS.length * COUNT_FIELDS.length;
+  const layout = { arms: ARMS };
+  const dimension = layoutLength(layout);
   const config = { ...DEFAULT_CONFIG, analyticsEpsilon: options.epsilon, population: options.population };
-  const local = analyticsLocalVariance(config, threshold, dimension);
+  const local = analyticsLocalVariance(config, threshold, layout);
   const truth = trueLift(hits);
   const out: Replicate[] = [];
   for (let r = 0; r < count; r++) {
@@ -46,11 +47,11 @@ export function replicatePeriods(
       const u = Math.floor(cryptoUniform() * hits.control.length);
       const arm = cryptoUniform() < 0.5 ? 'control' : 'personal';
       const counts = replayShopper(hits[arm][u] === 1, options.replay);
-      counterVector(ARMS, arm, counts).forEach((v, i) => (sum[i] = sum[i]! + v));
+      counterVector(layout, arm, counts).forEach((v, i) => (sum[i] = sum[i]! + v));
     }
     for (let round = 0; round < rounds; round++)
       discreteGaussianVector(dimension, cohort * local).forEach((v, i) => (sum[i] = sum[i]! + v));
-    const totals = readTotals(ARMS, sum);
+    const totals = readTotals(layout, sum);
     const lift = conversionLift(totals.control!, totals.personal!, fieldNoiseVariance(rounds * cohort * local));
     out.push({
       lift: lift?.lift ?? null,

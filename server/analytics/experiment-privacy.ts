@@ -1,8 +1,9 @@
-import { COUNT_FIELDS, COUNT_SENSITIVITY } from '../../protocol/analytics/counter-vector.js';
+import { countSensitivity, layoutLength, type CounterLayout } from '../../protocol/analytics/counter-vector.js';
 import type { ReleaseRow } from '../store/analytics-store.js';
 import { ddgLocalVarianceFor, ddgRdp, type DdgRelease } from '../privacy/ddg-accountant.js';
 import { epsilonFromRdp, RDP_ORDERS } from '../privacy/rdp-accountant.js';
 import type { ServerConfig } from '../rounds/server-config.js';
+import { rowLayout } from './row-layout.js';
 
 /** The delta of the analytics guarantee: the configured one, or 1 / population. */
 export const analyticsDelta = (config: Pick<ServerConfig, 'analyticsDelta' | 'population'>): number =>
@@ -16,12 +17,12 @@ export const analyticsDelta = (config: Pick<ServerConfig, 'analyticsDelta' | 'po
 export function analyticsLocalVariance(
   config: Pick<ServerConfig, 'analyticsEpsilon' | 'analyticsDelta' | 'population'>,
   threshold: number,
-  dimension: number,
+  layout: CounterLayout,
 ): number {
   return ddgLocalVarianceFor(config.analyticsEpsilon, analyticsDelta(config), {
-    l2Sensitivity: COUNT_SENSITIVITY.l2,
+    l2Sensitivity: countSensitivity(layout).l2,
     clients: threshold,
-    dimension,
+    dimension: layoutLength(layout),
   });
 }
 
@@ -32,18 +33,27 @@ export interface AnalyticsRelease {
   threshold: number;
   localVariance: number;
   dimension: number;
+  /** One device's largest L2 contribution, integer units (its layout's; see countSensitivity). */
+  l2Sensitivity: number;
 }
 
 /** What the accountant reads of a stored release. */
-export const asRelease = (row: ReleaseRow): AnalyticsRelease => ({
-  period: row.period,
-  threshold: row.threshold,
-  localVariance: row.local_variance,
-  dimension: (JSON.parse(row.arms) as string[]).length * COUNT_FIELDS.length,
+export const asRelease = (row: ReleaseRow): AnalyticsRelease => releaseOf(rowLayout(row), row);
+
+/** An analytics round of `layout` as the accountant reads it. */
+export const releaseOf = (
+  layout: CounterLayout,
+  r: { period: number; threshold: number; local_variance: number },
+): AnalyticsRelease => ({
+  period: r.period,
+  threshold: r.threshold,
+  localVariance: r.local_variance,
+  dimension: layoutLength(layout),
+  l2Sensitivity: countSensitivity(layout).l2,
 });
 
 const asDdg = (r: AnalyticsRelease): DdgRelease => ({
-  l2Sensitivity: COUNT_SENSITIVITY.l2,
+  l2Sensitivity: r.l2Sensitivity,
   clients: r.threshold,
   localVariance: r.localVariance,
   dimension: r.dimension,

@@ -1,15 +1,18 @@
 import {
-  COUNT_FIELDS,
+  type CounterLayout,
   type CountField,
   fieldNoiseVariance,
+  layoutFields,
+  layoutLength,
   readTotals,
 } from '../../protocol/analytics/counter-vector.js';
 import type { ArmFigures, ExperimentPeriod, ExperimentReport, LiftInterval } from '../../protocol/responses.js';
 import type { ReleaseRow } from '../store/analytics-store.js';
 import { ProtocolError } from '../rounds/protocol-error.js';
 import type { ServerConfig } from '../rounds/server-config.js';
-import { armReport, conversionLift } from './experiment-estimate.js';
+import { armReport, conversionLift, revenueLift } from './experiment-estimate.js';
 import { asRelease, experimentEpsilon, periodEpsilon } from './experiment-privacy.js';
+import { rowLayout } from './row-layout.js';
 
 /** Sums of integer-unit vectors, the noise variance they carry and the devices behind them. */
 interface Pooled {
@@ -31,20 +34,25 @@ function pool(rows: readonly ReleaseRow[], length: number): Pooled {
   return { sum, noiseVariance, devices };
 }
 
-const sd = (noiseVariance: number): Record<CountField, number> => {
+const sd = (layout: CounterLayout, noiseVariance: number): Partial<Record<CountField, number>> => {
   const variance = fieldNoiseVariance(noiseVariance);
-  return Object.fromEntries(COUNT_FIELDS.map((f) => [f, Math.sqrt(variance[f])])) as Record<CountField, number>;
+  return Object.fromEntries(layoutFields(layout).map((f) => [f, Math.sqrt(variance[f])]));
 };
 
-/** Figures per arm and each arm's lift over the first (control) from pooled sums. */
-function figures(arms: readonly string[], pooled: Pooled) {
-  const totals = readTotals(arms, pooled.sum);
+/** Figures per arm and each arm's lifts over the first (control) from pooled sums. */
+function figures(layout: CounterLayout, pooled: Pooled) {
+  const { arms } = layout;
+  const totals = readTotals(layout, pooled.sum);
   const noise = fieldNoiseVariance(pooled.noiseVariance);
+  const control = totals[arms[0]!]!;
   const byArm: Record<string, ArmFigures> = Object.fromEntries(arms.map((a) => [a, armReport(totals[a]!)]));
   const lifts: Record<string, LiftInterval | null> = Object.fromEntries(
-    arms.slice(1).map((a) => [a, conversionLift(totals[arms[0]!]!, totals[a]!, noise)]),
+    arms.slice(1).map((a) => [a, conversionLift(control, totals[a]!, noise)]),
   );
-  return { byArm, lifts };
+  const revenueLifts = layout.currency
+    ? Object.fromEntries(arms.slice(1).map((a) => [a, revenueLift(control, totals[a]!, noise)]))
+    : undefined;
+  return { byArm, lifts, ...(revenueLifts && { revenueLifts }), noiseSd: sd(layout, pooled.noiseVariance) };
 }
 
 /**
@@ -58,37 +66,37 @@ export function experimentReport(
   config: Pick<ServerConfig, 'analyticsBudget'>,
 ): ExperimentReport {
   if (releases.length === 0) throw new ProtocolError(404, `experiment ${experiment} has published nothing yet`);
-  const current = releases[releases.length - 1]!.arms;
-  const arms = JSON.parse(current) as string[];
-  const rows = releases.filter((r) => r.arms === current);
-  const length = arms.length * COUNT_FIELDS.length;
+  const latest = releases[releases.length - 1]!;
+  const layout = rowLayout(latest);
+  const { arms } = layout;
+  const rows = releases.filter((r) => r.arms === latest.arms && r.currency === latest.currency);
+  const length = layoutLength(layout);
   const periods: ExperimentPeriod[] = [...new Set(rows.map((r) => r.period))].map((period) => {
     const inPeriod = rows.filter((r) => r.period === period);
     const pooled = pool(inPeriod, length);
-    const { byArm, lifts } = figures(arms, pooled);
+    const { byArm, ...rest } = figures(layout, pooled);
     return {
       period,
       date: new Date(period * 86_400_000).toISOString().slice(0, 10),
       rounds: inPeriod.length,
       devices: pooled.devices,
       arms: byArm,
-      lifts,
-      noiseSd: sd(pooled.noiseVariance),
+      ...rest,
       epsilon: periodEpsilon(inPeriod.map(asRelease), delta),
     };
   });
   const all = pool(rows, length);
-  const { byArm, lifts } = figures(arms, all);
+  const { byArm, ...rest } = figures(layout, all);
   const spent = rows.map(asRelease);
   return {
     experiment,
-    arms,
+    arms: [...arms],
     control: arms[0]!,
+    ...(layout.currency && { currency: layout.currency }),
     periods,
     devices: all.devices,
     totals: byArm,
-    lifts,
-    noiseSd: sd(all.noiseVariance),
+    ...rest,
     privacy: {
       mechanism: 'distributed discrete Gaussian',
       epsilonPerPeriod: Math.max(...periods.map((p) => p.epsilon)),

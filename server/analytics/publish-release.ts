@@ -1,10 +1,11 @@
-import { COUNT_CAPS, COUNT_FIELDS, FIELD_WEIGHTS } from '../../protocol/analytics/counter-vector.js';
+import { COUNT_CAPS, FIELD_WEIGHTS, layoutFields } from '../../protocol/analytics/counter-vector.js';
 import type { RoundParams } from '../../protocol/secagg/secagg-client.js';
 import type { AnalyticsStore } from '../store/analytics-store.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from '../rounds/server-config.js';
 import { unmaskRound } from '../rounds/unmask-round.js';
-import { analyticsDelta, experimentEpsilon } from './experiment-privacy.js';
+import { analyticsDelta, experimentEpsilon, releaseOf } from './experiment-privacy.js';
+import { rowLayout } from './row-layout.js';
 
 /** Standard deviations of the summed noise a coordinate may stray outside what the survivors' clipped counters can reach. */
 const NOISE_MARGIN = 8;
@@ -29,8 +30,10 @@ export async function publishRelease(
   const { survivors } = unmasked;
   const sum = Array.from(unmasked.sum, (v) => v | 0);
   const margin = NOISE_MARGIN * Math.sqrt(survivors * r.local_variance);
+  const layout = rowLayout(r);
+  const fields = layoutFields(layout);
   const stray = sum.findIndex((v, i) => {
-    const field = COUNT_FIELDS[i % COUNT_FIELDS.length]!;
+    const field = fields[i % fields.length]!;
     return v < -margin || v > survivors * COUNT_CAPS[field] * FIELD_WEIGHTS[field] + margin;
   });
   if (stray >= 0) {
@@ -42,10 +45,7 @@ export async function publishRelease(
     return;
   }
   const delta = analyticsDelta(config);
-  const epsilon = experimentEpsilon(
-    [{ period: r.period!, threshold: r.threshold, localVariance: r.local_variance, dimension: r.vector_length }],
-    delta,
-  );
+  const epsilon = experimentEpsilon([releaseOf(layout, { ...r, period: r.period! })], delta);
   store.tx(() => {
     if (store.round(r.id)?.phase !== 'unmask') return; // another finalizer won
     analytics.insertRelease({
@@ -53,6 +53,7 @@ export async function publishRelease(
       experiment: r.experiment!,
       period: r.period!,
       arms: r.arms!,
+      currency: r.currency,
       survivors,
       threshold: r.threshold,
       local_variance: r.local_variance,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AnalyticsTargetBody, CheckInBody } from '../../protocol/messages.js';
-import { COUNT_FIELDS } from '../../protocol/analytics/counter-vector.js';
+import { layoutLength } from '../../protocol/analytics/counter-vector.js';
 import type { CheckInReply, CohortSeat } from '../../protocol/responses.js';
 import { isP256Point } from '../../protocol/secagg/p256-point.js';
 import { fromBase64 } from '../../protocol/wire-format.js';
@@ -20,7 +20,8 @@ function sameTarget(r: RoundRow, target: AnalyticsTargetBody | undefined): boole
     r.kind === 'analytics' &&
     r.experiment === target.experiment &&
     r.period === target.period &&
-    r.arms === JSON.stringify(target.arms)
+    r.arms === JSON.stringify(target.arms) &&
+    r.currency === (target.currency ?? null)
   );
 }
 
@@ -42,7 +43,7 @@ export class CheckInDesk {
     private readonly advance: (r: RoundRow) => void,
     private readonly analytics: AnalyticsStore,
     /** What an experiment's periods would spend with one more (see experimentPrivacy). */
-    private readonly analyticsEpsilonWith: (experiment: string, period: number) => number,
+    private readonly analyticsEpsilonWith: (target: AnalyticsTargetBody) => number,
   ) {
     this.admission = new Admission(config, new AdmissionStore(store.db));
   }
@@ -134,6 +135,7 @@ export class CheckInDesk {
       experiment: null,
       period: null,
       arms: null,
+      currency: null,
     });
     this.log('round_opened', { round: id, modelVersion });
     return this.store.round(id)!;
@@ -141,7 +143,7 @@ export class CheckInDesk {
 
   /** Opens an analytics round for one experiment's period, unless it would pass the experiment's budget. */
   private openAnalyticsRound(target: AnalyticsTargetBody): RoundRow {
-    const epsilon = this.analyticsEpsilonWith(target.experiment, target.period);
+    const epsilon = this.analyticsEpsilonWith(target);
     if (epsilon > this.config.analyticsBudget)
       throw new ProtocolError(
         403,
@@ -154,7 +156,7 @@ export class CheckInDesk {
       model_version: this.store.latestModel()!.version,
       phase: 'checkin',
       threshold: 0,
-      vector_length: target.arms.length * COUNT_FIELDS.length,
+      vector_length: layoutLength(target),
       min_clients: this.config.minClients,
       max_clients: this.config.analyticsMaxClients,
       clip: 0,
@@ -167,6 +169,7 @@ export class CheckInDesk {
       experiment: target.experiment,
       period: target.period,
       arms: JSON.stringify(target.arms),
+      currency: target.currency ?? null,
     });
     this.log('round_opened', { round: id, kind: 'analytics', experiment: target.experiment, period: target.period });
     return this.store.round(id)!;

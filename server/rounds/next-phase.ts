@@ -5,6 +5,7 @@ import type { Phase } from '../../protocol/wire-format.js';
 import type { RoundFields, RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';
 import { analyticsLocalVariance } from '../analytics/experiment-privacy.js';
+import { rowLayout } from '../analytics/row-layout.js';
 
 /** Each submission phase: the table of who may submit, the table of who did, and what follows. */
 const CHAIN = {
@@ -45,7 +46,7 @@ export function nextPhase(
       // Counters are integers already: no fixed-point range; the noise is sized for the threshold.
       return {
         phase: 'advertise',
-        fields: { ...graph, local_variance: analyticsLocalVariance(config, threshold, r.vector_length) },
+        fields: { ...graph, local_variance: analyticsLocalVariance(config, threshold, rowLayout(r)) },
       };
     const range = quantizationRange(
       { clip: r.clip, noiseMultiplier: r.noise_multiplier, minSummands: threshold },

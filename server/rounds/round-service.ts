@@ -1,5 +1,6 @@
 import type {
   AdvertiseBody,
+  AnalyticsTargetBody,
   CheckInBody,
   ConsistencyBody,
   MaskedInputBody,
@@ -10,7 +11,6 @@ import type {
 import type { ClientWeighting } from '../../protocol/privacy/privatize-update.js';
 import type { CheckInReply, CohortSeat, ExperimentReport, RoundInfo } from '../../protocol/responses.js';
 import { type PrivacySpent, privacySpent } from '../privacy/privacy-spent.js';
-import { COUNT_FIELDS } from '../../protocol/analytics/counter-vector.js';
 import { AnalyticsStore } from '../store/analytics-store.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
 import {
@@ -18,6 +18,7 @@ import {
   analyticsLocalVariance,
   asRelease,
   experimentEpsilon,
+  releaseOf,
 } from '../analytics/experiment-privacy.js';
 import { experimentReport } from '../analytics/experiment-report.js';
 import { publishRelease } from '../analytics/publish-release.js';
@@ -73,7 +74,7 @@ export class RoundService {
       () => this.privacy(),
       (r) => this.advanceSync(r),
       this.analytics,
-      (experiment, period) => this.epsilonWith(experiment, period),
+      (target) => this.epsilonWith(target),
     );
   }
 
@@ -82,17 +83,15 @@ export class RoundService {
     return experimentReport(id, this.analytics.releases(id), analyticsDelta(this.config), this.config);
   }
 
-  /** What the experiment's periods spend with one more round of `period` at this server's settings. */
-  private epsilonWith(experiment: string, period: number): number {
-    const released = this.analytics.releases(experiment).map(asRelease);
+  /** What the experiment's periods spend with one more round of the target's period at this server's settings. */
+  private epsilonWith(target: AnalyticsTargetBody): number {
+    const released = this.analytics.releases(target.experiment).map(asRelease);
     const threshold = Math.max(2, Math.ceil(this.config.thresholdFraction * this.config.minClients));
-    const dimension = released[0]?.dimension ?? 2 * COUNT_FIELDS.length;
-    const next = {
-      period,
+    const next = releaseOf(target, {
+      period: target.period,
       threshold,
-      localVariance: analyticsLocalVariance(this.config, threshold, dimension),
-      dimension,
-    };
+      local_variance: analyticsLocalVariance(this.config, threshold, target),
+    });
     return experimentEpsilon([...released, next], analyticsDelta(this.config));
   }
 
@@ -135,6 +134,7 @@ export class RoundService {
           experiment: r.experiment!,
           period: r.period!,
           arms: JSON.parse(r.arms!) as string[],
+          ...(r.currency && { currency: r.currency }),
           localVariance: r.local_variance,
         },
       }),

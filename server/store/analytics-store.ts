@@ -21,6 +21,8 @@ export interface ReleaseRow {
   period: number;
   /** The arms' names, JSON, in vector order. */
   arms: string;
+  /** The currency of the blocks' revenue fields; null: they have none. */
+  currency: string | null;
   survivors: number;
   threshold: number;
   local_variance: number;
@@ -39,6 +41,9 @@ export interface ReleaseRow {
 export class AnalyticsStore {
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);
+    // Releases from before revenue counting carry no currency.
+    const columns = db.prepare('PRAGMA table_info(analytics_releases)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'currency')) db.exec('ALTER TABLE analytics_releases ADD COLUMN currency TEXT');
   }
 
   /** Whether `clientId` is in the cohort of a round of this experiment's period that did not abort. */
@@ -66,9 +71,9 @@ export class AnalyticsStore {
   insertRelease(row: ReleaseRow): void {
     this.db
       .prepare(
-        'INSERT INTO analytics_releases (round_id, experiment, period, arms, survivors, threshold, local_variance, ' +
-          'sum, epsilon, delta, created_at) VALUES (@round_id, @experiment, @period, @arms, @survivors, @threshold, ' +
-          '@local_variance, @sum, @epsilon, @delta, @created_at)',
+        'INSERT INTO analytics_releases (round_id, experiment, period, arms, currency, survivors, threshold, ' +
+          'local_variance, sum, epsilon, delta, created_at) VALUES (@round_id, @experiment, @period, @arms, @currency, ' +
+          '@survivors, @threshold, @local_variance, @sum, @epsilon, @delta, @created_at)',
       )
       .run(row);
   }

@@ -40,6 +40,8 @@ export interface RoundRow {
   experiment: string | null;
   period: number | null;
   arms: string | null;
+  /** Analytics rounds of an experiment that counts revenue: its ISO 4217 currency. */
+  currency: string | null;
   /** Analytics rounds: the discrete Gaussian variance each client adds per coordinate (0 until check-in closes). */
   local_variance: number;
 }
@@ -135,6 +137,8 @@ export class RoundStore {
           'ALTER TABLE rounds ADD COLUMN period INTEGER; ALTER TABLE rounds ADD COLUMN arms TEXT; ' +
           'ALTER TABLE rounds ADD COLUMN local_variance REAL NOT NULL DEFAULT 0;',
       );
+    // Databases from before revenue counting have analytics rounds without a currency.
+    if (!columns.has('currency')) this.db.exec('ALTER TABLE rounds ADD COLUMN currency TEXT');
     // Advertisements carry their signer's identity key, so they outlive the pruned participant rows.
     const adColumns = this.db.prepare('PRAGMA table_info(advertisements)').all() as { name: string }[];
     if (!adColumns.some((c) => c.name === 'identity_key'))
@@ -200,9 +204,10 @@ export class RoundStore {
     this.db
       .prepare(
         'INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, ' +
-          'clip, noise_multiplier, range, scale, phase_started_at, created_at, kind, experiment, period, arms) VALUES ' +
+          'clip, noise_multiplier, range, scale, phase_started_at, created_at, kind, experiment, period, arms, currency) ' +
+          'VALUES ' +
           '(@id, @model_version, @phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, ' +
-          '@noise_multiplier, @range, @scale, @phase_started_at, @created_at, @kind, @experiment, @period, @arms)',
+          '@noise_multiplier, @range, @scale, @phase_started_at, @created_at, @kind, @experiment, @period, @arms, @currency)',
       )
       .run(r);
   }

@@ -59,6 +59,53 @@ describe('reportExperiments(): experiment counters through secure aggregation', 
     }
   });
 
+  it("counts revenue at the catalog's prices for an experiment with a currency, and the server publishes it", async () => {
+    const { url } = (await (await fetch('/__federation.json')).json()) as { url: string };
+    const priced: Experiment[] = [{ ...EXPERIMENTS[0]!, id: 'lift-eur', currency: 'EUR' }];
+    const dbs = [0, 1, 2].map(() => uniqueDb('exp-revenue'));
+    const recs = await Promise.all(
+      dbs.map((dbName) =>
+        startFixture({ dbName, consent: 'granted', experiments: priced, federation: { server: url } }),
+      ),
+    );
+    try {
+      for (const [r, rec] of recs.entries()) {
+        // sku-0{1+r} is what the day buys: 24.5 EUR for the first shopper, 10 USD (not counted) for the others.
+        await rec.upsertItems([
+          { id: `sku-0${1 + r}`, price: r === 0 ? { amount: 24.5, currency: 'EUR' } : { amount: 10, currency: 'USD' } },
+        ]);
+        const at = Date.now() - 60_000;
+        rec.track({ type: 'impression', itemId: `sku-0${1 + r}`, timestamp: at, context: { experiment: 'lift-eur' } });
+        rec.track({ type: 'purchase', itemId: `sku-0${1 + r}`, timestamp: at + 1, context: { quantity: 2 } });
+        await rec.flush();
+      }
+      const today = await Promise.all(recs.map(async (rec) => (await rec.status()).experiments['lift-eur']!.counts));
+      expect(today.map((c) => c.revenue)).to.deep.equal([49, 0, 0]);
+      expect(today.map((c) => c.purchases)).to.deep.equal([1, 1, 1]);
+      // Yesterday's lists were tagged for another experiment: nothing is attributed to this one, and each device
+      // still reports its day (a device and no revenue) through secure aggregation.
+      recs.forEach(shopYesterday);
+      const results = await Promise.all(recs.map((rec) => rec.reportExperiments()));
+      for (const result of results)
+        expect(result[0]).to.include({ experiment: 'lift-eur', participated: true, phase: 'done' });
+      const report = (await (await fetch(`${url}/v1/experiments/lift-eur`)).json()) as {
+        currency?: string;
+        totals: Record<string, { totals: Record<string, number>; revenuePerDevice?: number | null }>;
+        noiseSd: Record<string, number>;
+        revenueLifts?: Record<string, unknown>;
+      };
+      expect(report.currency).to.equal('EUR');
+      expect(report.totals.control!.totals).to.have.property('revenue');
+      expect(report.totals.personal!.totals).to.have.property('revenueTo20');
+      expect(report.noiseSd.revenue).to.be.greaterThan(0);
+      expect(report.revenueLifts).to.have.property('personal');
+    } finally {
+      await Promise.all(recs.map((rec) => rec.close()));
+      await Promise.all(dbs.map(deleteDb));
+      for (const db of dbs) localStorage.removeItem(`pocketrank:${db}:experiments`);
+    }
+  });
+
   it('sends nothing to the federation server until the page calls reportExperiments() (network audit)', async () => {
     // The federation server is this test server's own origin, so the request log sees every request to it.
     const server = `${location.origin}/__federation-audit/`;
@@ -90,6 +137,10 @@ describe('reportExperiments(): experiment counters through secure aggregation', 
     const rec = await startFixture({ federation: { server: `${location.origin}/__federation-audit/` } });
     const other = await startFixture({ experiments: EXPERIMENTS });
     try {
+      const badCurrency = [{ ...EXPERIMENTS[0]!, currency: 'euro' }];
+      const refused = await rejection(startFixture({ experiments: badCurrency }));
+      expect(refused.code).to.equal('invalid_argument');
+      expect(refused.message).to.match(/currency/);
       expect((await rejection(rec.reportExperiments())).code).to.equal('invalid_argument');
       expect((await rejection(other.reportExperiments())).code).to.equal('invalid_argument');
     } finally {

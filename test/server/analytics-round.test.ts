@@ -34,7 +34,7 @@ const report = (url: string, device: Device, i: number, period = TODAY - 1, expe
   runRound({
     server: url,
     ...device,
-    analytics: { experiment, period, arms: ARMS, vector: counterVector(ARMS, armOf(i), countsOf(i)) },
+    analytics: { experiment, period, arms: ARMS, vector: counterVector({ arms: ARMS }, armOf(i), countsOf(i)) },
     pollMs: 50,
     timeoutMs: 60_000,
   });
@@ -81,7 +81,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
       for (const f of COUNT_FIELDS) {
         const error = Math.abs(published.totals[arm]!.totals[f] - expected[arm]![f]!);
         // The noise is real (its sd in counts is reported) and no larger than it says.
-        expect(error).toBeLessThan(6 * published.noiseSd[f]);
+        expect(error).toBeLessThan(6 * published.noiseSd[f]!);
       }
     expect(published.noiseSd.converted).toBeGreaterThan(2);
     // No stored upload resembles a counter vector: every one is masked.
@@ -113,7 +113,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
     for (const arm of ARMS)
       for (const f of COUNT_FIELDS) {
         const error = Math.abs(published.totals[arm]!.totals[f] - expected[arm]![f]!);
-        expect(error).toBeLessThan(Math.max(5 * published.noiseSd[f], 1e-9));
+        expect(error).toBeLessThan(Math.max(5 * published.noiseSd[f]!, 1e-9));
       }
     expect(Math.round(published.totals.personal!.totals.devices)).toBe(2);
     expect(Math.round(published.totals.control!.totals.converted)).toBe(1);
@@ -129,6 +129,62 @@ describe('analytics rounds: experiment counters through secure aggregation with 
     expect(both.periods.map((p) => p.period)).toEqual([TODAY - 1, TODAY]);
     expect(both.devices).toBe(8);
     expect(both.privacy.epsilon).toBeGreaterThan(both.privacy.epsilonPerPeriod);
+  }, 60_000);
+
+  it('publishes revenue per device, its histogram and its lift for an experiment with a currency, in rounds of its own', async () => {
+    const server = await startTestServer({
+      minClients: 4,
+      analyticsMaxClients: 4,
+      phaseDeadlineMs: 10_000,
+      analyticsEpsilon: 1000,
+    });
+    stop = server.stop;
+    const layout = { arms: ARMS, currency: 'EUR' };
+    const revenueOf = (i: number) => [0, 35, 0, 250][i]!;
+    const priced = (device: Device, i: number) =>
+      runRound({
+        server: server.url,
+        ...device,
+        analytics: {
+          experiment: 'homepage',
+          period: TODAY - 1,
+          ...layout,
+          vector: counterVector(layout, armOf(i), { ...countsOf(i), purchases: 1, revenue: revenueOf(i) }),
+        },
+        pollMs: 50,
+        timeoutMs: 60_000,
+      });
+    const devices = await Promise.all(Array.from({ length: 4 }, newDevice));
+    // A device counting without the currency does not join the priced round: it waits in one of its own.
+    const lone = await newDevice();
+    const checkIn = await fetch(`${server.url}/v1/checkin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        clientId: lone.clientId,
+        identityKey: Buffer.from(lone.identity.publicKey).toString('base64'),
+        analytics: { experiment: 'homepage', period: TODAY - 1, arms: ARMS },
+      }),
+    });
+    expect(checkIn.status).toBe(200);
+    await Promise.all(devices.map((d, i) => priced(d, i)));
+    expect(server.store.openRounds().map((r) => r.currency)).toEqual([null]);
+    const published = await experiment(server.url);
+    expect(published.currency).toBe('EUR');
+    const { control, personal } = published.totals;
+    // Devices 0 and 2 are control (0 and 0), 1 and 3 personal (35, and 250 clipped at 200). Revenue weighs
+    // 1 unit per euro, so its noise here is ~15 euros (reported), a bucket's a thirteenth of a device.
+    const sd = published.noiseSd.revenue!;
+    expect(sd).toBeGreaterThan(5);
+    expect(Math.abs(personal!.totals.revenue! - 235)).toBeLessThan(5 * sd);
+    expect(Math.abs(control!.totals.revenue!)).toBeLessThan(5 * sd);
+    expect(Math.round(personal!.totals.revenueTo50!)).toBe(1);
+    expect(Math.round(personal!.totals.revenueOver200!)).toBe(1);
+    expect(Math.round(personal!.totals.revenueTo20!)).toBe(0);
+    expect(Math.abs(personal!.revenuePerDevice! - 117.5)).toBeLessThan((5 * sd) / 2);
+    // Control earned nothing (its noisy total is near 0): no lift can be said, and none is made up.
+    expect(Object.keys(published.revenueLifts!)).toEqual(['personal']);
+    expect(published.revenueLifts!.personal).toBeNull();
   }, 60_000);
 
   it('refuses periods that have not ended or are long gone, bad arms, and unknown experiments', async () => {
@@ -148,6 +204,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
       { experiment: 'homepage', period: TODAY, arms: ['a', 'a'] },
       { experiment: 'homepage', period: TODAY, arms: ['only'] },
       { experiment: 'no spaces', period: TODAY, arms: ARMS },
+      { experiment: 'homepage', period: TODAY - 1, arms: ARMS, currency: 'euro' },
     ]) {
       const response = await checkIn(analytics);
       expect(response.status, JSON.stringify(analytics)).toBe(400);

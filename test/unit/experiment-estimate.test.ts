@@ -11,6 +11,7 @@ import { mulberry32 } from '../../models/data/rng.js';
 import { armReport, conversionLift } from '../../server/analytics/experiment-estimate.js';
 
 const arms = ['control', 'personal'];
+const layout = { arms };
 
 /** One simulated analytics round: every device's vector summed, plus Gaussian noise of `sigma` per coordinate. */
 function round(rand: () => number, devices: number, rates: Record<string, number>, sigma: number) {
@@ -18,7 +19,7 @@ function round(rand: () => number, devices: number, rates: Record<string, number
   for (const arm of arms)
     for (let d = 0; d < devices; d++) {
       const bought = rand() < rates[arm]! ? 1 : 0;
-      const v = counterVector(arms, arm, {
+      const v = counterVector(layout, arm, {
         impressions: 8,
         clicks: bought,
         addToCarts: bought,
@@ -29,14 +30,14 @@ function round(rand: () => number, devices: number, rates: Record<string, number
     }
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   return readTotals(
-    arms,
+    layout,
     sum.map((x) => x + Math.round(sigma * gauss())),
   );
 }
 
 describe('experiment analytics: the vector and the published lift', () => {
   it('fills only its own arm block, clipped, and reads back as totals per arm', () => {
-    const v = counterVector(arms, 'personal', {
+    const v = counterVector(layout, 'personal', {
       impressions: 500,
       clicks: 3,
       addToCarts: 1,
@@ -44,7 +45,7 @@ describe('experiment analytics: the vector and the published lift', () => {
       allPurchases: 4,
     });
     expect(v.slice(0, COUNT_FIELDS.length).every((x) => x === 0)).toBe(true);
-    expect(readTotals(arms, v).personal).toEqual({
+    expect(readTotals(layout, v).personal).toEqual({
       devices: 1,
       converted: 1,
       impressions: 200,
@@ -58,9 +59,9 @@ describe('experiment analytics: the vector and the published lift', () => {
     expect(COUNT_SENSITIVITY.l1).toBe(1600);
     expect(COUNT_SENSITIVITY.l2).toBeCloseTo(Math.sqrt(6 * 200 ** 2 + 400 ** 2), 12);
     expect(() =>
-      counterVector(arms, 'other', { impressions: 0, clicks: 0, addToCarts: 0, purchases: 0, allPurchases: 0 }),
+      counterVector(layout, 'other', { impressions: 0, clicks: 0, addToCarts: 0, purchases: 0, allPurchases: 0 }),
     ).toThrow(RangeError);
-    expect(armReport(readTotals(arms, v).personal!).ctr).toBeCloseTo(3 / 200, 12);
+    expect(armReport(readTotals(layout, v).personal!).ctr).toBeCloseTo(3 / 200, 12);
   });
 
   it('covers the true lift in at least 90% of rounds, counting the noise (and far fewer without it)', () => {
@@ -85,7 +86,7 @@ describe('experiment analytics: the vector and the published lift', () => {
   });
 
   it('says nothing when an arm has no conversions to speak of', () => {
-    const totals = readTotals(arms, new Array(arms.length * COUNT_FIELDS.length).fill(0));
+    const totals = readTotals(layout, new Array(arms.length * COUNT_FIELDS.length).fill(0));
     expect(conversionLift(totals.control!, totals.personal!, fieldNoiseVariance(1))).toBeNull();
     expect(armReport(totals.control!).conversion).toBeNull();
   });

@@ -2,7 +2,7 @@ import type { TrackedEvent } from '../../contract/event-schema.js';
 import type { ExperimentReportResult } from '../../contract/experiment-types.js';
 import { counterVector } from '../../protocol/analytics/counter-vector.js';
 import type { EventStore } from '../event-store.js';
-import { experimentCounts, PERIOD_MS, periodOf } from '../experiment-counts.js';
+import { experimentCounts, PERIOD_MS, periodOf, type PriceOf } from '../experiment-counts.js';
 import { withTrainingLock } from '../training-lock.js';
 import { federationState, fetchTicket } from './federated-client.js';
 import { RoundHttpError } from './round-http.js';
@@ -30,6 +30,9 @@ export async function reportExperiment(args: {
   experiment: string;
   arms: string[];
   arm: string;
+  /** The experiment's currency and the catalog's prices in it: the counters then carry revenue. */
+  currency?: string;
+  priceOf?: PriceOf;
   now: number;
 }): Promise<ExperimentReportResult[]> {
   const { store, events, experiment } = args;
@@ -44,14 +47,16 @@ export async function reportExperiment(args: {
     return [{ experiment, participated: false, reason: 'no finished period with activity left to report' }];
   const results: ExperimentReportResult[] = [];
   for (const period of periods) {
-    const vector = counterVector(args.arms, args.arm, experimentCounts(events, experiment, period));
+    const layout = { arms: args.arms, ...(args.currency && { currency: args.currency }) };
+    const counts = experimentCounts(events, experiment, period, args.currency ? args.priceOf : undefined);
+    const vector = counterVector(layout, args.arm, counts);
     const run = () =>
       runRound({
         server: args.server,
         clientId: state.clientId,
         identity: state.identity,
         ...(args.ticketUrl && { ticket: () => fetchTicket(args.ticketUrl!, state.clientId) }),
-        analytics: { experiment, period, arms: args.arms, vector },
+        analytics: { experiment, period, ...layout, vector },
       });
     try {
       const outcome = await withTrainingLock(args.lockName, run);

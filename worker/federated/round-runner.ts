@@ -130,10 +130,11 @@ async function privateInput(options: RoundRunnerOptions, info: RoundInfo): Promi
       a?.experiment !== target.experiment ||
       a.period !== target.period ||
       a.arms.join('\n') !== target.arms.join('\n') ||
+      a.currency !== target.currency ||
       info.vectorLength !== target.vector.length
     )
       throw new SecAggRefusal(`round ${info.round} is not experiment ${target.experiment}'s period ${target.period}`);
-    return privatizeCounts(target.vector, a.localVariance);
+    return privatizeCounts(target, target.vector, a.localVariance);
   }
   if (info.kind === 'analytics' || !options.update)
     throw new SecAggRefusal(`round ${info.round} sums experiment counters, not model updates`);
@@ -168,6 +169,7 @@ async function runSteps(options: RoundRunnerOptions): Promise<RoundOutcome> {
           experiment: options.analytics.experiment,
           period: options.analytics.period,
           arms: options.analytics.arms,
+          ...(options.analytics.currency && { currency: options.analytics.currency }),
         },
       }),
     })),
