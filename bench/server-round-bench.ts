@@ -119,6 +119,8 @@ export async function benchAnalyticsRound(clients: number): Promise<{
   const server = await startServerChild([
     '--min-clients',
     String(clients),
+    '--max-clients',
+    String(clients),
     '--analytics-max-clients',
     String(clients),
     '--phase-deadline-ms',

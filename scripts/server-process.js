@@ -31,14 +31,25 @@ export async function waitForOk(url, timeoutMs, intervalMs = 50) {
 export async function startServerProcess(flags, { port, timeoutMs = 15_000 } = {}) {
   const listenOn = port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', String(listenOn), ...flags], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // The last of its stderr, to say why a server that exits before answering did (a bad flag, say).
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
+  const exited = new Promise((_, reject) =>
+    child.once('exit', (code) => {
+      const lines = stderr.trim().split('\n');
+      const cause = lines.find((line) => /^\w*Error\b/.test(line)) ?? lines.at(-1);
+      reject(new Error(`it exited with code ${code}: ${cause}`));
+    }),
+  );
   const url = `http://127.0.0.1:${listenOn}`;
   try {
-    await waitForOk(`${url}/health`, timeoutMs);
+    await Promise.race([waitForOk(`${url}/health`, timeoutMs), exited]);
   } catch (error) {
     child.kill('SIGTERM');
     throw new Error(`the federation server did not start: ${error.message}`);
   }
+  exited.catch(() => undefined);
   return { url, child };
 }
