@@ -1,5 +1,6 @@
 /**
- * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2
+ * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2 --ffn 64
+ *   --examples positions|prefixes
  *   --dropout 0.3 --lr 0.002 --batch 128 --max-len 50 --patience 6 --max-minutes 180 --valid-users 0
  *   --precision uint8 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F
  *   --datamaps F --attributes F --titles F (default: <data>_datamaps.json, _item2attributes.json, _item_titles.txt)
@@ -35,7 +36,7 @@ import { CatalogIndex } from '../search/catalog-index.js';
 import { searchRows } from '../eval/search-eval.js';
 import { shipSearchBlend, tuneSearchBlend, type TunedBlend } from '../search/tune-search-blend.js';
 import { findEncoder } from '../sasrec/sasrec-encoder.js';
-import { DEFAULT_TRAIN, trainSasrec } from '../train/train-sasrec.js';
+import { DEFAULT_TRAIN, trainSasrec, type TrainOptions } from '../train/train-sasrec.js';
 import { parseArgs } from './args.js';
 
 const args = parseArgs(process.argv.slice(2), {
@@ -54,6 +55,8 @@ const args = parseArgs(process.argv.slice(2), {
   'max-minutes': 'number',
   'valid-users': 'number',
   negatives: 'number',
+  ffn: 'number',
+  examples: 'string',
   refit: 'number',
   precision: 'string',
   'model-id': 'string',
@@ -69,6 +72,10 @@ if (typeof args.data !== 'string' || typeof args.out !== 'string') {
   process.exit(2);
 }
 const num = (name: string, fallback: number) => (args[name] as number | undefined) ?? fallback;
+function examplesKind(value: string): TrainOptions['examples'] {
+  if (value !== 'positions' && value !== 'prefixes') throw new Error('--examples must be positions or prefixes');
+  return value;
+}
 const precision = (args.precision as WeightPrecision | undefined) ?? 'uint8';
 if (!WEIGHT_PRECISIONS.includes(precision))
   throw new Error(`--precision must be one of ${WEIGHT_PRECISIONS.join(', ')}`);
@@ -117,6 +124,8 @@ const opts = {
   maxMinutes: num('max-minutes', DEFAULT_TRAIN.maxMinutes),
   validUsers: num('valid-users', DEFAULT_TRAIN.validUsers),
   negatives: num('negatives', DEFAULT_TRAIN.negatives),
+  ...(args.ffn !== undefined || DEFAULT_TRAIN.ffn !== undefined ? { ffn: num('ffn', DEFAULT_TRAIN.ffn ?? 0) } : {}),
+  examples: examplesKind((args.examples as string | undefined) ?? DEFAULT_TRAIN.examples),
   refit: num('refit', DEFAULT_TRAIN.refit ? 1 : 0) === 1,
 };
 const modelId =

@@ -12,6 +12,11 @@ export interface SasrecConfig {
   heads: number;
   /** Dropout rate used while training. */
   dropout: number;
+  /**
+   * Inner width of each block's feed-forward layer; absent means `hidden` (what models trained
+   * before it existed have, so their model.json still loads).
+   */
+  ffn?: number;
   /** Seed for weight initialization. */
   seed: number;
 }
@@ -28,13 +33,15 @@ export const DEFAULT_SASREC: Omit<SasrecConfig, 'vocabSize'> = {
 
 /** Throws a descriptive Error when the config cannot describe a valid model. */
 export function checkSasrecConfig(cfg: SasrecConfig): void {
-  const ints: (keyof SasrecConfig)[] = ['vocabSize', 'maxLen', 'hidden', 'blocks', 'heads'];
+  const ints = ['vocabSize', 'maxLen', 'hidden', 'blocks', 'heads'] as const;
   for (const key of ints) {
     const value = cfg[key];
     if (!Number.isInteger(value) || value < 1)
       throw new Error(`SasrecConfig.${key} must be a positive integer; got ${String(value)}`);
   }
   if (cfg.vocabSize < 2) throw new Error('SasrecConfig.vocabSize must leave room for padding and at least one item');
+  if (cfg.ffn !== undefined && !(Number.isInteger(cfg.ffn) && cfg.ffn >= 1))
+    throw new Error(`SasrecConfig.ffn must be a positive integer; got ${String(cfg.ffn)}`);
   if (cfg.hidden % cfg.heads !== 0)
     throw new Error(`SasrecConfig.heads (${cfg.heads}) must divide hidden (${cfg.hidden})`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error('SasrecConfig.dropout must be in [0, 1)');

@@ -69,8 +69,8 @@ export class SasrecEncoder extends layers.Layer {
   /** @param args architecture plus the usual layer arguments (name, trainable). */
   constructor(args: SasrecConfig & LayerArgs) {
     super(args);
-    const { vocabSize, maxLen, hidden, blocks, heads, dropout, seed } = args;
-    this.cfg = { vocabSize, maxLen, hidden, blocks, heads, dropout, seed };
+    const { vocabSize, maxLen, hidden, blocks, heads, dropout, seed, ffn } = args;
+    this.cfg = { vocabSize, maxLen, hidden, blocks, heads, dropout, seed, ...(ffn === undefined ? {} : { ffn }) };
     checkSasrecConfig(this.cfg);
     this.causal = new Float32Array(maxLen * maxLen);
     for (let q = 0; q < maxLen; q++) for (let k = q + 1; k < maxLen; k++) this.causal[q * maxLen + k] = MASKED;
@@ -87,6 +87,7 @@ export class SasrecEncoder extends layers.Layer {
 
   override build(): void {
     const { vocabSize, maxLen, hidden, blocks, seed } = this.cfg;
+    const ffn = this.cfg.ffn ?? hidden;
     let s = seed;
     const normal = (stddev: number) => initializers.truncatedNormal({ stddev, seed: s++ });
     const ones = initializers.ones();
@@ -112,9 +113,9 @@ export class SasrecEncoder extends layers.Layer {
         bo: vector(`${p}bo`, zeros),
         ln2g: vector(`${p}ln2_gamma`, ones),
         ln2b: vector(`${p}ln2_beta`, zeros),
-        w1: matrix(`${p}ffn_w1`, hidden, hidden),
-        b1: vector(`${p}ffn_b1`, zeros),
-        w2: matrix(`${p}ffn_w2`, hidden, hidden),
+        w1: matrix(`${p}ffn_w1`, hidden, ffn),
+        b1: this.addWeight(`${p}ffn_b1`, [ffn], 'float32', zeros),
+        w2: matrix(`${p}ffn_w2`, ffn, hidden),
         b2: vector(`${p}ffn_b2`, zeros),
       });
     }

@@ -16,6 +16,25 @@ export function nextItemExamples(train: readonly number[][], maxLen: number): Ex
   return out;
 }
 
+/**
+ * One example per prefix, scored at its newest position only (the FMLP-Rec / BSARec recipe):
+ * every training target is then predicted from the last position, as at serving time, so
+ * learned positions never have to generalize from the middle of a history. The same targets
+ * as {@link nextItemExamples}, at about (length + 1) / 2 times the encoder's work.
+ */
+export function prefixExamples(train: readonly number[][], maxLen: number): Example[] {
+  const out: Example[] = [];
+  for (const seq of train) {
+    for (let end = 1; end < seq.length; end++) {
+      const input = seq.slice(Math.max(0, end - maxLen), end);
+      const target = new Array<number>(input.length).fill(0);
+      target[input.length - 1] = seq[end]!;
+      out.push({ input, target });
+    }
+  }
+  return out;
+}
+
 /** Scored next-item positions in one history: its weight in a centralized batch's mean loss. */
 export function nextItemTargetCount(rows: readonly number[], maxLen: number): number {
   return Math.max(0, Math.min(rows.length - 1, maxLen));

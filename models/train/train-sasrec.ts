@@ -8,7 +8,7 @@ import { sasrecScorer } from '../eval/sasrec-scorer.js';
 import { buildSasrec } from '../sasrec/build-sasrec.js';
 import { DEFAULT_SASREC, type SasrecConfig } from '../sasrec/sasrec-config.js';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { makeBatches, nextItemExamples, type Batch } from './batches.js';
+import { makeBatches, nextItemExamples, prefixExamples, type Batch } from './batches.js';
 import { nextItemLoss } from './next-item-loss.js';
 import { formatDuration, ProgressBar } from './progress-bar.js';
 
@@ -32,6 +32,11 @@ export interface TrainOptions extends Omit<SasrecConfig, 'vocabSize'> {
   negatives: number;
   /** Retrain on training + validation items for the selected epoch count (what ships). */
   refit: boolean;
+  /**
+   * `positions`: one example per history, every position scored (SASRec); `prefixes`: one
+   * example per prefix, scored at its end ({@link prefixExamples}).
+   */
+  examples: 'positions' | 'prefixes';
 }
 
 /** Defaults tuned on Beauty; the same flags serve other categories. */
@@ -45,6 +50,7 @@ export const DEFAULT_TRAIN: TrainOptions = {
   validUsers: 0,
   negatives: 1024,
   refit: true,
+  examples: 'positions',
 };
 
 /** What training hands back. */
@@ -103,11 +109,23 @@ export async function trainSasrec(
   } = {},
 ): Promise<TrainResult> {
   const started = Date.now();
-  const { epochs, batchSize, learningRate, patience, maxMinutes, validUsers, negatives, refit, ...arch } = opts;
+  const {
+    epochs,
+    batchSize,
+    learningRate,
+    patience,
+    maxMinutes,
+    validUsers,
+    negatives,
+    refit,
+    examples: kind,
+    ...arch
+  } = opts;
+  const examplesOf = kind === 'prefixes' ? prefixExamples : nextItemExamples;
   const vocabSize = itemIds.length + 1;
   const { model, encoder } = buildSasrec({ ...arch, vocabSize }, { ...meta, itemIds });
   const splits = leaveOneOut(sequences);
-  const examples = nextItemExamples(
+  const examples = examplesOf(
     splits.map((s) => s.train),
     arch.maxLen,
   );
@@ -166,7 +184,7 @@ export async function trainSasrec(
   // Refit: same architecture, seed and epoch count, on every item before the test item.
   model.dispose();
   const fresh = buildSasrec({ ...arch, vocabSize }, { ...meta, itemIds });
-  const refitExamples = nextItemExamples(
+  const refitExamples = examplesOf(
     splits.map((s) => [...s.train, s.valid]),
     arch.maxLen,
   );

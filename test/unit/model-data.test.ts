@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseInteractionCsv, parseSequenceFile } from '../../models/data/interactions.js';
 import { evalCases, leaveOneOut } from '../../models/data/leave-one-out.js';
-import { makeBatches, nextItemExamples } from '../../models/train/batches.js';
+import { makeBatches, nextItemExamples, prefixExamples } from '../../models/train/batches.js';
 import { mulberry32 } from '../../models/data/rng.js';
 import { metricsFromRanks, rankOfTarget, topRows } from '../../models/eval/metrics.js';
 import { toFloat16Bits } from '../../models/sasrec/float16.js';
@@ -60,6 +60,14 @@ describe('training batches', () => {
     const rows = [0, 1].map((i) => [...b.inputs.slice(i * 2, i * 2 + 2)]);
     expect(rows).toContainEqual([1, 2]);
     expect(rows).toContainEqual([0, 4]);
+  });
+
+  it('makes one example per prefix, scored at its end only, newest maxLen items in', () => {
+    expect(prefixExamples([[1, 2, 3], [6]], 50)).toEqual([
+      { input: [1], target: [2] },
+      { input: [1, 2], target: [0, 3] },
+    ]);
+    expect(prefixExamples([[1, 2, 3, 4]], 2).at(-1)).toEqual({ input: [2, 3], target: [0, 4] });
   });
 });
 

@@ -103,6 +103,22 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
     expect((reloaded.predict(x) as tf.Tensor).arraySync()).toEqual((model.predict(x) as tf.Tensor).arraySync());
   });
 
+  it('takes a feed-forward width of its own, saved in model.json; a config without one keeps the hidden width', async () => {
+    const wide = buildSasrec({ ...cfg, ffn: 64 }, { modelId: 'wide', modelVersion: '1', itemIds });
+    const w1 = wide.encoder.weights.find((w) => /block0_ffn_w1/.test(w.name))!;
+    expect(w1.shape).toEqual([16, 64]);
+    const dir = await mkdtemp(join(tmpdir(), 'pocketrank-'));
+    const files = await saveLayersModel(wide.model, dir);
+    const reloaded = await loadModelFromDisk(files.modelJson);
+    expect((reloaded.layers.find((l) => l instanceof SasrecEncoder) as SasrecEncoder).cfg.ffn).toBe(64);
+    const x = tf.tensor2d([[0, 0, 1, 2, 3, 4, 5, 6]], [1, 8], 'int32');
+    expect((reloaded.predict(x) as tf.Tensor).arraySync()).toEqual((wide.model.predict(x) as tf.Tensor).arraySync());
+    const narrow = buildSasrec(cfg, { modelId: 'narrow', modelVersion: '1', itemIds });
+    expect(narrow.encoder.weights.find((w) => /block0_ffn_w1/.test(w.name))!.shape).toEqual([16, 16]);
+    expect(narrow.encoder.getConfig()).not.toHaveProperty('ffn');
+    expect(() => buildSasrec({ ...cfg, ffn: 0 }, { modelId: 't', modelVersion: '1', itemIds })).toThrow(/ffn/);
+  });
+
   it('refuses impossible configurations and mismatched vocabularies', () => {
     expect(() => buildSasrec({ ...cfg, heads: 3 }, { modelId: 't', modelVersion: '1', itemIds })).toThrow(/heads/);
     expect(() => buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds: itemIds.slice(1) })).toThrow(/itemIds/);
