@@ -46,7 +46,7 @@ interface AblationRow {
 
 /** Parses `key=value,…` against TrainOptions' keys (plus the optional `ffn`), numbers where the default is one. */
 function parseChanges(text: string): Record<string, number | string> {
-  const known: Record<string, unknown> = { ...DEFAULT_TRAIN, ffn: DEFAULT_TRAIN.hidden };
+  const known: Record<string, unknown> = { ...DEFAULT_TRAIN, ffn: DEFAULT_TRAIN.hidden, positions: 'absolute' };
   const out: Record<string, number | string> = {};
   for (const pair of text.split(',').filter(Boolean)) {
     const [key, value] = pair.split('=', 2) as [string, string | undefined];
@@ -80,7 +80,7 @@ async function printTable(): Promise<void> {
       .join(', ');
     console.log(
       `| ${r.name} | ${changes || 'defaults'} | ${f4(r.valid['NDCG@10']!)} | ${f4(r.valid['HR@10']!)} | ` +
-        `${f4(r.test['NDCG@10']!)} | ${f4(r.test['HR@10']!)} | ${r.bestEpoch} / ${r.epochsRun} | ${Math.round(r.secondsPerEpoch)} |`,
+        `${f4(r.test['NDCG@10']!)} | ${f4(r.test['HR@10']!)} | ${r.bestEpoch} / ${r.epochsRun}${r.stoppedBy === 'wall-clock' ? ' (safety net)' : ''} | ${Math.round(r.secondsPerEpoch)} |`,
     );
   }
 }

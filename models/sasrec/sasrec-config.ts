@@ -17,6 +17,13 @@ export interface SasrecConfig {
    * before it existed have, so their model.json still loads).
    */
   ffn?: number;
+  /**
+   * How the encoder knows order: `absolute`, a learned embedding per position of the window
+   * (absent means this, as models trained before the option have); `relative`, a learned
+   * attention bias per head and distance between query and key, so a prediction from the middle
+   * of a history is made exactly as one from its end (what serving asks).
+   */
+  positions?: 'absolute' | 'relative';
   /** Seed for weight initialization. */
   seed: number;
 }
@@ -42,6 +49,8 @@ export function checkSasrecConfig(cfg: SasrecConfig): void {
   if (cfg.vocabSize < 2) throw new Error('SasrecConfig.vocabSize must leave room for padding and at least one item');
   if (cfg.ffn !== undefined && !(Number.isInteger(cfg.ffn) && cfg.ffn >= 1))
     throw new Error(`SasrecConfig.ffn must be a positive integer; got ${String(cfg.ffn)}`);
+  if (cfg.positions !== undefined && cfg.positions !== 'absolute' && cfg.positions !== 'relative')
+    throw new Error(`SasrecConfig.positions must be "absolute" or "relative"; got ${String(cfg.positions)}`);
   if (cfg.hidden % cfg.heads !== 0)
     throw new Error(`SasrecConfig.heads (${cfg.heads}) must divide hidden (${cfg.hidden})`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error('SasrecConfig.dropout must be in [0, 1)');

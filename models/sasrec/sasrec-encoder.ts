@@ -28,6 +28,8 @@ interface BlockWeights {
   b1: LayerVariable;
   w2: LayerVariable;
   b2: LayerVariable;
+  /** `[maxLen, heads]` attention bias by query-key distance (relative positions only). */
+  rel?: LayerVariable;
 }
 
 function layerNorm(x: tf.Tensor, gamma: LayerVariable, beta: LayerVariable): tf.Tensor {
@@ -58,7 +60,7 @@ export class SasrecEncoder extends layers.Layer {
   /** The architecture, saved with the model. */
   readonly cfg: SasrecConfig;
   private itemEmb!: LayerVariable;
-  private posEmb!: LayerVariable;
+  private posEmb: LayerVariable | undefined;
   private lnfg!: LayerVariable;
   private lnfb!: LayerVariable;
   private blockWeights: BlockWeights[] = [];
@@ -69,8 +71,18 @@ export class SasrecEncoder extends layers.Layer {
   /** @param args architecture plus the usual layer arguments (name, trainable). */
   constructor(args: SasrecConfig & LayerArgs) {
     super(args);
-    const { vocabSize, maxLen, hidden, blocks, heads, dropout, seed, ffn } = args;
-    this.cfg = { vocabSize, maxLen, hidden, blocks, heads, dropout, seed, ...(ffn === undefined ? {} : { ffn }) };
+    const { vocabSize, maxLen, hidden, blocks, heads, dropout, seed, ffn, positions } = args;
+    this.cfg = {
+      vocabSize,
+      maxLen,
+      hidden,
+      blocks,
+      heads,
+      dropout,
+      seed,
+      ...(ffn === undefined ? {} : { ffn }),
+      ...(positions === undefined ? {} : { positions }),
+    };
     checkSasrecConfig(this.cfg);
     this.causal = new Float32Array(maxLen * maxLen);
     for (let q = 0; q < maxLen; q++) for (let k = q + 1; k < maxLen; k++) this.causal[q * maxLen + k] = MASKED;
@@ -96,7 +108,8 @@ export class SasrecEncoder extends layers.Layer {
       this.addWeight(name, [rows, cols], 'float32', normal(0.02));
     const vector = (name: string, init: typeof ones) => this.addWeight(name, [hidden], 'float32', init);
     this.itemEmb = matrix('item_embedding', vocabSize, hidden);
-    this.posEmb = matrix('position_embedding', maxLen, hidden);
+    const relative = this.cfg.positions === 'relative';
+    this.posEmb = relative ? undefined : matrix('position_embedding', maxLen, hidden);
     this.blockWeights = [];
     for (let b = 0; b < blocks; b++) {
       const p = `block${b}_`;
@@ -117,6 +130,7 @@ export class SasrecEncoder extends layers.Layer {
         b1: this.addWeight(`${p}ffn_b1`, [ffn], 'float32', zeros),
         w2: matrix(`${p}ffn_w2`, ffn, hidden),
         b2: vector(`${p}ffn_b2`, zeros),
+        ...(relative && { rel: this.addWeight(`${p}rel_bias`, [maxLen, this.cfg.heads], 'float32', zeros) }),
       });
     }
     this.lnfg = vector('final_ln_gamma', ones);
@@ -160,12 +174,16 @@ export class SasrecEncoder extends layers.Layer {
       training && dropout > 0 ? tf.dropout(x, dropout, undefined, seed * 7919 + this.dropoutCalls++) : x;
     const mask = tf.expandDims(tf.cast(tf.notEqual(ids, 0), 'float32'), -1);
     let x = tf.mul(embeddingLookup(this.itemTable(), ids, training), Math.sqrt(hidden));
-    const positions =
-      len === maxLen ? this.posEmb.read() : tf.slice(this.posEmb.read(), [maxLen - len, 0], [len, hidden]);
-    x = tf.mul(drop(tf.add(x, positions)), mask);
+    if (this.posEmb) {
+      const positions =
+        len === maxLen ? this.posEmb.read() : tf.slice(this.posEmb.read(), [maxLen - len, 0], [len, hidden]);
+      x = tf.add(x, positions);
+    }
+    x = tf.mul(drop(x), mask);
     const keyBias = tf.reshape(tf.mul(tf.sub(1, tf.squeeze(mask, [2])), MASKED), [batch, 1, 1, len]);
     const causal = tf.tensor4d(this.causal, [1, 1, maxLen, maxLen]);
     const bias = tf.add(len === maxLen ? causal : tf.slice(causal, [0, 0, 0, 0], [1, 1, len, len]), keyBias);
+    const distances = this.posEmb ? undefined : tf.tensor1d(this.distances(len), 'int32');
     const headWidth = hidden / heads;
     const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [batch, len, heads, headWidth]), [0, 2, 1, 3]);
     for (const w of this.blockWeights) {
@@ -173,7 +191,11 @@ export class SasrecEncoder extends layers.Layer {
       const q = split(dense(h, w.wq, w.bq, training));
       const k = split(dense(h, w.wk, w.bk, training));
       const v = split(dense(h, w.wv, w.bv, training));
-      const logits = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headWidth)), bias);
+      let logits = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headWidth)), bias);
+      if (w.rel && distances) {
+        const byDistance = embeddingLookup(w.rel.read() as tf.Tensor2D, distances, training);
+        logits = tf.add(logits, tf.expandDims(tf.transpose(tf.reshape(byDistance, [len, len, heads]), [2, 0, 1]), 0));
+      }
       const attended = tf.matMul(drop(tf.softmax(logits)), v);
       const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, len, hidden]);
       x = tf.add(x, drop(dense(merged, w.wo, w.bo, training)));
@@ -181,6 +203,13 @@ export class SasrecEncoder extends layers.Layer {
       x = tf.mul(tf.add(x, drop(f)), mask);
     }
     return layerNorm(x, this.lnfg, this.lnfb);
+  }
+
+  /** Query-key distance of every pair of the newest `len` positions, row-major (0 above the diagonal, which is masked). */
+  private distances(len: number): Int32Array {
+    const out = new Int32Array(len * len);
+    for (let q = 0; q < len; q++) for (let k = 0; k <= q; k++) out[q * len + k] = q - k;
+    return out;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -119,6 +119,38 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
     expect(() => buildSasrec({ ...cfg, ffn: 0 }, { modelId: 't', modelVersion: '1', itemIds })).toThrow(/ffn/);
   });
 
+  it('with relative positions, predicts from a history exactly as from the same items further right in a longer one', async () => {
+    const { encoder, model } = buildSasrec(
+      { ...cfg, positions: 'relative' },
+      { modelId: 'rel', modelVersion: '1', itemIds },
+    );
+    expect(encoder.weights.some((w) => /position_embedding/.test(w.name))).toBe(false);
+    // Train the bias a little so it is not all zeros.
+    for (const w of encoder.weights.filter((w) => /rel_bias/.test(w.name)))
+      w.write(tf.randomNormal(w.shape as number[], 0, 1, 'float32', 5));
+    // Translation-invariant: the state after [1, 2, 3] is the same wherever the three sit in the window.
+    const states = encoder.encode(
+      tf.tensor2d(
+        [
+          [0, 0, 0, 0, 0, 1, 2, 3],
+          [0, 0, 1, 2, 3, 7, 8, 9],
+        ],
+        [2, 8],
+        'int32',
+      ),
+      false,
+    );
+    const a = tf.slice(states, [0, 7, 0], [1, 1, 16]).dataSync();
+    const b = tf.slice(states, [1, 4, 0], [1, 1, 16]).dataSync();
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+    // Saved and reloaded, it keeps its kind of positions and its outputs.
+    const dir = await mkdtemp(join(tmpdir(), 'pocketrank-'));
+    const reloaded = await loadModelFromDisk((await saveLayersModel(model, dir)).modelJson);
+    expect((reloaded.layers.find((l) => l instanceof SasrecEncoder) as SasrecEncoder).cfg.positions).toBe('relative');
+    const x = tf.tensor2d([[0, 0, 1, 2, 3, 4, 5, 6]], [1, 8], 'int32');
+    expect((reloaded.predict(x) as tf.Tensor).arraySync()).toEqual((model.predict(x) as tf.Tensor).arraySync());
+  });
+
   it('refuses impossible configurations and mismatched vocabularies', () => {
     expect(() => buildSasrec({ ...cfg, heads: 3 }, { modelId: 't', modelVersion: '1', itemIds })).toThrow(/heads/);
     expect(() => buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds: itemIds.slice(1) })).toThrow(/itemIds/);
