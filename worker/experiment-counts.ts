@@ -67,7 +67,9 @@ export function experimentCounts(
     const attributed = shown !== undefined && event.timestamp - shown <= ATTRIBUTION_WINDOW_MS;
     if (event.type === 'purchase') counts.allPurchases += 1;
     if (attributed) counts[event.type === 'purchase' ? 'purchases' : 'addToCarts'] += 1;
-    if (attributed && event.type === 'purchase') revenue += (priceOf?.(event.itemId) ?? 0) * quantityOf(event);
+    // Bounded far above any clip, so no sum of prices overflows to Infinity.
+    if (attributed && event.type === 'purchase')
+      revenue = Math.min(1e9, revenue + (priceOf?.(event.itemId) ?? 0) * quantityOf(event));
   }
   for (const key of Object.keys(EXPERIMENT_CAPS) as (keyof typeof EXPERIMENT_CAPS)[])
     counts[key] = Math.min(counts[key], EXPERIMENT_CAPS[key]);

@@ -152,8 +152,10 @@ export function counterVector(layout: CounterLayout, arm: string, counts: Device
   if (layout.currency) {
     const revenue = counts.revenue ?? 0;
     if (!(Number.isFinite(revenue) && revenue >= 0)) throw new RangeError(`revenue must be >= 0; got ${revenue}`);
-    values.revenue = Math.round(revenue);
-    const bucket = revenue > 0 ? REVENUE_BUCKETS.find((b) => revenue <= b.upTo)! : undefined;
+    // Bucketed as sent: a device whose revenue rounds to 0 fills no bucket.
+    const rounded = Math.round(revenue);
+    values.revenue = rounded;
+    const bucket = rounded > 0 ? REVENUE_BUCKETS.find((b) => rounded <= b.upTo)! : undefined;
     for (const b of REVENUE_BUCKETS) values[b.field] = b === bucket ? 1 : 0;
   }
   fields.forEach((field, i) => {

@@ -87,7 +87,8 @@ export function experimentReport(
   });
   const all = pool(rows, length);
   const { byArm, ...rest } = figures(layout, all);
-  const spent = rows.map(asRelease);
+  // What devices spent counts every release, under any layout: the budget check does too.
+  const spent = releases.map(asRelease);
   return {
     experiment,
     arms: [...arms],

@@ -39,6 +39,11 @@ describe('experiment revenue: counted on the device, bucketed, clipped, with a l
     // No purchase, no bucket.
     const zero = readTotals(priced, counterVector(priced, 'control', { ...none, revenue: 0 })).control!;
     expect(zero.revenueTo20! + zero.revenueOver200!).toBe(0);
+    // Bucketed as sent: 0.4 rounds to 0 and fills no bucket; 200.4 rounds to 200, the (100, 200] one.
+    const tiny = readTotals(priced, counterVector(priced, 'control', { ...none, revenue: 0.4 })).control!;
+    expect([tiny.revenue, tiny.revenueTo20]).toEqual([0, 0]);
+    const edge = readTotals(priced, counterVector(priced, 'control', { ...none, revenue: 200.4 })).control!;
+    expect([edge.revenueTo200, edge.revenueOver200]).toEqual([1, 0]);
     // One bucket at most: L2 grows by the revenue cap and one bucket, 200 units each.
     expect(countSensitivity(priced).l2).toBeCloseTo(Math.sqrt(COUNT_SENSITIVITY.l2 ** 2 + 2 * 200 ** 2), 9);
     expect(countSensitivity(priced).l1).toBe(COUNT_SENSITIVITY.l1 + 400);
