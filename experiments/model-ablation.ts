@@ -78,9 +78,10 @@ async function printTable(): Promise<void> {
     const changes = Object.entries(r.changes)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
+    const epochs = `${r.bestEpoch} / ${r.epochsRun}${r.stoppedBy === 'wall-clock' ? ' (safety net)' : ''}`;
     console.log(
       `| ${r.name} | ${changes || 'defaults'} | ${f4(r.valid['NDCG@10']!)} | ${f4(r.valid['HR@10']!)} | ` +
-        `${f4(r.test['NDCG@10']!)} | ${f4(r.test['HR@10']!)} | ${r.bestEpoch} / ${r.epochsRun}${r.stoppedBy === 'wall-clock' ? ' (safety net)' : ''} | ${Math.round(r.secondsPerEpoch)} |`,
+        `${f4(r.test['NDCG@10']!)} | ${f4(r.test['HR@10']!)} | ${epochs} | ${Math.round(r.secondsPerEpoch)} |`,
     );
   }
 }
