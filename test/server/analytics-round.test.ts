@@ -180,7 +180,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
     expect(Math.abs(control!.totals.revenue!)).toBeLessThan(5 * sd);
     expect(Math.round(personal!.totals.revenueTo50!)).toBe(1);
     expect(Math.round(personal!.totals.revenueOver200!)).toBe(1);
-    expect(Math.round(personal!.totals.revenueTo20!)).toBe(0);
+    expect(Math.abs(personal!.totals.revenueTo20!)).toBeLessThan(0.5);
     expect(Math.abs(personal!.revenuePerDevice! - 117.5)).toBeLessThan((5 * sd) / 2);
     // Control earned nothing (its noisy total is near 0): no lift can be said, and none is made up.
     expect(Object.keys(published.revenueLifts!)).toEqual(['personal']);
