@@ -329,12 +329,13 @@ export class Engine implements EngineApi {
     });
   }
 
-  /** The catalog's prices in one currency, by item id (items priced in another have none). */
+  /** The catalog's price of an item in one currency (an item priced in another has none). */
   private pricesIn(currency: string): PriceOf {
-    const prices = new Map<string, number>();
-    for (const item of this.state.ranker.catalogItems())
-      if (item.price?.currency === currency) prices.set(item.id, item.price.amount);
-    return (itemId) => prices.get(itemId);
+    const { ranker } = this.state;
+    return (itemId) => {
+      const price = ranker.item(itemId)?.price;
+      return price?.currency === currency ? price.amount : undefined;
+    };
   }
 
   private async snapshot(): Promise<RecommenderStatus> {

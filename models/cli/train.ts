@@ -124,7 +124,7 @@ const opts = {
   maxMinutes: num('max-minutes', DEFAULT_TRAIN.maxMinutes),
   validUsers: num('valid-users', DEFAULT_TRAIN.validUsers),
   negatives: num('negatives', DEFAULT_TRAIN.negatives),
-  ...(args.ffn !== undefined || DEFAULT_TRAIN.ffn !== undefined ? { ffn: num('ffn', DEFAULT_TRAIN.ffn ?? 0) } : {}),
+  ...(args.ffn !== undefined && { ffn: args.ffn as number }),
   examples: examplesKind((args.examples as string | undefined) ?? DEFAULT_TRAIN.examples),
   refit: num('refit', DEFAULT_TRAIN.refit ? 1 : 0) === 1,
 };
