@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { COUNT_FIELDS, counterVector, type DeviceCounts } from '../../protocol/analytics/counter-vector.js';
+import {
+  COUNT_FIELDS,
+  type CounterLayout,
+  counterVector,
+  type DeviceCounts,
+} from '../../protocol/analytics/counter-vector.js';
 import type { ExperimentReport } from '../../protocol/responses.js';
 import { createIdentity, type Identity } from '../../protocol/secagg/signed-keys.js';
 import { RoundHttpError } from '../../worker/federated/round-http.js';
@@ -30,13 +35,39 @@ interface Device {
 }
 const newDevice = async (): Promise<Device> => ({ clientId: crypto.randomUUID(), identity: await createIdentity() });
 
-const report = (url: string, device: Device, i: number, period = TODAY - 1, experiment = 'homepage') =>
+/** Device i reports experiment homepage's `period` through a whole analytics round. */
+const report = (
+  url: string,
+  device: Device,
+  i: number,
+  period = TODAY - 1,
+  layout: CounterLayout = { arms: ARMS },
+  counts = countsOf(i),
+) =>
   runRound({
     server: url,
     ...device,
-    analytics: { experiment, period, arms: ARMS, vector: counterVector({ arms: ARMS }, armOf(i), countsOf(i)) },
+    analytics: {
+      experiment: 'homepage',
+      period,
+      arms: [...layout.arms],
+      ...(layout.currency && { currency: layout.currency }),
+      vector: counterVector(layout, armOf(i), counts),
+    },
     pollMs: 50,
     timeoutMs: 60_000,
+  });
+
+/** A bare check-in (nothing after it), as the device's first request of a round. */
+const checkIn = (url: string, device: Device, analytics: unknown) =>
+  fetch(`${url}/v1/checkin`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      clientId: device.clientId,
+      identityKey: Buffer.from(device.identity.publicKey).toString('base64'),
+      analytics,
+    }),
   });
 
 async function experiment(url: string, id = 'homepage'): Promise<ExperimentReport> {
@@ -141,33 +172,19 @@ describe('analytics rounds: experiment counters through secure aggregation with 
     stop = server.stop;
     const layout = { arms: ARMS, currency: 'EUR' };
     const revenueOf = (i: number) => [0, 35, 0, 250][i]!;
-    const priced = (device: Device, i: number) =>
-      runRound({
-        server: server.url,
-        ...device,
-        analytics: {
-          experiment: 'homepage',
-          period: TODAY - 1,
-          ...layout,
-          vector: counterVector(layout, armOf(i), { ...countsOf(i), purchases: 1, revenue: revenueOf(i) }),
-        },
-        pollMs: 50,
-        timeoutMs: 60_000,
-      });
     const devices = await Promise.all(Array.from({ length: 4 }, newDevice));
     // A device counting without the currency does not join the priced round: it waits in one of its own.
-    const lone = await newDevice();
-    const checkIn = await fetch(`${server.url}/v1/checkin`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        clientId: lone.clientId,
-        identityKey: Buffer.from(lone.identity.publicKey).toString('base64'),
-        analytics: { experiment: 'homepage', period: TODAY - 1, arms: ARMS },
-      }),
+    const lone = await checkIn(server.url, await newDevice(), {
+      experiment: 'homepage',
+      period: TODAY - 1,
+      arms: ARMS,
     });
-    expect(checkIn.status).toBe(200);
-    await Promise.all(devices.map((d, i) => priced(d, i)));
+    expect(lone.status).toBe(200);
+    await Promise.all(
+      devices.map((d, i) =>
+        report(server.url, d, i, TODAY - 1, layout, { ...countsOf(i), purchases: 1, revenue: revenueOf(i) }),
+      ),
+    );
     expect(server.store.openRounds().map((r) => r.currency)).toEqual([null]);
     const published = await experiment(server.url);
     expect(published.currency).toBe('EUR');
@@ -191,13 +208,6 @@ describe('analytics rounds: experiment counters through secure aggregation with 
     const server = await startTestServer({ minClients: 2, analyticsMaxClients: 2 });
     stop = server.stop;
     const device = await newDevice();
-    const identityKey = Buffer.from(device.identity.publicKey).toString('base64');
-    const checkIn = (analytics: unknown) =>
-      fetch(`${server.url}/v1/checkin`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ clientId: device.clientId, identityKey, analytics }),
-      });
     for (const analytics of [
       { experiment: 'homepage', period: TODAY + 1, arms: ARMS },
       { experiment: 'homepage', period: TODAY - 40, arms: ARMS },
@@ -206,7 +216,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
       { experiment: 'no spaces', period: TODAY, arms: ARMS },
       { experiment: 'homepage', period: TODAY - 1, arms: ARMS, currency: 'euro' },
     ]) {
-      const response = await checkIn(analytics);
+      const response = await checkIn(server.url, device, analytics);
       expect(response.status, JSON.stringify(analytics)).toBe(400);
     }
     expect(server.store.openRounds()).toHaveLength(0);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
 import { embeddingLookup } from '../../models/sasrec/embedding-lookup.js';
 import { loadModelFromDisk } from '../../models/sasrec/load-model-dir.js';
@@ -14,6 +15,17 @@ import { sasrecScorer } from '../../models/eval/sasrec-scorer.js';
 
 const cfg = { vocabSize: 21, maxLen: 8, hidden: 16, blocks: 2, heads: 2, dropout: 0.1, seed: 3 };
 const itemIds = Array.from({ length: 20 }, (_, i) => `item-${i + 1}`);
+
+/** Saves `model` to a fresh folder and loads it back, checking the reloaded model predicts exactly as it did. */
+async function reloadedSame(
+  model: LayersModel,
+): Promise<{ reloaded: LayersModel; modelJson: string; encoder: SasrecEncoder }> {
+  const { modelJson } = await saveLayersModel(model, await mkdtemp(join(tmpdir(), 'pocketrank-')));
+  const reloaded = await loadModelFromDisk(modelJson);
+  const x = tf.tensor2d([[0, 0, 1, 2, 3, 4, 5, 6]], [1, 8], 'int32');
+  expect((reloaded.predict(x) as tf.Tensor).arraySync()).toEqual((model.predict(x) as tf.Tensor).arraySync());
+  return { reloaded, modelJson, encoder: reloaded.layers.find((l) => l instanceof SasrecEncoder) as SasrecEncoder };
+}
 
 describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
   beforeAll(async () => {
@@ -84,9 +96,8 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
 
   it('saves to tfjs layers format and reloads with identical outputs and metadata', async () => {
     const { model } = buildSasrec(cfg, { modelId: 'roundtrip', modelVersion: '7', itemIds });
-    const dir = await mkdtemp(join(tmpdir(), 'pocketrank-'));
-    const files = await saveLayersModel(model, dir);
-    const json = JSON.parse(await readFile(files.modelJson, 'utf8'));
+    const { reloaded, modelJson, encoder } = await reloadedSame(model);
+    const json = JSON.parse(await readFile(modelJson, 'utf8'));
     expect(json.format).toBe('layers-model');
     // The ids go beside model.json, which names them by reference; loading reads them back.
     expect(json.userDefinedMetadata.pocketrank.itemIds).toBeUndefined();
@@ -95,24 +106,16 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
       count: itemIds.length,
     });
     expect(parseModelMetadata(json.userDefinedMetadata)).toMatch(/item-ids\.json/);
-    const reloaded = await loadModelFromDisk(files.modelJson);
-    expect(reloaded.layers.some((l) => l instanceof SasrecEncoder)).toBe(true);
+    expect(encoder).toBeInstanceOf(SasrecEncoder);
     const meta = parseModelMetadata(reloaded.getUserDefinedMetadata());
     expect(meta).toMatchObject({ contract: 1, modelId: 'roundtrip', modelVersion: '7', itemIds });
-    const x = tf.tensor2d([[0, 0, 1, 2, 3, 4, 5, 6]], [1, 8], 'int32');
-    expect((reloaded.predict(x) as tf.Tensor).arraySync()).toEqual((model.predict(x) as tf.Tensor).arraySync());
   });
 
   it('takes a feed-forward width of its own, saved in model.json; a config without one keeps the hidden width', async () => {
     const wide = buildSasrec({ ...cfg, ffn: 64 }, { modelId: 'wide', modelVersion: '1', itemIds });
     const w1 = wide.encoder.weights.find((w) => /block0_ffn_w1/.test(w.name))!;
     expect(w1.shape).toEqual([16, 64]);
-    const dir = await mkdtemp(join(tmpdir(), 'pocketrank-'));
-    const files = await saveLayersModel(wide.model, dir);
-    const reloaded = await loadModelFromDisk(files.modelJson);
-    expect((reloaded.layers.find((l) => l instanceof SasrecEncoder) as SasrecEncoder).cfg.ffn).toBe(64);
-    const x = tf.tensor2d([[0, 0, 1, 2, 3, 4, 5, 6]], [1, 8], 'int32');
-    expect((reloaded.predict(x) as tf.Tensor).arraySync()).toEqual((wide.model.predict(x) as tf.Tensor).arraySync());
+    expect((await reloadedSame(wide.model)).encoder.cfg.ffn).toBe(64);
     const narrow = buildSasrec(cfg, { modelId: 'narrow', modelVersion: '1', itemIds });
     expect(narrow.encoder.weights.find((w) => /block0_ffn_w1/.test(w.name))!.shape).toEqual([16, 16]);
     expect(narrow.encoder.getConfig()).not.toHaveProperty('ffn');
@@ -144,11 +147,7 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
     const b = tf.slice(states, [1, 4, 0], [1, 1, 16]).dataSync();
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
     // Saved and reloaded, it keeps its kind of positions and its outputs.
-    const dir = await mkdtemp(join(tmpdir(), 'pocketrank-'));
-    const reloaded = await loadModelFromDisk((await saveLayersModel(model, dir)).modelJson);
-    expect((reloaded.layers.find((l) => l instanceof SasrecEncoder) as SasrecEncoder).cfg.positions).toBe('relative');
-    const x = tf.tensor2d([[0, 0, 1, 2, 3, 4, 5, 6]], [1, 8], 'int32');
-    expect((reloaded.predict(x) as tf.Tensor).arraySync()).toEqual((model.predict(x) as tf.Tensor).arraySync());
+    expect((await reloadedSame(model)).encoder.cfg.positions).toBe('relative');
   });
 
   it('refuses impossible configurations and mismatched vocabularies', () => {
