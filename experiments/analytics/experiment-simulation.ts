@@ -95,8 +95,8 @@ export async function runExperimentPeriod(
   };
   const unmaskStarted = new Map<string, number>();
   const unmaskSeconds: number[] = [];
-  const store = new RoundStore(':memory:');
-  const service = new RoundService(store, config, Date.now, (event, fields) => {
+  const store = await RoundStore.open({ dataDir: ':memory:' });
+  const service = await RoundService.create(store, config, Date.now, (event, fields) => {
     if (event === 'round_phase' && fields.phase === 'unmask')
       unmaskStarted.set(String(fields.round), performance.now());
     if (event === 'round_done')
@@ -170,7 +170,8 @@ export async function runExperimentPeriod(
     restoreFetch();
     clearInterval(timer);
     await app.close();
-    store.close();
+    await service.stop();
+    await store.close();
   }
 }
 

@@ -40,11 +40,11 @@ export class PhaseDriver {
     };
     while (!isOver()) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const round = store.openRounds()[0];
+      const round = (await store.openRounds())[0];
       const want = round && expected[round.phase];
       if (!round || !want) continue;
       const [table, count] = want;
-      const got = table === 'candidates' ? store.candidateCount(round.id) : store.count(table, round.id);
+      const got = table === 'candidates' ? await store.candidateCount(round.id) : await store.count(table, round.id);
       if (got < count) continue;
       this.skew += this.deadlineMs;
       await service.tick();

@@ -51,12 +51,10 @@ export class RunCheckpoint {
    * The server's store in this directory. A round the stopped run left open lost its clients
    * with the process: it is aborted, as its deadline would abort it, so new clients start afresh.
    */
-  openStore(): RoundStore {
-    const store = new RoundStore(this.dir);
-    for (const open of store.openRounds())
-      store.setPhase(open.id, 'aborted', Date.now(), {
-        abort_reason: 'the simulation restarted; its clients are gone',
-      });
+  async openStore(): Promise<RoundStore> {
+    const store = await RoundStore.open({ dataDir: this.dir });
+    for (const open of await store.openRounds())
+      await store.abortRound(open.id, Date.now(), 'the simulation restarted; its clients are gone');
     return store;
   }
 

@@ -141,11 +141,17 @@ export async function runFederated(
           evaluation: evalCases.length,
         });
   if (pauseAfter !== undefined && !checkpoint) throw new Error('pausing a run needs a checkpoint to resume it from');
-  const store = checkpoint?.openStore() ?? new RoundStore(':memory:');
-  const resumedAfter = store.finishedRounds().length;
+  const store = (await checkpoint?.openStore()) ?? (await RoundStore.open({ dataDir: ':memory:' }));
+  const resumedAfter = (await store.finishedRounds()).length;
   // Sampled cohorts vary in size and lose clients on the way: the driver ends their phases on time.
   const driver = new PhaseDriver(config.phaseDeadlineMs);
-  const service = new RoundService(store, config, driver.now, options.onServerEvent ?? (() => undefined), initial);
+  const service = await RoundService.create(
+    store,
+    config,
+    driver.now,
+    options.onServerEvent ?? (() => undefined),
+    initial,
+  );
   const app = createApp(service, store, { requestTimeoutMs: 3_600_000, connectionTimeoutMs: 0 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -341,7 +347,8 @@ export async function runFederated(
   } finally {
     restoreFetch();
     await app.close();
-    store.close();
+    await service.stop();
+    await store.close();
   }
   return { test: perRound, validation, finished: true };
 }

@@ -2,6 +2,7 @@ import { COUNT_CAPS, FIELD_WEIGHTS, layoutFields } from '../../protocol/analytic
 import type { RoundParams } from '../../protocol/secagg/secagg-client.js';
 import type { AnalyticsStore } from '../store/analytics-store.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
+import type { SubmissionStore } from '../store/submission-store.js';
 import type { ServerConfig } from '../rounds/server-config.js';
 import { unmaskRound } from '../rounds/unmask-round.js';
 import { analyticsDelta, experimentEpsilon, releaseOf } from './experiment-privacy.js';
@@ -18,6 +19,7 @@ const NOISE_MARGIN = 8;
  */
 export async function publishRelease(
   store: RoundStore,
+  rows: SubmissionStore,
   analytics: AnalyticsStore,
   config: ServerConfig,
   r: RoundRow,
@@ -25,7 +27,7 @@ export async function publishRelease(
   now: () => number,
   log: (event: string, fields: Record<string, unknown>) => void,
 ): Promise<void> {
-  const unmasked = await unmaskRound(store, r, params, now, log);
+  const unmasked = await unmaskRound(store, rows, r, params, now, log);
   if (!unmasked) return;
   const { survivors } = unmasked;
   const sum = Array.from(unmasked.sum, (v) => v | 0);
@@ -40,15 +42,15 @@ export async function publishRelease(
     const reason =
       `coordinate ${stray} of the unmasked sum (${sum[stray]}) is outside what ${survivors} clipped counters ` +
       `and the noise reach: a participant skipped clipping; nothing is published`;
-    store.setPhase(r.id, 'aborted', now(), { abort_reason: reason });
+    await store.abortRound(r.id, now(), reason);
     log('round_rejected', { round: r.id, coordinate: stray, value: sum[stray] });
     return;
   }
   const delta = analyticsDelta(config);
   const epsilon = experimentEpsilon([releaseOf(layout, { ...r, period: r.period! })], delta);
-  store.tx(() => {
-    if (store.round(r.id)?.phase !== 'unmask') return; // another finalizer won
-    analytics.insertRelease({
+  await store.tx(async () => {
+    if ((await store.lockRound(r.id, 'update'))?.phase !== 'unmask') return; // another finalizer won
+    await analytics.insertRelease({
       round_id: r.id,
       experiment: r.experiment!,
       period: r.period!,
@@ -62,7 +64,7 @@ export async function publishRelease(
       delta,
       created_at: now(),
     });
-    store.setPhase(r.id, 'done', now());
+    await store.setPhase(r.id, 'done', now());
     log('round_done', { round: r.id, kind: 'analytics', experiment: r.experiment, period: r.period, survivors });
   });
 }

@@ -27,14 +27,14 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
   const perMinute = (max: number) => (max > 0 ? { config: { rateLimit: { max, timeWindow: 60_000 } } } : {});
   api.get('/health', async () => ({
     ok: true,
-    modelVersion: store.latestModel()!.version,
-    openRounds: store.openRounds().length,
+    modelVersion: (await store.latestModel())!.version,
+    openRounds: (await store.openRounds()).length,
     vectorLength: service.config.vectorLength,
   }));
 
   // Infinity (no DP, or no budget) is not JSON: it is reported as null.
   api.get('/v1/privacy', async (): Promise<PrivacyReport> => {
-    const p = service.privacy();
+    const p = await service.privacy();
     const finite = (v: number) => (Number.isFinite(v) ? v : null);
     return {
       epsilon: finite(p.epsilon),
@@ -50,9 +50,9 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
       throw new ProtocolError(400, 'invalid request: an experiment id is 1 to 64 letters, digits, . _ -');
     return service.experiment(request.params.id);
   });
-  api.get('/v1/models/latest', async () => ({ version: store.latestModel()!.version }));
+  api.get('/v1/models/latest', async () => ({ version: (await store.latestModel())!.version }));
   api.get<{ Params: { version: string } }>('/v1/models/:version', async (request, reply) => {
-    const model = store.model(versionParam(request.params.version));
+    const model = await store.model(versionParam(request.params.version));
     if (!model) throw new ProtocolError(404, `no model version ${request.params.version}`);
     return reply
       .header('content-type', 'application/octet-stream')
@@ -61,7 +61,7 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
   });
 
   api.get('/v1/rounds', async () =>
-    store.openRounds().map((r) => ({ round: r.id, phase: r.phase, modelVersion: r.model_version })),
+    (await store.openRounds()).map((r) => ({ round: r.id, phase: r.phase, modelVersion: r.model_version })),
   );
   api.post('/v1/checkin', perMinute(service.config.checkinsPerMinute), async (request) =>
     service.checkIn(parseBody(CheckIn, request.body)),
@@ -87,7 +87,7 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
   api.get<{ Params: { round: string }; Querystring: Query }>(
     '/v1/rounds/:round/advertisements',
     async (request): Promise<AdvertisementEntry[]> =>
-      service.advertisements(request.params.round, optionalIndex(request.query)).map((a) => ({
+      (await service.advertisements(request.params.round, optionalIndex(request.query))).map((a) => ({
         index: a.index,
         identityKey: b64(a.identityKey),
         cipherPublicKey: b64(a.cipherPublicKey),
@@ -96,13 +96,13 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
       })),
   );
   api.post<{ Params: { round: string } }>('/v1/rounds/:round/shares', async (request): Promise<Accepted> => {
-    service.shareKeys(request.params.round, parseBody(ShareKeys, request.body));
+    await service.shareKeys(request.params.round, parseBody(ShareKeys, request.body));
     return { accepted: true };
   });
   api.get<{ Params: { round: string; index: string }; Headers: { authorization?: string } }>(
     '/v1/rounds/:round/shares/:index',
     async (request): Promise<SharesReply> => {
-      const { sharedKeys, bundles } = service.sharesFor(
+      const { sharedKeys, bundles } = await service.sharesFor(
         request.params.round,
         indexParam(request.params.index),
         bearer(request.headers.authorization),
@@ -111,13 +111,13 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
     },
   );
   api.post<{ Params: { round: string } }>('/v1/rounds/:round/masked', async (request): Promise<Accepted> => {
-    service.maskedInput(request.params.round, parseBody(MaskedInput, request.body));
+    await service.maskedInput(request.params.round, parseBody(MaskedInput, request.body));
     return { accepted: true };
   });
   api.get<{ Params: { round: string }; Querystring: Query }>(
     '/v1/rounds/:round/survivors',
     async (request): Promise<SurvivorsReply> => {
-      const { survivors, sharedKeys, signatures } = service.survivors(
+      const { survivors, sharedKeys, signatures } = await service.survivors(
         request.params.round,
         optionalIndex(request.query),
       );
@@ -129,7 +129,7 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
     },
   );
   api.post<{ Params: { round: string } }>('/v1/rounds/:round/consistency', async (request): Promise<Accepted> => {
-    service.consistency(request.params.round, parseBody(Consistency, request.body));
+    await service.consistency(request.params.round, parseBody(Consistency, request.body));
     return { accepted: true };
   });
   api.post<{ Params: { round: string } }>('/v1/rounds/:round/unmask', async (request): Promise<Accepted> => {

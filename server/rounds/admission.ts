@@ -40,17 +40,17 @@ export class Admission {
   }
 
   /** Forgets spent tickets past their expiry. */
-  prune(now: number): void {
-    this.store.pruneTickets(now);
+  async prune(now: number): Promise<void> {
+    await this.store.pruneTickets(now);
   }
 
   /** Spends the ticket and checks or pins the identity key; inside the check-in's transaction. */
-  admit(clientId: string, identityKey: Uint8Array, claims: TicketClaims | undefined, now: number): void {
-    if (claims && !this.store.spendTicket(claims.nonce, claims.expiresAt))
+  async admit(clientId: string, identityKey: Uint8Array, claims: TicketClaims | undefined, now: number): Promise<void> {
+    if (claims && !(await this.store.spendTicket(claims.nonce, claims.expiresAt)))
       throw new ProtocolError(409, 'this ticket was already used; ask the shop for a new one', 'ticket_used');
-    const pinned = this.store.pinnedKey(clientId);
+    const pinned = await this.store.pinnedKey(clientId);
     if (pinned && !Buffer.from(identityKey).equals(pinned) && !claims)
       throw new ProtocolError(403, 'this client id is pinned to another identity key', 'identity_changed');
-    if (!pinned || claims) this.store.pin(clientId, identityKey, now);
+    if (!pinned || claims) await this.store.pin(clientId, identityKey, now);
   }
 }

@@ -8,6 +8,7 @@ import type { PrivacySpent } from '../privacy/privacy-spent.js';
 import { AdmissionStore } from '../store/admission-store.js';
 import type { AnalyticsStore } from '../store/analytics-store.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
+import type { SubmissionStore } from '../store/submission-store.js';
 import { Admission } from './admission.js';
 import { ProtocolError } from './protocol-error.js';
 import { hashToken, newToken } from './round-token.js';
@@ -25,6 +26,12 @@ function sameTarget(r: RoundRow, target: AnalyticsTargetBody | undefined): boole
   );
 }
 
+/** The lock that lets one check-in at a time, in any server process, find or open the round of its target. */
+const targetLock = (target: AnalyticsTargetBody | undefined) =>
+  target
+    ? `checkin:${target.experiment}:${target.period}:${JSON.stringify(target.arms)}:${target.currency ?? ''}`
+    : 'checkin:model';
+
 /**
  * The way into a round: admission, candidates and the drawn cohort. A check-in opens a round
  * when none is open (unless the privacy budget is spent), is admitted by ticket or openly, and
@@ -35,22 +42,23 @@ export class CheckInDesk {
 
   constructor(
     private readonly store: RoundStore,
+    private readonly rows: SubmissionStore,
     private readonly config: ServerConfig,
     private readonly now: () => number,
     private readonly log: (event: string, fields: Record<string, unknown>) => void,
-    private readonly privacy: () => PrivacySpent,
-    /** Moves the round on (a full pool closes check-in): the service's synchronous step. */
-    private readonly advance: (r: RoundRow) => void,
+    private readonly privacy: () => Promise<PrivacySpent>,
+    /** Moves the round on (a full pool closes check-in); called once the check-in commits. */
+    private readonly advance: (roundId: string) => Promise<void>,
     private readonly analytics: AnalyticsStore,
     /** What an experiment's periods would spend with one more (see experimentPrivacy). */
-    private readonly analyticsEpsilonWith: (target: AnalyticsTargetBody) => number,
+    private readonly analyticsEpsilonWith: (target: AnalyticsTargetBody) => Promise<number>,
   ) {
     this.admission = new Admission(config, new AdmissionStore(store.db));
   }
 
   /** Forgets spent tickets past their expiry. */
-  prune(now: number): void {
-    this.admission.prune(now);
+  prune(now: number): Promise<void> {
+    return this.admission.prune(now);
   }
 
   /**
@@ -66,32 +74,27 @@ export class CheckInDesk {
     const claims = await this.admission.ticket(body.clientId, body.ticket, this.now());
     const target = body.analytics;
     if (target) this.checkPeriod(target);
-    return this.store.tx(() => {
-      if (target && this.analytics.contributed(target.experiment, target.period, body.clientId))
+    const reply = await this.store.tx(async () => {
+      await this.store.db.lockKey(targetLock(target));
+      if (target && (await this.analytics.contributed(target.experiment, target.period, body.clientId)))
         throw new ProtocolError(
           409,
           `this client already reported experiment ${target.experiment}'s period ${target.period}`,
           'already_reported',
         );
-      const round =
-        this.store.openRounds().find((r) => r.phase === 'checkin' && sameTarget(r, target)) ?? this.openRound(target);
-      if (
-        this.store.db
-          .prepare('SELECT 1 FROM candidates WHERE round_id = ? AND client_id = ?')
-          .get(round.id, body.clientId)
-      ) {
+      const open = (await this.store.openRounds()).find((r) => r.phase === 'checkin' && sameTarget(r, target));
+      // Locked, then read again: another process may have closed its check-in meanwhile.
+      const locked = open && (await this.store.lockRound(open.id, 'update'));
+      const round = locked?.phase === 'checkin' ? locked : await this.openRound(target);
+      if (await this.rows.isCandidate(round.id, body.clientId))
         throw new ProtocolError(409, 'this client already checked in to the open round; resume with its stored token');
-      }
-      this.admission.admit(body.clientId, identityKey, claims, this.now());
+      await this.admission.admit(body.clientId, identityKey, claims, this.now());
       const token = newToken();
-      this.store.db
-        .prepare(
-          'INSERT INTO candidates (round_id, candidate, client_id, token_hash, identity_key) VALUES (?, ?, ?, ?, ?)',
-        )
-        .run(round.id, this.store.candidateCount(round.id) + 1, body.clientId, hashToken(token), identityKey);
-      this.advance(round);
+      await this.rows.insertCandidate(round.id, body.clientId, hashToken(token), identityKey);
       return { round: round.id, token };
     });
+    await this.advance(reply.round);
+    return reply;
   }
 
   /** A period that has not begun yet, or ended more than 31 days ago, is refused. */
@@ -105,9 +108,9 @@ export class CheckInDesk {
   }
 
   /** Opens a round for check-ins, unless one more round would pass the privacy budget. */
-  private openRound(target: AnalyticsTargetBody | undefined): RoundRow {
+  private async openRound(target: AnalyticsTargetBody | undefined): Promise<RoundRow> {
     if (target) return this.openAnalyticsRound(target);
-    const privacy = this.privacy();
+    const privacy = await this.privacy();
     if (privacy.projectedEpsilon > this.config.epsilonBudget) {
       throw new ProtocolError(
         403,
@@ -116,8 +119,8 @@ export class CheckInDesk {
       );
     }
     const id = randomUUID();
-    const modelVersion = this.store.latestModel()!.version;
-    this.store.insertRound({
+    const modelVersion = (await this.store.latestModel())!.version;
+    await this.store.insertRound({
       id,
       model_version: modelVersion,
       phase: 'checkin',
@@ -138,12 +141,12 @@ export class CheckInDesk {
       currency: null,
     });
     this.log('round_opened', { round: id, modelVersion });
-    return this.store.round(id)!;
+    return (await this.store.lockRound(id, 'update'))!;
   }
 
   /** Opens an analytics round for one experiment's period, unless it would pass the experiment's budget. */
-  private openAnalyticsRound(target: AnalyticsTargetBody): RoundRow {
-    const epsilon = this.analyticsEpsilonWith(target);
+  private async openAnalyticsRound(target: AnalyticsTargetBody): Promise<RoundRow> {
+    const epsilon = await this.analyticsEpsilonWith(target);
     if (epsilon > this.config.analyticsBudget)
       throw new ProtocolError(
         403,
@@ -151,9 +154,9 @@ export class CheckInDesk {
           `past its budget of ${this.config.analyticsBudget}`,
       );
     const id = randomUUID();
-    this.store.insertRound({
+    await this.store.insertRound({
       id,
-      model_version: this.store.latestModel()!.version,
+      model_version: (await this.store.latestModel())!.version,
       phase: 'checkin',
       threshold: 0,
       vector_length: layoutLength(target),
@@ -172,26 +175,22 @@ export class CheckInDesk {
       currency: target.currency ?? null,
     });
     this.log('round_opened', { round: id, kind: 'analytics', experiment: target.experiment, period: target.period });
-    return this.store.round(id)!;
+    return (await this.store.lockRound(id, 'update'))!;
   }
 
   /**
    * A checked-in client's seat once the cohort is drawn: its index, or a 403 `not_selected`
    * when it was not drawn (it may check in to the next round).
    */
-  seat(roundId: string, token: string): CohortSeat {
-    const r = this.store.round(roundId);
+  async seat(roundId: string, token: string): Promise<CohortSeat> {
+    const r = await this.store.round(roundId);
     if (!r) throw new ProtocolError(404, `no round ${roundId}`);
     if (r.phase === 'checkin') throw new ProtocolError(409, 'the cohort is drawn when check-in closes');
     const hash = hashToken(token);
-    const seat = this.store.db
-      .prepare('SELECT idx FROM participants WHERE round_id = ? AND token_hash = ?')
-      .get(roundId, hash) as { idx: number } | undefined;
-    if (seat) return { index: seat.idx };
-    const candidate = this.store.db
-      .prepare('SELECT 1 FROM candidates WHERE round_id = ? AND token_hash = ?')
-      .get(roundId, hash);
-    if (candidate) throw new ProtocolError(403, `not drawn into round ${roundId}'s cohort`, 'not_selected');
+    const index = await this.rows.seat(roundId, hash);
+    if (index !== undefined) return { index };
+    if (await this.rows.isCandidateToken(roundId, hash))
+      throw new ProtocolError(403, `not drawn into round ${roundId}'s cohort`, 'not_selected');
     throw new ProtocolError(403, `this token is not a candidate of round ${roundId}`);
   }
 }

@@ -26,16 +26,16 @@ export const phaseExpired = (r: RoundRow, config: ServerConfig, now: number): bo
  * fixes the cohort's size (drawn from the candidates), threshold, SecAgg+ degree and range. Unmasking's end (the sum) is not
  * decided here: it needs the asynchronous arithmetic of finalizeRound.
  */
-export function nextPhase(
+export async function nextPhase(
   r: RoundRow,
   store: RoundStore,
   config: ServerConfig,
   weighting: ClientWeighting,
   now: number,
-): { phase: Phase; fields: RoundFields } | undefined {
+): Promise<{ phase: Phase; fields: RoundFields } | undefined> {
   const expired = phaseExpired(r, config, now);
   if (r.phase === 'checkin') {
-    const candidates = store.candidateCount(r.id);
+    const candidates = await store.candidateCount(r.id);
     if (candidates < r.max_clients * config.cohortPool && !(expired && candidates >= r.min_clients)) return undefined;
     const n = Math.min(candidates, r.max_clients);
     const threshold = Math.max(2, Math.ceil(config.thresholdFraction * n));
@@ -63,8 +63,8 @@ export function nextPhase(
   }
   if (r.phase in CHAIN) {
     const [from, to, next] = CHAIN[r.phase as keyof typeof CHAIN];
-    const got = store.count(to, r.id);
-    if (got === store.count(from, r.id)) return { phase: next, fields: {} };
+    const got = await store.count(to, r.id);
+    if (got === (await store.count(from, r.id))) return { phase: next, fields: {} };
     if (!expired) return undefined;
     return got >= r.threshold
       ? { phase: next, fields: {} }
@@ -73,7 +73,7 @@ export function nextPhase(
           fields: { abort_reason: `only ${got} clients reached ${next}; the threshold is ${r.threshold}` },
         };
   }
-  if (r.phase === 'unmask' && expired && store.count('unmask_responses', r.id) < r.threshold) {
+  if (r.phase === 'unmask' && expired && (await store.count('unmask_responses', r.id)) < r.threshold) {
     return {
       phase: 'aborted',
       fields: { abort_reason: 'too few unmasking responses before the deadline; nothing was revealed' },

@@ -19,10 +19,17 @@ export class PhaseWatch {
   private closed = false;
   private held = 0;
 
-  /** @param maxHeld requests held at once; past it a request is answered at once (each holds a socket). */
-  constructor(private readonly maxHeld = Infinity) {}
+  /**
+   * @param maxHeld requests held at once; past it a request is answered at once (each holds a socket).
+   * @param pollMs how often a held request re-reads without a wake-up: with several server
+   *   processes a notice from another may be lost (a dropped LISTEN connection), and this bounds the delay.
+   */
+  constructor(
+    private readonly maxHeld = Infinity,
+    private readonly pollMs = Infinity,
+  ) {}
 
-  /** Wakes everyone holding on `roundId`; the store calls it on every phase change. */
+  /** Wakes everyone holding on `roundId`; called on every committed phase change, in any process. */
   changed(roundId: string): void {
     const set = this.waiters.get(roundId);
     if (!set) return;
@@ -39,17 +46,17 @@ export class PhaseWatch {
     roundId: string,
     phases: readonly Phase[],
     holdMs: number,
-    read: () => T,
+    read: () => Promise<T>,
   ): Promise<T> {
     const until = Date.now() + Math.min(holdMs, MAX_HOLD_MS);
     if (this.held >= this.maxHeld) return read();
     this.held++;
     try {
       for (;;) {
-        const info = read();
+        const info = await read();
         const left = until - Date.now();
         if (!phases.includes(info.phase) || left <= 0 || this.closed) return info;
-        await this.next(roundId, left);
+        await this.next(roundId, Math.min(left, this.pollMs));
       }
     } finally {
       this.held--;

@@ -15,13 +15,13 @@ export class RoundCohorts {
   constructor(private readonly store: RoundStore) {}
 
   /** Clients that checked in: a live count while check-in is open, the drawn cohort after. */
-  size(r: RoundRow): number {
+  async size(r: RoundRow): Promise<number> {
     return r.phase === 'checkin' ? this.store.candidateCount(r.id) : r.cohort;
   }
 
-  /** Round parameters of the secure-aggregation code (graph included). */
+  /** Round parameters of the secure-aggregation code (graph included), once the cohort is drawn. */
   params(r: RoundRow): RoundParams {
-    const cohortSize = this.size(r);
+    const cohortSize = r.cohort;
     return {
       round: r.id,
       threshold: r.share_threshold || r.threshold,
@@ -33,11 +33,13 @@ export class RoundCohorts {
 
   /** `index` and its neighbours, ascending, in a SecAgg+ round; undefined in the complete graph (everyone). */
   neighborhood(r: RoundRow, index: number): number[] | undefined {
-    if (!this.graphs.has(r.id)) {
+    // Keyed by what fixes the graph, so no process answers from a graph of another cohort.
+    const key = `${r.id}/${r.cohort}/${r.degree}`;
+    if (!this.graphs.has(key)) {
       if (this.graphs.size >= 64) this.graphs.clear();
-      this.graphs.set(r.id, roundGraph(this.params(r)));
+      this.graphs.set(key, roundGraph(this.params(r)));
     }
-    const graph = this.graphs.get(r.id);
+    const graph = this.graphs.get(key);
     if (!graph) return undefined;
     if (!Number.isInteger(index) || index < 1 || index > graph.size)
       throw new ProtocolError(404, `index ${index} is not in round ${r.id}`);
@@ -45,12 +47,12 @@ export class RoundCohorts {
   }
 
   /** Those of `table` in `index`'s neighbourhood (the whole table in the complete graph). */
-  inNeighborhood(table: 'advertisements' | 'share_senders', r: RoundRow, index: number): number[] {
+  inNeighborhood(table: 'advertisements' | 'share_senders', r: RoundRow, index: number): Promise<number[]> {
     return this.among(table, r.id, this.neighborhood(r, index));
   }
 
   /** Those of `table` among `peers` (a neighbourhood), or the whole table when there are none. */
-  among(table: 'advertisements' | 'share_senders', roundId: string, peers: number[] | undefined): number[] {
+  among(table: 'advertisements' | 'share_senders', roundId: string, peers: number[] | undefined): Promise<number[]> {
     return peers ? this.store.present(table, roundId, peers) : this.store.indices(table, roundId);
   }
 }

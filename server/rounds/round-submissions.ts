@@ -9,7 +9,8 @@ import { isP256Point } from '../../protocol/secagg/p256-point.js';
 import { verifyAdvertisement } from '../../protocol/secagg/signed-keys.js';
 import { fromBase64 } from '../../protocol/wire-format.js';
 import { blobBytes } from '../store/blob-bytes.js';
-import { placeholders, type RoundRow, type RoundStore } from '../store/round-store.js';
+import type { RoundRow, RoundStore } from '../store/round-store.js';
+import type { AdvertisementRow, SubmissionStore } from '../store/submission-store.js';
 import { ProtocolError } from './protocol-error.js';
 import type { RoundCohorts } from './round-cohorts.js';
 import { hashToken } from './round-token.js';
@@ -23,15 +24,6 @@ const SUBMISSION = {
   unmask: 'unmask_responses',
 } as const;
 
-/** One signed key advertisement as stored, with its signer's identity key. */
-export interface AdvertisementRow {
-  index: number;
-  identityKey: Buffer;
-  cipherPublicKey: Buffer;
-  maskPublicKey: Buffer;
-  signature: Buffer;
-}
-
 /** Who uploaded, who shared keys, and the survivors' consistency signatures. */
 export interface SurvivorsRows {
   survivors: number[];
@@ -39,9 +31,11 @@ export interface SurvivorsRows {
   signatures: { index: number; signature: Buffer }[];
 }
 
-/** The round with this id, or a 404. */
-export function requireRound(store: RoundStore, roundId: string): RoundRow {
-  const r = store.round(roundId);
+export type { AdvertisementRow };
+
+/** The round with this id (its row locked in `lock` mode, inside a transaction), or a 404. */
+export async function requireRound(store: RoundStore, roundId: string, lock?: 'update' | 'share'): Promise<RoundRow> {
+  const r = lock ? await store.lockRound(roundId, lock) : await store.round(roundId);
   if (!r) throw new ProtocolError(404, `no round ${roundId}`);
   return r;
 }
@@ -54,55 +48,57 @@ export function requireRound(store: RoundStore, roundId: string): RoundRow {
 export class RoundSubmissions {
   constructor(
     private readonly store: RoundStore,
+    private readonly rows: SubmissionStore,
     private readonly cohorts: RoundCohorts,
-    /** The service's synchronous step: moves the round on once a phase is complete. */
-    private readonly advance: (r: RoundRow) => void,
+    /** Moves the round on once a phase is complete; called after each submission commits. */
+    private readonly advance: (roundId: string) => Promise<void>,
   ) {}
 
-  private requireRound(roundId: string): RoundRow {
-    return requireRound(this.store, roundId);
-  }
-
   /** Throws 403 unless `token` is the one issued to `index` at check-in. */
-  private checkToken(roundId: string, index: number, token: string): void {
-    const p = this.store.db
-      .prepare('SELECT token_hash FROM participants WHERE round_id = ? AND idx = ?')
-      .get(roundId, index) as { token_hash: string } | undefined;
+  private async checkToken(roundId: string, index: number, token: string): Promise<void> {
+    const p = await this.rows.participant(roundId, index);
     if (!p || p.token_hash !== hashToken(token))
       throw new ProtocolError(403, `index ${index} with this token is not in round ${roundId}`);
   }
 
-  /** Checks round, phase, membership and token; throws the matching 4xx. */
-  private authorize(
+  /**
+   * Checks round, phase, membership and token; throws the matching 4xx. Inside a submission's
+   * transaction it holds the round's row in share mode: the phase cannot close under it.
+   */
+  private async authorize(
     roundId: string,
     phase: keyof typeof SUBMISSION,
     index: number,
     token: string,
     mustBeIn?: 'advertisements' | 'share_senders' | 'masked_inputs' | 'consistency_signatures',
-  ): RoundRow {
-    const r = this.requireRound(roundId);
+    lock?: 'share',
+  ): Promise<RoundRow> {
+    const r = await requireRound(this.store, roundId, lock);
     if (r.phase !== phase)
       throw new ProtocolError(
         r.phase === 'aborted' || r.phase === 'done' ? 410 : 409,
         `round ${roundId} is in phase ${r.phase}, not ${phase}`,
       );
-    this.checkToken(roundId, index, token);
-    if (
-      mustBeIn &&
-      !this.store.db.prepare(`SELECT 1 FROM ${mustBeIn} WHERE round_id = ? AND idx = ?`).get(roundId, index)
-    ) {
+    await this.checkToken(roundId, index, token);
+    if (mustBeIn && !(await this.rows.has(mustBeIn, roundId, index)))
       throw new ProtocolError(403, `index ${index} dropped out of round ${roundId} before this phase`);
-    }
-    if (
-      this.store.db.prepare(`SELECT 1 FROM ${SUBMISSION[phase]} WHERE round_id = ? AND idx = ?`).get(roundId, index)
-    ) {
+    if (await this.rows.has(SUBMISSION[phase], roundId, index))
       throw new ProtocolError(
         409,
         `already received ${phase} from index ${index}; a replay is not counted twice`,
         'duplicate',
       );
-    }
     return r;
+  }
+
+  /** Stores a submission in one transaction under the round's share lock, then moves the round on. */
+  private async submit(
+    roundId: string,
+    store: (r: RoundRow) => Promise<void>,
+    ...check: Parameters<RoundSubmissions['authorize']>
+  ): Promise<void> {
+    await this.store.tx(async () => store(await this.authorize(...check)));
+    await this.advance(roundId);
   }
 
   /**
@@ -111,55 +107,52 @@ export class RoundSubmissions {
    * any peer shares with it, and the round goes on without it instead of every peer refusing.
    */
   async advertise(roundId: string, body: AdvertiseBody): Promise<void> {
-    this.authorize(roundId, 'advertise', body.index, body.token);
+    await this.authorize(roundId, 'advertise', body.index, body.token);
     const [c, m] = [fromBase64(body.cipherPublicKey), fromBase64(body.maskPublicKey)];
     if (!(await isP256Point(c)) || !(await isP256Point(m)))
       throw new ProtocolError(400, 'invalid request: public keys must be uncompressed P-256 points');
-    const identityKey = this.store.db
-      .prepare('SELECT identity_key FROM participants WHERE round_id = ? AND idx = ?')
-      .get(roundId, body.index) as { identity_key: Buffer };
+    const identityKey = (await this.rows.participant(roundId, body.index))!.identity_key;
     const ad = { client: body.index, cipherPublicKey: c, maskPublicKey: m };
-    if (!(await verifyAdvertisement(blobBytes(identityKey.identity_key), roundId, ad, fromBase64(body.signature))))
+    if (!(await verifyAdvertisement(blobBytes(identityKey), roundId, ad, fromBase64(body.signature))))
       throw new ProtocolError(
         400,
         "invalid request: the advertisement's signature does not verify with this client's identity key",
       );
-    this.store.tx(() => {
-      // Checked again inside the transaction: the phase may have moved while the signature was checked.
-      const r = this.authorize(roundId, 'advertise', body.index, body.token);
-      this.store.db
-        .prepare(
-          'INSERT INTO advertisements (round_id, idx, cipher_pk, mask_pk, signature, identity_key) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(roundId, body.index, c, m, fromBase64(body.signature), identityKey.identity_key);
-      this.advance(r);
-    });
+    // Checked again inside the transaction: the phase may have moved while the signature was checked.
+    await this.submit(
+      roundId,
+      () =>
+        this.rows.insertAdvertisement(roundId, body.index, {
+          cipher: c,
+          mask: m,
+          signature: fromBase64(body.signature),
+          identityKey,
+        }),
+      roundId,
+      'advertise',
+      body.index,
+      body.token,
+      undefined,
+      'share',
+    );
   }
 
   /**
    * The cohort's signed advertisements (U1), once key sharing has started; with `forIndex`,
    * only that client's own and its neighbours' (all it needs in SecAgg+).
    */
-  advertisements(roundId: string, forIndex?: number): AdvertisementRow[] {
-    const r = this.requireRound(roundId);
+  async advertisements(roundId: string, forIndex?: number): Promise<AdvertisementRow[]> {
+    const r = await requireRound(this.store, roundId);
     if (['checkin', 'advertise'].includes(r.phase))
       throw new ProtocolError(409, 'advertisements are published once every key is in');
     const peers = forIndex === undefined ? undefined : this.cohorts.neighborhood(r, forIndex);
-    const only = peers ? ` AND a.idx IN ${placeholders(peers.length)}` : '';
-    return this.store.db
-      .prepare(
-        `SELECT a.idx AS "index", COALESCE(a.identity_key, p.identity_key) AS identityKey, a.cipher_pk AS ` +
-          `cipherPublicKey, a.mask_pk AS maskPublicKey, a.signature FROM advertisements a LEFT JOIN participants p ` +
-          `ON p.round_id = a.round_id AND p.idx = a.idx WHERE a.round_id = ?${only} ORDER BY a.idx`,
-      )
-      .all(roundId, ...(peers ?? [])) as never;
+    return this.rows.advertisements(roundId, peers);
   }
 
-  shareKeys(roundId: string, body: ShareKeysBody): void {
-    this.store.tx(() => {
-      const r = this.authorize(roundId, 'share', body.index, body.token, 'advertisements');
+  async shareKeys(roundId: string, body: ShareKeysBody): Promise<void> {
+    const store = async (r: RoundRow) => {
       const cohort = new Set(
-        this.cohorts.inNeighborhood('advertisements', r, body.index).filter((i) => i !== body.index),
+        (await this.cohorts.inNeighborhood('advertisements', r, body.index)).filter((i) => i !== body.index),
       );
       const targets = body.bundles.map((b) => b.to);
       if (
@@ -172,51 +165,43 @@ export class RoundSubmissions {
           `expected exactly one bundle for each of the other ${cohort.size} advertised clients of this client's neighbourhood`,
         );
       }
-      const insert = this.store.db.prepare(
-        'INSERT INTO share_bundles (round_id, from_idx, to_idx, sealed) VALUES (?, ?, ?, ?)',
+      await this.rows.insertShares(
+        roundId,
+        body.index,
+        body.bundles.map((b) => ({ to: b.to, sealed: fromBase64(b.sealed) })),
       );
-      for (const b of body.bundles) insert.run(roundId, body.index, b.to, fromBase64(b.sealed));
-      this.store.db.prepare('INSERT INTO share_senders (round_id, idx) VALUES (?, ?)').run(roundId, body.index);
-      this.advance(r);
-    });
+    };
+    await this.submit(roundId, store, roundId, 'share', body.index, body.token, 'advertisements', 'share');
   }
 
   /**
    * Bundles addressed to `index` from clients that completed key sharing, once masking started,
    * and those key sharers (U2) among its neighbours: the only ones whose masks it adds.
    */
-  sharesFor(
+  async sharesFor(
     roundId: string,
     index: number,
     token: string,
-  ): { sharedKeys: number[]; bundles: { from: number; sealed: Buffer }[] } {
-    const r = this.requireRound(roundId);
-    this.checkToken(roundId, index, token);
+  ): Promise<{ sharedKeys: number[]; bundles: { from: number; sealed: Buffer }[] }> {
+    const r = await requireRound(this.store, roundId);
+    await this.checkToken(roundId, index, token);
     if (['checkin', 'advertise', 'share'].includes(r.phase))
       throw new ProtocolError(409, 'shares are delivered once key sharing has closed');
-    const bundles = this.store.db
-      .prepare(
-        'SELECT b.from_idx AS "from", b.sealed FROM share_bundles b JOIN share_senders s ON s.round_id = ' +
-          'b.round_id AND s.idx = b.from_idx WHERE b.round_id = ? AND b.to_idx = ? ORDER BY b.from_idx',
-      )
-      .all(roundId, index) as never;
-    return { sharedKeys: this.cohorts.inNeighborhood('share_senders', r, index), bundles };
+    const bundles = await this.rows.bundlesFor(roundId, index);
+    return { sharedKeys: await this.cohorts.inNeighborhood('share_senders', r, index), bundles };
   }
 
-  maskedInput(roundId: string, body: MaskedInputBody): void {
-    this.store.tx(() => {
-      const r = this.authorize(roundId, 'mask', body.index, body.token, 'share_senders');
+  async maskedInput(roundId: string, body: MaskedInputBody): Promise<void> {
+    const store = async (r: RoundRow) => {
       const bytes = fromBase64(body.vector);
       if (bytes.length !== r.vector_length * 4)
         throw new ProtocolError(
           400,
           `masked vector has ${bytes.length / 4} values; the round expects ${r.vector_length}`,
         );
-      this.store.db
-        .prepare('INSERT INTO masked_inputs (round_id, idx, vector) VALUES (?, ?, ?)')
-        .run(roundId, body.index, bytes);
-      this.advance(r);
-    });
+      await this.rows.insertMaskedInput(roundId, body.index, bytes);
+    };
+    await this.submit(roundId, store, roundId, 'mask', body.index, body.token, 'share_senders', 'share');
   }
 
   /**
@@ -226,44 +211,37 @@ export class RoundSubmissions {
    * (it holds shares and identity keys of its neighbours only); the survivor set stays whole,
    * since every survivor signs the same one.
    */
-  survivors(roundId: string, forIndex?: number): SurvivorsRows {
-    const r = this.requireRound(roundId);
+  async survivors(roundId: string, forIndex?: number): Promise<SurvivorsRows> {
+    const r = await requireRound(this.store, roundId);
     if (!['consistency', 'unmask', 'done'].includes(r.phase))
       throw new ProtocolError(409, 'survivors are published once uploads have closed');
     const peers = forIndex === undefined ? undefined : this.cohorts.neighborhood(r, forIndex);
-    const only = peers ? ` AND idx IN ${placeholders(peers.length)}` : '';
-    const signatures =
-      r.phase === 'consistency'
-        ? []
-        : (this.store.db
-            .prepare(
-              `SELECT idx AS "index", signature FROM consistency_signatures WHERE round_id = ?${only} ORDER BY idx`,
-            )
-            .all(roundId, ...(peers ?? [])) as { index: number; signature: Buffer }[]);
     return {
-      survivors: this.store.indices('masked_inputs', roundId),
-      sharedKeys: this.cohorts.among('share_senders', roundId, peers),
-      signatures,
+      survivors: await this.store.indices('masked_inputs', roundId),
+      sharedKeys: await this.cohorts.among('share_senders', roundId, peers),
+      signatures: r.phase === 'consistency' ? [] : await this.rows.signatures(roundId, peers),
     };
   }
 
-  consistency(roundId: string, body: ConsistencyBody): void {
-    this.store.tx(() => {
-      const r = this.authorize(roundId, 'consistency', body.index, body.token, 'masked_inputs');
-      this.store.db
-        .prepare('INSERT INTO consistency_signatures (round_id, idx, signature) VALUES (?, ?, ?)')
-        .run(roundId, body.index, fromBase64(body.signature));
-      this.advance(r);
-    });
+  async consistency(roundId: string, body: ConsistencyBody): Promise<void> {
+    await this.submit(
+      roundId,
+      () => this.rows.insertSignature(roundId, body.index, fromBase64(body.signature)),
+      roundId,
+      'consistency',
+      body.index,
+      body.token,
+      'masked_inputs',
+      'share',
+    );
   }
 
-  unmask(roundId: string, body: UnmaskBody): void {
-    this.store.tx(() => {
-      this.authorize(roundId, 'unmask', body.index, body.token, 'consistency_signatures');
+  async unmask(roundId: string, body: UnmaskBody): Promise<void> {
+    const store = async () => {
       // Looked up for the shares named, not loaded whole: O(k) per response in SecAgg+.
       const named = [...new Set([...body.selfMaskShares, ...body.maskKeyShares].map((s) => s.of))];
-      const survivors = new Set(this.store.present('masked_inputs', roundId, named));
-      const sharers = new Set(this.store.present('share_senders', roundId, named));
+      const survivors = new Set(await this.store.present('masked_inputs', roundId, named));
+      const sharers = new Set(await this.store.present('share_senders', roundId, named));
       if (
         body.selfMaskShares.some((s) => !survivors.has(s.of)) ||
         body.maskKeyShares.some((s) => survivors.has(s.of) || !sharers.has(s.of))
@@ -275,13 +253,12 @@ export class RoundSubmissions {
       }
       if ([...body.selfMaskShares, ...body.maskKeyShares].some((s) => s.share.x !== body.index))
         throw new ProtocolError(400, 'every share must carry the sender index as x');
-      this.store.db
-        .prepare('INSERT INTO unmask_responses (round_id, idx, body) VALUES (?, ?, ?)')
-        .run(
-          roundId,
-          body.index,
-          JSON.stringify({ selfMaskShares: body.selfMaskShares, maskKeyShares: body.maskKeyShares }),
-        );
-    });
+      await this.rows.insertUnmaskResponse(
+        roundId,
+        body.index,
+        JSON.stringify({ selfMaskShares: body.selfMaskShares, maskKeyShares: body.maskKeyShares }),
+      );
+    };
+    await this.submit(roundId, store, roundId, 'unmask', body.index, body.token, 'consistency_signatures', 'share');
   }
 }

@@ -3,6 +3,11 @@ export interface ServerConfig {
   port: number;
   host: string;
   dataDir: string;
+  /**
+   * `postgres://…`: keep state in PostgreSQL, which any number of server processes share (each
+   * serves any request of any round); empty: the embedded SQLite file under dataDir.
+   */
+  database: string;
   /** Clients needed before a round starts, and the most it takes. */
   minClients: number;
   maxClients: number;
@@ -86,6 +91,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   port: 8787,
   host: '127.0.0.1',
   dataDir: '.pocketrank-server',
+  database: '',
   minClients: 3,
   maxClients: 100,
   thresholdFraction: 2 / 3,
@@ -122,6 +128,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   port: 'POCKETRANK_PORT',
   host: 'POCKETRANK_HOST',
   dataDir: 'POCKETRANK_DATA_DIR',
+  database: 'POCKETRANK_DATABASE_URL',
   minClients: 'POCKETRANK_MIN_CLIENTS',
   maxClients: 'POCKETRANK_MAX_CLIENTS',
   thresholdFraction: 'POCKETRANK_THRESHOLD',
@@ -205,6 +212,8 @@ export function readConfig(argv: readonly string[], env: Record<string, string |
     throw new Error('analyticsMaxClients must be an integer >= minClients');
   if (!(c.analyticsBudget >= c.analyticsEpsilon))
     throw new Error('analyticsBudget must be at least analyticsEpsilon (one period)');
+  if (c.database && !/^postgres(ql)?:\/\//.test(c.database))
+    throw new Error('database must be a postgres:// URL (or empty for the embedded SQLite file under dataDir)');
   checkThresholdFraction(c.thresholdFraction);
   return c;
 }

@@ -3,6 +3,7 @@ import type { KeyAdvertisement } from '../../protocol/secagg/signed-keys.js';
 import { type MaskedInputs, UnmaskError, unmaskSum } from '../secagg/unmask-sum.js';
 import { blobBytes } from '../store/blob-bytes.js';
 import type { RoundRow, RoundStore } from '../store/round-store.js';
+import type { SubmissionStore } from '../store/submission-store.js';
 
 /** The unmasked sum of a round's survivors, and how many they were. */
 export interface UnmaskedRound {
@@ -17,17 +18,14 @@ export interface UnmaskedRound {
  */
 export async function unmaskRound(
   store: RoundStore,
+  rows: SubmissionStore,
   r: RoundRow,
   params: RoundParams,
   now: () => number,
   log: (event: string, fields: Record<string, unknown>) => void,
 ): Promise<UnmaskedRound | undefined> {
-  const sharers = new Set(store.indices('share_senders', r.id));
-  const ads = store.db.prepare('SELECT idx, cipher_pk, mask_pk FROM advertisements WHERE round_id = ?').all(r.id) as {
-    idx: number;
-    cipher_pk: Buffer;
-    mask_pk: Buffer;
-  }[];
+  const sharers = new Set(await store.indices('share_senders', r.id));
+  const ads = await rows.advertisedKeys(r.id);
   const advertisements = new Map<number, KeyAdvertisement>(
     ads
       .filter((a) => sharers.has(a.idx))
@@ -37,23 +35,17 @@ export async function unmaskRound(
       ]),
   );
   // Read one upload at a time: a cohort of thousands holds gigabytes of masked vectors.
-  const uploaded = new Set(store.indices('masked_inputs', r.id));
-  const readVector = store.db.prepare('SELECT vector FROM masked_inputs WHERE round_id = ? AND idx = ?');
+  const uploaded = new Set(await store.indices('masked_inputs', r.id));
   const masked: MaskedInputs = {
     size: uploaded.size,
     keys: () => uploaded.keys(),
     has: (id) => uploaded.has(id),
-    get: (id) => {
-      const row = uploaded.has(id) ? (readVector.get(r.id, id) as { vector: Buffer } | undefined) : undefined;
-      return row && new Uint32Array(blobBytes(row.vector).buffer);
+    get: async (id) => {
+      const vector = uploaded.has(id) ? await rows.maskedInput(r.id, id) : undefined;
+      return vector && new Uint32Array(blobBytes(vector).buffer);
     },
   };
-  const responses = (
-    store.db.prepare('SELECT idx, body FROM unmask_responses WHERE round_id = ?').all(r.id) as {
-      idx: number;
-      body: string;
-    }[]
-  ).map((row): UnmaskResponse => {
+  const responses = (await rows.unmaskResponses(r.id)).map((row): UnmaskResponse => {
     const parsed = JSON.parse(row.body) as {
       selfMaskShares: { of: number; share: { x: number; y: string } }[];
       maskKeyShares: { of: number; share: { x: number; y: string } }[];
@@ -73,7 +65,7 @@ export async function unmaskRound(
     // Whatever rebuilding the masks throws (a share that is not of the advertised key makes
     // WebCrypto's key import throw a DataError) is the participants' fault: abort this round.
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    store.setPhase(r.id, 'aborted', now(), { abort_reason: `unmasking failed: ${reason}`.slice(0, 500) });
+    await store.abortRound(r.id, now(), `unmasking failed: ${reason}`);
     log('round_aborted', {
       round: r.id,
       reason,

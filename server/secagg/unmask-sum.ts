@@ -9,9 +9,11 @@ export class UnmaskError extends Error {}
 
 /**
  * The survivors' masked vectors by client: a Map, or a view that reads one vector at a time
- * (a round of thousands of 300 KB uploads need not sit in memory at once).
+ * from the database (a round of thousands of 300 KB uploads need not sit in memory at once).
  */
-export type MaskedInputs = Pick<ReadonlyMap<number, Uint32Array>, 'keys' | 'get' | 'has' | 'size'>;
+export type MaskedInputs = Pick<ReadonlyMap<number, Uint32Array>, 'keys' | 'has' | 'size'> & {
+  get(id: number): Uint32Array | undefined | Promise<Uint32Array | undefined>;
+};
 
 /** Everything the server holds at the unmasking step of one round. */
 export interface UnmaskInput {
@@ -63,8 +65,9 @@ export async function unmaskSum({ params, advertisements, masked, responses }: U
 
   const sum = new Uint32Array(params.vectorLength);
   for (const batch of batches(survivors)) {
-    const seeds = batch.map((id) => {
-      const y = masked.get(id)!;
+    const seeds: Uint8Array<ArrayBuffer>[] = [];
+    for (const id of batch) {
+      const y = (await masked.get(id))!;
       if (y.length !== params.vectorLength) throw new UnmaskError(`client ${id} uploaded ${y.length} values`);
       addMask(sum, y, 1);
       const shares = selfShares.get(id) ?? [];
@@ -72,8 +75,8 @@ export async function unmaskSum({ params, advertisements, masked, responses }: U
         throw new UnmaskError(
           `only ${shares.length} self-mask shares of client ${id} came back; ${params.threshold} are needed`,
         );
-      return reconstructSecret(shares, params.threshold);
-    });
+      seeds.push(reconstructSecret(shares, params.threshold));
+    }
     for (const mask of await Promise.all(seeds.map((seed) => expandMask(seed, params.vectorLength))))
       addMask(sum, mask, -1);
   }

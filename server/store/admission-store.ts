@@ -1,9 +1,4 @@
-import type Database from 'better-sqlite3';
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, identity_key BLOB NOT NULL, pinned_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS used_tickets (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
-`;
+import type { SqlDatabase } from './sql-database.js';
 
 /**
  * What admission remembers across rounds, in the server's database: the identity key each
@@ -11,37 +6,36 @@ CREATE TABLE IF NOT EXISTS used_tickets (nonce TEXT PRIMARY KEY, expires_at INTE
  * they expire, after which they would be refused anyway).
  */
 export class AdmissionStore {
-  constructor(private readonly db: Database.Database) {
-    db.exec(SCHEMA);
-  }
+  constructor(private readonly db: SqlDatabase) {}
 
   /** The identity key `clientId` is pinned to, if it ever checked in. */
-  pinnedKey(clientId: string): Buffer | undefined {
-    const row = this.db.prepare('SELECT identity_key FROM clients WHERE client_id = ?').get(clientId) as
-      { identity_key: Buffer } | undefined;
+  async pinnedKey(clientId: string): Promise<Buffer | undefined> {
+    const row = await this.db.get<{ identity_key: Buffer }>('SELECT identity_key FROM clients WHERE client_id = ?', [
+      clientId,
+    ]);
     return row?.identity_key;
   }
 
   /** Pins (or, for a re-ticketed client, re-pins) `clientId` to `identityKey`. */
-  pin(clientId: string, identityKey: Uint8Array, now: number): void {
-    this.db
-      .prepare(
-        'INSERT INTO clients (client_id, identity_key, pinned_at) VALUES (?, ?, ?) ' +
-          'ON CONFLICT (client_id) DO UPDATE SET identity_key = excluded.identity_key, pinned_at = excluded.pinned_at',
-      )
-      .run(clientId, identityKey, now);
-  }
-
-  /** Marks a ticket's nonce spent; false when it already was. */
-  spendTicket(nonce: string, expiresAt: number): boolean {
-    return (
-      this.db.prepare('INSERT OR IGNORE INTO used_tickets (nonce, expires_at) VALUES (?, ?)').run(nonce, expiresAt)
-        .changes === 1
+  async pin(clientId: string, identityKey: Uint8Array, now: number): Promise<void> {
+    await this.db.run(
+      'INSERT INTO clients (client_id, identity_key, pinned_at) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (client_id) DO UPDATE SET identity_key = excluded.identity_key, pinned_at = excluded.pinned_at',
+      [clientId, identityKey, now],
     );
   }
 
+  /** Marks a ticket's nonce spent; false when it already was. */
+  async spendTicket(nonce: string, expiresAt: number): Promise<boolean> {
+    const changed = await this.db.run(
+      'INSERT INTO used_tickets (nonce, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      [nonce, expiresAt],
+    );
+    return changed === 1;
+  }
+
   /** Forgets spent tickets that have expired (an expired ticket is refused on its own). */
-  pruneTickets(now: number): number {
-    return this.db.prepare('DELETE FROM used_tickets WHERE expires_at <= ?').run(now).changes;
+  pruneTickets(now: number): Promise<number> {
+    return this.db.run('DELETE FROM used_tickets WHERE expires_at <= ?', [now]);
   }
 }

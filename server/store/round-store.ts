@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Phase } from '../../protocol/messages.js';
+import { migrateSchema } from './migrate-schema.js';
+import { PostgresDatabase } from './postgres-database.js';
+import type { SqlDatabase } from './sql-database.js';
+import { SqliteDatabase } from './sqlite-database.js';
 
 /** Per-round tables with one row per client index. */
 export type RoundTable =
@@ -44,6 +45,9 @@ export interface RoundRow {
   currency: string | null;
   /** Analytics rounds: the discrete Gaussian variance each client adds per coordinate (0 until check-in closes). */
   local_variance: number;
+  /** The server process unmasking the finished round, and until when its claim holds (ms). */
+  unmask_owner: string | null;
+  unmask_lease_until: number;
 }
 
 /** What a round sums: model updates, or an experiment's counter vectors. */
@@ -56,203 +60,187 @@ export type RoundFields = Partial<
   abort_reason?: string;
 };
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS model_versions (
-  version INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, params BLOB NOT NULL, optimizer_state BLOB, round_id TEXT
-);
-CREATE TABLE IF NOT EXISTS rounds (
-  id TEXT PRIMARY KEY, model_version INTEGER NOT NULL, phase TEXT NOT NULL, threshold INTEGER NOT NULL,
-  vector_length INTEGER NOT NULL, min_clients INTEGER NOT NULL, max_clients INTEGER NOT NULL, clip REAL NOT NULL,
-  noise_multiplier REAL NOT NULL, range REAL NOT NULL, scale INTEGER NOT NULL,
-  phase_started_at INTEGER NOT NULL, created_at INTEGER NOT NULL, abort_reason TEXT,
-  degree INTEGER NOT NULL DEFAULT 0, share_threshold INTEGER NOT NULL DEFAULT 0, cohort INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS candidates (
-  round_id TEXT NOT NULL, candidate INTEGER NOT NULL, client_id TEXT NOT NULL, token_hash TEXT NOT NULL,
-  identity_key BLOB NOT NULL, PRIMARY KEY (round_id, candidate), UNIQUE (round_id, client_id)
-);
-CREATE INDEX IF NOT EXISTS candidates_by_token ON candidates (round_id, token_hash);
-CREATE TABLE IF NOT EXISTS participants (
-  round_id TEXT NOT NULL, idx INTEGER NOT NULL, client_id TEXT NOT NULL, token_hash TEXT NOT NULL, identity_key BLOB NOT NULL,
-  PRIMARY KEY (round_id, idx), UNIQUE (round_id, client_id)
-);
-CREATE TABLE IF NOT EXISTS advertisements (
-  round_id TEXT NOT NULL, idx INTEGER NOT NULL, cipher_pk BLOB NOT NULL, mask_pk BLOB NOT NULL, signature BLOB NOT NULL,
-  identity_key BLOB, PRIMARY KEY (round_id, idx)
-);
-CREATE TABLE IF NOT EXISTS share_bundles (
-  round_id TEXT NOT NULL, from_idx INTEGER NOT NULL, to_idx INTEGER NOT NULL, sealed BLOB NOT NULL,
-  PRIMARY KEY (round_id, from_idx, to_idx)
-);
-CREATE TABLE IF NOT EXISTS share_senders (round_id TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (round_id, idx));
-CREATE TABLE IF NOT EXISTS masked_inputs (round_id TEXT NOT NULL, idx INTEGER NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (round_id, idx));
-CREATE TABLE IF NOT EXISTS consistency_signatures (round_id TEXT NOT NULL, idx INTEGER NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (round_id, idx));
-CREATE TABLE IF NOT EXISTS unmask_responses (round_id TEXT NOT NULL, idx INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (round_id, idx));
-`;
-
 /** `(?, ?, ...)` with `count` parameters, for an `IN` list of client indices. */
 export const placeholders = (count: number): string => `(${Array.from({ length: count }, () => '?').join(', ')})`;
 
+/** Where the server keeps its state: an SQLite file under `dataDir`, or a PostgreSQL URL. */
+export interface StoreLocation {
+  dataDir: string;
+  /** `postgres://…`: many server processes share it; unset: the embedded SQLite file. */
+  database?: string;
+}
+
+/** The channel a phase change is announced on (payload: the round's id). */
+const PHASE_CHANNEL = 'pocketrank_phase';
+
 /**
- * Durable state of the federation server in SQLite (WAL). Every accepted submission is
- * committed before the request is answered, so a crash (even kill -9) loses nothing that a
- * client was told was accepted, and primary keys make a replayed submission a no-op.
+ * Durable state of the federation server: rounds and model versions (this class), the
+ * per-client submissions (SubmissionStore), admission and analytics, on one SqlDatabase. Every
+ * accepted submission is committed before the request is answered, so a crash (even kill -9)
+ * loses nothing that a client was told was accepted, and primary keys make a replayed
+ * submission a no-op. Several server processes may share one PostgreSQL database: what must
+ * happen once is ordered by the round's row lock ({@link lockRound}).
  */
 export class RoundStore {
-  readonly db: Database.Database;
-  private readonly phaseListeners = new Set<(roundId: string) => void>();
+  private constructor(readonly db: SqlDatabase) {}
 
-  /** Opens (creating) `<dataDir>/pocketrank.sqlite`; `:memory:` for tests that need no disk. */
-  constructor(dataDir: string) {
-    if (dataDir === ':memory:') {
-      this.db = new Database(':memory:');
-    } else {
-      mkdirSync(dataDir, { recursive: true });
-      this.db = new Database(join(dataDir, 'pocketrank.sqlite'));
+  /** Opens (creating, migrating) the store at `location`; `dataDir: ':memory:'` for tests that need no disk. */
+  static async open(location: StoreLocation): Promise<RoundStore> {
+    const db = location.database ? new PostgresDatabase(location.database) : new SqliteDatabase(location.dataDir);
+    try {
+      await migrateSchema(db);
+    } catch (error) {
+      await db.close();
+      throw error;
     }
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL is durable against process crashes in WAL mode; FULL would add an fsync per commit for power loss.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
-    // Databases from before SecAgg+ lack the graph columns; 0 there means the complete graph.
-    const columns = new Set(
-      (this.db.prepare('PRAGMA table_info(rounds)').all() as { name: string }[]).map((c) => c.name),
-    );
-    if (!columns.has('degree'))
-      this.db.exec(
-        'ALTER TABLE rounds ADD COLUMN degree INTEGER NOT NULL DEFAULT 0; ALTER TABLE rounds ADD COLUMN share_threshold INTEGER NOT NULL DEFAULT 0;',
-      );
-    // Databases from before cohorts were drawn counted the cohort from its participant rows, which are now pruned.
-    if (!columns.has('cohort'))
-      this.db.exec(
-        'ALTER TABLE rounds ADD COLUMN cohort INTEGER NOT NULL DEFAULT 0; UPDATE rounds SET cohort = ' +
-          '(SELECT COUNT(*) FROM participants p WHERE p.round_id = rounds.id);',
-      );
-    this.db.exec('CREATE INDEX IF NOT EXISTS participants_by_token ON participants (round_id, token_hash)');
-    // Databases from before analytics rounds hold model rounds only.
-    if (!columns.has('kind'))
-      this.db.exec(
-        "ALTER TABLE rounds ADD COLUMN kind TEXT NOT NULL DEFAULT 'model'; ALTER TABLE rounds ADD COLUMN experiment TEXT; " +
-          'ALTER TABLE rounds ADD COLUMN period INTEGER; ALTER TABLE rounds ADD COLUMN arms TEXT; ' +
-          'ALTER TABLE rounds ADD COLUMN local_variance REAL NOT NULL DEFAULT 0;',
-      );
-    // Databases from before revenue counting have analytics rounds without a currency.
-    if (!columns.has('currency')) this.db.exec('ALTER TABLE rounds ADD COLUMN currency TEXT');
-    // Advertisements carry their signer's identity key, so they outlive the pruned participant rows.
-    const adColumns = this.db.prepare('PRAGMA table_info(advertisements)').all() as { name: string }[];
-    if (!adColumns.some((c) => c.name === 'identity_key'))
-      this.db.exec('ALTER TABLE advertisements ADD COLUMN identity_key BLOB');
+    return new RoundStore(db);
   }
 
-  /** Runs `fn` in one transaction. */
-  tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+  /** Runs `fn` in one transaction (see SqlDatabase.tx). */
+  tx<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.tx(fn);
   }
 
-  latestModel(): { version: number; params: Buffer; optimizer_state: Buffer | null } | undefined {
-    return this.db
-      .prepare('SELECT version, params, optimizer_state FROM model_versions ORDER BY version DESC LIMIT 1')
-      .get() as never;
+  latestModel(): Promise<{ version: number; params: Buffer; optimizer_state: Buffer | null } | undefined> {
+    return this.db.get('SELECT version, params, optimizer_state FROM model_versions ORDER BY version DESC LIMIT 1');
   }
 
-  model(version: number): { version: number; params: Buffer } | undefined {
-    return this.db.prepare('SELECT version, params FROM model_versions WHERE version = ?').get(version) as never;
+  model(version: number): Promise<{ version: number; params: Buffer } | undefined> {
+    return this.db.get('SELECT version, params FROM model_versions WHERE version = ?', [version]);
   }
 
-  insertModel(
+  /** Stores a model version; false when that version exists already (a process starting beside another). */
+  async insertModel(
     version: number,
     params: Float32Array,
     optimizerState: Float32Array | null,
     roundId: string | null,
     now: number,
-  ): void {
-    this.db
-      .prepare(
-        'INSERT INTO model_versions (version, created_at, params, optimizer_state, round_id) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(
-        version,
-        now,
-        Buffer.from(params.buffer, params.byteOffset, params.byteLength),
-        optimizerState
-          ? Buffer.from(optimizerState.buffer, optimizerState.byteOffset, optimizerState.byteLength)
-          : null,
-        roundId,
-      );
+  ): Promise<boolean> {
+    const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    return (
+      (await this.db.run(
+        'INSERT INTO model_versions (version, created_at, params, optimizer_state, round_id) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT DO NOTHING',
+        [version, now, bytes(params), optimizerState ? bytes(optimizerState) : null, roundId],
+      )) === 1
+    );
   }
 
   /** Cohort sizes and noise multipliers of finished model rounds, for DP-FedAvg's accounting. */
-  finishedRounds(): { cohort: number; noise_multiplier: number }[] {
-    return this.db
-      .prepare("SELECT cohort, noise_multiplier FROM rounds WHERE phase = 'done' AND kind = 'model'")
-      .all() as never;
+  finishedRounds(): Promise<{ cohort: number; noise_multiplier: number }[]> {
+    return this.db.all("SELECT cohort, noise_multiplier FROM rounds WHERE phase = 'done' AND kind = 'model'");
   }
 
-  round(id: string): RoundRow | undefined {
-    return this.db.prepare('SELECT * FROM rounds WHERE id = ?').get(id) as RoundRow | undefined;
+  round(id: string): Promise<RoundRow | undefined> {
+    return this.db.get('SELECT * FROM rounds WHERE id = ?', [id]);
+  }
+
+  /**
+   * The round's row, locked until the transaction ends: `update` by whoever moves its phase or
+   * admits a candidate (one at a time), `share` by submissions (together, but never while the
+   * phase moves, so nothing lands in a phase that has closed). SQLite serializes every writer.
+   */
+  lockRound(id: string, mode: 'update' | 'share'): Promise<RoundRow | undefined> {
+    return this.db.get(`SELECT * FROM rounds WHERE id = ? FOR ${mode === 'update' ? 'UPDATE' : 'SHARE'}`, [id]);
   }
 
   /** Rounds still in progress, oldest first. */
-  openRounds(): RoundRow[] {
-    return this.db
-      .prepare("SELECT * FROM rounds WHERE phase NOT IN ('done', 'aborted') ORDER BY created_at")
-      .all() as RoundRow[];
+  openRounds(): Promise<RoundRow[]> {
+    return this.db.all("SELECT * FROM rounds WHERE phase NOT IN ('done', 'aborted') ORDER BY created_at");
   }
 
-  insertRound(r: Omit<RoundRow, 'abort_reason' | 'degree' | 'share_threshold' | 'cohort' | 'local_variance'>): void {
-    this.db
-      .prepare(
-        'INSERT INTO rounds (id, model_version, phase, threshold, vector_length, min_clients, max_clients, ' +
-          'clip, noise_multiplier, range, scale, phase_started_at, created_at, kind, experiment, period, arms, currency) ' +
-          'VALUES ' +
-          '(@id, @model_version, @phase, @threshold, @vector_length, @min_clients, @max_clients, @clip, ' +
-          '@noise_multiplier, @range, @scale, @phase_started_at, @created_at, @kind, @experiment, @period, @arms, @currency)',
-      )
-      .run(r);
+  async insertRound(
+    r: Omit<
+      RoundRow,
+      | 'abort_reason'
+      | 'degree'
+      | 'share_threshold'
+      | 'cohort'
+      | 'local_variance'
+      | 'unmask_owner'
+      | 'unmask_lease_until'
+    >,
+  ): Promise<void> {
+    const columns = [
+      'id',
+      'model_version',
+      'phase',
+      'threshold',
+      'vector_length',
+      'min_clients',
+      'max_clients',
+      'clip',
+      'noise_multiplier',
+      'range',
+      'scale',
+      'phase_started_at',
+      'created_at',
+      'kind',
+      'experiment',
+      'period',
+      'arms',
+      'currency',
+    ] as const;
+    await this.db.run(
+      `INSERT INTO rounds (${columns.join(', ')}) VALUES ${placeholders(columns.length)}`,
+      columns.map((c) => r[c]),
+    );
   }
 
   /**
    * Restarts the phase clock of every open round at `now`, for a server that just started: the
    * time it was down is not the clients' delay. Returns how many rounds it touched.
    */
-  restartPhaseClocks(now: number): number {
-    return this.db.prepare("UPDATE rounds SET phase_started_at = ? WHERE phase NOT IN ('done', 'aborted')").run(now)
-      .changes;
+  restartPhaseClocks(now: number): Promise<number> {
+    return this.db.run("UPDATE rounds SET phase_started_at = ? WHERE phase NOT IN ('done', 'aborted')", [now]);
   }
 
-  setPhase(id: string, phase: Phase, now: number, fields: RoundFields = {}): void {
-    this.db
-      .prepare(
+  /** Moves a round to `phase` (inside the caller's transaction, which should hold its row lock) and announces it on commit. */
+  async setPhase(id: string, phase: Phase, now: number, fields: RoundFields = {}): Promise<void> {
+    await this.db.tx(async () => {
+      await this.db.run(
         'UPDATE rounds SET phase = ?, phase_started_at = ?, threshold = COALESCE(?, threshold), degree = ' +
           'COALESCE(?, degree), share_threshold = COALESCE(?, share_threshold), range = COALESCE(?, range), ' +
           'scale = COALESCE(?, scale), abort_reason = COALESCE(?, abort_reason), cohort = COALESCE(?, cohort), ' +
           'local_variance = COALESCE(?, local_variance) WHERE id = ?',
-      )
-      .run(
-        phase,
-        now,
-        fields.threshold ?? null,
-        fields.degree ?? null,
-        fields.share_threshold ?? null,
-        fields.range ?? null,
-        fields.scale ?? null,
-        fields.abort_reason ?? null,
-        fields.cohort ?? null,
-        fields.local_variance ?? null,
-        id,
+        [
+          phase,
+          now,
+          fields.threshold ?? null,
+          fields.degree ?? null,
+          fields.share_threshold ?? null,
+          fields.range ?? null,
+          fields.scale ?? null,
+          fields.abort_reason ?? null,
+          fields.cohort ?? null,
+          fields.local_variance ?? null,
+          id,
+        ],
       );
-    if (phase === 'done' || phase === 'aborted') this.purgeUploads(id);
-    for (const listener of this.phaseListeners) listener(id);
+      if (phase === 'done' || phase === 'aborted') await this.purgeUploads(id);
+      // An aborted analytics round revealed nothing: its cohort may report the period again.
+      if (phase === 'aborted') await this.db.run('DELETE FROM analytics_contributors WHERE round_id = ?', [id]);
+      await this.db.notify(PHASE_CHANNEL, id);
+    });
+  }
+
+  /** Aborts a round, with its reason, unless it already ended; true when this call aborted it. */
+  abortRound(id: string, now: number, reason: string): Promise<boolean> {
+    return this.db.tx(async () => {
+      const r = await this.lockRound(id, 'update');
+      if (!r || r.phase === 'done' || r.phase === 'aborted') return false;
+      await this.setPhase(id, 'aborted', now, { abort_reason: reason.slice(0, 500) });
+      return true;
+    });
   }
 
   /**
-   * Calls `listener` with the round's id after every phase change (inside the change's
-   * transaction: a listener must re-read, not assume it committed). Returns the unsubscribe.
+   * Calls `listener` with a round's id after each phase change commits, in any server process on
+   * this database (a hint: the listener re-reads). Returns the unsubscribe.
    */
-  onPhaseChange(listener: (roundId: string) => void): () => void {
-    this.phaseListeners.add(listener);
-    return () => this.phaseListeners.delete(listener);
+  onPhaseChange(listener: (roundId: string) => void): Promise<() => Promise<void>> {
+    return this.db.listen(PHASE_CHANNEL, listener);
   }
 
   /**
@@ -263,66 +251,111 @@ export class RoundStore {
    * a script's thousand check-ins must not stay for good. The cohort's size stays in the round's
    * row for the privacy accounting; its public advertisements and who uploaded stay, per index.
    */
-  private purgeUploads(roundId: string): void {
-    this.db.prepare("UPDATE masked_inputs SET vector = x'' WHERE round_id = ?").run(roundId);
+  private async purgeUploads(roundId: string): Promise<void> {
+    await this.db.run('UPDATE masked_inputs SET vector = ? WHERE round_id = ?', [new Uint8Array(0), roundId]);
     for (const table of ['share_bundles', 'unmask_responses', 'candidates', 'participants'])
-      this.db.prepare(`DELETE FROM ${table} WHERE round_id = ?`).run(roundId);
+      await this.db.run(`DELETE FROM ${table} WHERE round_id = ?`, [roundId]);
   }
 
   /** Clients that checked in to a round (its cohort is drawn from them). */
-  candidateCount(roundId: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM candidates WHERE round_id = ?').get(roundId) as { n: number }).n;
+  async candidateCount(roundId: string): Promise<number> {
+    return (await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM candidates WHERE round_id = ?', [roundId]))!.n;
   }
 
   /**
    * Draws the cohort: `size` of the round's candidates uniformly at random (crypto.randomInt), in
    * random order as indices 1..size. Arriving first buys no seat, and no index says who came when.
    */
-  drawCohort(roundId: string, size: number): void {
+  async drawCohort(roundId: string, size: number): Promise<void> {
     const picks = (
-      this.db.prepare('SELECT candidate FROM candidates WHERE round_id = ?').all(roundId) as { candidate: number }[]
+      await this.db.all<{ candidate: number }>('SELECT candidate FROM candidates WHERE round_id = ?', [roundId])
     ).map((c) => c.candidate);
     for (let i = picks.length - 1; i > 0; i--) {
       const j = randomInt(i + 1);
       [picks[i], picks[j]] = [picks[j]!, picks[i]!];
     }
-    const insert = this.db.prepare(
-      'INSERT INTO participants (round_id, idx, client_id, token_hash, identity_key) SELECT round_id, ?, client_id, ' +
-        'token_hash, identity_key FROM candidates WHERE round_id = ? AND candidate = ?',
-    );
-    picks.slice(0, size).forEach((candidate, i) => insert.run(i + 1, roundId, candidate));
+    const chosen = picks.slice(0, size);
+    // One statement per thousand seats: a cohort of thousands in a few round trips.
+    for (let start = 0; start < chosen.length; start += 1_000) {
+      const slice = chosen.slice(start, start + 1_000);
+      const seats = slice
+        .map(() => 'SELECT CAST(? AS INTEGER) AS idx, CAST(? AS INTEGER) AS candidate')
+        .join(' UNION ALL ');
+      await this.db.run(
+        'INSERT INTO participants (round_id, idx, client_id, token_hash, identity_key) SELECT c.round_id, s.idx, ' +
+          `c.client_id, c.token_hash, c.identity_key FROM (${seats}) s JOIN candidates c ON c.round_id = ? AND ` +
+          'c.candidate = s.candidate',
+        [...slice.flatMap((candidate, i) => [start + i + 1, candidate]), roundId],
+      );
+    }
   }
 
   /** Number of rows of a per-round table. */
-  count(table: RoundTable, roundId: string): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE round_id = ?`).get(roundId) as { n: number }).n;
+  async count(table: RoundTable, roundId: string): Promise<number> {
+    return (await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE round_id = ?`, [roundId]))!.n;
   }
 
   /** Indices present in a per-round table, ascending. */
-  indices(table: RoundTable, roundId: string): number[] {
-    return (
-      this.db.prepare(`SELECT idx FROM ${table} WHERE round_id = ? ORDER BY idx`).all(roundId) as { idx: number }[]
-    ).map((r) => r.idx);
+  async indices(table: RoundTable, roundId: string): Promise<number[]> {
+    const rows = await this.db.all<{ idx: number }>(`SELECT idx FROM ${table} WHERE round_id = ? ORDER BY idx`, [
+      roundId,
+    ]);
+    return rows.map((r) => r.idx);
   }
 
   /**
    * Which of `candidates` are present in a per-round table, ascending: a client's neighbourhood
    * is looked up by key, so a SecAgg+ request costs O(k) however large the cohort.
    */
-  present(table: RoundTable, roundId: string, candidates: readonly number[]): number[] {
+  async present(table: RoundTable, roundId: string, candidates: readonly number[]): Promise<number[]> {
     const found: number[] = [];
     // SQLite binds at most 32,766 parameters a statement.
     for (let start = 0; start < candidates.length; start += 10_000) {
       const slice = candidates.slice(start, start + 10_000);
-      const rows = this.db
-        .prepare(`SELECT idx FROM ${table} WHERE round_id = ? AND idx IN ${placeholders(slice.length)}`)
-        .all(roundId, ...slice) as { idx: number }[];
+      const rows = await this.db.all<{ idx: number }>(
+        `SELECT idx FROM ${table} WHERE round_id = ? AND idx IN ${placeholders(slice.length)}`,
+        [roundId, ...slice],
+      );
       for (const row of rows) found.push(row.idx);
     }
     return found.sort((a, b) => a - b);
   }
 
-  close(): void {
-    this.db.close();
+  /**
+   * Claims the unmasking of a round in `unmask` for `leaseMs`: true when `owner` holds it now
+   * (it did, or nobody did, or the holder's lease ran out because it died). The holder renews it
+   * while it works; the result is committed only while the round is still in `unmask`.
+   */
+  async claimUnmask(roundId: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
+    const changed = await this.db.run(
+      "UPDATE rounds SET unmask_owner = ?, unmask_lease_until = ? WHERE id = ? AND phase = 'unmask' AND " +
+        '(unmask_owner IS NULL OR unmask_owner = ? OR unmask_lease_until < ?)',
+      [owner, now + leaseMs, roundId, owner, now],
+    );
+    return changed === 1;
+  }
+
+  /** Records that server process `id` is alive at `now`; forgets processes silent for a day. */
+  async beat(id: string, startedAt: number, now: number): Promise<void> {
+    await this.db.run(
+      'INSERT INTO server_processes (id, started_at, seen_at) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at',
+      [id, startedAt, now],
+    );
+    await this.db.run('DELETE FROM server_processes WHERE seen_at < ?', [now - 86_400_000]);
+  }
+
+  /** Server processes other than `self` seen since `since`, with when each last beat. */
+  otherProcesses(self: string, since: number): Promise<{ id: string; seen_at: number }[]> {
+    return this.db.all('SELECT id, seen_at FROM server_processes WHERE id <> ? AND seen_at >= ?', [self, since]);
+  }
+
+  /** A process that stops cleanly says so, so the next to start knows the server was down. */
+  async forgetProcess(id: string): Promise<void> {
+    await this.db.run('DELETE FROM server_processes WHERE id = ?', [id]);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
   }
 }

@@ -230,7 +230,7 @@ describe('the demo shop', () => {
       const text = p.body.toString('latin1');
       for (const id of mine) expect(text).not.toContain(id);
     }
-    expect(federation.store.latestModel()!.version).toBeGreaterThan(1);
+    expect((await federation.store.latestModel())!.version).toBeGreaterThan(1);
     // After the round the header reads the server's report again: rounds counted.
     await page.waitForFunction(() =>
       /[1-9]\d* rounds so far/.test(document.querySelector('.panel .hint')?.textContent ?? ''),

@@ -12,6 +12,7 @@ import { issueTicket, ticketKey } from '../../protocol/admission/participation-t
 import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 import { fromBase64, toBase64 } from '../../protocol/wire-format.js';
 import { startServerProcess } from '../../scripts/server-process.js';
+import { dropTestDatabases, storageFlags } from './test-database.js';
 import { runRound } from '../../worker/federated/round-runner.js';
 import { startTestServer } from './start-test-server.js';
 
@@ -25,6 +26,7 @@ afterEach(async () => {
   shop?.close();
   await stopInProcess?.();
   [child, shop, stopInProcess] = [undefined, undefined, undefined];
+  await dropTestDatabases();
 });
 
 const checkIn = (url: string, body: Record<string, unknown>) =>
@@ -37,7 +39,8 @@ const checkIn = (url: string, body: Record<string, unknown>) =>
 async function ticketedServer(): Promise<string> {
   const server = await startServerProcess(
     [
-      ...['--data-dir', await mkdtemp(join(tmpdir(), 'pocketrank-admission-')), '--admission-key', KEY],
+      ...(await storageFlags(await mkdtemp(join(tmpdir(), 'pocketrank-admission-')))),
+      ...['--admission-key', KEY],
       ...['--shop', 'glow', '--min-clients', '4', '--max-clients', '4', '--vector-length', String(LENGTH)],
       ...['--cohort-pool', '1', '--checkins-per-minute', '0', '--phase-deadline-ms', '5000'],
     ],

@@ -9,6 +9,7 @@ import type { ExperimentReport } from '../../protocol/responses.js';
 import { createIdentity, type Identity } from '../../protocol/secagg/signed-keys.js';
 import { RoundHttpError } from '../../worker/federated/round-http.js';
 import { runRound } from '../../worker/federated/round-runner.js';
+import { keepInserts } from './keep-inserts.js';
 import { startTestServer } from './start-test-server.js';
 
 const ARMS = ['control', 'personal'];
@@ -94,8 +95,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
     const server = await startTestServer({ minClients: 8, analyticsMaxClients: 8, phaseDeadlineMs: 10_000 });
     stop = server.stop;
     const db = server.store.db;
-    db.exec(`CREATE TEMP TABLE seen (vector BLOB);
-      CREATE TEMP TRIGGER keep AFTER INSERT ON main.masked_inputs BEGIN INSERT INTO seen VALUES (new.vector); END;`);
+    await keepInserts(db, 'masked_inputs', ['vector']);
     const devices = await Promise.all(Array.from({ length: 8 }, newDevice));
     const outcomes = await Promise.all(devices.map((d, i) => report(server.url, d, i)));
     expect(outcomes.map((o) => o.phase)).toEqual(Array(8).fill('done'));
@@ -116,14 +116,14 @@ describe('analytics rounds: experiment counters through secure aggregation with 
       }
     expect(published.noiseSd.converted).toBeGreaterThan(2);
     // No stored upload resembles a counter vector: every one is masked.
-    const seen = db.prepare('SELECT vector FROM seen').all() as { vector: Buffer }[];
+    const seen = await db.all<{ vector: Buffer }>('SELECT vector FROM seen_masked_inputs');
     expect(seen).toHaveLength(8);
     for (const { vector } of seen) {
       const values = new Int32Array(new Uint8Array(vector).buffer);
       expect(Math.max(...Array.from(values, Math.abs))).toBeGreaterThan(2 ** 24);
     }
     // Analytics rounds leave the model and DP-FedAvg's accounting alone.
-    expect(server.store.latestModel()!.version).toBe(1);
+    expect((await server.store.latestModel())!.version).toBe(1);
     expect(((await (await fetch(`${server.url}/v1/privacy`)).json()) as { rounds: number }).rounds).toBe(0);
   }, 60_000);
 
@@ -185,7 +185,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
         report(server.url, d, i, TODAY - 1, layout, { ...countsOf(i), purchases: 1, revenue: revenueOf(i) }),
       ),
     );
-    expect(server.store.openRounds().map((r) => r.currency)).toEqual([null]);
+    expect((await server.store.openRounds()).map((r) => r.currency)).toEqual([null]);
     const published = await experiment(server.url);
     expect(published.currency).toBe('EUR');
     const { control, personal } = published.totals;
@@ -219,7 +219,7 @@ describe('analytics rounds: experiment counters through secure aggregation with 
       const response = await checkIn(server.url, device, analytics);
       expect(response.status, JSON.stringify(analytics)).toBe(400);
     }
-    expect(server.store.openRounds()).toHaveLength(0);
+    expect(await server.store.openRounds()).toHaveLength(0);
     expect((await fetch(`${server.url}/v1/experiments/homepage`)).status).toBe(404);
     expect((await fetch(`${server.url}/v1/experiments/bad%20id`)).status).toBe(400);
   });

@@ -4,21 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startServerProcess } from '../../scripts/server-process.js';
+import { dropTestDatabases, storageFlags } from './test-database.js';
 import { runRound } from '../../worker/federated/round-runner.js';
 import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 
 const LENGTH = 32;
 const updateOf = (i: number) => Float32Array.from({ length: LENGTH }, (_, j) => ((i + j) % 5) / 10 - 0.2);
 let child: ChildProcess | undefined;
-afterAll(() => {
+afterAll(async () => {
   child?.kill('SIGKILL');
+  await dropTestDatabases();
 });
 
 async function startServer(port: number, dataDir: string): Promise<void> {
   ({ child } = await startServerProcess(
     [
-      '--data-dir',
-      dataDir,
+      ...(await storageFlags(dataDir)),
       '--min-clients',
       '4',
       '--max-clients',

@@ -10,9 +10,13 @@ import { mulberry32 } from '../../models/data/rng.js';
 import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 import { toBase64 } from '../../protocol/wire-format.js';
 import { startServerProcess } from '../../scripts/server-process.js';
+import { dropTestDatabases, storageFlags } from './test-database.js';
 
 let child: ChildProcess | undefined;
-afterAll(() => child?.kill('SIGKILL'));
+afterAll(async () => {
+  child?.kill('SIGKILL');
+  await dropTestDatabases();
+});
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 
@@ -20,7 +24,8 @@ describe('federation server fuzz', () => {
   it('answers 2,000 random requests to every route with no 5xx, stays healthy, and does not grow', async () => {
     const server = await startServerProcess(
       [
-        ...['--data-dir', await mkdtemp(join(tmpdir(), 'pocketrank-fuzz-')), '--open-admission', 'true'],
+        ...(await storageFlags(await mkdtemp(join(tmpdir(), 'pocketrank-fuzz-')))),
+        ...['--open-admission', 'true'],
         ...['--min-clients', '3', '--max-clients', '3', '--vector-length', '8', '--phase-deadline-ms', '500'],
         ...['--checkins-per-minute', '0', '--status-per-minute', '0'],
       ],

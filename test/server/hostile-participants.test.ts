@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startServerProcess } from '../../scripts/server-process.js';
+import { dropTestDatabases, storageFlags } from './test-database.js';
 import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 import type { RoundInfo } from '../../protocol/responses.js';
 import { runRound } from '../../worker/federated/round-runner.js';
@@ -14,9 +15,10 @@ import { hostileClient, type Misbehaviour } from './hostile-client.js';
 const LENGTH = 32;
 const updateOf = (i: number) => Float32Array.from({ length: LENGTH }, (_, j) => ((i + j) % 5) / 10 - 0.2);
 let child: ChildProcess | undefined;
-afterEach(() => {
+afterEach(async () => {
   child?.kill('SIGKILL');
   child = undefined;
+  await dropTestDatabases();
 });
 
 // Open admission (these attackers need no ticket to get in), and the first four to arrive form the cohort.
@@ -26,7 +28,8 @@ const FLAGS = [
 ];
 
 async function start(port: number, dataDir: string, extra: string[] = []): Promise<string> {
-  const server = await startServerProcess(['--data-dir', dataDir, ...FLAGS, '--phase-deadline-ms', '2500', ...extra], {
+  const flags = [...(await storageFlags(dataDir)), ...FLAGS, '--phase-deadline-ms', '2500', ...extra];
+  const server = await startServerProcess(flags, {
     port,
     timeoutMs: 15_000,
   });

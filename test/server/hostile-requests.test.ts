@@ -29,7 +29,7 @@ async function server(overrides = {}) {
       headers: { 'content-type': 'application/json' },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  const count = (table: string) => (s.store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const count = async (table: string) => (await s.store.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n;
   return { ...s, post, count };
 }
 
@@ -58,7 +58,7 @@ describe('federation server: hostile requests', () => {
       expect(response.status, `identityKey "${identityKey.slice(0, 12)}"`).toBe(400);
       expect(((await response.json()) as { error: string }).error).toMatch(/identityKey/);
     }
-    expect(count('candidates') + count('participants')).toBe(0);
+    expect((await count('candidates')) + (await count('participants'))).toBe(0);
   });
 
   it('refuses an advertisement whose signature is not the identity key of its sender: the advertiser is out, the round goes on', async () => {
@@ -87,7 +87,7 @@ describe('federation server: hostile requests', () => {
       maskPublicKey: toBase64(new Uint8Array(65).fill(4)),
     };
     expect((await post(`/v1/rounds/${round}/advertise`, notAPoint)).status).toBe(400);
-    expect(count('advertisements')).toBe(0);
+    expect(await count('advertisements')).toBe(0);
     // The honest ones are taken, and the forger may still send its real advertisement.
     for (const i of [0, 1, 2])
       expect((await post(`/v1/rounds/${round}/advertise`, await advertisement(i, identities[i]!))).status).toBe(200);

@@ -51,16 +51,18 @@ describe('federation server input validation', () => {
     expect((await post(`/v1/rounds/${a.round}/advertise`, JSON.stringify(good))).status).toBe(200);
 
     const snapshot = () =>
-      [
-        'participants',
-        'advertisements',
-        'share_bundles',
-        'masked_inputs',
-        'unmask_responses',
-        'rounds',
-        'model_versions',
-      ].map((t) => (server.store.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n);
-    const before = snapshot();
+      Promise.all(
+        [
+          'participants',
+          'advertisements',
+          'share_bundles',
+          'masked_inputs',
+          'unmask_responses',
+          'rounds',
+          'model_versions',
+        ].map(async (t) => (await server.store.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${t}`))!.n),
+      );
+    const before = await snapshot();
     const rand = mulberry32(42);
     const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
     const adv = `/v1/rounds/${a.round}/advertise`;
@@ -96,7 +98,7 @@ describe('federation server input validation', () => {
       seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
     }
     expect([...seen.keys()].sort()).toEqual([400, 403, 404, 409, 413]);
-    expect(snapshot()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
     expect((await fetch(`${server.url}/health`)).ok).toBe(true);
 
     // The round still works: B's proper advertisement completes the phase.

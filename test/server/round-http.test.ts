@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type Database from 'better-sqlite3';
+import type { SqlDatabase } from '../../server/store/sql-database.js';
 import { runRound, type RoundRunnerOptions } from '../../worker/federated/round-runner.js';
 import { createIdentity } from '../../protocol/secagg/signed-keys.js';
+import { keepInserts } from './keep-inserts.js';
 import { startTestServer } from './start-test-server.js';
 
 const LENGTH = 32;
@@ -30,15 +31,10 @@ async function clients(url: string, n: number, drop: (i: number) => RoundRunnerO
   );
 }
 
-/**
- * Copies every masked vector and share bundle the server stores into temp tables as it stores
- * them: a finished round's uploads are purged, and the tests look at what was kept meanwhile.
- */
-function recordUploads(db: Database.Database): void {
-  db.exec(`CREATE TEMP TABLE seen_vectors (round_id TEXT, idx INTEGER, vector BLOB);
-    CREATE TEMP TABLE seen_bundles (round_id TEXT, from_idx INTEGER, to_idx INTEGER);
-    CREATE TEMP TRIGGER keep_vectors AFTER INSERT ON main.masked_inputs BEGIN INSERT INTO seen_vectors VALUES (new.round_id, new.idx, new.vector); END;
-    CREATE TEMP TRIGGER keep_bundles AFTER INSERT ON main.share_bundles BEGIN INSERT INTO seen_bundles VALUES (new.round_id, new.from_idx, new.to_idx); END;`);
+/** Keeps a copy of every masked vector and share bundle the server stores (see keepInserts). */
+async function recordUploads(db: SqlDatabase): Promise<void> {
+  await keepInserts(db, 'masked_inputs', ['round_id', 'idx', 'vector']);
+  await keepInserts(db, 'share_bundles', ['round_id', 'from_idx', 'to_idx']);
 }
 
 async function latestModel(url: string): Promise<{ version: number; params: Float32Array }> {
@@ -63,7 +59,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
       clip: 10,
     });
     stop = server.stop;
-    recordUploads(server.store.db);
+    await recordUploads(server.store.db);
     const outcomes = await clients(server.url, 8);
     expect(outcomes.map((o) => o.phase)).toEqual(Array(8).fill('done'));
     expect(outcomes.every((o) => o.uploadedBytes === LENGTH * 4)).toBe(true);
@@ -71,18 +67,19 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     expect(model.version).toBe(2);
     expectMean(model.params, [0, 1, 2, 3, 4, 5, 6, 7], 1e-6);
     // What the server kept of client 1 during the round: a vector unrelated to its update.
-    const row = server.store.db.prepare('SELECT vector FROM seen_vectors WHERE idx = 1').get() as { vector: Buffer };
+    const row = (await server.store.db.get<{ vector: Buffer }>('SELECT vector FROM seen_masked_inputs WHERE idx = 1'))!;
     const stored = new Int32Array(new Uint8Array(row.vector).buffer);
     expect(stored).toHaveLength(LENGTH);
     expect(Math.max(...Array.from(stored, Math.abs))).toBeGreaterThan(2 ** 28);
     // Once the sum is published the uploads are gone; who took part stays (privacy accounting).
-    const left = (sql: string) => (server.store.db.prepare(sql).get() as { n: number }).n;
-    expect(left('SELECT COALESCE(SUM(length(vector)), 0) AS n FROM masked_inputs')).toBe(0);
-    expect(left('SELECT COUNT(*) AS n FROM masked_inputs')).toBe(8);
-    expect(left('SELECT COUNT(*) AS n FROM share_bundles') + left('SELECT COUNT(*) AS n FROM unmask_responses')).toBe(
-      0,
-    );
-    expect(left('SELECT COUNT(*) AS n FROM seen_bundles')).toBe(8 * 7);
+    const left = async (sql: string) => (await server.store.db.get<{ n: number }>(sql))!.n;
+    expect(await left('SELECT COALESCE(SUM(length(vector)), 0) AS n FROM masked_inputs')).toBe(0);
+    expect(await left('SELECT COUNT(*) AS n FROM masked_inputs')).toBe(8);
+    expect(
+      (await left('SELECT COUNT(*) AS n FROM share_bundles')) +
+        (await left('SELECT COUNT(*) AS n FROM unmask_responses')),
+    ).toBe(0);
+    expect(await left('SELECT COUNT(*) AS n FROM seen_share_bundles')).toBe(8 * 7);
   }, 120_000);
 
   it('weighs clients by their data when the server says so (weightExamples), up to weightCap, over the same secure sum', async () => {
@@ -165,7 +162,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     expect(rest[0]!.abortReason).toMatch(/threshold/);
     expect((await latestModel(server.url)).version).toBe(1);
     // An aborted round's sealed shares go too: nothing will ever be unmasked from them.
-    expect((server.store.db.prepare('SELECT COUNT(*) AS n FROM share_bundles').get() as { n: number }).n).toBe(0);
+    expect((await server.store.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM share_bundles'))!.n).toBe(0);
   }, 120_000);
 
   it('SecAgg+: 40 clients on a degree-6 graph exchange keys and shares with 6 neighbours each and still publish the exact mean, with dropouts', async () => {
@@ -178,7 +175,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
       neighbors: 6,
     });
     stop = server.stop;
-    recordUploads(server.store.db);
+    await recordUploads(server.store.db);
     const outcomes = await clients(server.url, 40, (i) => (i < 2 ? 'share' : undefined));
     const survivors = outcomes.filter((o) => o.i >= 2);
     expect(survivors.map((o) => o.phase)).toEqual(Array(38).fill('done'));
@@ -190,9 +187,10 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     };
     expect(info).toMatchObject({ degree: 6, shareThreshold: 5, threshold: 27 });
     // Each client sealed shares for its 6 neighbours only (not the 39 others), and saw 7 advertisements.
-    const perSender = server.store.db
-      .prepare('SELECT COUNT(*) AS n FROM seen_bundles WHERE round_id = ? GROUP BY from_idx')
-      .all(round) as { n: number }[];
+    const perSender = await server.store.db.all<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM seen_share_bundles WHERE round_id = ? GROUP BY from_idx',
+      [round],
+    );
     expect(perSender).toHaveLength(40);
     expect(perSender.every((r) => r.n === 6)).toBe(true);
     const ads = (await (await fetch(`${server.url}/v1/rounds/${round}/advertisements?index=5`)).json()) as {

@@ -2,8 +2,12 @@ import { createApp } from '../../server/http/create-app.js';
 import { RoundService } from '../../server/rounds/round-service.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../../server/rounds/server-config.js';
 import { RoundStore } from '../../server/store/round-store.js';
+import { testDatabase } from './test-database.js';
 
-/** A real federation server on an ephemeral loopback port, with its deadline clock running. */
+/**
+ * A real federation server on an ephemeral loopback port, with its deadline clock running, on
+ * SQLite in memory or a fresh PostgreSQL database (see testDatabase).
+ */
 export async function startTestServer(
   overrides: Partial<ServerConfig>,
   initialParams?: Float32Array,
@@ -19,8 +23,9 @@ export async function startTestServer(
     cohortPool: 1,
     ...overrides,
   };
-  const store = new RoundStore(config.dataDir);
-  const service = new RoundService(store, config, Date.now, () => undefined, initialParams);
+  const database = await testDatabase();
+  const store = await RoundStore.open(database.location);
+  const service = await RoundService.create(store, config, Date.now, () => undefined, initialParams);
   const app = createApp(service, store);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const timer = setInterval(() => void service.tick(), 100);
@@ -32,7 +37,9 @@ export async function startTestServer(
     stop: async () => {
       clearInterval(timer);
       await app.close();
-      store.close();
+      await service.stop();
+      await store.close();
+      await database.drop();
     },
   };
 }

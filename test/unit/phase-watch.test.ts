@@ -4,7 +4,7 @@ import { PhaseWatch } from '../../server/rounds/phase-watch.js';
 describe('PhaseWatch', () => {
   it('holds at most maxHeld requests at once; past the cap a request is answered at once', async () => {
     const watch = new PhaseWatch(2);
-    const read = () => ({ phase: 'checkin' as const });
+    const read = async () => ({ phase: 'checkin' as const });
     const started = Date.now();
     const held = [watch.hold('r', ['checkin'], 5_000, read), watch.hold('r', ['checkin'], 5_000, read)];
     await expect(watch.hold('r', ['checkin'], 5_000, read)).resolves.toEqual({ phase: 'checkin' });

@@ -73,10 +73,10 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
     const roundOne = progress.rounds[0].test['NDCG@10'];
 
     // As if the process had been killed in round 2: a device checked in to an open round.
-    const store = new RoundStore(runDir);
-    const latest = store.latestModel()!;
+    const store = await RoundStore.open({ dataDir: runDir });
+    const latest = (await store.latestModel())!;
     expect(latest.version).toBe(2);
-    const service = new RoundService(store, {
+    const service = await RoundService.create(store, {
       ...DEFAULT_CONFIG,
       vectorLength: latest.params.byteLength / 4,
       minClients: 10,
@@ -85,7 +85,7 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
     });
     const identityKey = toBase64((await createIdentity()).publicKey);
     const stranded = await service.checkIn({ clientId: randomUUID(), identityKey });
-    store.close();
+    await store.close();
 
     // The same command resumes: rounds 2 and 3 run, round 1's score comes from the checkpoint.
     const resumed = await run(tsx, ['experiments/simulate.ts', ...flags], { maxBuffer: 1 << 24 });
@@ -95,16 +95,16 @@ describe('npm run simulate --checkpoint (a run of hours survives being stopped)'
     expect(result.federated_dp.perRound[0]).toBe(roundOne);
     expect(result.federated_dp.epsilon).toBeLessThanOrEqual(8);
     // The server's own state carried over: three rounds done (its accountant counts them), four versions, the stranded round aborted.
-    const after = new RoundStore(runDir);
+    const after = await RoundStore.open({ dataDir: runDir });
     try {
-      expect(after.finishedRounds()).toHaveLength(3);
-      expect(after.latestModel()!.version).toBe(4);
-      expect(after.round(stranded.round)).toMatchObject({
+      expect(await after.finishedRounds()).toHaveLength(3);
+      expect((await after.latestModel())!.version).toBe(4);
+      expect(await after.round(stranded.round)).toMatchObject({
         phase: 'aborted',
         abort_reason: 'the simulation restarted; its clients are gone',
       });
     } finally {
-      after.close();
+      await after.close();
     }
     const otherLr = flags.map((f, i) => (flags[i - 1] === '--dp-server-lr' ? '2' : f));
     await expect(run(tsx, ['experiments/simulate.ts', ...otherLr])).rejects.toThrow(
