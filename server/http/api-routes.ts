@@ -30,6 +30,8 @@ export function apiRoutes(api: FastifyInstance, service: RoundService, store: Ro
     modelVersion: (await store.latestModel())!.version,
     openRounds: (await store.openRounds()).length,
     vectorLength: service.config.vectorLength,
+    // Which server process answered: behind a load balancer, several share one database.
+    process: service.processId,
   }));
 
   // Infinity (no DP, or no budget) is not JSON: it is reported as null.

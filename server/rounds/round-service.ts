@@ -317,6 +317,7 @@ export class RoundService {
     );
     try {
       this.log('round_unmasking', { round: r.id, process: this.processId });
+      if (this.config.unmaskPauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.config.unmaskPauseMs));
       const params = this.cohorts.params(r);
       if (r.kind === 'analytics')
         await publishRelease(this.store, this.rows, this.analytics, this.config, r, params, this.now, this.log);

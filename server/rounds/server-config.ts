@@ -83,6 +83,11 @@ export interface ServerConfig {
    * the period's whole noise, so one large round measures far better than several small ones.
    */
   analyticsMaxClients: number;
+  /**
+   * Fault injection for tests, 0 otherwise: after claiming a round's unmasking, wait this long
+   * first, so a test can kill the claiming process mid-way and see another one finish the round.
+   */
+  unmaskPauseMs: number;
   /** Most an experiment's periods may spend together (their RDP composed); no period opens past it (Infinity: none). */
   analyticsBudget: number;
 }
@@ -122,6 +127,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   analyticsDelta: 0,
   analyticsBudget: Infinity,
   analyticsMaxClients: 10_000,
+  unmaskPauseMs: 0,
 };
 
 const ENV: Record<keyof ServerConfig, string> = {
@@ -159,6 +165,7 @@ const ENV: Record<keyof ServerConfig, string> = {
   analyticsDelta: 'POCKETRANK_ANALYTICS_DELTA',
   analyticsBudget: 'POCKETRANK_ANALYTICS_BUDGET',
   analyticsMaxClients: 'POCKETRANK_ANALYTICS_MAX_CLIENTS',
+  unmaskPauseMs: 'POCKETRANK_UNMASK_PAUSE_MS',
 };
 
 /** Reads `--kebab-case value` flags over environment variables over defaults; rejects unknown flags. */

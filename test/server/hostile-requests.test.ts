@@ -14,14 +14,18 @@ afterEach(async () => {
   stop = undefined;
 });
 
-async function server(overrides = {}) {
-  const s = await startTestServer({
-    minClients: 3,
-    maxClients: 3,
-    vectorLength: 8,
-    phaseDeadlineMs: 600_000,
-    ...overrides,
-  });
+async function server(overrides = {}, options: { instances?: number } = {}) {
+  const s = await startTestServer(
+    {
+      minClients: 3,
+      maxClients: 3,
+      vectorLength: 8,
+      phaseDeadlineMs: 600_000,
+      ...overrides,
+    },
+    undefined,
+    options,
+  );
   stop = s.stop;
   const post = (path: string, body: unknown) =>
     fetch(`${s.url}${path}`, {
@@ -123,7 +127,11 @@ describe('federation server: hostile requests', () => {
   });
 
   it('limits check-ins and status requests per IP with a 429, and cuts off a body trickled in byte by byte', async () => {
-    const { url, post } = await server({ checkinsPerMinute: 5, statusPerMinute: 8, requestTimeoutMs: 1_000 });
+    // One process: the limiter counts per process (behind several, the load balancer should hash by client IP).
+    const { url, post } = await server(
+      { checkinsPerMinute: 5, statusPerMinute: 8, requestTimeoutMs: 1_000 },
+      { instances: 1 },
+    );
     const statuses = [];
     for (let i = 0; i < 7; i++) {
       const response = await post('/v1/checkin', {

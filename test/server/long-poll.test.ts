@@ -57,7 +57,12 @@ describe('long-polled round status', () => {
   }, 10_000);
 
   it('releases held requests when the server closes instead of waiting out their holds', async () => {
-    const server = await startTestServer({ minClients: 3, maxClients: 3, vectorLength: 8, phaseDeadlineMs: 60_000 });
+    // One process closing: behind a load balancer the others would go on holding.
+    const server = await startTestServer(
+      { minClients: 3, maxClients: 3, vectorLength: 8, phaseDeadlineMs: 60_000 },
+      undefined,
+      { instances: 1 },
+    );
     const { round } = await checkIn(server.url);
     const held = fetch(`${server.url}/v1/rounds/${round}?while=checkin&wait=30000`).then(
       async (r) => (await r.json()) as { phase: string },
