@@ -88,7 +88,12 @@ async function round(store: 'sqlite' | 'postgres', processes: number) {
       ),
     );
     const wall = (performance.now() - started) / 1000;
-    if (outcomes.some((o) => o.phase !== 'done')) throw new Error(`round did not complete (${store}, ${processes})`);
+    const failed = outcomes.filter((o) => o.phase !== 'done');
+    if (failed.length > 0)
+      throw new Error(
+        `round did not complete (${store}, ${processes}): ${failed.length} clients ended in ` +
+          `${[...new Set(failed.map((o) => `${o.phase} (${o.abortReason ?? ''})`))].join(', ')}`,
+      );
     const cpu = servers.map((s, i) => cpuSeconds(s.child.pid!) - cpuBefore[i]!);
     const serverCpu = cpu.reduce((a, b) => a + b, 0);
     const info = (await (await fetch(`${url}/v1/rounds/${outcomes[0]!.round}`)).json()) as { degree: number };

@@ -66,8 +66,8 @@ export class RoundService {
     private readonly log: (event: string, fields: Record<string, unknown>) => void,
   ) {
     this.startedAt = now();
-    // With other processes on the database a lost notice is possible; a held poll re-reads each second.
-    this.watch = new PhaseWatch(config.maxHeldPolls, store.db.dialect === 'postgres' ? 1_000 : Infinity);
+    // A notice is lost only while the LISTEN connection is down: a held poll also re-reads every 5 s.
+    this.watch = new PhaseWatch(config.maxHeldPolls, store.db.dialect === 'postgres' ? 5_000 : Infinity);
     const rows = new SubmissionStore(store.db);
     this.analytics = new AnalyticsStore(store.db);
     this.cohorts = new RoundCohorts(store);
