@@ -275,9 +275,10 @@ export class RoundStore {
       [picks[i], picks[j]] = [picks[j]!, picks[i]!];
     }
     const chosen = picks.slice(0, size);
-    // One statement per thousand seats: a cohort of thousands in a few round trips.
-    for (let start = 0; start < chosen.length; start += 1_000) {
-      const slice = chosen.slice(start, start + 1_000);
+    // One statement per 400 seats: a cohort of thousands in a few round trips, under SQLite's
+    // 500 terms of a compound SELECT.
+    for (let start = 0; start < chosen.length; start += 400) {
+      const slice = chosen.slice(start, start + 400);
       const seats = slice
         .map(() => 'SELECT CAST(? AS INTEGER) AS idx, CAST(? AS INTEGER) AS candidate')
         .join(' UNION ALL ');
