@@ -308,9 +308,18 @@ export class RoundService {
    * happens only while the round is still in `unmask`, so a result is never published twice.
    */
   private async finalize(r: RoundRow): Promise<void> {
+    // Taken before the claim's await: the many requests that find the round ready start it once.
     if (this.finalizing.has(r.id)) return;
-    if (!(await this.store.claimUnmask(r.id, this.processId, this.now(), UNMASK_LEASE_MS))) return;
     this.finalizing.add(r.id);
+    try {
+      if (await this.store.claimUnmask(r.id, this.processId, this.now(), UNMASK_LEASE_MS)) await this.unmaskClaimed(r);
+    } finally {
+      this.finalizing.delete(r.id);
+    }
+  }
+
+  /** Unmasks a round this process holds the claim on, renewing the lease until it is done. */
+  private async unmaskClaimed(r: RoundRow): Promise<void> {
     const renew = setInterval(
       () => void this.store.claimUnmask(r.id, this.processId, this.now(), UNMASK_LEASE_MS).catch(() => undefined),
       UNMASK_LEASE_MS / 3,
@@ -324,7 +333,6 @@ export class RoundService {
       else await finalizeRound(this.store, this.rows, this.config, r, params, this.now, this.log);
     } finally {
       clearInterval(renew);
-      this.finalizing.delete(r.id);
     }
   }
 

@@ -50,14 +50,13 @@ function expectMean(params: Float32Array, members: number[], tolerance: number):
 }
 
 describe('federation server: a secure-aggregation round over HTTP', () => {
-  it("publishes model v2 = v1 + mean of 8 clients' updates; the server stores only masked vectors", async () => {
-    const server = await startTestServer({
-      minClients: 8,
-      maxClients: 8,
-      vectorLength: LENGTH,
-      phaseDeadlineMs: 10_000,
-      clip: 10,
-    });
+  it("publishes model v2 = v1 + mean of 8 clients' updates, unmasked once; the server stores only masked vectors", async () => {
+    const events: string[] = [];
+    const server = await startTestServer(
+      { minClients: 8, maxClients: 8, vectorLength: LENGTH, phaseDeadlineMs: 10_000, clip: 10 },
+      undefined,
+      { log: (event) => events.push(event) },
+    );
     stop = server.stop;
     await recordUploads(server.store.db);
     const outcomes = await clients(server.url, 8);
@@ -66,6 +65,8 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     const model = await latestModel(server.url);
     expect(model.version).toBe(2);
     expectMean(model.params, [0, 1, 2, 3, 4, 5, 6, 7], 1e-6);
+    // The eight responses that each found the round ready started one unmasking, in any number of instances.
+    expect(events.filter((e) => e === 'round_unmasking')).toHaveLength(1);
     // What the server kept of client 1 during the round: a vector unrelated to its update.
     const row = (await server.store.db.get<{ vector: Buffer }>('SELECT vector FROM seen_masked_inputs WHERE idx = 1'))!;
     const stored = new Int32Array(new Uint8Array(row.vector).buffer);
@@ -166,14 +167,12 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
   }, 120_000);
 
   it('SecAgg+: 40 clients on a degree-6 graph exchange keys and shares with 6 neighbours each and still publish the exact mean, with dropouts', async () => {
-    const server = await startTestServer({
-      minClients: 40,
-      maxClients: 40,
-      vectorLength: LENGTH,
-      phaseDeadlineMs: 2_000,
-      clip: 10,
-      neighbors: 6,
-    });
+    const events: string[] = [];
+    const server = await startTestServer(
+      { minClients: 40, maxClients: 40, vectorLength: LENGTH, phaseDeadlineMs: 2_000, clip: 10, neighbors: 6 },
+      undefined,
+      { log: (event) => events.push(event) },
+    );
     stop = server.stop;
     await recordUploads(server.store.db);
     const outcomes = await clients(server.url, 40, (i) => (i < 2 ? 'share' : undefined));
@@ -186,6 +185,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
       threshold: number;
     };
     expect(info).toMatchObject({ degree: 6, shareThreshold: 5, threshold: 27 });
+    expect(events.filter((e) => e === 'round_unmasking')).toHaveLength(1);
     // Each client sealed shares for its 6 neighbours only (not the 39 others), and saw 7 advertisements.
     const perSender = await server.store.db.all<{ n: number }>(
       'SELECT COUNT(*) AS n FROM seen_share_bundles WHERE round_id = ? GROUP BY from_idx',

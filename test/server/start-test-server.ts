@@ -10,9 +10,10 @@ async function startInstance(
   config: ServerConfig,
   location: Awaited<ReturnType<typeof testDatabase>>['location'],
   initialParams: Float32Array | undefined,
+  log: (event: string, fields: Record<string, unknown>) => void,
 ) {
   const store = await RoundStore.open(location);
-  const service = await RoundService.create(store, config, Date.now, () => undefined, initialParams);
+  const service = await RoundService.create(store, config, Date.now, log, initialParams);
   const app = createApp(service, store);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const timer = setInterval(() => void service.tick().catch(() => undefined), 100);
@@ -38,8 +39,8 @@ async function startInstance(
 export async function startTestServer(
   overrides: Partial<ServerConfig>,
   initialParams?: Float32Array,
-  /** `instances: 1` for what one process does on its own (its per-IP limiter, its shutdown). */
-  options: { instances?: number } = {},
+  /** `instances: 1` for what one process does on its own (its per-IP limiter, its shutdown); `log` sees the servers' events. */
+  options: { instances?: number; log?: (event: string, fields: Record<string, unknown>) => void } = {},
 ): Promise<{ url: string; store: RoundStore; stop: () => Promise<void> }> {
   // Every test client calls from 127.0.0.1: the per-IP limits are off unless a test sets them. Admission
   // is open and the cohort is the first maxClients to arrive, unless a test asks for tickets or a draw.
@@ -57,7 +58,7 @@ export async function startTestServer(
   if (count > 1 && !database.location.database)
     throw new Error('POCKETRANK_TEST_SERVERS > 1 needs POCKETRANK_TEST_POSTGRES: SQLite serves one process');
   const instances: Awaited<ReturnType<typeof startInstance>>[] = [];
-  for (let i = 0; i < count; i++) instances.push(await startInstance(config, database.location, initialParams));
+  for (let i = 0; i < count; i++) instances.push(await startInstance(config, database.location, initialParams, options.log ?? (() => undefined)));
   const proxy = count > 1 ? await roundRobinProxy(instances.map((s) => s.url)) : undefined;
   return {
     url: proxy?.url ?? instances[0]!.url,
