@@ -208,6 +208,7 @@ export class RoundService {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.ticking?.catch(() => undefined);
+    await Promise.all(this.unmasking);
     this.watch.close();
     await this.unlisten?.();
     await this.store.forgetProcess(this.processId);
@@ -295,11 +296,22 @@ export class RoundService {
           await this.advanceLocked(await requireRound(this.store, roundId, 'update'));
           return requireRound(this.store, roundId);
         });
-      if (r.phase === 'unmask' && (await this.unmaskReady(r))) await this.finalize(r);
+      // Not awaited: the unmasking of a large cohort takes longer than the request that completed
+      // it may take (its client would time out, retry and find the round done).
+      if (r.phase === 'unmask' && (await this.unmaskReady(r))) this.unmaskInBackground(r);
     } catch (error) {
       await this.abortAfterError(roundId, error);
     }
   }
+
+  /** Runs finalize() without holding up its caller; stop() waits for it. */
+  private unmaskInBackground(r: RoundRow): void {
+    const work = this.finalize(r).catch((error: unknown) => this.abortAfterError(r.id, error));
+    this.unmasking.add(work);
+    void work.finally(() => this.unmasking.delete(work));
+  }
+
+  private readonly unmasking = new Set<Promise<void>>();
 
   /**
    * Unmasks a round and publishes its result, if this process can claim the work: one process
