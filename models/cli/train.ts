@@ -1,7 +1,7 @@
 /**
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2 --ffn 64
- *   --examples positions|prefixes
- *   --dropout 0.3 --lr 0.002 --batch 128 --max-len 50 --patience 6 --max-minutes 180 --valid-users 0
+ *   --examples prefixes|positions
+ *   --dropout 0.3 --lr 0.002 --batch 256 --max-len 50 --patience 4 --max-minutes 180 --valid-users 0
  *   --precision uint8 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F
  *   --datamaps F --attributes F --titles F (default: <data>_datamaps.json, _item2attributes.json, _item_titles.txt)
  *   --cold-items F]
