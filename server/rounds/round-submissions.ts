@@ -74,20 +74,20 @@ export class RoundSubmissions {
     lock?: 'share',
   ): Promise<RoundRow> {
     const r = await requireRound(this.store, roundId, lock);
-    if (r.phase !== phase)
-      throw new ProtocolError(
-        r.phase === 'aborted' || r.phase === 'done' ? 410 : 409,
-        `round ${roundId} is in phase ${r.phase}, not ${phase}`,
-      );
-    await this.checkToken(roundId, index, token);
-    if (mustBeIn && !(await this.rows.has(mustBeIn, roundId, index)))
-      throw new ProtocolError(403, `index ${index} dropped out of round ${roundId} before this phase`);
-    if (await this.rows.has(SUBMISSION[phase], roundId, index))
+    const ended = r.phase === 'aborted' || r.phase === 'done';
+    if (!ended) await this.checkToken(roundId, index, token);
+    // Before the phase check: a client retrying a submission whose answer it lost, after the
+    // phase moved on, learns it was stored (an ended round's tokens are gone: it answers 410).
+    if (!ended && (await this.rows.has(SUBMISSION[phase], roundId, index)))
       throw new ProtocolError(
         409,
         `already received ${phase} from index ${index}; a replay is not counted twice`,
         'duplicate',
       );
+    if (r.phase !== phase)
+      throw new ProtocolError(ended ? 410 : 409, `round ${roundId} is in phase ${r.phase}, not ${phase}`);
+    if (mustBeIn && !(await this.rows.has(mustBeIn, roundId, index)))
+      throw new ProtocolError(403, `index ${index} dropped out of round ${roundId} before this phase`);
     return r;
   }
 
