@@ -58,7 +58,8 @@ export async function startTestServer(
   if (count > 1 && !database.location.database)
     throw new Error('POCKETRANK_TEST_SERVERS > 1 needs POCKETRANK_TEST_POSTGRES: SQLite serves one process');
   const instances: Awaited<ReturnType<typeof startInstance>>[] = [];
-  for (let i = 0; i < count; i++) instances.push(await startInstance(config, database.location, initialParams, options.log ?? (() => undefined)));
+  for (let i = 0; i < count; i++)
+    instances.push(await startInstance(config, database.location, initialParams, options.log ?? (() => undefined)));
   const proxy = count > 1 ? await roundRobinProxy(instances.map((s) => s.url)) : undefined;
   return {
     url: proxy?.url ?? instances[0]!.url,
