@@ -51,7 +51,9 @@ export class RoundService {
   /** This process, as it claims unmasking work and beats in `server_processes`. */
   readonly processId = randomUUID();
   private readonly startedAt: number;
-  private finalizing = new Set<string>();
+  /** This process's unmaskings in progress, by round. */
+  private readonly unmasking = new Map<string, Promise<void>>();
+  private readonly rows: SubmissionStore;
   private readonly cohorts: RoundCohorts;
   private readonly watch: PhaseWatch;
   private readonly desk: CheckInDesk;
@@ -85,8 +87,6 @@ export class RoundService {
     );
     this.rows = rows;
   }
-
-  private readonly rows: SubmissionStore;
 
   /**
    * The service over `store`: stores model version 1 if there is none, and restarts the phase
@@ -208,7 +208,7 @@ export class RoundService {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.ticking?.catch(() => undefined);
-    await Promise.all(this.unmasking);
+    await Promise.all(this.unmasking.values());
     this.watch.close();
     await this.unlisten?.();
     await this.store.forgetProcess(this.processId);
@@ -304,30 +304,22 @@ export class RoundService {
     }
   }
 
-  /** Runs finalize() without holding up its caller; stop() waits for it. */
-  private unmaskInBackground(r: RoundRow): void {
-    const work = this.finalize(r).catch((error: unknown) => this.abortAfterError(r.id, error));
-    this.unmasking.add(work);
-    void work.finally(() => this.unmasking.delete(work));
-  }
-
-  private readonly unmasking = new Set<Promise<void>>();
-
   /**
-   * Unmasks a round and publishes its result, if this process can claim the work: one process
-   * at a time holds it, renewing its lease while it computes; if it dies, the lease runs out and
-   * another process's tick claims it and starts again from the stored responses. The commit
-   * happens only while the round is still in `unmask`, so a result is never published twice.
+   * Unmasks a round and publishes its result, without holding up the caller, if this process
+   * can claim the work: one process at a time holds it, renewing its lease while it computes; if
+   * it dies, the lease runs out and another process's tick claims it and starts again from the
+   * stored responses. The commit happens only while the round is still in `unmask`, so a result
+   * is never published twice. Recorded before the claim's await, so the many requests that find
+   * the round ready start it once; stop() waits for it.
    */
-  private async finalize(r: RoundRow): Promise<void> {
-    // Taken before the claim's await: the many requests that find the round ready start it once.
-    if (this.finalizing.has(r.id)) return;
-    this.finalizing.add(r.id);
-    try {
+  private unmaskInBackground(r: RoundRow): void {
+    if (this.unmasking.has(r.id)) return;
+    const work = (async () => {
       if (await this.store.claimUnmask(r.id, this.processId, this.now(), UNMASK_LEASE_MS)) await this.unmaskClaimed(r);
-    } finally {
-      this.finalizing.delete(r.id);
-    }
+    })()
+      .catch((error: unknown) => this.abortAfterError(r.id, error))
+      .finally(() => this.unmasking.delete(r.id));
+    this.unmasking.set(r.id, work);
   }
 
   /** Unmasks a round this process holds the claim on, renewing the lease until it is done. */
