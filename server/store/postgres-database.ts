@@ -56,11 +56,6 @@ export class PostgresDatabase implements SqlDatabase {
     return (await this.query(sql, params)).rows as T[];
   }
 
-  async bytes(sql: string, params: readonly SqlValue[] = []): Promise<Buffer | undefined> {
-    const row = (await this.query(sql, params)).rows[0] as Record<string, Buffer> | undefined;
-    return row && Object.values(row)[0];
-  }
-
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     return (await this.query(sql, params)).rowCount ?? 0;
   }

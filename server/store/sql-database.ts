@@ -17,8 +17,6 @@ export interface SqlDatabase {
   /** The first row, if any. */
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
-  /** The first column of the first row as raw bytes (a BLOB / BYTEA), if any. */
-  bytes(sql: string, params?: readonly SqlValue[]): Promise<Buffer | undefined>;
   /** Runs a statement; returns how many rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
   /** Runs statements without parameters, `;`-separated (schema migrations). */

@@ -48,11 +48,6 @@ export class SqliteDatabase implements SqlDatabase {
     return this.statement(() => this.prepare(sql).all(...params) as T[]);
   }
 
-  async bytes(sql: string, params: readonly SqlValue[] = []): Promise<Buffer | undefined> {
-    const row = await this.get<Record<string, Buffer>>(sql, params);
-    return row && Object.values(row)[0];
-  }
-
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     return this.statement(() => this.prepare(sql).run(...params).changes);
   }

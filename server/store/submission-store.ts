@@ -121,7 +121,11 @@ export class SubmissionStore {
 
   /** One survivor's masked vector (read one at a time: a large cohort's uploads are gigabytes). */
   async maskedInput(roundId: string, index: number): Promise<Buffer | undefined> {
-    return this.db.bytes('SELECT vector FROM masked_inputs WHERE round_id = ? AND idx = ?', [roundId, index]);
+    const row = await this.db.get<{ vector: Buffer }>(
+      'SELECT vector FROM masked_inputs WHERE round_id = ? AND idx = ?',
+      [roundId, index],
+    );
+    return row?.vector;
   }
 
   async insertSignature(roundId: string, index: number, signature: Uint8Array): Promise<void> {
