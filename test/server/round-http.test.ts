@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SqlDatabase } from '../../server/store/sql-database.js';
-import { runRound, type RoundRunnerOptions } from '../../worker/federated/round-runner.js';
 import { createIdentity } from '../../protocol/secagg/signed-keys.js';
+import { runRound, type RoundRunnerOptions } from '../../worker/federated/round-runner.js';
 import { keepInserts } from './keep-inserts.js';
+import { expectMean, latestModel, runClients } from './round-clients.js';
 import { startTestServer } from './start-test-server.js';
 
 const LENGTH = 32;
@@ -15,38 +16,18 @@ afterEach(async () => {
 /** Client i's update: a recognisable vector inside the clip range. */
 const updateOf = (i: number) => Float32Array.from({ length: LENGTH }, (_, j) => (((i * 7 + j) % 11) - 5) / 10);
 
-async function clients(url: string, n: number, drop: (i: number) => RoundRunnerOptions['dropAfter'] = () => undefined) {
-  return Promise.all(
-    Array.from({ length: n }, async (_, i) =>
-      runRound({
-        server: url,
-        clientId: crypto.randomUUID(),
-        identity: await createIdentity(),
-        update: () => updateOf(i),
-        pollMs: 50,
-        timeoutMs: 60_000,
-        ...(drop(i) && { dropAfter: drop(i) }),
-      }).then((o) => ({ ...o, i })),
-    ),
+const clients = (url: string, n: number, drop?: (i: number) => RoundRunnerOptions['dropAfter']) =>
+  runClients(
+    url,
+    Array.from({ length: n }, (_, i) => i),
+    updateOf,
+    { timeoutMs: 60_000, ...(drop && { drop }) },
   );
-}
 
 /** Keeps a copy of every masked vector and share bundle the server stores (see keepInserts). */
 async function recordUploads(db: SqlDatabase): Promise<void> {
   await keepInserts(db, 'masked_inputs', ['round_id', 'idx', 'vector']);
   await keepInserts(db, 'share_bundles', ['round_id', 'from_idx', 'to_idx']);
-}
-
-async function latestModel(url: string): Promise<{ version: number; params: Float32Array }> {
-  const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
-  return { version, params: new Float32Array(await (await fetch(`${url}/v1/models/${version}`)).arrayBuffer()) };
-}
-
-function expectMean(params: Float32Array, members: number[], tolerance: number): void {
-  for (let j = 0; j < LENGTH; j++) {
-    const mean = members.reduce((s, i) => s + updateOf(i)[j]!, 0) / members.length;
-    expect(Math.abs(params[j]! - mean)).toBeLessThan(tolerance);
-  }
 }
 
 describe('federation server: a secure-aggregation round over HTTP', () => {
@@ -64,7 +45,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     expect(outcomes.every((o) => o.uploadedBytes === LENGTH * 4)).toBe(true);
     const model = await latestModel(server.url);
     expect(model.version).toBe(2);
-    expectMean(model.params, [0, 1, 2, 3, 4, 5, 6, 7], 1e-6);
+    expectMean(model.params, [0, 1, 2, 3, 4, 5, 6, 7], updateOf, 1e-6);
     // The eight responses that each found the round ready started one unmasking, in any number of instances.
     expect(events.filter((e) => e === 'round_unmasking')).toHaveLength(1);
     // What the server kept of client 1 during the round: a vector unrelated to its update.
@@ -144,6 +125,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     expectMean(
       model.params,
       survivors.map((o) => o.i),
+      updateOf,
       1e-6,
     );
   }, 120_000);
@@ -220,6 +202,7 @@ describe('federation server: a secure-aggregation round over HTTP', () => {
     expectMean(
       model.params,
       survivors.map((o) => o.i),
+      updateOf,
       1e-6,
     );
   }, 120_000);

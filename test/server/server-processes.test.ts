@@ -10,9 +10,8 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServerProcess } from '../../scripts/server-process.js';
 import type { RoundInfo } from '../../protocol/responses.js';
-import { createIdentity } from '../../protocol/secagg/signed-keys.js';
-import { runRound, type RoundRunnerOptions } from '../../worker/federated/round-runner.js';
 import { roundRobinProxy } from '../../scripts/round-robin-proxy.js';
+import { expectMean, latestModel, runClients } from './round-clients.js';
 import { dropTestDatabases, storageFlags } from './test-database.js';
 
 const LENGTH = 32;
@@ -49,34 +48,16 @@ async function cluster(count: number, extra: string[] = []) {
   return { servers, proxy, start, database };
 }
 
-/** Clients `from`..7 through the load balancer; the first `drop` leave after sharing their keys. */
-function clients(url: string, drop = 0, from = 0, to = 8) {
-  return Promise.all(
-    Array.from({ length: to - from }, (_, k) => from + k).map(async (i) =>
-      runRound({
-        server: url,
-        clientId: crypto.randomUUID(),
-        identity: await createIdentity(),
-        update: () => updateOf(i),
-        pollMs: 50,
-        timeoutMs: 90_000,
-        ...(i < drop && { dropAfter: 'share' as RoundRunnerOptions['dropAfter'] }),
-      }),
-    ),
+/** Clients `from`..`to`-1 through the load balancer; the first `drop` leave after sharing their keys. */
+const clients = (url: string, drop = 0, from = 0, to = 8) =>
+  runClients(
+    url,
+    Array.from({ length: to - from }, (_, k) => from + k),
+    updateOf,
+    { timeoutMs: 90_000, drop: (i) => (i < drop ? 'share' : undefined) },
   );
-}
 
-async function latest(url: string): Promise<{ version: number; params: Float32Array }> {
-  const { version } = (await (await fetch(`${url}/v1/models/latest`)).json()) as { version: number };
-  return { version, params: new Float32Array(await (await fetch(`${url}/v1/models/${version}`)).arrayBuffer()) };
-}
-
-function expectMeanOf(params: Float32Array, members: number[]): void {
-  for (let j = 0; j < LENGTH; j++) {
-    const mean = members.reduce((s, i) => s + updateOf(i)[j]!, 0) / members.length;
-    expect(Math.abs(params[j]! - mean)).toBeLessThan(1e-6);
-  }
-}
+const expectMeanOf = (params: Float32Array, members: number[]) => expectMean(params, members, updateOf, 1e-6);
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client(url);
@@ -93,7 +74,7 @@ describe.skipIf(!process.env.POCKETRANK_TEST_POSTGRES)('several server processes
     const { proxy } = await cluster(3, ['--phase-deadline-ms', '3000']);
     const outcomes = await clients(proxy.url, 2);
     expect(outcomes.slice(2).map((o) => o.phase)).toEqual(Array(6).fill('done'));
-    const model = await latest(proxy.url);
+    const model = await latestModel(proxy.url);
     expect(model.version).toBe(2);
     expectMeanOf(model.params, [2, 3, 4, 5, 6, 7]);
     // Every process answered a share of the round's requests.
@@ -119,7 +100,7 @@ describe.skipIf(!process.env.POCKETRANK_TEST_POSTGRES)('several server processes
     victim.child.kill('SIGKILL');
     const outcomes = await round;
     expect(outcomes.map((o) => o.phase)).toEqual(Array(8).fill('done'));
-    const model = await latest(proxy.url);
+    const model = await latestModel(proxy.url);
     expect(model.version).toBe(2);
     expectMeanOf(model.params, [0, 1, 2, 3, 4, 5, 6, 7]);
     const [rounds, versions] = await Promise.all([
@@ -146,7 +127,7 @@ describe.skipIf(!process.env.POCKETRANK_TEST_POSTGRES)('several server processes
     proxy.add(late.url);
     const outcomes = [...(await Promise.all([first, clients(proxy.url, 0, 7, 8)])).flat()];
     expect(outcomes.map((o) => o.phase)).toEqual(Array(8).fill('done'));
-    expectMeanOf((await latest(proxy.url)).params, [0, 1, 2, 3, 4, 5, 6, 7]);
+    expectMeanOf((await latestModel(proxy.url)).params, [0, 1, 2, 3, 4, 5, 6, 7]);
     expect(proxy.served.get(late.url)).toBeGreaterThan(5);
   }, 120_000);
 });
