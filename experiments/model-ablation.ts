@@ -46,7 +46,13 @@ interface AblationRow {
 
 /** Parses `key=value,…` against TrainOptions' keys (plus the optional `ffn`), numbers where the default is one. */
 function parseChanges(text: string): Record<string, number | string> {
-  const known: Record<string, unknown> = { ...DEFAULT_TRAIN, ffn: DEFAULT_TRAIN.hidden, positions: 'absolute' };
+  const known: Record<string, unknown> = {
+    ...DEFAULT_TRAIN,
+    ffn: DEFAULT_TRAIN.hidden,
+    positions: 'absolute',
+    lowFrequencies: 0,
+    filterAlpha: 0.7,
+  };
   const out: Record<string, number | string> = {};
   for (const pair of text.split(',').filter(Boolean)) {
     const [key, value] = pair.split('=', 2) as [string, string | undefined];

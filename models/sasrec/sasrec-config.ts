@@ -24,6 +24,17 @@ export interface SasrecConfig {
    * of a history is made exactly as one from its end (what serving asks).
    */
   positions?: 'absolute' | 'relative';
+  /**
+   * BSARec's frequency filter beside attention (Shin et al. 2024): each block also passes its
+   * input through a low-pass filter over the window (the lowest `lowFrequencies` bins of a DFT
+   * of length maxLen), rescales the high-frequency rest by a learned per-dimension β, and mixes
+   * that with attention's output as `filterAlpha · filter + (1 − filterAlpha) · attention`.
+   * Absent or 0: off. The filter sees the whole window, so only the newest position's state is
+   * causal: train such a model on prefixes, never on every position.
+   */
+  lowFrequencies?: number;
+  /** Weight of the frequency filter against attention, in (0, 1); used when `lowFrequencies` is set. */
+  filterAlpha?: number;
   /** Seed for weight initialization. */
   seed: number;
 }
@@ -51,6 +62,16 @@ export function checkSasrecConfig(cfg: SasrecConfig): void {
     throw new Error(`SasrecConfig.ffn must be a positive integer; got ${String(cfg.ffn)}`);
   if (cfg.positions !== undefined && cfg.positions !== 'absolute' && cfg.positions !== 'relative')
     throw new Error(`SasrecConfig.positions must be "absolute" or "relative"; got ${String(cfg.positions)}`);
+  if (cfg.lowFrequencies !== undefined && !(Number.isInteger(cfg.lowFrequencies) && cfg.lowFrequencies >= 0))
+    throw new Error(`SasrecConfig.lowFrequencies must be a non-negative integer; got ${String(cfg.lowFrequencies)}`);
+  if (cfg.lowFrequencies && cfg.lowFrequencies > Math.floor(cfg.maxLen / 2) + 1)
+    throw new Error(
+      `SasrecConfig.lowFrequencies (${cfg.lowFrequencies}) exceeds the ${Math.floor(cfg.maxLen / 2) + 1} bins of maxLen`,
+    );
+  if (cfg.lowFrequencies && !(cfg.filterAlpha !== undefined && cfg.filterAlpha > 0 && cfg.filterAlpha < 1))
+    throw new Error(
+      `SasrecConfig.filterAlpha must be in (0, 1) with a frequency filter; got ${String(cfg.filterAlpha)}`,
+    );
   if (cfg.hidden % cfg.heads !== 0)
     throw new Error(`SasrecConfig.heads (${cfg.heads}) must divide hidden (${cfg.hidden})`);
   if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw new Error('SasrecConfig.dropout must be in [0, 1)');

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initializers, layers, type LayerVariable } from '@tensorflow/tfjs-layers';
 import { checkSasrecConfig, type SasrecConfig } from './sasrec-config.js';
 import { embeddingLookup } from './embedding-lookup.js';
+import { lowPassMatrix } from './low-pass-matrix.js';
 import { trainMatMul } from './train-matmul.js';
 
 type Shape = (number | null)[];
@@ -30,6 +31,8 @@ interface BlockWeights {
   b2: LayerVariable;
   /** `[maxLen, heads]` attention bias by query-key distance (relative positions only). */
   rel?: LayerVariable;
+  /** `[hidden]` scale of the high-frequency rest (frequency filter only). */
+  beta?: LayerVariable;
 }
 
 function layerNorm(x: tf.Tensor, gamma: LayerVariable, beta: LayerVariable): tf.Tensor {
@@ -65,13 +68,15 @@ export class SasrecEncoder extends layers.Layer {
   private lnfb!: LayerVariable;
   private blockWeights: BlockWeights[] = [];
   private causal: Float32Array;
+  private lowPass: Float32Array | undefined;
   // Distinct dropout seed per call, so a training run is reproducible from cfg.seed.
   private dropoutCalls = 0;
 
   /** @param args architecture plus the usual layer arguments (name, trainable). */
   constructor(args: SasrecConfig & LayerArgs) {
     super(args);
-    const { vocabSize, maxLen, hidden, blocks, heads, dropout, seed, ffn, positions } = args;
+    const { vocabSize, maxLen, hidden, blocks, heads, dropout, seed, ffn, positions, lowFrequencies, filterAlpha } =
+      args;
     this.cfg = {
       vocabSize,
       maxLen,
@@ -82,8 +87,10 @@ export class SasrecEncoder extends layers.Layer {
       seed,
       ...(ffn === undefined ? {} : { ffn }),
       ...(positions === undefined ? {} : { positions }),
+      ...(lowFrequencies ? { lowFrequencies, filterAlpha } : {}),
     };
     checkSasrecConfig(this.cfg);
+    this.lowPass = this.cfg.lowFrequencies ? lowPassMatrix(maxLen, this.cfg.lowFrequencies) : undefined;
     this.causal = new Float32Array(maxLen * maxLen);
     for (let q = 0; q < maxLen; q++) for (let k = q + 1; k < maxLen; k++) this.causal[q * maxLen + k] = MASKED;
   }
@@ -131,6 +138,8 @@ export class SasrecEncoder extends layers.Layer {
         w2: matrix(`${p}ffn_w2`, ffn, hidden),
         b2: vector(`${p}ffn_b2`, zeros),
         ...(relative && { rel: this.addWeight(`${p}rel_bias`, [maxLen, this.cfg.heads], 'float32', zeros) }),
+        // Starts as the identity (low + 1 · high = the input), so the filter branch begins as a skip.
+        ...(this.lowPass && { beta: vector(`${p}filter_beta`, ones) }),
       });
     }
     this.lnfg = vector('final_ln_gamma', ones);
@@ -184,6 +193,7 @@ export class SasrecEncoder extends layers.Layer {
     const causal = tf.tensor4d(this.causal, [1, 1, maxLen, maxLen]);
     const bias = tf.add(len === maxLen ? causal : tf.slice(causal, [0, 0, 0, 0], [1, 1, len, len]), keyBias);
     const distances = this.posEmb ? undefined : tf.tensor1d(this.distances(len), 'int32');
+    const lowPass = this.lowPass && this.newestBlock(this.lowPass, maxLen, len);
     const headWidth = hidden / heads;
     const split = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [batch, len, heads, headWidth]), [0, 2, 1, 3]);
     for (const w of this.blockWeights) {
@@ -198,11 +208,35 @@ export class SasrecEncoder extends layers.Layer {
       }
       const attended = tf.matMul(drop(tf.softmax(logits)), v);
       const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, len, hidden]);
-      x = tf.add(x, drop(dense(merged, w.wo, w.bo, training)));
+      let mixed = dense(merged, w.wo, w.bo, training);
+      if (w.beta && lowPass) {
+        const alpha = this.cfg.filterAlpha!;
+        const filtered = this.frequencyFilter(tf.mul(h, mask), lowPass, w.beta, training);
+        mixed = tf.add(tf.mul(filtered, alpha), tf.mul(mixed, 1 - alpha));
+      }
+      x = tf.add(x, drop(mixed));
       const f = dense(tf.relu(dense(layerNorm(x, w.ln2g, w.ln2b), w.w1, w.b1, training)), w.w2, w.b2, training);
       x = tf.mul(tf.add(x, drop(f)), mask);
     }
     return layerNorm(x, this.lnfg, this.lnfb);
+  }
+
+  /**
+   * BSARec's filter on `[batch, len, hidden]` states whose padding rows are zero: low + β · (h − low)
+   * with low = P · h over time (P the newest `len` rows and columns of the low-pass matrix).
+   */
+  private frequencyFilter(h: tf.Tensor, lowPass: tf.Tensor2D, beta: LayerVariable, training: boolean): tf.Tensor {
+    const [batch, len, width] = h.shape as [number, number, number];
+    const byTime = tf.reshape(tf.transpose(h, [1, 0, 2]), [len, batch * width]) as tf.Tensor2D;
+    const product = training ? trainMatMul(lowPass, byTime) : tf.matMul(lowPass, byTime);
+    const low = tf.transpose(tf.reshape(product, [len, batch, width]), [1, 0, 2]);
+    return tf.add(low, tf.mul(tf.sub(h, low), beta.read()));
+  }
+
+  /** The newest `len` rows and columns of a row-major `n × n` matrix, as a tensor. */
+  private newestBlock(matrix: Float32Array, n: number, len: number): tf.Tensor2D {
+    const full = tf.tensor2d(matrix, [n, n]);
+    return len === n ? full : tf.slice(full, [n - len, n - len], [len, len]);
   }
 
   /** Query-key distance of every pair of the newest `len` positions, row-major (0 above the diagonal, which is masked). */

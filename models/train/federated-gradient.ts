@@ -31,6 +31,8 @@ export async function federatedGradient(
   const part = federatedPart(encoder, options.federatedRows);
   const coordinates = options.federatedCoordinates;
   if (coordinates) checkCoordinates(coordinates, part.size);
+  if (encoder.cfg.lowFrequencies)
+    throw new Error('next-item training at every position needs a causal encoder; this one has a frequency filter');
   const examples = nextItemExamples([rows as number[]], encoder.cfg.maxLen);
   if (examples.length === 0) return { gradient: new Float32Array(coordinates?.length ?? part.size), loss: 0 };
   const [batch] = makeBatches(examples, 1, options.rand);

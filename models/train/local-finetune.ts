@@ -159,6 +159,8 @@ export async function fineTuneOnHistory(
 ): Promise<{ delta: Float32Array; losses: number[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.federatedCoordinates);
   const before = flattenPart(part);
+  if (encoder.cfg.lowFrequencies)
+    throw new Error('next-item training at every position needs a causal encoder; this one has a frequency filter');
   const examples = nextItemExamples([rows as number[]], encoder.cfg.maxLen);
   const losses: number[] = [];
   if (examples.length === 0) return { delta: new Float32Array(before.length), losses };

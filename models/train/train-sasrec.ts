@@ -126,6 +126,8 @@ export async function trainSasrec(
     examples: kind,
     ...arch
   } = opts;
+  if (arch.lowFrequencies && kind !== 'prefixes')
+    throw new Error('a frequency filter sees the whole window: train it with examples "prefixes", not "positions"');
   const examplesOf = kind === 'prefixes' ? prefixExamples : nextItemExamples;
   const vocabSize = itemIds.length + 1;
   const { model, encoder } = buildSasrec({ ...arch, vocabSize }, { ...meta, itemIds });

@@ -150,6 +150,31 @@ describe('SasrecEncoder (tfjs WASM backend in Node)', () => {
     expect((await reloadedSame(model)).encoder.cfg.positions).toBe('relative');
   });
 
+  it('with a frequency filter, predicts from a trimmed history as from the padded one, and reloads as it was', async () => {
+    const filtered = { ...cfg, lowFrequencies: 2, filterAlpha: 0.7 };
+    const { encoder, model } = buildSasrec(filtered, { modelId: 'bsa', modelVersion: '1', itemIds });
+    for (const w of encoder.weights.filter((w) => /filter_beta/.test(w.name)))
+      w.write(tf.randomNormal(w.shape as number[], 1, 0.5, 'float32', 9));
+    const full = encoder.lastHidden(encoder.encode(tf.tensor2d([[0, 0, 0, 0, 0, 7, 3, 9]], [1, 8], 'int32'), false));
+    const short = encoder.lastHidden(encoder.encode(tf.tensor2d([[0, 7, 3, 9]], [1, 4], 'int32'), false));
+    expect(tf.max(tf.abs(tf.sub(full, short))).dataSync()[0]!).toBeLessThan(1e-5);
+    // The filter changes the state: the same weights without it read differently.
+    const plain = buildSasrec(cfg, { modelId: 'plain', modelVersion: '1', itemIds });
+    plain.model.setWeights(model.getWeights().filter((_, i) => !/filter_beta/.test(encoder.weights[i]!.name)));
+    const unfiltered = plain.encoder.lastHidden(
+      plain.encoder.encode(tf.tensor2d([[0, 0, 0, 0, 0, 7, 3, 9]], [1, 8], 'int32'), false),
+    );
+    expect(tf.max(tf.abs(tf.sub(full, unfiltered))).dataSync()[0]!).toBeGreaterThan(1e-3);
+    const { encoder: reloaded } = await reloadedSame(model);
+    expect(reloaded.cfg).toMatchObject({ lowFrequencies: 2, filterAlpha: 0.7 });
+    expect(() => buildSasrec({ ...filtered, filterAlpha: 1 }, { modelId: 't', modelVersion: '1', itemIds })).toThrow(
+      /filterAlpha/,
+    );
+    expect(() => buildSasrec({ ...filtered, lowFrequencies: 6 }, { modelId: 't', modelVersion: '1', itemIds })).toThrow(
+      /lowFrequencies/,
+    );
+  });
+
   it('refuses impossible configurations and mismatched vocabularies', () => {
     expect(() => buildSasrec({ ...cfg, heads: 3 }, { modelId: 't', modelVersion: '1', itemIds })).toThrow(/heads/);
     expect(() => buildSasrec(cfg, { modelId: 't', modelVersion: '1', itemIds: itemIds.slice(1) })).toThrow(/itemIds/);
