@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { roundRobinProxy } from '../../scripts/round-robin-proxy.js';
 import { freePort, startServerProcess } from '../../scripts/server-process.js';
 import { dropTestDatabases, storageFlags } from './test-database.js';
 import { runRound } from '../../worker/federated/round-runner.js';
@@ -10,14 +11,19 @@ import { createIdentity } from '../../protocol/secagg/signed-keys.js';
 
 const LENGTH = 32;
 const updateOf = (i: number) => Float32Array.from({ length: LENGTH }, (_, j) => ((i + j) % 5) / 10 - 0.2);
-let child: ChildProcess | undefined;
+// With POCKETRANK_TEST_SERVERS=n (on PostgreSQL), n processes serve the round behind a round-robin
+// proxy, and each phase's kill -9 takes the next of them in turn.
+const COUNT = Number(process.env.POCKETRANK_TEST_SERVERS ?? 1);
+const children: (ChildProcess | undefined)[] = [];
+let proxy: Awaited<ReturnType<typeof roundRobinProxy>> | undefined;
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  await proxy?.close();
+  for (const child of children) child?.kill('SIGKILL');
   await dropTestDatabases();
 });
 
-async function startServer(port: number, dataDir: string): Promise<void> {
-  ({ child } = await startServerProcess(
+async function startServer(slot: number, port: number, dataDir: string): Promise<void> {
+  ({ child: children[slot] } = await startServerProcess(
     [
       ...(await storageFlags(dataDir)),
       '--min-clients',
@@ -39,8 +45,8 @@ async function startServer(port: number, dataDir: string): Promise<void> {
   ));
 }
 
-async function killHard(): Promise<void> {
-  const dying = child!;
+async function killHard(slot: number): Promise<void> {
+  const dying = children[slot]!;
   await new Promise<void>((resolve) => {
     dying.once('exit', () => resolve());
     dying.kill('SIGKILL');
@@ -48,11 +54,14 @@ async function killHard(): Promise<void> {
 }
 
 describe('federation server crash recovery', () => {
-  it('survives kill -9 at every phase: nothing accepted is lost, nothing is counted twice', async () => {
-    const port = await freePort();
+  it(`survives kill -9 at every phase (${COUNT} process${COUNT > 1 ? 'es' : ''}): nothing accepted is lost, nothing is counted twice`, async () => {
+    const ports: number[] = [];
+    for (let i = 0; i < COUNT; i++) ports.push(await freePort());
     const dataDir = await mkdtemp(join(tmpdir(), 'pocketrank-server-'));
-    const url = `http://127.0.0.1:${port}`;
-    await startServer(port, dataDir);
+    for (const [slot, port] of ports.entries()) await startServer(slot, port, dataDir);
+    const backends = ports.map((port) => `http://127.0.0.1:${port}`);
+    proxy = COUNT > 1 ? await roundRobinProxy(backends) : undefined;
+    const url = proxy?.url ?? backends[0]!;
     const clients = Promise.all(
       [0, 1, 2, 3].map(async (i) =>
         runRound({
@@ -66,16 +75,24 @@ describe('federation server crash recovery', () => {
       ),
     );
     const killedAt: string[] = [];
+    // One process restarts while the others serve on, so the round does not wait for it: the next
+    // phase is watched for at once (the restart is awaited only before that slot's next kill).
+    const restarting: Promise<void>[] = [];
     for (const phase of ['advertise', 'share', 'mask', 'consistency', 'unmask']) {
       for (;;) {
-        const open = (await (await fetch(`${url}/v1/rounds`)).json()) as { phase: string }[];
+        const reply = await fetch(`${url}/v1/rounds`).catch(() => undefined);
+        const open = reply?.ok ? ((await reply.json()) as { phase: string }[]) : [];
         if (open[0]?.phase === phase) break;
         await new Promise((r) => setTimeout(r, 5));
       }
-      await killHard();
+      const slot = killedAt.length % COUNT;
+      await restarting[slot];
+      await killHard(slot);
       killedAt.push(phase);
-      await startServer(port, dataDir);
+      restarting[slot] = startServer(slot, ports[slot]!, dataDir);
+      if (COUNT === 1) await restarting[slot];
     }
+    await Promise.all(restarting);
     const outcomes = await clients;
     expect(killedAt).toEqual(['advertise', 'share', 'mask', 'consistency', 'unmask']);
     expect(outcomes.map((o) => o.phase)).toEqual(['done', 'done', 'done', 'done']);
