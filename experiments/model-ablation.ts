@@ -50,8 +50,6 @@ function parseChanges(text: string): Record<string, number | string> {
     ...DEFAULT_TRAIN,
     ffn: DEFAULT_TRAIN.hidden,
     positions: 'absolute',
-    lowFrequencies: 0,
-    filterAlpha: 0.7,
   };
   const out: Record<string, number | string> = {};
   for (const pair of text.split(',').filter(Boolean)) {

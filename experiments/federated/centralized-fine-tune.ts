@@ -5,7 +5,7 @@ import { evaluate } from '../../models/eval/evaluate.js';
 import type { Metrics } from '../../models/eval/metrics.js';
 import { sasrecScorer } from '../../models/eval/sasrec-scorer.js';
 import type { SasrecEncoder } from '../../models/sasrec/sasrec-encoder.js';
-import { makeBatches, nextItemExamples } from '../../models/train/batches.js';
+import { historyExamples, makeBatches } from '../../models/train/batches.js';
 import { assignPart, federatedPart, federatedRowsMask, flattenPart } from '../../models/train/local-finetune.js';
 import { nextItemLoss } from '../../models/train/next-item-loss.js';
 
@@ -33,7 +33,8 @@ export async function centralizedFineTune(
   const part = federatedPart(encoder, options.federatedRows);
   const rand = mulberry32(options.seed);
   const optimizer = tf.train.adam(options.learningRate, 0.9, 0.98);
-  const examples = nextItemExamples(users as number[][], encoder.cfg.maxLen);
+  // The same examples a device trains on: one per prefix with a frequency filter.
+  const examples = users.flatMap((u) => historyExamples(u, encoder.cfg));
   const start = tf.keep(tf.clone(part.table));
   const mask = tf.keep(federatedRowsMask(part));
   // Validation dips before it rises (measured), so patience spans an epoch of checks.

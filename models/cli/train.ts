@@ -1,6 +1,6 @@
 /**
  * npm run train -- --data <file> --out <dir> [--epochs N --seed S --hidden 64 --blocks 2 --heads 2 --ffn 64
- *   --examples prefixes|positions
+ *   --examples prefixes|positions --low-frequencies 3 --filter-alpha 0.7 (the frequency filter; 0 = off)
  *   --dropout 0.3 --lr 0.002 --batch 256 --max-len 50 --patience 4 --max-minutes 180 --valid-users 0
  *   --precision uint8 --model-id beauty-sasrec --model-version 1 --refit 1 --dp-fraction F
  *   --datamaps F --attributes F --titles F (default: <data>_datamaps.json, _item2attributes.json, _item_titles.txt)
@@ -56,6 +56,8 @@ const args = parseArgs(process.argv.slice(2), {
   'valid-users': 'number',
   negatives: 'number',
   ffn: 'number',
+  'low-frequencies': 'number',
+  'filter-alpha': 'number',
   examples: 'string',
   refit: 'number',
   precision: 'string',
@@ -125,6 +127,8 @@ const opts = {
   validUsers: num('valid-users', DEFAULT_TRAIN.validUsers),
   negatives: num('negatives', DEFAULT_TRAIN.negatives),
   ...(args.ffn !== undefined && { ffn: args.ffn as number }),
+  lowFrequencies: num('low-frequencies', DEFAULT_TRAIN.lowFrequencies ?? 0),
+  filterAlpha: num('filter-alpha', DEFAULT_TRAIN.filterAlpha ?? 0.7),
   examples: examplesKind((args.examples as string | undefined) ?? DEFAULT_TRAIN.examples),
   refit: num('refit', DEFAULT_TRAIN.refit ? 1 : 0) === 1,
 };

@@ -46,6 +46,8 @@ export const DEFAULT_SASREC: Omit<SasrecConfig, 'vocabSize'> = {
   blocks: 2,
   heads: 2,
   dropout: 0.3,
+  lowFrequencies: 3,
+  filterAlpha: 0.7,
   seed: 42,
 };
 

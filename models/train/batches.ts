@@ -35,6 +35,18 @@ export function prefixExamples(train: readonly number[][], maxLen: number): Exam
   return out;
 }
 
+/**
+ * The training examples of one shopper's history, for an encoder of this config: the whole
+ * history scored at every position for a causal encoder; for one with a frequency filter
+ * (which sees the whole window, so a later item would leak into an earlier position's state)
+ * one prefix per target, scored at its end. Either way the newest `maxLen` targets, so
+ * {@link nextItemTargetCount} counts what is scored.
+ */
+export function historyExamples(rows: readonly number[], cfg: { maxLen: number; lowFrequencies?: number }): Example[] {
+  if (!cfg.lowFrequencies) return nextItemExamples([rows as number[]], cfg.maxLen);
+  return prefixExamples([rows as number[]], cfg.maxLen).slice(-cfg.maxLen);
+}
+
 /** Scored next-item positions in one history: its weight in a centralized batch's mean loss. */
 export function nextItemTargetCount(rows: readonly number[], maxLen: number): number {
   return Math.max(0, Math.min(rows.length - 1, maxLen));

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { makeBatches, nextItemExamples } from './batches.js';
+import { historyExamples, makeBatches } from './batches.js';
 import { checkCoordinates, federatedPart } from './local-finetune.js';
 import { nextItemLoss } from './next-item-loss.js';
 
@@ -16,8 +16,8 @@ export interface FederatedGradientOptions {
 }
 
 /**
- * The gradient of one shopper's next-item loss (every position of their history) with respect to
- * the federated part, flattened as {@link flattenPart} orders it; zeros for a history too short
+ * The gradient of one shopper's next-item loss (the newest targets of their history, see
+ * historyExamples) with respect to the federated part, flattened as {@link flattenPart} orders it; zeros for a history too short
  * to teach anything. A FedSGD contribution is `-gradient`. The model is left untouched: taking
  * the gradient directly skips the optimizer step, the copy of the whole item table and the two
  * read-backs that a one-step fine-tune needs to recover its delta (4x faster per client).
@@ -31,11 +31,9 @@ export async function federatedGradient(
   const part = federatedPart(encoder, options.federatedRows);
   const coordinates = options.federatedCoordinates;
   if (coordinates) checkCoordinates(coordinates, part.size);
-  if (encoder.cfg.lowFrequencies)
-    throw new Error('next-item training at every position needs a causal encoder; this one has a frequency filter');
-  const examples = nextItemExamples([rows as number[]], encoder.cfg.maxLen);
+  const examples = historyExamples(rows, encoder.cfg);
   if (examples.length === 0) return { gradient: new Float32Array(coordinates?.length ?? part.size), loss: 0 };
-  const [batch] = makeBatches(examples, 1, options.rand);
+  const [batch] = makeBatches(examples, examples.length, options.rand);
   const variables = part.rows.length > 0 ? [...part.encoderVars, part.table] : part.encoderVars;
   const { value, grads } = tf.variableGrads(
     () => tf.tidy(() => nextItemLoss(encoder, batch!, options.negatives, options.rand)),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { SasrecEncoder } from '../sasrec/sasrec-encoder.js';
-import { nextItemExamples, makeBatches } from './batches.js';
+import { historyExamples, makeBatches } from './batches.js';
 import { nextItemLoss } from './next-item-loss.js';
 
 /** Most a client uploads per round: 32-bit masked words. */
@@ -149,8 +149,9 @@ export interface FineTuneOptions {
 }
 
 /**
- * Fine-tunes on one shopper's history, next-item loss at every position. Leaves the new weights
- * in place and returns the delta of the federated part.
+ * Fine-tunes on one shopper's history, next-item loss on its newest targets (see
+ * historyExamples: every position for a causal encoder, one prefix per target with a frequency
+ * filter). Leaves the new weights in place and returns the delta of the federated part.
  */
 export async function fineTuneOnHistory(
   encoder: SasrecEncoder,
@@ -159,9 +160,7 @@ export async function fineTuneOnHistory(
 ): Promise<{ delta: Float32Array; losses: number[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.federatedCoordinates);
   const before = flattenPart(part);
-  if (encoder.cfg.lowFrequencies)
-    throw new Error('next-item training at every position needs a causal encoder; this one has a frequency filter');
-  const examples = nextItemExamples([rows as number[]], encoder.cfg.maxLen);
+  const examples = historyExamples(rows, encoder.cfg);
   const losses: number[] = [];
   if (examples.length === 0) return { delta: new Float32Array(before.length), losses };
   const tableMoves = options.trainItemTable || part.rows.length > 0;
@@ -172,7 +171,7 @@ export async function fineTuneOnHistory(
     options.optimizer === 'sgd' ? tf.train.sgd(options.learningRate) : tf.train.adam(options.learningRate);
   try {
     for (let step = 0; step < options.steps; step++) {
-      const [batch] = makeBatches(examples, 1, options.rand);
+      const [batch] = makeBatches(examples, examples.length, options.rand);
       const cost = optimizer.minimize(
         () => tf.tidy(() => nextItemLoss(encoder, batch!, options.negatives, options.rand)),
         true,

@@ -3,15 +3,18 @@ import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../models/data/rng.js';
 import { buildSasrec } from '../../models/sasrec/build-sasrec.js';
+import { makeBatches, nextItemExamples, prefixExamples } from '../../models/train/batches.js';
 import { federatedGradient } from '../../models/train/federated-gradient.js';
 import { federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
+import { nextItemLoss } from '../../models/train/next-item-loss.js';
 
 const N = 30;
-const build = () =>
+const build = (filter: { lowFrequencies?: number; filterAlpha?: number } = {}) =>
   buildSasrec(
-    { vocabSize: N + 1, maxLen: 10, hidden: 8, blocks: 1, heads: 1, dropout: 0, seed: 3 },
+    { vocabSize: N + 1, maxLen: 10, hidden: 8, blocks: 1, heads: 1, dropout: 0, seed: 3, ...filter },
     { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) },
   ).encoder;
+const FILTER = { lowFrequencies: 2, filterAlpha: 0.7 };
 const rows = [2, 5, 9];
 const history = [1, 4, 2, 5, 9, 3, 7];
 
@@ -21,8 +24,13 @@ describe('the FedSGD contribution (one gradient of the federated part)', () => {
   });
 
   it('is minus the delta of one SGD step at learning rate 1, and leaves the model untouched', async () => {
-    for (const negatives of [0, 8]) {
-      const encoder = build();
+    for (const [negatives, filter] of [
+      [0, {}],
+      [8, {}],
+      [0, FILTER],
+      [8, FILTER],
+    ] as const) {
+      const encoder = build(filter);
       const before = flattenPart(federatedPart(encoder, rows));
       const tensors = tf.memory().numTensors;
       const { gradient, loss } = await federatedGradient(encoder, history, {
@@ -51,6 +59,25 @@ describe('the FedSGD contribution (one gradient of the federated part)', () => {
       // Not vacuous: the item rows the history touched and the encoder all moved.
       expect(Math.sqrt(norm)).toBeGreaterThan(1e-3);
     }
+  });
+
+  it('with a frequency filter, is the gradient of one prefix per target, so no later item leaks into a state', async () => {
+    const encoder = build(FILTER);
+    const { gradient } = await federatedGradient(encoder, history, { negatives: 0, rand: mulberry32(1) });
+    const vars = federatedPart(encoder).encoderVars;
+    const [batch] = makeBatches(prefixExamples([history], 10), history.length, mulberry32(1));
+    const { grads } = tf.variableGrads(() => tf.tidy(() => nextItemLoss(encoder, batch!, 0, mulberry32(1))), vars);
+    const expected = tf.concat(vars.map((v) => tf.reshape(grads[v.name]!, [-1]))).dataSync();
+    tf.dispose(grads);
+    expect(gradient.length).toBe(expected.length);
+    gradient.forEach((g, i) => expect(g).toBeCloseTo(expected[i]!, 5));
+    // Scoring the whole history at every position, as for a causal encoder, is another gradient:
+    // the filter would let each position see the items after it.
+    const [whole] = makeBatches(nextItemExamples([history], 10), 1, mulberry32(1));
+    const leak = tf.variableGrads(() => tf.tidy(() => nextItemLoss(encoder, whole!, 0, mulberry32(1))), vars);
+    const leaked = tf.concat(vars.map((v) => tf.reshape(leak.grads[v.name]!, [-1]))).dataSync();
+    tf.dispose(leak.grads);
+    expect(Math.max(...leaked.map((g, i) => Math.abs(g - expected[i]!)))).toBeGreaterThan(1e-3);
   });
 
   it('narrows to coordinates, and is zero for a history with nothing to predict', async () => {
