@@ -1,5 +1,7 @@
 // Browser tests run in the system Chromium (never a downloaded one), headless, with WebGPU on
 // the SwiftShader software adapter so the webgpu backend is exercised on machines with no GPU.
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { startCdnServer } from './test/browser/cdn-server-plugin.js';
@@ -36,13 +38,37 @@ async function cacheHeaders(context, next) {
   context.response.set = (field, ...rest) => (/^cache-control$/i.test(field) ? undefined : set(field, ...rest));
 }
 
+// Binary files are served as bytes. The dev server decides by sniffing whether a response is
+// text and, if it looks so, runs it through its transform plugins as a string, which replaces
+// every byte over 0x7f: uint8 weights whose first values happen to be printable came back
+// mangled (961,777 bytes for 828,416). A shop's static host never does this.
+async function binaryFiles(context, next) {
+  if (context.method !== 'GET' || !/\.(bin|wasm)$/.test(context.path)) return next();
+  const file = resolve(rootDir, `.${decodeURIComponent(context.path)}`);
+  if (!file.startsWith(`${rootDir}/`)) return next();
+  let body;
+  let info;
+  try {
+    [body, info] = await Promise.all([readFile(file), stat(file)]);
+  } catch {
+    return next();
+  }
+  context.type = context.path.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
+  // Revalidation as a static host answers it: an ETag, and 304 while it still matches.
+  context.etag = `${info.size.toString(16)}-${info.mtimeMs.toString(16)}`;
+  context.status = 200;
+  if (context.fresh) context.status = 304;
+  else context.body = body;
+}
+const rootDir = resolve('.');
+
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default {
   rootDir: '.',
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: true,
-  middleware: [requestLog, delayed, cacheHeaders, ticketProxy, formPost],
+  middleware: [requestLog, delayed, cacheHeaders, ticketProxy, formPost, binaryFiles],
   concurrency: 1,
   concurrentBrowsers: 1,
   browserStartTimeout: 60_000,
