@@ -17,8 +17,8 @@ export interface FederatedGradientOptions {
 
 /**
  * The gradient of one shopper's next-item loss (the newest targets of their history, see
- * historyExamples) with respect to the federated part, flattened as {@link flattenPart} orders it; zeros for a history too short
- * to teach anything. A FedSGD contribution is `-gradient`. The model is left untouched: taking
+ * historyExamples) with respect to the federated part, flattened as {@link flattenPart} orders
+ * it; zeros for a history too short to teach anything. A FedSGD contribution is `-gradient`. The model is left untouched: taking
  * the gradient directly skips the optimizer step, the copy of the whole item table and the two
  * read-backs that a one-step fine-tune needs to recover its delta (4x faster per client).
  */
