@@ -64,7 +64,12 @@ export function defineRecsElement(
     /** How long the last `recommend()` took, main-thread round trip, in ms. */
     latencyMs = 0;
     private readonly list = document.createElement('div');
-    private readonly seen = new WeakSet<Element>();
+    /**
+     * Items (with the experiment that served them) whose impression this element recorded: a
+     * refresh after every history change re-renders the same list as new cards, and an impression
+     * means the shopper saw the item in this row, not how often the row was redrawn.
+     */
+    private readonly impressed = new Set<string>();
     private observer: IntersectionObserver | undefined;
     private generation = 0;
     private readonly onChange = () => void this.refresh();
@@ -87,8 +92,10 @@ export function defineRecsElement(
         (entries) => {
           for (const entry of entries) {
             const card = entry.target as HTMLElement;
-            if (!entry.isIntersecting || this.seen.has(card)) continue;
-            this.seen.add(card);
+            const key = `${card.dataset.pocketrankItem}\u0000${card.dataset.pocketrankExperiment ?? ''}`;
+            if (!entry.isIntersecting || this.impressed.has(key)) continue;
+            this.impressed.add(key);
+            this.observer?.unobserve(card);
             this.track('impression', card);
           }
         },
@@ -101,6 +108,8 @@ export function defineRecsElement(
 
     disconnectedCallback(): void {
       this.observer?.disconnect();
+      // Put back on a page later, the row is shown anew.
+      this.impressed.clear();
       this.removeEventListener('click', this.onClick);
       window.removeEventListener(CHANGE_EVENT, this.onChange);
     }

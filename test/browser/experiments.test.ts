@@ -116,6 +116,8 @@ describe('on-device experiments', () => {
     widget.setAttribute('count', '3');
     try {
       rec.track({ type: 'view', itemId: 'sku-05' });
+      // Stored before the row connects: otherwise its refresh on that change may show another list.
+      await rec.flush();
       const rendered = new Promise<CustomEvent>((resolve) =>
         widget.addEventListener('pocketrank-render', (e) => resolve(e as CustomEvent), { once: true }),
       );
@@ -134,6 +136,34 @@ describe('on-device experiments', () => {
       expect(status.counts).to.deep.equal({ impressions: 3, clicks: 0, addToCarts: 0, purchases: 1, allPurchases: 2 });
       const impressions = (await rec.storedData()).events.filter((e) => e.type === 'impression');
       expect(impressions.map((e) => e.context?.experiment)).to.deep.equal(['lift', 'lift', 'lift']);
+    } finally {
+      widget.remove();
+      await rec.close();
+      await deleteDb(dbName);
+      localStorage.removeItem(`pocketrank:${dbName}:experiments`);
+    }
+  });
+
+  it('records one impression per item a widget shows, however often it refreshes the same list', async () => {
+    const dbName = uniqueDb('exp');
+    const rec = await createRecommender({ model: FIXTURE_MODEL, dbName, experiments: lift(0, 1) });
+    defineRecsElement(rec, { tagName: 'experiment-recs-again' });
+    const widget = document.createElement('experiment-recs-again');
+    widget.setAttribute('count', '3');
+    const impressions = async () => (await rec.storedData()).events.filter((e) => e.type === 'impression');
+    try {
+      const rendered = new Promise((resolve) => widget.addEventListener('pocketrank-render', resolve, { once: true }));
+      document.body.append(widget);
+      await rendered;
+      for (let i = 0; i < 50 && (await rec.status()).experiments.lift!.counts.impressions < 3; i++)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      const first = widget.results.map((r) => r.itemId);
+      // A history change (another tab, a tracked event) re-renders the row: the same list, new cards.
+      await widget.refresh();
+      expect(widget.results.map((r) => r.itemId)).to.deep.equal(first);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await rec.flush();
+      expect((await impressions()).map((e) => e.itemId)).to.have.members(first);
     } finally {
       widget.remove();
       await rec.close();
