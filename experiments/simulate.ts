@@ -18,7 +18,8 @@
  *    --checkpoint dir (the federated runs save their state there after every round; run again to resume) --pause-after R (stop after round R)
  *    --public-share 0.5 (users whose data pretrains the seed model) --participation q (Poisson sampling of every
  *    federated user per round, in place of fixed cohorts) --max-cohort 1000 --dropout 0 (share of sampled clients
- *    leaving at a random phase)]
+ *    leaving at a random phase) --aggregation secagg|exact (exact: SecAgg's sum computed directly, bit for bit the
+ *    same model without noise, for long runs)]
  * Pretrains on half of the users (public data), federates the encoder and the most popular
  * items' rows over the other half with each simulated client holding only its own history,
  * through the real server and secure aggregation, and compares NDCG@10 / HR@10 on the federated
@@ -43,6 +44,7 @@ import { rowsBlock } from '../models/train/dp-positions.js';
 import { personalizationGain } from './federated/personalization-gain.js';
 import { noiseForEpsilon } from './federated/noise-for-epsilon.js';
 import { type FederatedRunOptions, runFederated } from './federated/simulation.js';
+import { runExactRounds } from './federated/exact-rounds.js';
 import { poolSeeds, poolTable } from './federated/seed-pool.js';
 import {
   mergeResults,
@@ -112,6 +114,7 @@ const args = parseArgs(process.argv.slice(2), {
   participation: 'number',
   'max-cohort': 'number',
   dropout: 'number',
+  aggregation: 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -235,6 +238,11 @@ if (!(dropout >= 0 && dropout < 1 / 3)) throw new Error('--dropout must be in [0
 const participation = rate === undefined ? undefined : { rate, maxCohort: num('max-cohort', 1000), dropout };
 const q = participation ? participation.rate : dp.clients / federated.length;
 const z = noiseForEpsilon(epsilon, q, dp.rounds, delta);
+// --aggregation exact: the same rounds with SecAgg's sum computed directly (exact-rounds.ts), for
+// runs of hundreds of 1,000-client rounds; secagg (default) goes through the real server.
+const aggregation = (args.aggregation as string | undefined) ?? 'secagg';
+if (aggregation !== 'secagg' && aggregation !== 'exact')
+  throw new Error(`--aggregation takes secagg or exact; got "${aggregation}"`);
 const localOptimizer = ((args['local-optimizer'] as string | undefined) ?? 'sgd') as 'sgd' | 'adam';
 // --threshold: the round needs this share of its cohort to unmask, and each client's noise share
 // is sized so that many carry the whole calibrated noise; a higher one adds less surplus noise but
@@ -264,7 +272,7 @@ const run = async (label: string, noiseMultiplier: number, overrides: Partial<Fe
   let last = '';
   const cohort = overrides.clientsPerRound ?? clients;
   let phaseStart = performance.now();
-  const perRound = await runFederated(encoder, clientData, cases, {
+  const perRound = await (aggregation === 'exact' ? runExactRounds : runFederated)(encoder, clientData, cases, {
     ...runOptions,
     ...overrides,
     noiseMultiplier,
@@ -310,6 +318,7 @@ const result: SimulationResult = {
     clients,
     population: federated.length,
     evaluatedUsers: cases.length,
+    aggregation,
     vectorLength,
     federatedItemRows: federatedRows.length,
     ...runOptions,

@@ -7,19 +7,20 @@ import { runRound } from '../../worker/federated/round-runner.js';
 import { SecAggRefusal } from '../../protocol/secagg/secagg-refusal.js';
 import type { ClientWeighting } from '../../protocol/privacy/privatize-update.js';
 import { createIdentity } from '../../protocol/secagg/signed-keys.js';
-import { mulberry32, shuffleInPlace } from '../../models/data/rng.js';
+import { mulberry32 } from '../../models/data/rng.js';
 import { limitFetch } from './fetch-limiter.js';
 import { RunCheckpoint } from './run-checkpoint.js';
 import { Slots } from './slots.js';
-import { type DropPoint, PhaseDriver } from './phase-driver.js';
+import { PhaseDriver } from './phase-driver.js';
 import type { EvalCase } from '../../models/data/leave-one-out.js';
 import { evaluate } from '../../models/eval/evaluate.js';
 import type { Metrics } from '../../models/eval/metrics.js';
 import { sasrecScorer } from '../../models/eval/sasrec-scorer.js';
 import type { SasrecEncoder } from '../../models/sasrec/sasrec-encoder.js';
 import { nextItemTargetCount } from '../../models/train/batches.js';
-import { assignPart, federatedPart, fineTuneOnHistory, flattenPart } from '../../models/train/local-finetune.js';
-import { federatedGradient } from '../../models/train/federated-gradient.js';
+import { assignPart, federatedPart, flattenPart } from '../../models/train/local-finetune.js';
+import { clientDelta } from './client-delta.js';
+import { sampleRound } from './sample-round.js';
 
 // In-process clients train one after another (~0.1-0.15 s each here), so the masking phase of a
 // cohort of thousands needs that many times the cohort; at 100 ms a client a third of an 11,182
@@ -216,23 +217,7 @@ export async function runFederated(
       const roundStart = performance.now();
       let trainSeconds = 0;
       const refusals = new Map<string, number>();
-      const order = shuffleInPlace(
-        users.map((_, i) => i),
-        rand,
-      );
-      const cohort = poisson
-        ? order.filter(() => rand() < poisson.rate).slice(0, poisson.maxCohort)
-        : order.slice(0, options.clientsPerRound);
-      const dropAt = new Map<number, DropPoint>();
-      const drops: Record<DropPoint, number> = { advertise: 0, share: 0, mask: 0 };
-      const POINTS: DropPoint[] = ['advertise', 'share', 'mask'];
-      if (poisson)
-        for (const u of cohort)
-          if (rand() < poisson.dropout) {
-            const point = POINTS[Math.floor(rand() * POINTS.length)]!;
-            dropAt.set(u, point);
-            drops[point] += 1;
-          }
+      const { cohort, dropAt, drops, clientRand } = sampleRound(rand, users.length, options);
       if (cohort.length < config.minClients)
         throw new Error(`round ${round}: only ${cohort.length} clients sampled; raise the participation rate`);
       let over = false;
@@ -272,24 +257,8 @@ export async function runFederated(
                   // A gradient leaves the model as it found it: assign each version once.
                   if (assigned !== info.modelVersion) assignPart(part, await download(info.modelVersion));
                   assigned = info.modelVersion;
-                  const local = {
-                    negatives: 1024,
-                    rand,
-                    federatedRows: options.federatedRows,
-                    federatedCoordinates: options.coordinates,
-                  };
-                  if (options.localSteps === 1 && options.localOptimizer === 'sgd') {
-                    // FedSGD: the delta of one SGD step, without moving the model.
-                    const { gradient } = await federatedGradient(encoder, users[u]!, local);
-                    return gradient.map((g) => -options.localLearningRate * g);
-                  }
-                  assigned = -1;
-                  const { delta } = await fineTuneOnHistory(encoder, users[u]!, {
-                    ...local,
-                    steps: options.localSteps,
-                    learningRate: options.localLearningRate,
-                    optimizer: options.localOptimizer,
-                  });
+                  const { delta, moved } = await clientDelta(encoder, users[u]!, options, clientRand(u));
+                  if (moved) assigned = -1;
                   return delta;
                 } finally {
                   trainSeconds += (performance.now() - trainStart) / 1000;

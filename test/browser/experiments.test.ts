@@ -148,7 +148,11 @@ describe('on-device experiments', () => {
     const dbName = uniqueDb('exp');
     const rec = await createRecommender({ model: FIXTURE_MODEL, dbName, experiments: lift(0, 1) });
     defineRecsElement(rec, { tagName: 'experiment-recs-again' });
-    const widget = document.createElement('experiment-recs-again');
+    // The element's own members (results, refresh()); the package exports no class type for it.
+    const widget = document.createElement('experiment-recs-again') as HTMLElement & {
+      results: { itemId: string }[];
+      refresh(): Promise<void>;
+    };
     widget.setAttribute('count', '3');
     const impressions = async () => (await rec.storedData()).events.filter((e) => e.type === 'impression');
     try {
