@@ -4,6 +4,7 @@
  *   [--only federated,federated_dp,centralized,personalization] (a subset, e.g. one process per core)
  * npm run simulate -- --merge a.json,b.json [--json f] [--plot f.svg] (joins such parts)
  * npm run simulate -- --pool s1.json,s2.json [--json f] (pools complete results of different seeds)
+ * npm run simulate -- --fleet a.json,b.json,... [--json f] (seed model, ceiling, no DP and each ε over seeds)
  *   [--pretrain-epochs 30 --eval-users 0 (all) --eval-every 10 --local-steps 1 --local-lr 1 --local-optimizer sgd
  *    --clip 10 --server-optimizer fedadam --server-lr 0.0003 --server-tau 1e-7
  *    --neighbors 0 (SecAgg+ degree; 0 = automatic) --threshold 0.667 (unmasking threshold, share of the cohort)
@@ -45,6 +46,7 @@ import { personalizationGain } from './federated/personalization-gain.js';
 import { noiseForEpsilon } from './federated/noise-for-epsilon.js';
 import { type FederatedRunOptions, runFederated } from './federated/simulation.js';
 import { runExactRounds } from './federated/exact-rounds.js';
+import { fleetSummary, fleetTable } from './federated/fleet-table.js';
 import { poolSeeds, poolTable } from './federated/seed-pool.js';
 import {
   mergeResults,
@@ -115,6 +117,7 @@ const args = parseArgs(process.argv.slice(2), {
   'max-cohort': 'number',
   dropout: 'number',
   aggregation: 'string',
+  fleet: 'string',
 });
 const num = (k: string, d: number) => (args[k] as number | undefined) ?? d;
 
@@ -129,6 +132,13 @@ async function publish(result: SimulationResult): Promise<void> {
 const readResults = (list: string) =>
   Promise.all(list.split(',').map(async (f) => JSON.parse(await readFile(f, 'utf8')) as SimulationResult));
 
+// --fleet a.json,b.json,...: issue #33's table over seeds and settings (fleet-table.ts).
+if (args.fleet) {
+  const summary = fleetSummary(await readResults(args.fleet as string));
+  console.log(fleetTable(summary));
+  if (args.json) await writeFile(args.json as string, JSON.stringify(summary, null, 2));
+  process.exit(0);
+}
 // --merge a.json,b.json joins the parts of one experiment that ran as separate processes.
 if (args.merge) {
   await publish(mergeResults(await readResults(args.merge as string)));
