@@ -44,9 +44,7 @@ describe('the fleet table (issue #33) over seeds', () => {
     expect(summary.gap.mean).toBeCloseTo(0.0095, 12);
     expect(summary.gap.overNoise).toBeCloseTo(0.0095 / (Math.SQRT2 * 0.001), 9);
     const table = fleetTable(summary);
-    expect(table).toContain(
-      '| federated, no DP | 1, 2 | .0300 ± .0014 | .0600 ± .0028 | 95% | 90%, 100% | 300, 300 |',
-    );
+    expect(table).toContain('| federated, no DP | 1, 2 | .0300 ± .0014 | .0600 ± .0028 | 95% | 90%, 100% | 300, 300 |');
     expect(table).toContain('the gap is 6.7x the largest');
   });
 
