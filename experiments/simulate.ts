@@ -54,6 +54,7 @@ import {
   resultTable,
   SETTINGS,
   type SimulationResult,
+  summarizeCosts,
 } from './federated/simulation-report.js';
 import { federatedPart, federatedRowsFor } from '../models/train/local-finetune.js';
 import { buildSasrec } from '../models/sasrec/build-sasrec.js';
@@ -363,6 +364,7 @@ if (only.has('federated')) {
     weighting,
     perRound: plain.test.map((m) => m['NDCG@10']!),
     perRoundValid: valid,
+    costs: summarizeCosts(plain.costs),
   };
 }
 if (only.has('federated_dp')) {
@@ -427,6 +429,7 @@ if (only.has('federated_dp')) {
     perRound: private_.test.map((m) => m['NDCG@10']!),
     // Validation NDCG@10 per evaluated round: what a deployment's federated evaluation would show.
     perRoundValid: private_.validation.map((m) => m['NDCG@10']!),
+    costs: summarizeCosts(private_.costs),
   };
 }
 if (only.has('centralized')) {

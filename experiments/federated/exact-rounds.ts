@@ -19,7 +19,7 @@ import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { clientDelta } from './client-delta.js';
 import { ExactCheckpoint } from './exact-checkpoint.js';
 import { sampleRound } from './sample-round.js';
-import type { FederatedRunOptions } from './simulation.js';
+import type { FederatedRunOptions, RoundCost } from './simulation.js';
 
 /**
  * The rounds of {@link runFederated} with secure aggregation replaced by the sum it computes:
@@ -37,7 +37,7 @@ export async function runExactRounds(
   users: readonly number[][],
   evalCases: readonly EvalCase[],
   options: FederatedRunOptions,
-): Promise<{ test: Metrics[]; validation: Metrics[]; finished: boolean; aborted: number }> {
+): Promise<{ test: Metrics[]; validation: Metrics[]; finished: boolean; aborted: number; costs: RoundCost[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   let params = flattenPart(part);
   let state: Float32Array | null = null;
@@ -63,6 +63,8 @@ export async function runExactRounds(
   const test: Metrics[] = [];
   const validation: Metrics[] = [];
   let aborted = resumed?.aborted ?? 0;
+  // The rounds this process ran (a resumed run's earlier rounds cost what they cost before).
+  const costs: RoundCost[] = [];
   for (const scores of resumed?.scores ?? []) {
     test.push(scores.test);
     if (scores.validation) validation.push(scores.validation);
@@ -86,6 +88,7 @@ export async function runExactRounds(
     // Clients leaving after advertising or sharing keys never upload; those leaving after
     // uploading are in the sum; the round ends only if the threshold stays to its last phase.
     const uploading = cohort.filter((u) => dropAt.get(u) !== 'advertise' && dropAt.get(u) !== 'share');
+    let trained = 0;
     if (n - drops.advertise - drops.share - drops.mask < threshold) {
       aborted += 1;
     } else {
@@ -103,7 +106,7 @@ export async function runExactRounds(
         const encoded = encodeFixed(update, fixed);
         for (let i = 0; i < sum.length; i++) sum[i] = (sum[i]! + encoded[i]!) >>> 0;
       }
-      const survivors = uploading.length;
+      const survivors = (trained = uploading.length);
       const total = decodeFixed(sum, fixed);
       const bound = sumNormBound({
         survivors,
@@ -128,6 +131,13 @@ export async function runExactRounds(
     }
     assignPart(part, params);
     const roundSeconds = (performance.now() - roundStart) / 1000;
+    costs.push({
+      round,
+      cohort: n,
+      trained,
+      seconds: roundSeconds,
+      trainingSeconds: training,
+    });
     const evalStart = performance.now();
     const due = round % (options.evalEvery ?? 1) === 0 || round === options.rounds;
     let metrics: Metrics | undefined;
@@ -149,7 +159,7 @@ export async function runExactRounds(
       training,
       evaluation: (performance.now() - evalStart) / 1000,
     });
-    if (round === pauseAfter && round < options.rounds) return { test, validation, finished: false, aborted };
+    if (round === pauseAfter && round < options.rounds) return { test, validation, finished: false, aborted, costs };
   }
-  return { test, validation, finished: true, aborted };
+  return { test, validation, finished: true, aborted, costs };
 }

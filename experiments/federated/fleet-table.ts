@@ -1,4 +1,4 @@
-import type { Score, SimulationResult } from './simulation-report.js';
+import type { RunCosts, Score, SimulationResult } from './simulation-report.js';
 
 /** One setting's scores over seeds, and the share of each seed's seed→ceiling gap it closed. */
 export interface FleetSetting {
@@ -10,6 +10,8 @@ export interface FleetSetting {
   sd: Score;
   /** Mean gain over the mean gap: a ratio of means, defined where one seed's share swings. */
   pooledShare?: number;
+  /** The federated runs' costs, averaged over the seeds that recorded them. */
+  costs?: RunCosts;
 }
 
 /** The experiment of issue #33 over seeds: seed model, ceiling, federated without and with DP at each ε. */
@@ -25,6 +27,23 @@ const stats = (xs: readonly number[]) => {
   return { mean, sd };
 };
 
+/** Field by field mean of several runs' costs (bytes only where every run measured them). */
+function meanCosts(all: readonly RunCosts[]): RunCosts | undefined {
+  if (all.length === 0) return undefined;
+  const mean = (f: (c: RunCosts) => number) => all.reduce((s, c) => s + f(c), 0) / all.length;
+  const bytes = all.every((c) => c.upBytesPerClient !== undefined && c.downBytesPerClient !== undefined);
+  return {
+    rounds: mean((c) => c.rounds),
+    meanCohort: mean((c) => c.meanCohort),
+    secondsPerRound: mean((c) => c.secondsPerRound),
+    trainingMsPerClient: mean((c) => c.trainingMsPerClient),
+    ...(bytes && {
+      upBytesPerClient: mean((c) => c.upBytesPerClient!),
+      downBytesPerClient: mean((c) => c.downBytesPerClient!),
+    }),
+  };
+}
+
 /**
  * Joins `npm run simulate` results (any mix of --only parts) by seed: each seed needs its
  * pretrained score to agree across its files (one seed model) and one ceiling; DP runs are told
@@ -37,11 +56,12 @@ export function fleetSummary(results: readonly SimulationResult[]): FleetSummary
     const seed = Number(r.settings.seed);
     bySeed.set(seed, [...(bySeed.get(seed) ?? []), r]);
   }
-  const rows = new Map<string, { seed: number; score: Score; rounds?: number }[]>();
-  const add = (setting: string, seed: number, score: Score, rounds?: number) => {
+  const rows = new Map<string, { seed: number; score: Score; rounds?: number; costs?: RunCosts }[]>();
+  const add = (setting: string, seed: number, score: Score & { costs?: RunCosts }, rounds?: number) => {
     const list = rows.get(setting) ?? [];
     if (list.some((s) => s.seed === seed)) throw new Error(`seed ${seed} has two "${setting}" results`);
-    rows.set(setting, [...list, { seed, score: { 'NDCG@10': score['NDCG@10'], 'HR@10': score['HR@10'] }, rounds }]);
+    const kept = { 'NDCG@10': score['NDCG@10'], 'HR@10': score['HR@10'] };
+    rows.set(setting, [...list, { seed, score: kept, rounds, ...(score.costs && { costs: score.costs }) }]);
   };
   const gaps = new Map<number, { pre: number; gap: number }>();
   for (const [seed, parts] of [...bySeed].sort((a, b) => a[0] - b[0])) {
@@ -62,12 +82,13 @@ export function fleetSummary(results: readonly SimulationResult[]): FleetSummary
     }
   }
   const settings = [...rows].map(([setting, seeds]): FleetSetting => {
-    const withShare = seeds.map((s) => {
+    const withShare = seeds.map(({ costs: _, ...s }) => {
       const { pre, gap } = gaps.get(s.seed)!;
       return setting === 'seed model' || setting === 'centralized ceiling'
         ? s
         : { ...s, share: (s.score['NDCG@10'] - pre) / gap };
     });
+    const costs = meanCosts(seeds.flatMap((s) => (s.costs ? [s.costs] : [])));
     const ndcg = stats(seeds.map((s) => s.score['NDCG@10']));
     const hr = stats(seeds.map((s) => s.score['HR@10']));
     const gain = stats(seeds.map((s) => s.score['NDCG@10'] - gaps.get(s.seed)!.pre)).mean;
@@ -78,6 +99,7 @@ export function fleetSummary(results: readonly SimulationResult[]): FleetSummary
       mean: { 'NDCG@10': ndcg.mean, 'HR@10': hr.mean },
       sd: { 'NDCG@10': ndcg.sd, 'HR@10': hr.sd },
       ...(setting !== 'seed model' && setting !== 'centralized ceiling' && { pooledShare: gain / gap }),
+      ...(costs && { costs }),
     };
   });
   const gapStats = stats([...gaps.values()].map((g) => g.gap));
@@ -98,13 +120,15 @@ export function fleetSummary(results: readonly SimulationResult[]): FleetSummary
 }
 
 const f4 = (x: number) => x.toFixed(4).replace(/^(-?)0\./, '$1.');
+/** Per-seed values, or nothing when no seed has one. */
+const list = (xs: string[]) => (xs.every((x) => x === '') ? '' : xs.join(', '));
 const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(0)}%`);
 
 /** The summary as a markdown table, one row per setting, with the gap's size against the noise. */
 export function fleetTable(summary: FleetSummary): string {
   const lines = [
-    '| setting | seeds | NDCG@10 (mean ± sd) | HR@10 (mean ± sd) | gap closed, pooled | per seed | rounds |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| setting | seeds | NDCG@10 (mean ± sd) | HR@10 (mean ± sd) | gap closed, pooled | per seed | rounds | mean cohort | s a round | training ms a client |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...summary.settings
       .map((s) =>
         [
@@ -113,8 +137,11 @@ export function fleetTable(summary: FleetSummary): string {
           `${f4(s.mean['NDCG@10'])} ± ${f4(s.sd['NDCG@10'])}`,
           `${f4(s.mean['HR@10'])} ± ${f4(s.sd['HR@10'])}`,
           pct(s.pooledShare),
-          s.seeds.map((x) => pct(x.share)).join(', '),
-          s.seeds.map((x) => x.rounds ?? '').join(', '),
+          list(s.seeds.map((x) => pct(x.share))),
+          list(s.seeds.map((x) => String(x.rounds ?? ''))),
+          s.costs ? s.costs.meanCohort.toFixed(0) : '',
+          s.costs ? s.costs.secondsPerRound.toFixed(1) : '',
+          s.costs ? s.costs.trainingMsPerClient.toFixed(0) : '',
         ].join(' | '),
       )
       .map((row) => `| ${row} |`),

@@ -1,11 +1,44 @@
 import type { CeilingTrial } from './centralized-ceiling.js';
 import type { PairedGain } from './personalization-gain.js';
 import { ndcgPlotSvg } from './plot-svg.js';
+import type { RoundCost } from './simulation.js';
 
 /** NDCG@10 and HR@10 of one setting. */
 export interface Score {
   'NDCG@10': number;
   'HR@10': number;
+}
+
+/** A run's rounds summed up (see RoundCost): what a round costs the clients and the machine. */
+export interface RunCosts {
+  /** Rounds this process ran (a resumed run counts only its own). */
+  rounds: number;
+  meanCohort: number;
+  /** Wall time of a round: every client's training, one after another in this process, plus aggregation. */
+  secondsPerRound: number;
+  /** One client's local training, the part a device computes before it masks. */
+  trainingMsPerClient: number;
+  /** Through the real server only: bytes each cohort client sends and receives in a round. */
+  upBytesPerClient?: number;
+  downBytesPerClient?: number;
+}
+
+/** Sums up the rounds' costs. */
+export function summarizeCosts(costs: readonly RoundCost[]): RunCosts | undefined {
+  if (costs.length === 0) return undefined;
+  const mean = (f: (c: RoundCost) => number) => costs.reduce((s, c) => s + f(c), 0) / costs.length;
+  const trained = costs.reduce((s, c) => s + c.trained, 0);
+  const bytes = costs.every((c) => c.upBytesPerClient !== undefined);
+  return {
+    rounds: costs.length,
+    meanCohort: mean((c) => c.cohort),
+    secondsPerRound: mean((c) => c.seconds),
+    trainingMsPerClient: trained === 0 ? 0 : (1000 * costs.reduce((s, c) => s + c.trainingSeconds, 0)) / trained,
+    ...(bytes && {
+      upBytesPerClient: mean((c) => c.upBytesPerClient!),
+      downBytesPerClient: mean((c) => c.downBytesPerClient!),
+    }),
+  };
 }
 
 /** What `npm run simulate` writes with --json; a run limited by --only carries only its settings. */
@@ -19,6 +52,7 @@ export interface SimulationResult {
     select?: string;
     clip?: number;
     weighting?: string;
+    costs?: RunCosts;
   };
   /** The DP run's cohort, rounds, clip and server learning rate may differ from the run without DP; `coordinates` is how many values it sends. */
   federated_dp?: Score & {
@@ -38,6 +72,7 @@ export interface SimulationResult {
     evaluatedRounds?: number[];
     perRound: number[];
     perRoundValid?: number[];
+    costs?: RunCosts;
   };
   /** learningRate: the rate validation chose among `trials` (older results name neither). */
   centralized?: Score & { bestEpoch: number; learningRate?: number; trials?: CeilingTrial[] };

@@ -78,6 +78,22 @@ export interface FederatedRunOptions {
   participation?: { rate: number; maxCohort: number; dropout: number };
 }
 
+/** What one round cost: its clients, the wall time and the clients' training, and (through the real server) the bytes. */
+export interface RoundCost {
+  round: number;
+  cohort: number;
+  /** Clients that trained and uploaded (the cohort less those leaving before their upload). */
+  trained: number;
+  seconds: number;
+  trainingSeconds: number;
+  /**
+   * Bytes per cohort client, request and response bodies over the round; each client is counted
+   * one download of the model, which the in-process clients share. Absent for exact aggregation.
+   */
+  upBytesPerClient?: number;
+  downBytesPerClient?: number;
+}
+
 /**
  * Federated fine-tuning of the encoder through the real federation server (Fastify on
  * loopback) and the real secure-aggregation client code: each round samples a cohort, every
@@ -90,7 +106,7 @@ export async function runFederated(
   users: readonly number[][],
   evalCases: readonly EvalCase[],
   options: FederatedRunOptions,
-): Promise<{ test: Metrics[]; validation: Metrics[]; finished: boolean }> {
+): Promise<{ test: Metrics[]; validation: Metrics[]; finished: boolean; costs: RoundCost[] }> {
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   const initial = flattenPart(part);
   const poisson = options.participation;
@@ -164,7 +180,9 @@ export async function runFederated(
   // overflowed the listen backlog (511) while training held the event loop, and connects timed
   // out (a full-participation run failed so). 256 held for ~20 s each still answer a phase
   // change at once and ask ~13 times a second in all.
-  const restoreFetch = limitFetch(512, 256);
+  const traffic = { up: 0, down: 0 };
+  const restoreFetch = limitFetch(512, 256, traffic);
+  const costs: RoundCost[] = [];
   // Back-pressure: a client trains only while fewer than this many trained clients have yet to
   // upload, or thousands of ~400 KB masked uploads queue in this one process (the JS heap ran
   // out at 11,182 a round); it costs nothing in time, as training and uploads share one thread.
@@ -216,6 +234,8 @@ export async function runFederated(
     for (let round = resumedAfter + 1; round <= options.rounds; round++) {
       const roundStart = performance.now();
       let trainSeconds = 0;
+      let trained = 0;
+      [traffic.up, traffic.down] = [0, 0];
       const refusals = new Map<string, number>();
       const { cohort, dropAt, drops, clientRand } = sampleRound(rand, users.length, options);
       if (cohort.length < config.minClients)
@@ -262,6 +282,7 @@ export async function runFederated(
                   return delta;
                 } finally {
                   trainSeconds += (performance.now() - trainStart) / 1000;
+                  trained += 1;
                 }
               });
               // Serialized, and one client's failure must not block the others' turns.
@@ -298,10 +319,20 @@ export async function runFederated(
           `round ${round}: ${dropped} of ${outcomes.length} clients dropped out (${dropAt.size} left as sampled to): ` +
             [...refusals].map(([reason, n]) => `${n} × ${reason}`).join('; '),
         );
+      const [up, down] = [traffic.up, traffic.down];
       await adoptLatest();
       const rng = rand.state;
       checkpoint?.save(round, rng);
       const roundSeconds = (performance.now() - roundStart) / 1000;
+      costs.push({
+        round,
+        cohort: cohort.length,
+        trained,
+        seconds: roundSeconds,
+        trainingSeconds: trainSeconds,
+        upBytesPerClient: up / cohort.length,
+        downBytesPerClient: down / cohort.length + initial.length * 4,
+      });
       const evalStart = performance.now();
       const scores = isDue(round) ? await score(round, rng) : undefined;
       if (scores) perRound.push(scores.test);
@@ -311,7 +342,7 @@ export async function runFederated(
         training: trainSeconds,
         evaluation: (performance.now() - evalStart) / 1000,
       });
-      if (round === pauseAfter && round < options.rounds) return { test: perRound, validation, finished: false };
+      if (round === pauseAfter && round < options.rounds) return { test: perRound, validation, finished: false, costs };
     }
   } finally {
     restoreFetch();
@@ -319,5 +350,5 @@ export async function runFederated(
     await service.stop();
     await store.close();
   }
-  return { test: perRound, validation, finished: true };
+  return { test: perRound, validation, finished: true, costs };
 }

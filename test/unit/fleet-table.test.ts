@@ -10,8 +10,22 @@ const part = (seed: number, pre: number, extra: Partial<SimulationResult>): Simu
 });
 const ceiling = (n: number) => ({ centralized: { ...score(n), bestEpoch: 3 } });
 const plain = (n: number) => ({ federated: { ...score(n), perRound: [n], selectedRound: 300 } });
+const costs = (cohort: number, ms: number) => ({
+  rounds: 60,
+  meanCohort: cohort,
+  secondsPerRound: 30,
+  trainingMsPerClient: ms,
+});
 const dp = (n: number, epsilon: number) => ({
-  federated_dp: { ...score(n), epsilon, delta: 1e-4, noiseMultiplier: 0.7, rounds: 60, perRound: [n] },
+  federated_dp: {
+    ...score(n),
+    epsilon,
+    delta: 1e-4,
+    noiseMultiplier: 0.7,
+    rounds: 60,
+    perRound: [n],
+    costs: costs(1000 - 100 * epsilon, 30 + epsilon),
+  },
 });
 
 describe('the fleet table (issue #33) over seeds', () => {
@@ -40,11 +54,24 @@ describe('the fleet table (issue #33) over seeds', () => {
     expect(eps8!.seeds.map((s) => s.share)).toEqual([expect.closeTo(0.4, 12), expect.closeTo(0.5, 12)]);
     expect(eps8!.seeds.map((s) => s.rounds)).toEqual([60, 60]);
     expect(eps1!.seeds).toHaveLength(1);
+    // Costs average over the seeds that ran the setting: ε = 8's two runs, ε = 1's one.
+    expect(eps8!.costs).toMatchObject({
+      meanCohort: expect.closeTo(200, 1),
+      trainingMsPerClient: expect.closeTo(38, 3),
+    });
+    expect(eps1!.costs).toMatchObject({ meanCohort: 900, trainingMsPerClient: 31 });
+    expect(noDp!.costs).toBeUndefined();
     // Gaps 0.010 and 0.009: mean 0.0095; the seed model's spread (0.0014) is the largest noise.
     expect(summary.gap.mean).toBeCloseTo(0.0095, 12);
     expect(summary.gap.overNoise).toBeCloseTo(0.0095 / (Math.SQRT2 * 0.001), 9);
     const table = fleetTable(summary);
-    expect(table).toContain('| federated, no DP | 1, 2 | .0300 ± .0014 | .0600 ± .0028 | 95% | 90%, 100% | 300, 300 |');
+    expect(table).toContain(
+      '| federated, no DP | 1, 2 | .0300 ± .0014 | .0600 ± .0028 | 95% | 90%, 100% | 300, 300 |  |  |  |',
+    );
+    expect(table).toContain(
+      '| federated, DP ε = 8 | 1, 2 | .0253 ± .0018 | .0505 ± .0035 | 45% | 40%, 50% | 60, 60 | 200 | 30.0 | 38 |',
+    );
+    expect(table).toContain('| seed model | 1, 2 | .0210 ± .0014 | .0420 ± .0028 |  |  |  |  |  |  |');
     expect(table).toContain('the gap is 6.7x the largest');
   });
 
