@@ -11,7 +11,7 @@ const run = promisify(execFile);
 const BEAUTY = '../shared/data/amazon-beauty/Beauty.txt';
 
 describe('npm run simulate with realistic participation (the first 2,500 Beauty users, 2 rounds)', () => {
-  it('pretrains a 5% public seed, samples each round by Poisson, loses a tenth of each cohort, accounts for q, and tabulates seed, ceiling and federated runs', async () => {
+  it('pretrains a 5% seed, samples rounds by Poisson with a tenth dropping out, accounts for q, and tabulates the runs', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'pocketrank-sim-poisson-'));
     const [data, json, cache] = ['beauty-2500.txt', 'sim.json', 'pretrained.json'].map((f) => join(dir, f)) as [
       string,
