@@ -19,7 +19,7 @@ import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { clientDelta } from './client-delta.js';
 import { ExactCheckpoint } from './exact-checkpoint.js';
 import { sampleRound } from './sample-round.js';
-import type { FederatedRunOptions, RoundCost } from './simulation.js';
+import { type FederatedRunOptions, type RoundCost, runSettings } from './simulation.js';
 
 /**
  * The rounds of {@link runFederated} with secure aggregation replaced by the sum it computes:
@@ -41,19 +41,10 @@ export async function runExactRounds(
   const part = federatedPart(encoder, options.federatedRows, options.coordinates);
   let params = flattenPart(part);
   let state: Float32Array | null = null;
-  const { rounds: _, onRound: __, onServerEvent: ___, validationCases: ____, pauseAfter, ...rest } = options;
   const checkpoint =
     options.checkpoint === undefined
       ? undefined
-      : new ExactCheckpoint(options.checkpoint, {
-          ...rest,
-          checkpoint: undefined,
-          federatedRows: options.federatedRows.length,
-          coordinates: options.coordinates?.length,
-          initialSum: params.reduce((s, v) => s + v, 0),
-          validation: options.validationCases?.length ?? 0,
-          evaluation: evalCases.length,
-        });
+      : new ExactCheckpoint(options.checkpoint, runSettings(options, params, evalCases));
   const resumed = checkpoint?.load();
   if (resumed) [params, state] = [resumed.params, resumed.state];
   const rand = mulberry32(resumed?.rng ?? options.seed);
@@ -159,7 +150,8 @@ export async function runExactRounds(
       training,
       evaluation: (performance.now() - evalStart) / 1000,
     });
-    if (round === pauseAfter && round < options.rounds) return { test, validation, finished: false, aborted, costs };
+    if (round === options.pauseAfter && round < options.rounds)
+      return { test, validation, finished: false, aborted, costs };
   }
   return { test, validation, finished: true, aborted, costs };
 }

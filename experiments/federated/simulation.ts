@@ -95,6 +95,37 @@ export interface RoundCost {
 }
 
 /**
+ * What identifies a federated run for its checkpoint: its settings less the callbacks and the
+ * round count (a run may be resumed to go further), the row, coordinate and evaluation counts, and
+ * the starting model's sum (the pretrained model it started from).
+ */
+export function runSettings(
+  options: FederatedRunOptions,
+  initial: Float32Array,
+  evalCases: readonly EvalCase[],
+): Record<string, unknown> {
+  const {
+    rounds: _,
+    onRound: __,
+    onServerEvent: ___,
+    validationCases,
+    checkpoint: ____,
+    pauseAfter: _____,
+    federatedRows,
+    coordinates,
+    ...settings
+  } = options;
+  return {
+    ...settings,
+    federatedRows: federatedRows.length,
+    coordinates: coordinates?.length,
+    initialSum: initial.reduce((s, v) => s + v, 0),
+    validation: validationCases?.length ?? 0,
+    evaluation: evalCases.length,
+  };
+}
+
+/**
  * Federated fine-tuning of the encoder through the real federation server (Fastify on
  * loopback) and the real secure-aggregation client code: each round samples a cohort, every
  * simulated client fine-tunes the round's global encoder on its own history only, and the
@@ -135,28 +166,8 @@ export async function runFederated(
     checkinsPerMinute: 0,
     statusPerMinute: 0,
   };
-  const {
-    rounds: _,
-    onRound: __,
-    onServerEvent: ___,
-    validationCases,
-    checkpoint: dir,
-    pauseAfter,
-    federatedRows,
-    coordinates,
-    ...settings
-  } = options;
-  const checkpoint =
-    dir === undefined
-      ? undefined
-      : new RunCheckpoint(dir, {
-          ...settings,
-          federatedRows: federatedRows.length,
-          coordinates: coordinates?.length,
-          initialSum: initial.reduce((s, v) => s + v, 0),
-          validation: validationCases?.length ?? 0,
-          evaluation: evalCases.length,
-        });
+  const { validationCases, checkpoint: dir, pauseAfter } = options;
+  const checkpoint = dir === undefined ? undefined : new RunCheckpoint(dir, runSettings(options, initial, evalCases));
   if (pauseAfter !== undefined && !checkpoint) throw new Error('pausing a run needs a checkpoint to resume it from');
   const store = (await checkpoint?.openStore()) ?? (await RoundStore.open({ dataDir: ':memory:' }));
   const resumedAfter = (await store.finishedRounds()).length;
