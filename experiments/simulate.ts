@@ -15,6 +15,8 @@
  *    --dp-rank-users 1024 public users' gradients; default as without DP)
  *    --dp-server-optimizer fedavg|fedadam (default --server-optimizer)
  *    --dp-part all|rows (rows: only the item rows' block is sent; the encoder stays as pretrained)
+ *    --dp-population P (accounts the DP run for a fleet of P shoppers sampled at the same rate, delta 1/P,
+ *    and adds the noise on the mean its P / N times larger cohorts would carry: an extrapolation past N)
  *    --personalize-users 300 --personalize-steps 10 --personalize-lr 0.0005 --pretrained cache.json --seed 1
  *    --checkpoint dir (the federated runs save their state there after every round; run again to resume) --pause-after R (stop after round R)
  *    --public-share 0.5 (users whose data pretrains the seed model) --participation q (Poisson sampling of every
@@ -113,6 +115,7 @@ const args = parseArgs(process.argv.slice(2), {
   'dp-rank-users': 'number',
   'dp-server-optimizer': 'string',
   'dp-part': 'string',
+  'dp-population': 'number',
   'public-share': 'number',
   participation: 'number',
   'max-cohort': 'number',
@@ -189,6 +192,10 @@ const clientData = federated.map((s) => s.train);
 const evalUsers = num('eval-users', 0) || federated.length;
 const cases = shuffleInPlace(evalCases(federated, 'test'), mulberry32(seed + 1)).slice(0, evalUsers);
 const validation = shuffleInPlace(evalCases(federated, 'valid'), mulberry32(seed + 2)).slice(0, evalUsers);
+// --dp-population (see the DP noise below), checked before minutes of pretraining.
+const population = num('dp-population', federated.length);
+if (!(Number.isInteger(population) && population >= federated.length))
+  throw new Error(`--dp-population must be a whole number of shoppers, at least the ${federated.length} simulated`);
 console.error(
   `public users ${publicSeqs.length}, federated users ${federated.length}, evaluated on ${cases.length} federated users' test items`,
 );
@@ -229,7 +236,6 @@ const reset = () => {
 const score = async () => (await evaluate(sasrecScorer(encoder), cases)).metrics;
 const pretrained = await score();
 
-const delta = 1 / federated.length;
 // DP-FedAvg's noise per coordinate of the mean is z * clip / cohort and spreads over every value
 // sent, so the DP run may use its own, larger cohorts (fewer rounds at the same client budget)
 // and send only the public top share of the vector.
@@ -248,7 +254,13 @@ const dropout = num('dropout', 0);
 if (!(dropout >= 0 && dropout < 1 / 3)) throw new Error('--dropout must be in [0, 1/3): the threshold needs 2/3');
 const participation = rate === undefined ? undefined : { rate, maxCohort: num('max-cohort', 1000), dropout };
 const q = participation ? participation.rate : dp.clients / federated.length;
-const z = noiseForEpsilon(epsilon, q, dp.rounds, delta);
+// --dp-population P > N: the same sampling rate over a fleet of P shoppers draws cohorts P / N
+// times larger, so the noise on the mean (z * clip / cohort) is N / P of this run's at the same
+// epsilon: this run adds that much noise to its own cohorts, to show what such a fleet's DP model
+// would learn (pessimistic: its cohorts' own sampling spread stays that of N shoppers).
+const dpDelta = 1 / population;
+const z = noiseForEpsilon(epsilon, q, dp.rounds, dpDelta);
+const appliedNoise = (z * federated.length) / population;
 // --aggregation exact: the same rounds with SecAgg's sum computed directly (exact-rounds.ts), for
 // runs of hundreds of 1,000-client rounds; secagg (default) goes through the real server.
 const aggregation = (args.aggregation as string | undefined) ?? 'secagg';
@@ -398,7 +410,7 @@ if (only.has('federated_dp')) {
   // --dp-weight-examples n: bounded weights min(examples / n, 1) after clipping, so one client still moves the sum by at most clip.
   const weightExamples = num('dp-weight-examples', 0);
   const weighting = weightExamples > 0 ? { examples: weightExamples, cap: 1 } : undefined;
-  const private_ = await run(`federated, DP`, z, {
+  const private_ = await run(`federated, DP`, appliedNoise, {
     clientsPerRound: dp.clients,
     rounds: dp.rounds,
     serverOptimizer: dpOptimizer,
@@ -410,8 +422,9 @@ if (only.has('federated_dp')) {
   result.federated_dp = {
     // DP reports the last round: picking one by validation would spend privacy of its own.
     ...pick(last(private_.test)),
-    epsilon: dpFedAvgEpsilon(q, z, dp.rounds, delta),
-    delta,
+    epsilon: dpFedAvgEpsilon(q, z, dp.rounds, dpDelta),
+    delta: dpDelta,
+    ...(population !== federated.length && { population, appliedNoiseMultiplier: appliedNoise }),
     noiseMultiplier: z,
     clients: dp.clients,
     rounds: dp.rounds,

@@ -18,6 +18,7 @@ import { applyServerStep } from '../../server/rounds/server-optimizer.js';
 import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
 import { clientDelta } from './client-delta.js';
 import { ExactCheckpoint } from './exact-checkpoint.js';
+import { refusingNeighbourhood } from './neighbourhood-refusal.js';
 import { sampleRound } from './sample-round.js';
 import { type FederatedRunOptions, type RoundCost, runSettings } from './simulation.js';
 
@@ -28,9 +29,10 @@ import { type FederatedRunOptions, type RoundCost, runSettings } from './simulat
  * server's own bound check and optimizer step make the next model. Same cohorts, dropouts,
  * thresholds and client generators as the real protocol, so without noise both give the same
  * model bit for bit (a test holds them to it); with noise, the same distribution. What it leaves
- * out is SecAgg's cost (~0.1 s a client at 131,072 values, measured on real rounds) and
- * neighbourhood refusals, which only a dropout far above the threshold's margin produces: that
- * is what makes hundreds of 1,000-client rounds fit in hours here.
+ * out is SecAgg's cost (~0.1 s a client at 131,072 values, measured on real rounds): that is what
+ * makes hundreds of 1,000-client rounds fit in hours here. A round aborts where the server's would:
+ * too few clients left, or one SecAgg+ neighbourhood short of its share threshold (on a graph of
+ * the same degree, seeded by this run's round rather than the server's random round id).
  */
 export async function runExactRounds(
   encoder: SasrecEncoder,
@@ -80,7 +82,18 @@ export async function runExactRounds(
     // uploading are in the sum; the round ends only if the threshold stays to its last phase.
     const uploading = cohort.filter((u) => dropAt.get(u) !== 'advertise' && dropAt.get(u) !== 'share');
     let trained = 0;
-    if (n - drops.advertise - drops.share - drops.mask < threshold) {
+    // The server numbers the cohort 1..n; which client gets which number changes nothing here.
+    const index = new Map(cohort.map((u, i) => [u, i + 1]));
+    const shape = {
+      round: `exact:${options.seed}:${round}`,
+      cohortSize: n,
+      dropAt: new Map([...dropAt].map(([u, point]) => [index.get(u)!, point])),
+      thresholdFraction,
+      neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors,
+    };
+    const refused =
+      n - drops.advertise - drops.share - drops.mask < threshold || refusingNeighbourhood(shape) !== undefined;
+    if (refused) {
       aborted += 1;
     } else {
       const sum = new Uint32Array(params.length);
@@ -126,6 +139,7 @@ export async function runExactRounds(
       round,
       cohort: n,
       trained,
+      ...(trained === 0 && { aborted: true }),
       seconds: roundSeconds,
       trainingSeconds: training,
     });

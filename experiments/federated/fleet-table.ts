@@ -78,7 +78,8 @@ export function fleetSummary(results: readonly SimulationResult[]): FleetSummary
     for (const p of parts) {
       if (p.federated) add('federated, no DP', seed, p.federated, p.federated.selectedRound);
       const dp = p.federated_dp;
-      if (dp) add(`federated, DP ε = ${Math.round(dp.epsilon * 10) / 10}`, seed, dp, dp.rounds);
+      const fleet = dp?.population ? `, accounted for ${dp.population} shoppers` : '';
+      if (dp) add(`federated, DP ε = ${Math.round(dp.epsilon * 10) / 10}${fleet}`, seed, dp, dp.rounds);
     }
   }
   const settings = [...rows].map(([setting, seeds]): FleetSetting => {

@@ -18,6 +18,8 @@ export interface RunCosts {
   secondsPerRound: number;
   /** One client's local training, the part a device computes before it masks. */
   trainingMsPerClient: number;
+  /** Rounds that ended without a sum (absent when none did). */
+  abortedRounds?: number;
   /** Through the real server only: bytes each cohort client sends and receives in a round. */
   upBytesPerClient?: number;
   downBytesPerClient?: number;
@@ -29,11 +31,13 @@ export function summarizeCosts(costs: readonly RoundCost[]): RunCosts | undefine
   const mean = (f: (c: RoundCost) => number) => costs.reduce((s, c) => s + f(c), 0) / costs.length;
   const trained = costs.reduce((s, c) => s + c.trained, 0);
   const bytes = costs.every((c) => c.upBytesPerClient !== undefined);
+  const aborted = costs.filter((c) => c.aborted).length;
   return {
     rounds: costs.length,
     meanCohort: mean((c) => c.cohort),
     secondsPerRound: mean((c) => c.seconds),
     trainingMsPerClient: trained === 0 ? 0 : (1000 * costs.reduce((s, c) => s + c.trainingSeconds, 0)) / trained,
+    ...(aborted > 0 && { abortedRounds: aborted }),
     ...(bytes && {
       upBytesPerClient: mean((c) => c.upBytesPerClient!),
       downBytesPerClient: mean((c) => c.downBytesPerClient!),
@@ -58,6 +62,12 @@ export interface SimulationResult {
   federated_dp?: Score & {
     epsilon: number;
     delta: number;
+    /**
+     * Set when the run is accounted for a larger fleet than it simulates (--dp-population): its
+     * cohorts carry the noise on the mean of that fleet's, `appliedNoiseMultiplier` of their own.
+     */
+    population?: number;
+    appliedNoiseMultiplier?: number;
     noiseMultiplier: number;
     clients?: number;
     rounds?: number;
@@ -161,8 +171,9 @@ export function resultTable(result: SimulationResult): string {
         ? `, ${dp.coordinates} values`
         : '';
     const cohort = poisson ? clients : (dp.clients ?? clients);
+    const fleet = dp.population ? ` in a fleet of ${dp.population}` : '';
     row(
-      `federated, DP eps ${dp.epsilon.toFixed(2)} (z ${dp.noiseMultiplier.toFixed(2)}, ${cohort} x ${dp.rounds ?? rounds}${values})`,
+      `federated, DP eps ${dp.epsilon.toFixed(2)}${fleet} (z ${dp.noiseMultiplier.toFixed(2)}, ${cohort} x ${dp.rounds ?? rounds}${values})`,
       dp,
       share(dp),
     );

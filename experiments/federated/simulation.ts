@@ -84,6 +84,8 @@ export interface RoundCost {
   cohort: number;
   /** Clients that trained and uploaded (the cohort less those leaving before their upload). */
   trained: number;
+  /** The round ended without a sum (too few clients, or a SecAgg+ neighbourhood short of shares). */
+  aborted?: boolean;
   seconds: number;
   trainingSeconds: number;
   /**

@@ -70,4 +70,37 @@ describe('exact aggregation computes what secure aggregation does', () => {
       /other settings/,
     );
   }, 120_000);
+
+  it('aborts the rounds the server would: a SecAgg+ neighbourhood short of shares, though the cohort keeps its threshold', async () => {
+    const { encoder } = buildSasrec(
+      { vocabSize: N + 1, maxLen: 10, hidden: 8, blocks: 1, heads: 1, dropout: 0, seed: 5 },
+      { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) },
+    );
+    const splits = leaveOneOut(Array.from({ length: 300 }, (_, u) => ringWalk(N, 1 + (u % N), 1 + (u % 3), 9)));
+    const run = await runExactRounds(
+      encoder,
+      splits.map((s) => s.train),
+      evalCases(splits, 'test').slice(0, 20),
+      {
+        clientsPerRound: 0,
+        rounds: 3,
+        noiseMultiplier: 0,
+        clip: 1,
+        localSteps: 1,
+        localLearningRate: 1,
+        localOptimizer: 'sgd',
+        federatedRows: [1, 2],
+        serverOptimizer: 'fedavg',
+        serverLearningRate: 1,
+        seed: 3,
+        // Degree 8 at 0.8: 8 of a client's 9 share holders must answer, so two leaving nearby refuse;
+        // the cohort of ~250 keeps ~85%, above its threshold of 80%.
+        thresholdFraction: 0.8,
+        neighbors: 8,
+        participation: { rate: 0.85, maxCohort: 1000, dropout: 0.15 },
+      },
+    );
+    expect(run.aborted).toBe(3);
+    expect(run.costs.every((c) => c.aborted && c.trained === 0)).toBe(true);
+  }, 60_000);
 });

@@ -75,6 +75,19 @@ describe('the fleet table (issue #33) over seeds', () => {
     expect(table).toContain('the gap is 6.7x the largest');
   });
 
+  it('keeps a run accounted for a larger fleet apart from the measured population at the same ε', () => {
+    const extrapolated = dp(0.028, 8);
+    const fleet = { federated_dp: { ...extrapolated.federated_dp, population: 212450, appliedNoiseMultiplier: 0.066 } };
+    const summary = fleetSummary([part(1, 0.02, ceiling(0.03)), part(1, 0.02, dp(0.024, 8)), part(1, 0.02, fleet)]);
+    expect(summary.settings.map((s) => s.setting)).toEqual([
+      'seed model',
+      'centralized ceiling',
+      'federated, DP ε = 8',
+      'federated, DP ε = 8, accounted for 212450 shoppers',
+    ]);
+    expect(summary.settings[3]!.seeds[0]!.share).toBeCloseTo(0.8, 12);
+  });
+
   it('refuses files of one seed that disagree on the seed model, and a seed without one ceiling', () => {
     expect(() => fleetSummary([part(1, 0.02, ceiling(0.03)), part(1, 0.021, plain(0.03))])).toThrow(/disagree/);
     expect(() => fleetSummary([part(1, 0.02, plain(0.03))])).toThrow(/exactly one centralized/);

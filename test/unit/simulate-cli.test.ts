@@ -146,6 +146,8 @@ describe('npm run simulate (3 rounds on the first 6,000 Amazon Beauty users)', (
         'rows',
         '--threshold',
         '0.9',
+        '--dp-population',
+        '1000000',
         '--json',
         rowsJson,
       ],
@@ -164,7 +166,19 @@ describe('npm run simulate (3 rounds on the first 6,000 Amazon Beauty users)', (
       rows.federated_dp.noiseMultiplier / Math.sqrt(0.9),
       10,
     );
+    // Accounted for a fleet of a million at the same rate: its cohorts' noise on the mean, scaled to these cohorts.
+    expect(rows.federated_dp.population).toBe(1e6);
+    expect(rows.federated_dp.delta).toBe(1e-6);
+    expect(rows.federated_dp.appliedNoiseMultiplier).toBeCloseTo(
+      (rows.federated_dp.noiseMultiplier * result.settings.population) / 1e6,
+      12,
+    );
+    expect(rows.federated_dp.epsilon).toBeLessThanOrEqual(8);
+    expect(result.federated_dp.population).toBeUndefined();
     expect(result.federated_dp.threshold).toBeCloseTo(2 / 3, 10);
+    await expect(
+      run(tsx, ['experiments/simulate.ts', ...flags, '--only', 'federated_dp', '--dp-population', '10']),
+    ).rejects.toThrow(/--dp-population must be a whole number of shoppers, at least the \d+ simulated/);
     await expect(
       run(tsx, ['experiments/simulate.ts', ...flags, '--only', 'federated_dp', '--threshold', '0.5']),
     ).rejects.toThrow(/thresholdFraction must be in \(0.5, 1\].*got 0.5/);
