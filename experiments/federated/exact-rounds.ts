@@ -13,6 +13,7 @@ import {
   quantizationRange,
 } from '../../protocol/privacy/privatize-update.js';
 import { decodeFixed, encodeFixed, fixedPointFor } from '../../protocol/secagg/fixed-point.js';
+import { cohortThresholds } from '../../protocol/secagg/neighbor-graph.js';
 import { l2Norm, sumNormBound } from '../../server/rounds/influence-bound.js';
 import { applyServerStep } from '../../server/rounds/server-optimizer.js';
 import { DEFAULT_CONFIG } from '../../server/rounds/server-config.js';
@@ -74,7 +75,8 @@ export async function runExactRounds(
       throw new Error(`round ${round}: only ${cohort.length} clients sampled; raise the participation rate`);
     // As the server sets a round up at its advertise phase (next-phase.ts).
     const n = cohort.length;
-    const threshold = Math.max(2, Math.ceil(thresholdFraction * n));
+    const neighbors = options.neighbors ?? DEFAULT_CONFIG.neighbors;
+    const { threshold } = cohortThresholds(n, thresholdFraction, neighbors);
     const dp = { clip: options.clip, noiseMultiplier: options.noiseMultiplier, minSummands: threshold };
     const range = quantizationRange(dp, maxClientWeight(weighting));
     const fixed = { clip: range, scale: fixedPointFor(n, range).scale };
@@ -89,7 +91,7 @@ export async function runExactRounds(
       cohortSize: n,
       dropAt: new Map([...dropAt].map(([u, point]) => [index.get(u)!, point])),
       thresholdFraction,
-      neighbors: options.neighbors ?? DEFAULT_CONFIG.neighbors,
+      neighbors,
     };
     const refused =
       n - drops.advertise - drops.share - drops.mask < threshold || refusingNeighbourhood(shape) !== undefined;
@@ -139,7 +141,7 @@ export async function runExactRounds(
       round,
       cohort: n,
       trained,
-      ...(trained === 0 && { aborted: true }),
+      ...(refused && { aborted: true }),
       seconds: roundSeconds,
       trainingSeconds: training,
     });

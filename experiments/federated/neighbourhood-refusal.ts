@@ -1,9 +1,4 @@
-import {
-  defaultDegree,
-  graphDegree,
-  neighborGraph,
-  neighborhoodThreshold,
-} from '../../protocol/secagg/neighbor-graph.js';
+import { cohortThresholds, neighborGraph } from '../../protocol/secagg/neighbor-graph.js';
 import type { DropPoint } from './phase-driver.js';
 
 /** One round's cohort as the server sets it up, and where its leaving clients leave. */
@@ -26,24 +21,22 @@ export interface RoundShape {
  * neighbourhood threshold of those shares back from clients still there to answer unmasking.
  * A cohort can keep far more than its threshold and still lose one neighbourhood: with 10% of
  * 950 clients leaving, k = 40 and threshold 0.8 (33 of 41), some neighbourhood loses 9 or more
- * in almost every round; the server's unmaskSum then aborts the round (server/secagg/unmask-sum.ts).
+ * in 80% of rounds; the server's unmaskSum then aborts the round (server/secagg/unmask-sum.ts).
+ * The thresholds are the server's own (cohortThresholds).
  */
 export function refusingNeighbourhood(shape: RoundShape): number | undefined {
   const n = shape.cohortSize;
-  const threshold = Math.max(2, Math.ceil(shape.thresholdFraction * n));
-  const degree = graphDegree(n, shape.neighbors || defaultDegree(n));
-  const complete = degree >= n - 1;
-  const needed = complete ? threshold : neighborhoodThreshold(degree, shape.thresholdFraction);
+  const { degree, shareThreshold } = cohortThresholds(n, shape.thresholdFraction, shape.neighbors);
+  // A complete graph deals every share to the whole cohort: one count serves every client.
+  const graph = degree >= n - 1 ? undefined : neighborGraph(shape.round, n, degree);
   const answers = (c: number) => !shape.dropAt.has(c);
-  // The shares of clients that left right after advertising were never dealt, and are not needed.
-  const holders = (c: number): number[] => (complete ? [] : [c, ...graph!.neighbors(c)]);
-  const graph = complete ? undefined : neighborGraph(shape.round, n, degree);
   let responders = 0;
-  for (let c = 1; c <= n; c++) if (answers(c)) responders += 1;
+  if (!graph) for (let c = 1; c <= n; c++) if (answers(c)) responders += 1;
   for (let c = 1; c <= n; c++) {
+    // The shares of clients that left right after advertising were never dealt, and are not needed.
     if (shape.dropAt.get(c) === 'advertise') continue;
-    const back = complete ? responders : holders(c).filter(answers).length;
-    if (back < needed) return c;
+    const back = graph ? [c, ...graph.neighbors(c)].filter(answers).length : responders;
+    if (back < shareThreshold) return c;
   }
   return undefined;
 }

@@ -38,6 +38,22 @@ export function neighborhoodThreshold(degree: number, fraction: number): number 
   return Math.max(2, Math.ceil(fraction * (degree + 1)));
 }
 
+/**
+ * What closing a cohort of n fixes: the unmasking threshold (a share of the cohort, at least 2),
+ * the SecAgg+ degree (`requested`, or defaultDegree when 0) and the Shamir threshold inside each
+ * neighbourhood (the cohort's threshold on a complete graph). The server sets rounds up with it,
+ * and a simulation that skips the protocol decides with it which rounds could unmask.
+ */
+export function cohortThresholds(
+  n: number,
+  fraction: number,
+  requested: number,
+): { threshold: number; degree: number; shareThreshold: number } {
+  const threshold = Math.max(2, Math.ceil(fraction * n));
+  const degree = graphDegree(n, requested || defaultDegree(n));
+  return { threshold, degree, shareThreshold: degree >= n - 1 ? threshold : neighborhoodThreshold(degree, fraction) };
+}
+
 // xmur3-style string hash feeding sfc32: fast, deterministic on every engine, and plenty for
 // spreading clients over the ring (the secrecy of the round does not rest on it).
 function seededRandom(seed: string): () => number {

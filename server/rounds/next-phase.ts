@@ -1,6 +1,6 @@
 import { type ClientWeighting, maxClientWeight, quantizationRange } from '../../protocol/privacy/privatize-update.js';
 import { fixedPointFor } from '../../protocol/secagg/fixed-point.js';
-import { defaultDegree, graphDegree, neighborhoodThreshold } from '../../protocol/secagg/neighbor-graph.js';
+import { cohortThresholds } from '../../protocol/secagg/neighbor-graph.js';
 import type { Phase } from '../../protocol/wire-format.js';
 import type { RoundFields, RoundRow, RoundStore } from '../store/round-store.js';
 import type { ServerConfig } from './server-config.js';
@@ -38,9 +38,7 @@ export async function nextPhase(
     const candidates = await store.candidateCount(r.id);
     if (candidates < r.max_clients * config.cohortPool && !(expired && candidates >= r.min_clients)) return undefined;
     const n = Math.min(candidates, r.max_clients);
-    const threshold = Math.max(2, Math.ceil(config.thresholdFraction * n));
-    const degree = graphDegree(n, config.neighbors || defaultDegree(n));
-    const shareThreshold = degree >= n - 1 ? threshold : neighborhoodThreshold(degree, config.thresholdFraction);
+    const { threshold, degree, shareThreshold } = cohortThresholds(n, config.thresholdFraction, config.neighbors);
     const graph = { cohort: n, threshold, degree, share_threshold: shareThreshold };
     if (r.kind === 'analytics')
       // Counters are integers already: no fixed-point range; the noise is sized for the threshold.

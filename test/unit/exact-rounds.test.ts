@@ -13,29 +13,39 @@ import { ringWalk } from '../fixtures/ring-walk.js';
 
 const N = 40;
 
+/** A one-block encoder over N items, and `count` ring-walk shoppers split leave-one-out. */
+const tiny = (hidden: number, count: number) => ({
+  encoder: buildSasrec(
+    { vocabSize: N + 1, maxLen: 10, hidden, blocks: 1, heads: 1, dropout: 0, seed: 5 },
+    { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) },
+  ).encoder,
+  splits: leaveOneOut(Array.from({ length: count }, (_, u) => ringWalk(N, 1 + (u % N), 1 + (u % 3), 9))),
+});
+
+/** Three noise-free FedSGD rounds: each client sends its gradient clipped at 1. */
+const FED_SGD = {
+  clientsPerRound: 0,
+  rounds: 3,
+  noiseMultiplier: 0,
+  clip: 1,
+  localSteps: 1,
+  localLearningRate: 1,
+  localOptimizer: 'sgd',
+} as const;
+
 describe('exact aggregation computes what secure aggregation does', () => {
   beforeAll(async () => {
     expect(await tf.setBackend('wasm')).toBe(true);
   });
 
   it('gives the same model bit for bit as rounds through the real server and SecAgg+, with Poisson sampling and dropouts', async () => {
-    const { encoder } = buildSasrec(
-      { vocabSize: N + 1, maxLen: 10, hidden: 16, blocks: 1, heads: 1, dropout: 0, seed: 5 },
-      { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) },
-    );
+    const { encoder, splits } = tiny(16, 60);
     const start = encoder.getWeights().map((w) => tf.keep(tf.clone(w)));
-    const splits = leaveOneOut(Array.from({ length: 60 }, (_, u) => ringWalk(N, 1 + (u % N), 1 + (u % 3), 9)));
     const users = splits.map((s) => s.train);
     const cases = evalCases(splits, 'test');
     const federatedRows = Array.from({ length: 12 }, (_, i) => i + 1);
     const options: FederatedRunOptions = {
-      clientsPerRound: 0,
-      rounds: 3,
-      noiseMultiplier: 0,
-      clip: 1,
-      localSteps: 1,
-      localLearningRate: 1,
-      localOptimizer: 'sgd',
+      ...FED_SGD,
       federatedRows,
       serverOptimizer: 'fedadam',
       serverLearningRate: 0.01,
@@ -72,23 +82,13 @@ describe('exact aggregation computes what secure aggregation does', () => {
   }, 120_000);
 
   it('aborts the rounds the server would: a SecAgg+ neighbourhood short of shares, though the cohort keeps its threshold', async () => {
-    const { encoder } = buildSasrec(
-      { vocabSize: N + 1, maxLen: 10, hidden: 8, blocks: 1, heads: 1, dropout: 0, seed: 5 },
-      { modelId: 't', modelVersion: '1', itemIds: Array.from({ length: N }, (_, i) => `i${i + 1}`) },
-    );
-    const splits = leaveOneOut(Array.from({ length: 300 }, (_, u) => ringWalk(N, 1 + (u % N), 1 + (u % 3), 9)));
+    const { encoder, splits } = tiny(8, 300);
     const run = await runExactRounds(
       encoder,
       splits.map((s) => s.train),
       evalCases(splits, 'test').slice(0, 20),
       {
-        clientsPerRound: 0,
-        rounds: 3,
-        noiseMultiplier: 0,
-        clip: 1,
-        localSteps: 1,
-        localLearningRate: 1,
-        localOptimizer: 'sgd',
+        ...FED_SGD,
         federatedRows: [1, 2],
         serverOptimizer: 'fedavg',
         serverLearningRate: 1,
